@@ -1,0 +1,179 @@
+/**
+ * @module core/config
+ * One options type, one frozen set of defaults, validated at boot. Environment variables (`SIRA_*`) and CLI
+ * flags are folded into the same object by {@link resolveConfig}.
+ */
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import { siraError } from './errors.ts';
+
+/** Hard limits on what one request may carry; exceeding one is answered 400/413 and stores nothing. */
+export interface Limits {
+  /** Largest HTTP body in bytes. @default 16777216 (16 MiB) */
+  maxBodyBytes: number;
+  /** Most turns in one append batch. @default 1000 */
+  maxTurnsPerBatch: number;
+  /** Most parts in one turn. @default 256 */
+  maxPartsPerTurn: number;
+  /** Longest text (text, tool arguments, tool results) in UTF-16 code units. @default 1048576 */
+  maxTextLength: number;
+  /** Largest inline media part in bytes. @default 8388608 (8 MiB) */
+  maxMediaBytes: number;
+  /** Largest encoded metadata object in bytes (JSON). @default 65536 */
+  maxMetadataBytes: number;
+  /** Largest state document in bytes (JSON). @default 1048576 */
+  maxStateBytes: number;
+  /** Largest tensor in bytes. @default 67108864 (64 MiB) */
+  maxTensorBytes: number;
+  /** Highest tensor rank. @default 8 */
+  maxTensorRank: number;
+  /** Most tensors per session. @default 1024 */
+  maxTensorsPerSession: number;
+  /** Most items one list call returns. @default 1000 */
+  maxPageSize: number;
+}
+
+/** When an acknowledged write is safe: `os` = handed to the OS (survives a killed process), `always` = fsynced. */
+export type SyncMode = 'os' | 'always';
+
+/** Service and library options. */
+export interface SiraOptions {
+  /** Directory of the embedded store. @default './.sira-data' */
+  dataDir: string;
+  /** Durability of acknowledged writes. @default 'os' */
+  sync: SyncMode;
+  /** Address to listen on. @default '127.0.0.1' */
+  host: string;
+  /** Port to listen on. @default 8080 */
+  port: number;
+  /** Require API keys. Turning this off is refused on a non-loopback host. @default true */
+  auth: boolean;
+  /** A key for tenant `default`, taken from env SIRA_BOOTSTRAP_KEY. @default undefined */
+  bootstrapKey: string | undefined;
+  /** Sweep expired sessions every this many ms (0 = never). @default 1000 */
+  sweepIntervalMs: number;
+  /** Default TTL for new sessions in seconds (null = none). @default null */
+  defaultTtlSeconds: number | null;
+  /** Compress text parts at least this long (bytes) with zstd. @default 64 */
+  compressMinBytes: number;
+  /** 32-byte key for encryption at rest (env SIRA_ENCRYPTION_KEY, hex or 32 chars), or undefined. @default undefined */
+  encryptionKey: string | undefined;
+  /** LMDB map size in bytes (address space, not disk). @default 68719476736 (64 GiB) */
+  mapSize: number;
+  /** Log level. @default 'info' */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Ms to let in-flight requests finish on shutdown. @default 10000 */
+  shutdownGraceMs: number;
+  limits: Limits;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxTurnsPerBatch: 1000,
+  maxPartsPerTurn: 256,
+  maxTextLength: 1024 * 1024,
+  maxMediaBytes: 8 * 1024 * 1024,
+  maxMetadataBytes: 64 * 1024,
+  maxStateBytes: 1024 * 1024,
+  maxTensorBytes: 64 * 1024 * 1024,
+  maxTensorRank: 8,
+  maxTensorsPerSession: 1024,
+  maxPageSize: 1000,
+});
+
+export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
+  dataDir: './.sira-data',
+  sync: 'os',
+  host: '127.0.0.1',
+  port: 8080,
+  auth: true,
+  bootstrapKey: undefined,
+  sweepIntervalMs: 1000,
+  defaultTtlSeconds: null,
+  compressMinBytes: 64,
+  encryptionKey: undefined,
+  mapSize: 64 * 1024 ** 3,
+  logLevel: 'info',
+  shutdownGraceMs: 10_000,
+  limits: DEFAULT_LIMITS,
+});
+
+const PosInt = Type.Integer({ minimum: 1 });
+const OptionsSchema = Type.Object({
+  dataDir: Type.String({ minLength: 1 }),
+  sync: Type.Union([Type.Literal('os'), Type.Literal('always')]),
+  host: Type.String({ minLength: 1 }),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  auth: Type.Boolean(),
+  bootstrapKey: Type.Optional(Type.Union([Type.String({ minLength: 8 }), Type.Undefined()])),
+  sweepIntervalMs: Type.Integer({ minimum: 0 }),
+  defaultTtlSeconds: Type.Union([PosInt, Type.Null()]),
+  compressMinBytes: Type.Integer({ minimum: 0 }),
+  encryptionKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
+  mapSize: PosInt,
+  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  shutdownGraceMs: Type.Integer({ minimum: 0 }),
+  limits: Type.Object({
+    maxBodyBytes: PosInt,
+    maxTurnsPerBatch: PosInt,
+    maxPartsPerTurn: PosInt,
+    maxTextLength: PosInt,
+    maxMediaBytes: PosInt,
+    maxMetadataBytes: PosInt,
+    maxStateBytes: PosInt,
+    maxTensorBytes: PosInt,
+    maxTensorRank: PosInt,
+    maxTensorsPerSession: PosInt,
+    maxPageSize: PosInt,
+  }),
+});
+export type ValidatedOptions = Static<typeof OptionsSchema>;
+
+/** Options as a caller may give them: any subset, limits included. */
+export type SiraOptionsInput = Partial<Omit<SiraOptions, 'limits'>> & { limits?: Partial<Limits> };
+
+/** Merge `input` over the defaults and validate; throws SIRA_ERR_CONFIG_INVALID naming the first bad field. */
+export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const merged: SiraOptions = {
+    ...DEFAULT_OPTIONS,
+    ...defined,
+    limits: { ...DEFAULT_LIMITS, ...(input.limits ?? {}) },
+  };
+  if (!Value.Check(OptionsSchema, merged)) {
+    const first = [...Value.Errors(OptionsSchema, merged)][0];
+    throw siraError('SIRA_ERR_CONFIG_INVALID', `invalid option ${first?.instancePath ?? ''}: ${first?.message ?? ''}`);
+  }
+  if (merged.encryptionKey !== undefined) encryptionKeyBytes(merged.encryptionKey);
+  return Object.freeze(merged);
+}
+
+/** Read `SIRA_*` environment variables into options (unset variables are left out). */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOptionsInput {
+  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  const out: SiraOptionsInput = {
+    dataDir: env.SIRA_DATA_DIR,
+    sync: env.SIRA_SYNC as SyncMode | undefined,
+    host: env.SIRA_HOST,
+    port: num(env.SIRA_PORT),
+    auth: env.SIRA_AUTH === undefined ? undefined : env.SIRA_AUTH !== 'off' && env.SIRA_AUTH !== 'false',
+    bootstrapKey: env.SIRA_BOOTSTRAP_KEY || undefined,
+    encryptionKey: env.SIRA_ENCRYPTION_KEY || undefined,
+    logLevel: env.SIRA_LOG_LEVEL as SiraOptions['logLevel'] | undefined,
+    sweepIntervalMs: num(env.SIRA_SWEEP_INTERVAL_MS),
+  };
+  return out;
+}
+
+/** The 32 key bytes from a 64-char hex or a 32-char string; throws SIRA_ERR_CONFIG_INVALID otherwise. */
+export function encryptionKeyBytes(key: string): Buffer {
+  if (/^[0-9a-fA-F]{64}$/.test(key)) return Buffer.from(key, 'hex');
+  const b = Buffer.from(key, 'utf8');
+  if (b.length === 32) return b;
+  throw siraError('SIRA_ERR_CONFIG_INVALID', 'encryption key must be 64 hex chars or 32 bytes');
+}
+
+/** True for addresses that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

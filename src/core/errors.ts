@@ -1,0 +1,80 @@
+/**
+ * @module core/errors
+ * Every error the service can answer with, in one table. Each code is stable (clients match on it), maps to one
+ * HTTP status and a category, and is listed in docs/errors.md (a test checks both).
+ */
+
+/** Who caused an error: the caller (`user`), us (`system`) or a dependency (`third_party`). */
+export type ErrorCategory = 'user' | 'system' | 'third_party';
+
+interface ErrorSpec {
+  readonly status: number;
+  readonly title: string;
+  readonly category: ErrorCategory;
+}
+
+/** All error codes: `SIRA_ERR_<AREA>_<WHAT>` → HTTP status, title and category. */
+export const ERRORS = {
+  SIRA_ERR_REQUEST_INVALID: { status: 400, title: 'The request is invalid', category: 'user' },
+  SIRA_ERR_REQUEST_TOO_LARGE: { status: 413, title: 'The request body is too large', category: 'user' },
+  SIRA_ERR_REQUEST_UNSUPPORTED_MEDIA: { status: 415, title: 'Unsupported content type', category: 'user' },
+  SIRA_ERR_ROUTE_NOT_FOUND: { status: 404, title: 'No such route', category: 'user' },
+  SIRA_ERR_AUTH_MISSING: { status: 401, title: 'An API key is required', category: 'user' },
+  SIRA_ERR_AUTH_INVALID: { status: 401, title: 'The API key is not valid', category: 'user' },
+  SIRA_ERR_SESSION_NOT_FOUND: { status: 404, title: 'Session not found', category: 'user' },
+  SIRA_ERR_SESSION_EXISTS: { status: 409, title: 'A session with this id already exists', category: 'user' },
+  SIRA_ERR_SESSION_ID_INVALID: { status: 400, title: 'The session id is not valid', category: 'user' },
+  SIRA_ERR_TURN_INVALID: { status: 400, title: 'A turn is not valid', category: 'user' },
+  SIRA_ERR_TURN_BATCH_TOO_LARGE: { status: 413, title: 'Too many turns in one batch', category: 'user' },
+  SIRA_ERR_TURN_RANGE_INVALID: { status: 400, title: 'The turn range is not valid', category: 'user' },
+  SIRA_ERR_STATE_VERSION_CONFLICT: { status: 409, title: 'The state version does not match', category: 'user' },
+  SIRA_ERR_STATE_INVALID: { status: 400, title: 'The state is not valid', category: 'user' },
+  SIRA_ERR_STATE_TOO_LARGE: { status: 413, title: 'The state is too large', category: 'user' },
+  SIRA_ERR_TENSOR_INVALID: { status: 400, title: 'The tensor is not valid', category: 'user' },
+  SIRA_ERR_TENSOR_TOO_LARGE: { status: 413, title: 'The tensor is too large', category: 'user' },
+  SIRA_ERR_TENSOR_NOT_FOUND: { status: 404, title: 'Tensor not found', category: 'user' },
+  SIRA_ERR_TENSOR_NAME_INVALID: { status: 400, title: 'The tensor name is not valid', category: 'user' },
+  SIRA_ERR_CURSOR_INVALID: { status: 400, title: 'The cursor is not valid', category: 'user' },
+  SIRA_ERR_CONFIG_INVALID: { status: 500, title: 'The configuration is not valid', category: 'system' },
+  SIRA_ERR_CODEC_CORRUPT: { status: 500, title: 'A stored record could not be decoded', category: 'system' },
+  SIRA_ERR_STORE_FAILED: { status: 503, title: 'The store failed', category: 'system' },
+  SIRA_ERR_STORE_CLOSED: { status: 503, title: 'The store is closed', category: 'system' },
+  SIRA_ERR_SHUTTING_DOWN: { status: 503, title: 'The service is shutting down', category: 'system' },
+  SIRA_ERR_INTERNAL: { status: 500, title: 'Internal error', category: 'system' },
+} as const satisfies Record<string, ErrorSpec>;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The one error type the service throws on purpose; `code` picks status, title and category. */
+export class SiraError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly category: ErrorCategory;
+  /** Extra, client-visible fields for the problem+json body (e.g. `current_version`). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, detail?: string, opts: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    const spec = ERRORS[code];
+    super(detail ?? spec.title, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'SiraError';
+    this.code = code;
+    this.statusCode = spec.status;
+    this.category = spec.category;
+    this.details = opts.details;
+  }
+}
+
+/** Build a {@link SiraError}; `detail` is the human sentence for this occurrence. */
+export function siraError(
+  code: ErrorCode,
+  detail?: string,
+  opts?: { cause?: unknown; details?: Record<string, unknown> },
+): SiraError {
+  return new SiraError(code, detail, opts);
+}
+
+/** True when `e` is a SiraError (optionally with the given code). */
+export function isSiraError(e: unknown, code?: ErrorCode): e is SiraError {
+  return e instanceof SiraError && (code === undefined || e.code === code);
+}

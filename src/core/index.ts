@@ -1,0 +1,8 @@
+/** @module core — types, ids, errors, config and clock; depends on nothing else in the project. */
+export * from './types.ts';
+export * from './errors.ts';
+export * from './clock.ts';
+export * from './ids.ts';
+export * from './config.ts';
+export * from './tensor.ts';
+export * from './validate.ts';

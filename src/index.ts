@@ -1,0 +1,8 @@
+/**
+ * @module sira-session
+ * Public library surface: the same operations as the HTTP API (DESIGN §1, §7).
+ */
+export { SiraSession, TenantSessions, hashApiKey, type SiraDeps } from './sira.ts';
+export * from './core/index.ts';
+export type { Store, StoreStats, ListSessionsOptions } from './storage/store.ts';
+export { openStore } from './storage/index.ts';

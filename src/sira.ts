@@ -1,0 +1,272 @@
+/**
+ * @module sira
+ * The library entry: `SiraSession` wraps a Store with validation, tenancy, API keys and the expiry sweeper.
+ * The HTTP API is a thin layer over exactly these operations.
+ *
+ * @example
+ * const sira = await SiraSession.open({ dataDir: './.sira-data' });
+ * const t = sira.tenant('acme');
+ * const s = await t.createSession({ user_id: 'u1', ttl_seconds: 3600 });
+ * await t.appendTurns(s.id, [{ role: 'user', content: 'hello' }]);
+ * const last = await t.getTurns(s.id, { last: 20 });
+ * await sira.close();
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  checkMetadata,
+  checkState,
+  checkTtl,
+  isValidId,
+  isValidTensorName,
+  newId,
+  normalizeTurns,
+  resolveConfig,
+  siraError,
+  systemClock,
+  validateTensor,
+  type ApiKeyRecord,
+  type Clock,
+  type JsonObject,
+  type NewSession,
+  type Page,
+  type Session,
+  type SessionPatch,
+  type SiraOptions,
+  type SiraOptionsInput,
+  type StateRecord,
+  type Tensor,
+  type TensorInfo,
+  type Turn,
+  type TurnInput,
+  type TurnRange,
+} from './core/index.ts';
+import type { ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
+import { openStore } from './storage/index.ts';
+
+/** Collaborators that can be injected (tests, embedding gateways). */
+export interface SiraDeps {
+  /** A ready store; when absent the embedded LMDB store under `dataDir` is opened. */
+  store?: Store;
+  /** The clock (ms). @default Date.now */
+  clock?: Clock;
+}
+
+/** Operations on one tenant's data; every id is scoped to the tenant. */
+export class TenantSessions {
+  readonly tenant: string;
+  readonly #store: Store;
+  readonly #opts: SiraOptions;
+
+  constructor(tenant: string, store: Store, opts: SiraOptions) {
+    this.tenant = tenant;
+    this.#store = store;
+    this.#opts = opts;
+  }
+
+  /** Create a session; throws SIRA_ERR_SESSION_EXISTS / SIRA_ERR_SESSION_ID_INVALID / SIRA_ERR_REQUEST_INVALID. */
+  async createSession(input: NewSession = {}): Promise<Session> {
+    if (input.id !== undefined && !isValidId(input.id)) throw siraError('SIRA_ERR_SESSION_ID_INVALID', 'session id must be 1-128 chars of [A-Za-z0-9_.:-]');
+    for (const k of ['user_id', 'agent_id'] as const) {
+      const v = input[k];
+      if (v !== undefined && v !== null && !isValidId(v)) throw siraError('SIRA_ERR_REQUEST_INVALID', `${k} is not a valid id`);
+    }
+    const ttl = input.ttl_seconds === undefined ? this.#opts.defaultTtlSeconds : checkTtl(input.ttl_seconds);
+    return this.#store.createSession(this.tenant, {
+      ...input,
+      ttl_seconds: ttl,
+      metadata: input.metadata === undefined ? {} : checkMetadata(input.metadata, this.#opts.limits),
+    });
+  }
+
+  /** The session; throws SIRA_ERR_SESSION_NOT_FOUND when missing or expired. */
+  async getSession(id: string): Promise<Session> {
+    return found(await this.#store.getSession(this.tenant, id));
+  }
+
+  /** Patch user_id, agent_id, ttl_seconds (null clears, sliding from now) or metadata (replaced). */
+  async updateSession(id: string, patch: SessionPatch): Promise<Session> {
+    const p: SessionPatch = {};
+    for (const k of ['user_id', 'agent_id'] as const) {
+      const v = patch[k];
+      if (v !== undefined) {
+        if (v !== null && !isValidId(v)) throw siraError('SIRA_ERR_REQUEST_INVALID', `${k} is not a valid id`);
+        p[k] = v;
+      }
+    }
+    if (patch.ttl_seconds !== undefined) p.ttl_seconds = checkTtl(patch.ttl_seconds);
+    if (patch.metadata !== undefined) p.metadata = checkMetadata(patch.metadata, this.#opts.limits);
+    return found(await this.#store.updateSession(this.tenant, id, p));
+  }
+
+  /** Delete a session and everything in it; throws SIRA_ERR_SESSION_NOT_FOUND. */
+  async deleteSession(id: string): Promise<void> {
+    if (!(await this.#store.deleteSession(this.tenant, id))) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
+  }
+
+  /** Live sessions, newest first, paged with an opaque cursor. */
+  async listSessions(opts: ListSessionsOptions = {}): Promise<Page<Session>> {
+    const limit = opts.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > this.#opts.limits.maxPageSize) {
+      throw siraError('SIRA_ERR_REQUEST_INVALID', `limit must be 1..${this.#opts.limits.maxPageSize}`);
+    }
+    return this.#store.listSessions(this.tenant, { ...opts, limit });
+  }
+
+  /** Append turns atomically; returns them with their seqs. Throws on bad input before storing anything. */
+  async appendTurns(sessionId: string, turns: TurnInput[]): Promise<Turn[]> {
+    const normalized = normalizeTurns(turns, this.#opts.limits);
+    return this.#store.appendTurns(this.tenant, sessionId, normalized);
+  }
+
+  /** Turns ascending; `{last: N}` gives the newest N in chronological order. Throws SIRA_ERR_SESSION_NOT_FOUND. */
+  async getTurns(sessionId: string, range: TurnRange = {}): Promise<Turn[]> {
+    const max = this.#opts.limits.maxPageSize;
+    if ('last' in range) {
+      if (!Number.isSafeInteger(range.last) || range.last < 1 || range.last > max) throw siraError('SIRA_ERR_TURN_RANGE_INVALID', `last must be 1..${max}`);
+    } else {
+      const { after_seq, before_seq, limit } = range;
+      for (const [k, v] of Object.entries({ after_seq, before_seq })) {
+        if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw siraError('SIRA_ERR_TURN_RANGE_INVALID', `${k} must be an integer ≥ 0`);
+      }
+      if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1 || limit > max)) throw siraError('SIRA_ERR_TURN_RANGE_INVALID', `limit must be 1..${max}`);
+    }
+    return found(await this.#store.getTurns(this.tenant, sessionId, range));
+  }
+
+  /** The state and its version (version 0 and `{}` when never written). */
+  async getState(sessionId: string): Promise<StateRecord> {
+    return found(await this.#store.getState(this.tenant, sessionId));
+  }
+
+  /** Replace the state; with `expectedVersion`, only if it is current (else SIRA_ERR_STATE_VERSION_CONFLICT). */
+  async putState(sessionId: string, value: JsonObject, expectedVersion?: number): Promise<StateRecord> {
+    return this.#store.putState(this.tenant, sessionId, checkState(value, this.#opts.limits), expectedVersion);
+  }
+
+  /** JSON merge-patch (RFC 7396) the state under the same version rule. */
+  async patchState(sessionId: string, patch: JsonObject, expectedVersion?: number): Promise<StateRecord> {
+    return this.#store.patchState(this.tenant, sessionId, checkState(patch, this.#opts.limits), expectedVersion);
+  }
+
+  /** Store a named tensor after checking dtype, shape and byte length. */
+  async putTensor(sessionId: string, name: string, tensor: Tensor): Promise<TensorInfo> {
+    if (!isValidTensorName(name)) throw siraError('SIRA_ERR_TENSOR_NAME_INVALID', 'tensor names are 1-128 chars of [A-Za-z0-9_.:/-]');
+    validateTensor(tensor, this.#opts.limits);
+    return this.#store.putTensor(this.tenant, sessionId, name, tensor);
+  }
+
+  /** The tensor (bytes are a copy the caller owns); throws SIRA_ERR_TENSOR_NOT_FOUND / SIRA_ERR_SESSION_NOT_FOUND. */
+  async getTensor(sessionId: string, name: string): Promise<Tensor> {
+    const t = await this.#store.getTensor(this.tenant, sessionId, name);
+    if (t === undefined) {
+      await this.getSession(sessionId);
+      throw siraError('SIRA_ERR_TENSOR_NOT_FOUND');
+    }
+    return t;
+  }
+
+  /** Tensor metadata of a session. */
+  async listTensors(sessionId: string): Promise<TensorInfo[]> {
+    return found(await this.#store.listTensors(this.tenant, sessionId));
+  }
+
+  /** Delete a tensor; throws SIRA_ERR_TENSOR_NOT_FOUND when it (or the session) is missing. */
+  async deleteTensor(sessionId: string, name: string): Promise<void> {
+    if (!(await this.#store.deleteTensor(this.tenant, sessionId, name))) {
+      await this.getSession(sessionId);
+      throw siraError('SIRA_ERR_TENSOR_NOT_FOUND');
+    }
+  }
+}
+
+function found<T>(v: T | undefined): T {
+  if (v === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
+  return v;
+}
+
+/** SHA-256 hex of an API key (keys are stored hashed). */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** The service as a library: open once, use {@link SiraSession.tenant}, close on shutdown. */
+export class SiraSession {
+  readonly options: SiraOptions;
+  readonly store: Store;
+  readonly clock: Clock;
+  #sweeper: NodeJS.Timeout | undefined;
+  #tenants = new Map<string, TenantSessions>();
+  #bootstrapHash: Buffer | undefined;
+  #closed = false;
+
+  private constructor(options: SiraOptions, store: Store, clock: Clock) {
+    this.options = options;
+    this.store = store;
+    this.clock = clock;
+    if (options.bootstrapKey !== undefined) this.#bootstrapHash = Buffer.from(hashApiKey(options.bootstrapKey), 'hex');
+    if (options.sweepIntervalMs > 0) {
+      this.#sweeper = setInterval(() => {
+        this.store.sweepExpired(10_000).catch(() => {});
+      }, options.sweepIntervalMs);
+      this.#sweeper.unref();
+    }
+  }
+
+  /** Open the service: validate options, open (or take) the store, start the expiry sweeper. */
+  static async open(input: SiraOptionsInput = {}, deps: SiraDeps = {}): Promise<SiraSession> {
+    const options = resolveConfig(input);
+    const clock = deps.clock ?? systemClock;
+    const store = deps.store ?? (await openStore(options, clock));
+    return new SiraSession(options, store, clock);
+  }
+
+  /** Operations scoped to `tenant`. */
+  tenant(tenant: string): TenantSessions {
+    if (!isValidId(tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
+    let t = this.#tenants.get(tenant);
+    if (t === undefined) {
+      t = new TenantSessions(tenant, this.store, this.options);
+      if (this.#tenants.size < 10_000) this.#tenants.set(tenant, t);
+    }
+    return t;
+  }
+
+  /** Create an API key for `tenant`; the key is returned once and only its hash is stored. */
+  async createApiKey(tenant: string, name = 'default'): Promise<{ key: string; record: ApiKeyRecord }> {
+    if (!isValidId(tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
+    const key = `sira_${randomBytes(24).toString('base64url')}`;
+    const record: ApiKeyRecord = { id: newId('key_', this.clock()), tenant, name, hash: hashApiKey(key), created_at: this.clock() };
+    await this.store.putApiKey(record);
+    return { key, record };
+  }
+
+  /** The tenant an API key belongs to, or undefined when the key is unknown. */
+  async authenticate(key: string): Promise<string | undefined> {
+    const hash = hashApiKey(key);
+    if (this.#bootstrapHash !== undefined && timingSafeEqual(Buffer.from(hash, 'hex'), this.#bootstrapHash)) return 'default';
+    return (await this.store.getApiKeyByHash(hash))?.tenant;
+  }
+
+  /** API key records (hashes only) of one tenant, or of all. */
+  listApiKeys(tenant?: string): Promise<ApiKeyRecord[]> {
+    return this.store.listApiKeys(tenant);
+  }
+
+  /** Revoke a key by id; false when missing. */
+  revokeApiKey(id: string): Promise<boolean> {
+    return this.store.deleteApiKey(id);
+  }
+
+  /** Store counters. */
+  stats(): Promise<StoreStats> {
+    return this.store.stats();
+  }
+
+  /** Stop the sweeper and close the store (idempotent). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    await this.store.close();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * @module storage/store
+ * The one storage contract every backend implements (LMDB embedded, Redis later). All methods are tenant-scoped:
+ * a session of another tenant is indistinguishable from a missing one. Times are ms since the epoch. An expired
+ * session is never returned, even before the sweeper removed it. A write resolves only once it is durable
+ * under the configured sync mode (see {@link SyncMode}).
+ */
+import type {
+  ApiKeyRecord,
+  JsonObject,
+  NewSession,
+  NewTurn,
+  Page,
+  Session,
+  SessionPatch,
+  StateRecord,
+  Tensor,
+  TensorInfo,
+  Turn,
+  TurnRange,
+} from '../core/types.ts';
+
+/** Options for listing sessions. */
+export interface ListSessionsOptions {
+  /** Only this user's sessions (otherwise all of the tenant's). */
+  user_id?: string;
+  /** Opaque cursor from the previous page. */
+  cursor?: string;
+  /** Page size, 1..limits.maxPageSize. @default 100 */
+  limit?: number;
+}
+
+/** Counters a backend reports for /metrics and benchmarks. */
+export interface StoreStats {
+  sessions: number;
+  turns: number;
+  tensors: number;
+  /** Bytes the backend occupies on disk or in memory (backend-defined, best effort). */
+  bytes: number;
+  /** Raw text bytes (UTF-8) of stored text parts before compression, and the bytes they take stored. */
+  text_raw_bytes: number;
+  text_stored_bytes: number;
+}
+
+/** The storage contract. */
+export interface Store {
+  /** Backend name, e.g. `lmdb`. */
+  readonly kind: string;
+
+  /** Create a session; throws SIRA_ERR_SESSION_EXISTS if the id is taken (by a live session of this tenant). */
+  createSession(tenant: string, input: NewSession): Promise<Session>;
+  /** The session, or undefined when missing or expired. */
+  getSession(tenant: string, id: string): Promise<Session | undefined>;
+  /** Apply a patch; returns the new session, or undefined when missing or expired. */
+  updateSession(tenant: string, id: string, patch: SessionPatch): Promise<Session | undefined>;
+  /** Delete a session with its turns, state and tensors; false when it did not exist. */
+  deleteSession(tenant: string, id: string): Promise<boolean>;
+  /** Live sessions of a tenant (or of one user), newest first, paged. */
+  listSessions(tenant: string, opts?: ListSessionsOptions): Promise<Page<Session>>;
+
+  /** Append turns atomically (all or none), assigning dense seqs; throws SIRA_ERR_SESSION_NOT_FOUND. */
+  appendTurns(tenant: string, sessionId: string, turns: NewTurn[]): Promise<Turn[]>;
+  /** Turns in ascending seq, or undefined when the session is missing or expired. */
+  getTurns(tenant: string, sessionId: string, range?: TurnRange): Promise<Turn[] | undefined>;
+
+  /** The state ({version 0, value {}} when never written), or undefined when the session is missing. */
+  getState(tenant: string, sessionId: string): Promise<StateRecord | undefined>;
+  /**
+   * Replace the state. With `expectedVersion`, only if the current version equals it, else throws
+   * SIRA_ERR_STATE_VERSION_CONFLICT (details.current_version). Throws SIRA_ERR_SESSION_NOT_FOUND.
+   */
+  putState(tenant: string, sessionId: string, value: JsonObject, expectedVersion?: number): Promise<StateRecord>;
+  /** Merge-patch the state (RFC 7396) under the same version rule as putState. */
+  patchState(tenant: string, sessionId: string, patch: JsonObject, expectedVersion?: number): Promise<StateRecord>;
+
+  /** Store a named tensor (replacing one of the same name); throws SIRA_ERR_SESSION_NOT_FOUND. */
+  putTensor(tenant: string, sessionId: string, name: string, tensor: Tensor): Promise<TensorInfo>;
+  /** The tensor with a copy of its bytes, or undefined when it or the session is missing. */
+  getTensor(tenant: string, sessionId: string, name: string): Promise<Tensor | undefined>;
+  /** Tensor metadata of a session, by name; undefined when the session is missing. */
+  listTensors(tenant: string, sessionId: string): Promise<TensorInfo[] | undefined>;
+  /** Delete a tensor; false when it did not exist. */
+  deleteTensor(tenant: string, sessionId: string, name: string): Promise<boolean>;
+
+  /** Remove sessions whose expiry is ≤ now (injected clock), at most `limit`; returns how many were removed. */
+  sweepExpired(limit?: number): Promise<number>;
+
+  /** Store an API key record (by its hash). */
+  putApiKey(record: ApiKeyRecord): Promise<void>;
+  /** The key record with this SHA-256 hex hash, or undefined. */
+  getApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** All key records of a tenant (or all tenants when omitted). */
+  listApiKeys(tenant?: string): Promise<ApiKeyRecord[]>;
+  /** Delete a key by its id; false when missing. */
+  deleteApiKey(id: string): Promise<boolean>;
+
+  /** Counters for metrics. */
+  stats(): Promise<StoreStats>;
+  /** True when the backend can serve (for /readyz). */
+  ready(): Promise<boolean>;
+  /** Flush and close; further calls throw SIRA_ERR_STORE_CLOSED. */
+  close(): Promise<void>;
+}
