@@ -6,3 +6,4 @@ export * from './ids.ts';
 export * from './config.ts';
 export * from './tensor.ts';
 export * from './validate.ts';
+export * from './merge-patch.ts';

@@ -1,1 +1,488 @@
-export class LmdbStore { static async open(_o: unknown): Promise<never> { throw new Error('todo'); } }
+/**
+ * @module storage/lmdb/lmdb-store
+ * The embedded default backend. One LMDB environment, one named database per record kind, keys laid out so
+ * that "turns of a session by seq" is a range scan:
+ *
+ *   sessions  [tenant, id]                 → session record (codec v1)
+ *   turns     [tenant, id, seq]            → turn record (codec v1, zstd body)
+ *   state     [tenant, id]                 → state record
+ *   tensors   [tenant, id, name]           → tensor record (raw bytes, aligned)
+ *   by_time   [tenant, created_at, id]     → ''   (list a tenant's sessions, newest first)
+ *   by_user   [tenant, user, created_at, id] → '' (list a user's sessions)
+ *   expiry    [expires_at, tenant, id]     → ''   (the sweeper's range scan)
+ *   keys      hash                         → API key record
+ *
+ * Every multi-record change runs in one write transaction; writes queued in the same event turn share one
+ * commit. Durability: `sync: 'os'` resolves once the commit is written to the OS (survives a killed process);
+ * `sync: 'always'` resolves after fsync (survives power loss), with concurrent writes sharing the flush.
+ */
+import { mkdirSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { encryptionKeyBytes, type SyncMode } from '../../core/config.ts';
+import { siraError } from '../../core/errors.ts';
+import { isValidId, newId } from '../../core/ids.ts';
+import { mergePatch } from '../../core/merge-patch.ts';
+import type { Clock } from '../../core/clock.ts';
+import type {
+  ApiKeyRecord,
+  JsonObject,
+  NewSession,
+  NewTurn,
+  Page,
+  Session,
+  SessionPatch,
+  StateRecord,
+  Tensor,
+  TensorInfo,
+  Turn,
+  TurnRange,
+} from '../../core/types.ts';
+import type { ListSessionsOptions, Store, StoreStats } from '../store.ts';
+import { decodeApiKey, decodeSession, decodeState, encodeApiKey, encodeSession, encodeState } from '../codec/records.ts';
+import { decodeTurn, encodeTurn, encodedTurnTextBytes } from '../codec/turn.ts';
+import { decodeTensorInfo, decodeTensorRecord, encodeTensorRecord } from '../codec/tensor-record.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+
+/** Options of the LMDB backend. */
+export interface LmdbStoreOptions {
+  /** Directory of the environment (created if missing). */
+  path: string;
+  /** @default 'os' */
+  sync?: SyncMode;
+  /** @default Date.now */
+  clock?: Clock;
+  /** Compress turn bodies at least this many bytes. @default 64 */
+  compressMinBytes?: number;
+  /** 32-byte key (64 hex chars or 32 chars) for encryption at rest. */
+  encryptionKey?: string | undefined;
+  /** Address space to map, bytes. @default 64 GiB */
+  mapSize?: number;
+  /** @default 1024 */
+  maxTensorsPerSession?: number;
+}
+
+type Key = (string | number)[];
+const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+const EMPTY = new Uint8Array(0);
+
+export class LmdbStore implements Store {
+  readonly kind = 'lmdb';
+  readonly #env: RootDatabase<Uint8Array, Key>;
+  readonly #sessions: Database<Uint8Array, Key>;
+  readonly #turns: Database<Uint8Array, Key>;
+  readonly #state: Database<Uint8Array, Key>;
+  readonly #tensors: Database<Uint8Array, Key>;
+  readonly #byTime: Database<Uint8Array, Key>;
+  readonly #byUser: Database<Uint8Array, Key>;
+  readonly #expiry: Database<Uint8Array, Key>;
+  readonly #keys: Database<Uint8Array, string>;
+  readonly #clock: Clock;
+  readonly #compressMin: number;
+  readonly #maxTensors: number;
+  readonly #path: string;
+  #closed = false;
+
+  private constructor(opts: LmdbStoreOptions) {
+    this.#clock = opts.clock ?? Date.now;
+    this.#compressMin = opts.compressMinBytes ?? 64;
+    this.#maxTensors = opts.maxTensorsPerSession ?? 1024;
+    this.#path = opts.path;
+    mkdirSync(opts.path, { recursive: true });
+    const always = (opts.sync ?? 'os') === 'always';
+    this.#env = open<Uint8Array, Key>({
+      path: opts.path,
+      maxDbs: 16,
+      mapSize: opts.mapSize ?? 64 * 1024 ** 3,
+      encoding: 'binary',
+      // 'os': the commit is written to the OS before a write resolves, no fsync. 'always': fsync before resolving.
+      noSync: !always,
+      overlappingSync: always,
+      ...(opts.encryptionKey === undefined ? {} : { encryptionKey: encryptionKeyBytes(opts.encryptionKey) }),
+    });
+    const db = <K extends Key | string>(name: string) =>
+      this.#env.openDB<Uint8Array, K & Key>({ name, encoding: 'binary' }) as unknown as Database<Uint8Array, K>;
+    this.#sessions = db<Key>('sessions');
+    this.#turns = db<Key>('turns');
+    this.#state = db<Key>('state');
+    this.#tensors = db<Key>('tensors');
+    this.#byTime = db<Key>('by_time');
+    this.#byUser = db<Key>('by_user');
+    this.#expiry = db<Key>('expiry');
+    this.#keys = db<string>('keys');
+  }
+
+  /** Open (or create) the store under `opts.path`. */
+  static async open(opts: LmdbStoreOptions): Promise<LmdbStore> {
+    return new LmdbStore(opts);
+  }
+
+  #check(): void {
+    if (this.#closed) throw siraError('SIRA_ERR_STORE_CLOSED');
+  }
+
+  /** The live session or undefined (missing or expired); reads inside or outside a transaction. */
+  #live(tenant: string, id: string, now = this.#clock()): Session | undefined {
+    const raw = this.#sessions.getBinary([tenant, id]);
+    if (raw === undefined) return undefined;
+    const s = decodeSession(raw);
+    return s.expires_at !== null && s.expires_at <= now ? undefined : s;
+  }
+
+  #txn<T>(fn: () => T): Promise<T> {
+    this.#check();
+    return this.#env.transaction(fn);
+  }
+
+  /** Write `s` with its indexes moved from `prev` (inside a transaction). */
+  #writeSession(s: Session, prev: Session | undefined): void {
+    const t = s.tenant;
+    if (prev !== undefined && prev.expires_at !== s.expires_at && prev.expires_at !== null) {
+      this.#expiry.removeSync([prev.expires_at, t, s.id]);
+    }
+    if (s.expires_at !== null && prev?.expires_at !== s.expires_at) this.#expiry.putSync([s.expires_at, t, s.id], EMPTY);
+    if (prev !== undefined && prev.user_id !== s.user_id && prev.user_id !== null) {
+      this.#byUser.removeSync([t, prev.user_id, prev.created_at, s.id]);
+    }
+    if (s.user_id !== null && prev?.user_id !== s.user_id) this.#byUser.putSync([t, s.user_id, s.created_at, s.id], EMPTY);
+    if (prev === undefined) this.#byTime.putSync([t, s.created_at, s.id], EMPTY);
+    this.#sessions.putSync([t, s.id], encodeSession(s));
+  }
+
+  /** Remove a session and everything under it (inside a transaction); returns text bytes freed. */
+  #purge(s: Session): void {
+    const t = s.tenant;
+    for (const key of this.#turns.getKeys({ start: [t, s.id, 0], end: [t, s.id, MAX_SEQ] })) this.#turns.removeSync(key);
+    for (const key of this.#tensors.getKeys({ start: [t, s.id, ''], end: [t, s.id, '\uffff'] })) this.#tensors.removeSync(key);
+    this.#state.removeSync([t, s.id]);
+    if (s.expires_at !== null) this.#expiry.removeSync([s.expires_at, t, s.id]);
+    if (s.user_id !== null) this.#byUser.removeSync([t, s.user_id, s.created_at, s.id]);
+    this.#byTime.removeSync([t, s.created_at, s.id]);
+    this.#sessions.removeSync([t, s.id]);
+  }
+
+  #slide(s: Session, now: number): Session {
+    return { ...s, updated_at: now, expires_at: s.ttl_seconds === null ? null : now + s.ttl_seconds * 1000 };
+  }
+
+  async createSession(tenant: string, input: NewSession): Promise<Session> {
+    const now = this.#clock();
+    const ttl = input.ttl_seconds ?? null;
+    const s: Session = {
+      id: input.id ?? newId('s_', now),
+      tenant,
+      user_id: input.user_id ?? null,
+      agent_id: input.agent_id ?? null,
+      metadata: input.metadata ?? {},
+      created_at: now,
+      updated_at: now,
+      expires_at: ttl === null ? null : now + ttl * 1000,
+      ttl_seconds: ttl,
+      turn_count: 0,
+      state_version: 0,
+    };
+    return this.#txn(() => {
+      const raw = this.#sessions.getBinary([tenant, s.id]);
+      if (raw !== undefined) {
+        const old = decodeSession(raw);
+        if (old.expires_at === null || old.expires_at > now) throw siraError('SIRA_ERR_SESSION_EXISTS');
+        this.#purge(old); // expired but not yet swept: its data must not leak into the new session
+      }
+      this.#writeSession(s, undefined);
+      return s;
+    });
+  }
+
+  async getSession(tenant: string, id: string): Promise<Session | undefined> {
+    this.#check();
+    return this.#live(tenant, id);
+  }
+
+  async updateSession(tenant: string, id: string, patch: SessionPatch): Promise<Session | undefined> {
+    return this.#txn(() => {
+      const now = this.#clock();
+      const prev = this.#live(tenant, id, now);
+      if (prev === undefined) return undefined;
+      let s: Session = { ...prev };
+      if (patch.user_id !== undefined) s.user_id = patch.user_id;
+      if (patch.agent_id !== undefined) s.agent_id = patch.agent_id;
+      if (patch.metadata !== undefined) s.metadata = patch.metadata;
+      if (patch.ttl_seconds !== undefined) s.ttl_seconds = patch.ttl_seconds;
+      s = this.#slide(s, now);
+      this.#writeSession(s, prev);
+      return s;
+    });
+  }
+
+  async deleteSession(tenant: string, id: string): Promise<boolean> {
+    return this.#txn(() => {
+      const raw = this.#sessions.getBinary([tenant, id]);
+      if (raw === undefined) return false;
+      const s = decodeSession(raw);
+      const live = s.expires_at === null || s.expires_at > this.#clock();
+      this.#purge(s);
+      return live;
+    });
+  }
+
+  async listSessions(tenant: string, opts: ListSessionsOptions = {}): Promise<Page<Session>> {
+    this.#check();
+    const limit = opts.limit ?? 100;
+    const now = this.#clock();
+    const prefix: Key = opts.user_id === undefined ? [tenant] : [tenant, opts.user_id];
+    const index = opts.user_id === undefined ? this.#byTime : this.#byUser;
+    let start: Key = [...prefix, MAX_SEQ];
+    if (opts.cursor !== undefined) {
+      const c = decodeCursor(opts.cursor);
+      if (!Array.isArray(c) || c.length !== 2 || typeof c[0] !== 'number' || typeof c[1] !== 'string') {
+        throw siraError('SIRA_ERR_CURSOR_INVALID');
+      }
+      start = [...prefix, c[0], c[1]];
+    }
+    const items: Session[] = [];
+    let last: Key | undefined;
+    let more = false;
+    for (const key of index.getKeys({ start, end: [...prefix, -1], reverse: true })) {
+      const k = key as Key;
+      const id = k[k.length - 1] as string;
+      const createdAt = k[k.length - 2] as number;
+      // The cursor names the last item of the previous page; the reverse scan starts on it inclusively.
+      if (opts.cursor !== undefined && createdAt === start[start.length - 2] && id === start[start.length - 1]) continue;
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      const s = this.#live(tenant, id, now);
+      last = [createdAt, id];
+      if (s !== undefined) items.push(s);
+    }
+    return { items, cursor: more && last !== undefined ? encodeCursor(last) : null };
+  }
+
+  async appendTurns(tenant: string, sessionId: string, turns: NewTurn[]): Promise<Turn[]> {
+    const now = this.#clock();
+    // Encode (and compress) outside the write transaction; only key assignment happens under the lock.
+    const records = turns.map((t) => encodeTurn(t, now, this.#compressMin));
+    return this.#txn(() => {
+      const prev = this.#live(tenant, sessionId, now);
+      if (prev === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
+      const first = prev.turn_count + 1;
+      for (let i = 0; i < records.length; i++) this.#turns.putSync([tenant, sessionId, first + i], records[i]!);
+      const s = this.#slide({ ...prev, turn_count: prev.turn_count + records.length }, now);
+      this.#writeSession(s, prev);
+      return turns.map(
+        (t, i): Turn => ({
+          seq: first + i,
+          role: t.role,
+          parts: t.parts,
+          name: t.name ?? null,
+          agent_id: t.agent_id ?? null,
+          metadata: t.metadata ?? null,
+          created_at: now,
+          importance: t.importance ?? null,
+          pinned: t.pinned === true,
+        }),
+      );
+    });
+  }
+
+  async getTurns(tenant: string, sessionId: string, range: TurnRange = {}): Promise<Turn[] | undefined> {
+    this.#check();
+    const s = this.#live(tenant, sessionId);
+    if (s === undefined) return undefined;
+    let from: number;
+    let to: number; // inclusive
+    if ('last' in range) {
+      to = s.turn_count;
+      from = Math.max(1, to - range.last + 1);
+    } else {
+      from = Math.max(1, (range.after_seq ?? 0) + 1);
+      to = Math.min(s.turn_count, (range.before_seq ?? MAX_SEQ) - 1);
+      if (range.limit !== undefined) to = Math.min(to, from + range.limit - 1);
+    }
+    const out: Turn[] = [];
+    if (from > to) return out;
+    for (const { key, value } of this.#turns.getRange({ start: [tenant, sessionId, from], end: [tenant, sessionId, to + 1] })) {
+      out.push(decodeTurn(value, (key as Key)[2] as number));
+    }
+    return out;
+  }
+
+  #readState(tenant: string, id: string): StateRecord {
+    const raw = this.#state.getBinary([tenant, id]);
+    return raw === undefined ? { version: 0, value: {}, updated_at: 0 } : decodeState(raw);
+  }
+
+  async getState(tenant: string, sessionId: string): Promise<StateRecord | undefined> {
+    this.#check();
+    if (this.#live(tenant, sessionId) === undefined) return undefined;
+    return this.#readState(tenant, sessionId);
+  }
+
+  #writeState(tenant: string, id: string, make: (cur: StateRecord) => JsonObject, expected?: number): Promise<StateRecord> {
+    return this.#txn(() => {
+      const now = this.#clock();
+      const prev = this.#live(tenant, id, now);
+      if (prev === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
+      const cur = this.#readState(tenant, id);
+      if (expected !== undefined && expected !== cur.version) {
+        throw siraError('SIRA_ERR_STATE_VERSION_CONFLICT', `expected version ${expected}, current is ${cur.version}`, {
+          details: { current_version: cur.version },
+        });
+      }
+      const next: StateRecord = { version: cur.version + 1, value: make(cur), updated_at: now };
+      this.#state.putSync([tenant, id], encodeState(next));
+      this.#writeSession(this.#slide({ ...prev, state_version: next.version }, now), prev);
+      return next;
+    });
+  }
+
+  async putState(tenant: string, sessionId: string, value: JsonObject, expectedVersion?: number): Promise<StateRecord> {
+    return this.#writeState(tenant, sessionId, () => value, expectedVersion);
+  }
+
+  async patchState(tenant: string, sessionId: string, patch: JsonObject, expectedVersion?: number): Promise<StateRecord> {
+    return this.#writeState(tenant, sessionId, (cur) => mergePatch(cur.value, patch) as JsonObject, expectedVersion);
+  }
+
+  async putTensor(tenant: string, sessionId: string, name: string, tensor: Tensor): Promise<TensorInfo> {
+    const now = this.#clock();
+    const rec = encodeTensorRecord(tensor, now);
+    return this.#txn(() => {
+      const prev = this.#live(tenant, sessionId, now);
+      if (prev === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
+      const key: Key = [tenant, sessionId, name];
+      if (this.#tensors.getBinary(key) === undefined) {
+        const count = this.#tensors.getKeysCount({ start: [tenant, sessionId, ''], end: [tenant, sessionId, '\uffff'] });
+        if (count >= this.#maxTensors) throw siraError('SIRA_ERR_TENSOR_TOO_LARGE', `at most ${this.#maxTensors} tensors per session`);
+      }
+      this.#tensors.putSync(key, rec);
+      this.#writeSession(this.#slide(prev, now), prev);
+      return { name, dtype: tensor.dtype, shape: [...tensor.shape], byte_length: tensor.data.byteLength, updated_at: now };
+    });
+  }
+
+  async getTensor(tenant: string, sessionId: string, name: string): Promise<Tensor | undefined> {
+    this.#check();
+    if (this.#live(tenant, sessionId) === undefined) return undefined;
+    const raw = this.#tensors.getBinary([tenant, sessionId, name]);
+    return raw === undefined ? undefined : decodeTensorRecord(raw, { copy: false }).tensor;
+  }
+
+  async listTensors(tenant: string, sessionId: string): Promise<TensorInfo[] | undefined> {
+    this.#check();
+    if (this.#live(tenant, sessionId) === undefined) return undefined;
+    const out: TensorInfo[] = [];
+    for (const { key, value } of this.#tensors.getRange({ start: [tenant, sessionId, ''], end: [tenant, sessionId, '\uffff'] })) {
+      out.push({ name: (key as Key)[2] as string, ...decodeTensorInfo(value) });
+    }
+    return out;
+  }
+
+  async deleteTensor(tenant: string, sessionId: string, name: string): Promise<boolean> {
+    return this.#txn(() => {
+      const now = this.#clock();
+      const prev = this.#live(tenant, sessionId, now);
+      if (prev === undefined) return false;
+      const removed = this.#tensors.removeSync([tenant, sessionId, name]);
+      if (removed) this.#writeSession(this.#slide(prev, now), prev);
+      return removed;
+    });
+  }
+
+  async sweepExpired(limit = 10_000): Promise<number> {
+    this.#check();
+    const now = this.#clock();
+    const due: Key[] = [];
+    for (const key of this.#expiry.getKeys({ start: [0], end: [now + 1], limit })) due.push(key as Key);
+    if (due.length === 0) return 0;
+    let removed = 0;
+    // Bounded transactions so a large sweep never holds the write lock for long.
+    for (let i = 0; i < due.length; i += 500) {
+      const chunk = due.slice(i, i + 500);
+      removed += await this.#txn(() => {
+        let n = 0;
+        for (const [exp, tenant, id] of chunk as [number, string, string][]) {
+          const raw = this.#sessions.getBinary([tenant, id]);
+          const s = raw === undefined ? undefined : decodeSession(raw);
+          if (s !== undefined && s.expires_at === exp) {
+            this.#purge(s);
+            n++;
+          } else {
+            this.#expiry.removeSync([exp, tenant, id]); // stale index entry (moved or deleted)
+          }
+        }
+        return n;
+      });
+    }
+    return removed;
+  }
+
+  async putApiKey(record: ApiKeyRecord): Promise<void> {
+    if (!isValidId(record.tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
+    await this.#txn(() => this.#keys.putSync(record.hash, encodeApiKey(record)));
+  }
+
+  async getApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    this.#check();
+    const raw = this.#keys.getBinary(hash);
+    return raw === undefined ? undefined : decodeApiKey(raw);
+  }
+
+  async listApiKeys(tenant?: string): Promise<ApiKeyRecord[]> {
+    this.#check();
+    const out: ApiKeyRecord[] = [];
+    for (const { value } of this.#keys.getRange({})) {
+      const r = decodeApiKey(value);
+      if (tenant === undefined || r.tenant === tenant) out.push(r);
+    }
+    return out;
+  }
+
+  async deleteApiKey(id: string): Promise<boolean> {
+    const match = (await this.listApiKeys()).find((r) => r.id === id);
+    if (match === undefined) return false;
+    return this.#txn(() => this.#keys.removeSync(match.hash));
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.#check();
+    const entries = (db: Database<Uint8Array, Key>) => (db.getStats() as { entryCount: number }).entryCount;
+    const env = this.#env.getStats() as { treeBranchPageCount?: number; pageSize?: number; lastPageNumber?: number };
+    let textRaw = 0;
+    let textStored = 0;
+    // Text compression figures from a bounded sample of turns (a full scan would be O(turns) per scrape).
+    let n = 0;
+    for (const { value } of this.#turns.getRange({ limit: 2000 })) {
+      textRaw += encodedTurnTextBytes(value);
+      textStored += value.byteLength;
+      n++;
+    }
+    const turns = entries(this.#turns);
+    const scale = n === 0 ? 0 : turns / n;
+    return {
+      sessions: entries(this.#sessions),
+      turns,
+      tensors: entries(this.#tensors),
+      bytes: ((env.lastPageNumber ?? 0) + 1) * (env.pageSize ?? 4096),
+      text_raw_bytes: Math.round(textRaw * scale),
+      text_stored_bytes: Math.round(textStored * scale),
+    };
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      await statfs(this.#path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#env.close();
+  }
+}

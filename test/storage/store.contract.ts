@@ -1,0 +1,372 @@
+/**
+ * The Store contract suite: every backend runs exactly these tests (STYLE §6). A backend calls
+ * `runStoreContract({ name, create, skip })`; each skipped test must name a reason.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { manualClock, type ManualClock } from '../../src/core/clock.ts';
+import { isSiraError } from '../../src/core/errors.ts';
+import type { NewTurn, Tensor } from '../../src/core/types.ts';
+import type { Store } from '../../src/storage/store.ts';
+
+export interface ContractHarness {
+  store: Store;
+  /** Reopen the same data (for persistence checks); optional. */
+  reopen?: () => Promise<Store>;
+  cleanup: () => Promise<void>;
+}
+
+export interface ContractOptions {
+  name: string;
+  create: (clock: ManualClock) => Promise<ContractHarness>;
+  /** Test names to skip, each with a reason. */
+  skip?: Record<string, string>;
+}
+
+const FC_SEED = Number(process.env.SIRA_FC_SEED ?? 20261125);
+
+const text = (role: NewTurn['role'], t: string, extra: Partial<NewTurn> = {}): NewTurn => ({ role, parts: [{ type: 'text', text: t }], ...extra });
+
+async function rejects(p: Promise<unknown>, code: string): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    expect(isSiraError(e) ? e.code : e).toBe(code);
+    return;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+/** Run the contract against a backend. */
+export function runStoreContract(opts: ContractOptions): void {
+  const skip = opts.skip ?? {};
+  const test = (name: string, fn: () => Promise<void>) => (skip[name] === undefined ? it(name, fn) : it.skip(`${name} (skipped: ${skip[name]})`, fn));
+
+  describe(`Store contract: ${opts.name}`, () => {
+    let h: ContractHarness;
+    let store: Store;
+    let clock: ManualClock;
+    let tenant: string;
+
+    beforeEach(async () => {
+      clock = manualClock(Date.UTC(2026, 10, 25, 12));
+      h = await opts.create(clock);
+      store = h.store;
+      tenant = `t${randomBytes(4).toString('hex')}`;
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    describe('basic', () => {
+      test('createSession() assigns an id and returns the stored session', async () => {
+        const s = await store.createSession(tenant, { user_id: 'u1', metadata: { a: 1 } });
+        expect(s.id).toMatch(/^s_/);
+        expect(s).toMatchObject({ tenant, user_id: 'u1', metadata: { a: 1 }, turn_count: 0, state_version: 0, expires_at: null });
+        expect(await store.getSession(tenant, s.id)).toEqual(s);
+      });
+      test('createSession() with a taken id throws SIRA_ERR_SESSION_EXISTS', async () => {
+        await store.createSession(tenant, { id: 'dup' });
+        await rejects(store.createSession(tenant, { id: 'dup' }), 'SIRA_ERR_SESSION_EXISTS');
+      });
+      test('getSession(id) returns undefined for a missing session', async () => {
+        expect(await store.getSession(tenant, 'nope')).toBeUndefined();
+      });
+      test('updateSession() patches fields and leaves the rest', async () => {
+        const s = await store.createSession(tenant, { id: 'p', user_id: 'u1', metadata: { a: 1 } });
+        clock.advance(1000);
+        const u = await store.updateSession(tenant, 'p', { metadata: { b: 2 }, agent_id: 'ag' });
+        expect(u).toMatchObject({ id: 'p', user_id: 'u1', agent_id: 'ag', metadata: { b: 2 }, created_at: s.created_at, updated_at: s.created_at + 1000 });
+        expect(await store.updateSession(tenant, 'missing', { agent_id: 'x' })).toBeUndefined();
+      });
+      test('deleteSession() removes turns, state and tensors; false when missing', async () => {
+        await store.createSession(tenant, { id: 'd' });
+        await store.appendTurns(tenant, 'd', [text('user', 'hi')]);
+        await store.putState(tenant, 'd', { x: 1 });
+        await store.putTensor(tenant, 'd', 'e', { dtype: 'u8', shape: [2], data: new Uint8Array([1, 2]) });
+        expect(await store.deleteSession(tenant, 'd')).toBe(true);
+        expect(await store.deleteSession(tenant, 'd')).toBe(false);
+        expect(await store.getSession(tenant, 'd')).toBeUndefined();
+        await store.createSession(tenant, { id: 'd' });
+        expect(await store.getTurns(tenant, 'd')).toEqual([]);
+        expect((await store.getState(tenant, 'd'))?.version).toBe(0);
+        expect(await store.listTensors(tenant, 'd')).toEqual([]);
+      });
+      test('a session of another tenant is invisible and untouchable', async () => {
+        await store.createSession(tenant, { id: 'mine' });
+        await store.appendTurns(tenant, 'mine', [text('user', 'secret')]);
+        const other = `${tenant}x`;
+        expect(await store.getSession(other, 'mine')).toBeUndefined();
+        expect(await store.getTurns(other, 'mine')).toBeUndefined();
+        expect(await store.getState(other, 'mine')).toBeUndefined();
+        await rejects(store.appendTurns(other, 'mine', [text('user', 'x')]), 'SIRA_ERR_SESSION_NOT_FOUND');
+        await rejects(store.putState(other, 'mine', {}), 'SIRA_ERR_SESSION_NOT_FOUND');
+        expect(await store.deleteSession(other, 'mine')).toBe(false);
+        expect((await store.listSessions(other)).items).toEqual([]);
+        expect((await store.getTurns(tenant, 'mine'))?.length).toBe(1);
+      });
+    });
+
+    describe('turns', () => {
+      test('appendTurns() assigns dense seqs from 1 and keeps metadata unchanged', async () => {
+        await store.createSession(tenant, { id: 's' });
+        const meta = { trace: 'abc', nested: { list: [1, 'two', null, true], f: 1.5 }, 'ключ': 'значение' };
+        const a = await store.appendTurns(tenant, 's', [text('user', 'a', { metadata: meta }), text('assistant', 'b')]);
+        const b = await store.appendTurns(tenant, 's', [text('user', 'c')]);
+        expect([...a, ...b].map((t) => t.seq)).toEqual([1, 2, 3]);
+        const all = await store.getTurns(tenant, 's');
+        expect(all?.map((t) => t.seq)).toEqual([1, 2, 3]);
+        expect(all?.[0]?.metadata).toEqual(meta);
+        expect(all?.[0]).toEqual(a[0]);
+        expect((await store.getSession(tenant, 's'))?.turn_count).toBe(3);
+      });
+      test('appendTurns() on a missing session throws SIRA_ERR_SESSION_NOT_FOUND', async () => {
+        await rejects(store.appendTurns(tenant, 'none', [text('user', 'x')]), 'SIRA_ERR_SESSION_NOT_FOUND');
+      });
+      test('getTurns() ranges: after_seq, before_seq, limit and last', async () => {
+        await store.createSession(tenant, { id: 'r' });
+        await store.appendTurns(tenant, 'r', Array.from({ length: 30 }, (_, i) => text(i % 2 ? 'assistant' : 'user', `m${i + 1}`)));
+        const seqs = async (range: Parameters<Store['getTurns']>[2]) => (await store.getTurns(tenant, 'r', range))?.map((t) => t.seq);
+        expect(await seqs({ last: 5 })).toEqual([26, 27, 28, 29, 30]);
+        expect(await seqs({ last: 100 })).toHaveLength(30);
+        expect(await seqs({ after_seq: 10, limit: 3 })).toEqual([11, 12, 13]);
+        expect(await seqs({ before_seq: 4 })).toEqual([1, 2, 3]);
+        expect(await seqs({ after_seq: 5, before_seq: 8 })).toEqual([6, 7]);
+        expect(await seqs({ after_seq: 30 })).toEqual([]);
+        expect((await store.getTurns(tenant, 'r', { last: 1 }))?.[0]?.parts).toEqual([{ type: 'text', text: 'm30' }]);
+      });
+      test('every part kind round-trips, media bytes included', async () => {
+        await store.createSession(tenant, { id: 'm' });
+        const img = new Uint8Array(randomBytes(1000));
+        const turn: NewTurn = {
+          role: 'assistant',
+          name: 'bot',
+          agent_id: 'agent-1',
+          importance: 0.75,
+          pinned: true,
+          metadata: null,
+          parts: [
+            { type: 'text', text: 'look 👀' },
+            { type: 'image', mime: 'image/png', data: img, name: 'a.png' },
+            { type: 'audio', mime: 'audio/wav', url: 'https://example.com/a.wav' },
+            { type: 'file', mime: 'application/pdf', url: 's3://b/k.pdf' },
+            { type: 'tool_call', id: 'c1', name: 'search', arguments: '{"q": "x"}' },
+            { type: 'tool_result', tool_call_id: 'c1', content: 'result', is_error: false },
+            { type: 'tensor', name: 'emb' },
+          ],
+        };
+        await store.appendTurns(tenant, 'm', [turn]);
+        const [got] = (await store.getTurns(tenant, 'm')) ?? [];
+        expect(got).toMatchObject({ seq: 1, role: 'assistant', name: 'bot', agent_id: 'agent-1', importance: 0.75, pinned: true, metadata: null });
+        expect(got?.parts).toEqual(turn.parts);
+      });
+      test('appendTurns() round-trips arbitrary text and metadata (property)', async () => {
+        await store.createSession(tenant, { id: 'prop' });
+        const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+        await fc.assert(
+          fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.dictionary(fc.string({ maxLength: 8 }), json, { maxKeys: 5 }), async (t, meta) => {
+            const [w] = await store.appendTurns(tenant, 'prop', [{ role: 'user', parts: [{ type: 'text', text: t }], metadata: meta as never }]);
+            const [r] = (await store.getTurns(tenant, 'prop', { after_seq: w!.seq - 1, limit: 1 })) ?? [];
+            expect(r?.parts).toEqual([{ type: 'text', text: t }]);
+            expect(r?.metadata).toEqual(meta);
+          }),
+          { seed: FC_SEED, numRuns: 60 },
+        );
+      });
+    });
+
+    describe('batch', () => {
+      test('concurrent appends to one session get distinct dense seqs', async () => {
+        await store.createSession(tenant, { id: 'c' });
+        const results = await Promise.all(Array.from({ length: 40 }, (_, i) => store.appendTurns(tenant, 'c', [text('user', `a${i}`), text('assistant', `b${i}`)])));
+        const seqs = results.flat().map((t) => t.seq).sort((a, b) => a - b);
+        expect(seqs).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+        const stored = await store.getTurns(tenant, 'c');
+        expect(stored?.length).toBe(80);
+        // each batch's two turns are adjacent
+        for (const batch of results) expect(batch[1]!.seq).toBe(batch[0]!.seq + 1);
+      });
+      test('a batch of 1000 turns is stored whole', async () => {
+        await store.createSession(tenant, { id: 'big' });
+        await store.appendTurns(tenant, 'big', Array.from({ length: 1000 }, (_, i) => text('user', `x${i}`)));
+        expect((await store.getTurns(tenant, 'big', { last: 1000 }))?.length).toBe(1000);
+      });
+    });
+
+    describe('state', () => {
+      test('putState() bumps the version; getState() of a new session is version 0', async () => {
+        await store.createSession(tenant, { id: 'st' });
+        expect(await store.getState(tenant, 'st')).toMatchObject({ version: 0, value: {} });
+        const a = await store.putState(tenant, 'st', { plan: ['a'] });
+        const b = await store.putState(tenant, 'st', { n: 2 }, a.version);
+        expect([a.version, b.version]).toEqual([1, 2]);
+        expect(await store.getState(tenant, 'st')).toMatchObject({ version: 2, value: { n: 2 } });
+        expect((await store.getSession(tenant, 'st'))?.state_version).toBe(2);
+      });
+      test('putState() with a stale version throws SIRA_ERR_STATE_VERSION_CONFLICT and changes nothing', async () => {
+        await store.createSession(tenant, { id: 'st' });
+        await store.putState(tenant, 'st', { n: 1 });
+        try {
+          await store.putState(tenant, 'st', { n: 9 }, 0);
+          throw new Error('no conflict');
+        } catch (e) {
+          expect(isSiraError(e, 'SIRA_ERR_STATE_VERSION_CONFLICT')).toBe(true);
+          expect(isSiraError(e) && e.details?.current_version).toBe(1);
+        }
+        expect(await store.getState(tenant, 'st')).toMatchObject({ version: 1, value: { n: 1 } });
+      });
+      test('patchState() merge-patches (RFC 7396)', async () => {
+        await store.createSession(tenant, { id: 'mp' });
+        await store.putState(tenant, 'mp', { a: 1, b: { c: 2, d: 3 } });
+        const r = await store.patchState(tenant, 'mp', { a: null, b: { c: 5 }, e: [1] });
+        expect(r).toMatchObject({ version: 2, value: { b: { c: 5, d: 3 }, e: [1] } });
+      });
+      test('concurrent CAS writers: exactly one wins per version', async () => {
+        await store.createSession(tenant, { id: 'cas' });
+        const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.putState(tenant, 'cas', { w: i }, 0)));
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        expect((await store.getState(tenant, 'cas'))?.version).toBe(1);
+      });
+    });
+
+    describe('binary', () => {
+      test('putTensor()/getTensor() round-trip every dtype bit-exactly', async () => {
+        await store.createSession(tenant, { id: 'tn' });
+        const dtypes: Tensor['dtype'][] = ['f64', 'f32', 'f16', 'bf16', 'i64', 'i32', 'i16', 'i8', 'u8', 'bool'];
+        const size = { f64: 8, f32: 4, f16: 2, bf16: 2, i64: 8, i32: 4, i16: 2, i8: 1, u8: 1, bool: 1 } as const;
+        for (const dtype of dtypes) {
+          const data = dtype === 'bool' ? new Uint8Array([0, 1, 1, 0, 1, 0]) : new Uint8Array(randomBytes(6 * size[dtype]));
+          await store.putTensor(tenant, 'tn', `t_${dtype}`, { dtype, shape: [2, 3], data });
+          const got = await store.getTensor(tenant, 'tn', `t_${dtype}`);
+          expect(got?.dtype).toBe(dtype);
+          expect(got?.shape).toEqual([2, 3]);
+          expect(Buffer.from(got!.data).equals(Buffer.from(data))).toBe(true);
+        }
+        const list = await store.listTensors(tenant, 'tn');
+        expect(list?.map((t) => t.name)).toEqual(dtypes.map((d) => `t_${d}`).sort());
+        expect(list?.find((t) => t.name === 't_f32')).toMatchObject({ dtype: 'f32', shape: [2, 3], byte_length: 24 });
+      });
+      test('a float32 tensor keeps its values (the msgpack pitfall of DESIGN §2)', async () => {
+        await store.createSession(tenant, { id: 'f' });
+        const f = new Float32Array([1.5, -2.25, 3, 1e-3, 0, 65504, Number.NaN, -0]);
+        await store.putTensor(tenant, 'f', 'v', { dtype: 'f32', shape: [8], data: new Uint8Array(f.buffer) });
+        const got = await store.getTensor(tenant, 'f', 'v');
+        expect(Buffer.from(got!.data).equals(Buffer.from(f.buffer))).toBe(true);
+      });
+      test('deleteTensor() removes one tensor; getTensor() then returns undefined', async () => {
+        await store.createSession(tenant, { id: 'dt' });
+        await store.putTensor(tenant, 'dt', 'a', { dtype: 'u8', shape: [], data: new Uint8Array([7]) });
+        expect(await store.deleteTensor(tenant, 'dt', 'a')).toBe(true);
+        expect(await store.deleteTensor(tenant, 'dt', 'a')).toBe(false);
+        expect(await store.getTensor(tenant, 'dt', 'a')).toBeUndefined();
+      });
+    });
+
+    describe('iterate', () => {
+      test('listSessions() pages newest first with a cursor and filters by user', async () => {
+        for (let i = 0; i < 7; i++) {
+          await store.createSession(tenant, { id: `l${i}`, user_id: i % 2 ? 'odd' : 'even' });
+          clock.advance(10);
+        }
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.listSessions(tenant, { limit: 3, ...(cursor ? { cursor } : {}) });
+          ids.push(...page.items.map((s) => s.id));
+          cursor = page.cursor ?? undefined;
+        } while (cursor);
+        expect(ids).toEqual(['l6', 'l5', 'l4', 'l3', 'l2', 'l1', 'l0']);
+        const odd = await store.listSessions(tenant, { user_id: 'odd' });
+        expect(odd.items.map((s) => s.id)).toEqual(['l5', 'l3', 'l1']);
+      });
+      test('listSessions() follows a user change', async () => {
+        await store.createSession(tenant, { id: 'mv', user_id: 'a' });
+        await store.updateSession(tenant, 'mv', { user_id: 'b' });
+        expect((await store.listSessions(tenant, { user_id: 'a' })).items).toEqual([]);
+        expect((await store.listSessions(tenant, { user_id: 'b' })).items.map((s) => s.id)).toEqual(['mv']);
+      });
+    });
+
+    describe('ttl', () => {
+      test('an expired session is never returned, even before the sweep', async () => {
+        await store.createSession(tenant, { id: 'e', ttl_seconds: 2 });
+        await store.appendTurns(tenant, 'e', [text('user', 'x')]);
+        clock.advance(1999);
+        expect(await store.getSession(tenant, 'e')).toBeDefined();
+        clock.advance(1);
+        expect(await store.getSession(tenant, 'e')).toBeUndefined();
+        expect(await store.getTurns(tenant, 'e')).toBeUndefined();
+        expect(await store.getState(tenant, 'e')).toBeUndefined();
+        expect((await store.listSessions(tenant)).items).toEqual([]);
+        await rejects(store.appendTurns(tenant, 'e', [text('user', 'y')]), 'SIRA_ERR_SESSION_NOT_FOUND');
+      });
+      test('writes slide the expiry forward', async () => {
+        await store.createSession(tenant, { id: 'sl', ttl_seconds: 10 });
+        clock.advance(8000);
+        await store.appendTurns(tenant, 'sl', [text('user', 'keep me')]);
+        clock.advance(8000);
+        expect(await store.getSession(tenant, 'sl')).toBeDefined();
+      });
+      test('sweepExpired() removes expired sessions and their data, and only those', async () => {
+        await store.createSession(tenant, { id: 'x1', ttl_seconds: 1 });
+        await store.createSession(tenant, { id: 'x2', ttl_seconds: 1 });
+        await store.createSession(tenant, { id: 'keep', ttl_seconds: 100 });
+        await store.createSession(tenant, { id: 'forever' });
+        await store.appendTurns(tenant, 'x1', [text('user', 'gone')]);
+        clock.advance(1500);
+        expect(await store.sweepExpired()).toBeGreaterThanOrEqual(2);
+        expect(await store.sweepExpired()).toBe(0);
+        expect(await store.getSession(tenant, 'keep')).toBeDefined();
+        expect(await store.getSession(tenant, 'forever')).toBeDefined();
+        const again = await store.createSession(tenant, { id: 'x1' });
+        expect(again.turn_count).toBe(0);
+        expect(await store.getTurns(tenant, 'x1')).toEqual([]);
+      });
+      test('an expired id can be created again with none of the old data', async () => {
+        await store.createSession(tenant, { id: 'again', ttl_seconds: 1 });
+        await store.appendTurns(tenant, 'again', [text('user', 'old')]);
+        await store.putState(tenant, 'again', { old: true });
+        clock.advance(2000);
+        await store.createSession(tenant, { id: 'again' });
+        expect(await store.getTurns(tenant, 'again')).toEqual([]);
+        expect((await store.getState(tenant, 'again'))?.version).toBe(0);
+      });
+      test('updateSession() can clear a TTL', async () => {
+        await store.createSession(tenant, { id: 'cl', ttl_seconds: 1 });
+        await store.updateSession(tenant, 'cl', { ttl_seconds: null });
+        clock.advance(10_000);
+        expect((await store.getSession(tenant, 'cl'))?.expires_at).toBeNull();
+        expect(await store.sweepExpired()).toBe(0);
+      });
+    });
+
+    describe('keys and lifecycle', () => {
+      test('API keys are stored by hash and listed per tenant', async () => {
+        const rec = { id: `key_${tenant}`, tenant, name: 'ci', hash: randomBytes(32).toString('hex'), created_at: clock() };
+        await store.putApiKey(rec);
+        expect(await store.getApiKeyByHash(rec.hash)).toEqual(rec);
+        expect((await store.listApiKeys(tenant)).map((r) => r.id)).toEqual([rec.id]);
+        expect(await store.deleteApiKey(rec.id)).toBe(true);
+        expect(await store.getApiKeyByHash(rec.hash)).toBeUndefined();
+      });
+      test('data survives reopening the store', async () => {
+        if (h.reopen === undefined) return;
+        await store.createSession(tenant, { id: 'p' });
+        await store.appendTurns(tenant, 'p', [text('user', 'persist')]);
+        await store.putTensor(tenant, 'p', 'x', { dtype: 'i32', shape: [1], data: new Uint8Array([1, 0, 0, 0]) });
+        store = await h.reopen();
+        expect((await store.getTurns(tenant, 'p'))?.[0]?.parts).toEqual([{ type: 'text', text: 'persist' }]);
+        expect((await store.getTensor(tenant, 'p', 'x'))?.shape).toEqual([1]);
+      });
+      test('stats() counts sessions and turns', async () => {
+        await store.createSession(tenant, { id: 'st1' });
+        await store.appendTurns(tenant, 'st1', [text('user', 'hello there, this is a test of the statistics')]);
+        const st = await store.stats();
+        expect(st.sessions).toBeGreaterThanOrEqual(1);
+        expect(st.turns).toBeGreaterThanOrEqual(1);
+        expect(await store.ready()).toBe(true);
+      });
+    });
+  });
+}
