@@ -3,6 +3,7 @@
  * One options type, one frozen set of defaults, validated at boot. Environment variables (`SIRA_*`) and CLI
  * flags are folded into the same object by {@link resolveConfig}.
  */
+import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { siraError } from './errors.ts';
@@ -56,7 +57,7 @@ export interface SiraOptions {
   defaultTtlSeconds: number | null;
   /** Compress text parts at least this long (bytes) with zstd. @default 64 */
   compressMinBytes: number;
-  /** 32-byte key for encryption at rest (env SIRA_ENCRYPTION_KEY, hex or 32 chars), or undefined. @default undefined */
+  /** Secret for encryption at rest (env SIRA_ENCRYPTION_KEY, ≥ 32 chars), or undefined for none. @default undefined */
   encryptionKey: string | undefined;
   /** LMDB map size in bytes (address space, not disk). @default 68719476736 (64 GiB) */
   mapSize: number;
@@ -144,7 +145,7 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
     const first = [...Value.Errors(OptionsSchema, merged)][0];
     throw siraError('SIRA_ERR_CONFIG_INVALID', `invalid option ${first?.instancePath ?? ''}: ${first?.message ?? ''}`);
   }
-  if (merged.encryptionKey !== undefined) encryptionKeyBytes(merged.encryptionKey);
+  if (merged.encryptionKey !== undefined) deriveEncryptionKey(merged.encryptionKey);
   return Object.freeze(merged);
 }
 
@@ -165,12 +166,14 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
   return out;
 }
 
-/** The 32 key bytes from a 64-char hex or a 32-char string; throws SIRA_ERR_CONFIG_INVALID otherwise. */
-export function encryptionKeyBytes(key: string): Buffer {
-  if (/^[0-9a-fA-F]{64}$/.test(key)) return Buffer.from(key, 'hex');
-  const b = Buffer.from(key, 'utf8');
-  if (b.length === 32) return b;
-  throw siraError('SIRA_ERR_CONFIG_INVALID', 'encryption key must be 64 hex chars or 32 bytes');
+/**
+ * The 32-character ASCII key handed to the store's cipher, derived from the configured secret (at least 32
+ * characters, e.g. 64 hex digits): base64 of SHA-256(secret), first 32 characters (192 bits). The derivation is
+ * fixed: changing it would make existing encrypted stores unreadable. Throws SIRA_ERR_CONFIG_INVALID when short.
+ */
+export function deriveEncryptionKey(secret: string): string {
+  if (secret.length < 32) throw siraError('SIRA_ERR_CONFIG_INVALID', 'encryption key must be at least 32 characters');
+  return createHash('sha256').update(secret, 'utf8').digest('base64').slice(0, 32);
 }
 
 /** True for addresses that only this machine can reach. */

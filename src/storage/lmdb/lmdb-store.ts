@@ -19,7 +19,7 @@
 import { mkdirSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { encryptionKeyBytes, type SyncMode } from '../../core/config.ts';
+import { deriveEncryptionKey, type SyncMode } from '../../core/config.ts';
 import { siraError } from '../../core/errors.ts';
 import { isValidId, newId } from '../../core/ids.ts';
 import { mergePatch } from '../../core/merge-patch.ts';
@@ -54,7 +54,7 @@ export interface LmdbStoreOptions {
   clock?: Clock;
   /** Compress turn bodies at least this many bytes. @default 64 */
   compressMinBytes?: number;
-  /** 32-byte key (64 hex chars or 32 chars) for encryption at rest. */
+  /** Secret (≥ 32 chars) for encryption at rest (ChaCha8 pages, lmdb-js). */
   encryptionKey?: string | undefined;
   /** Address space to map, bytes. @default 64 GiB */
   mapSize?: number;
@@ -98,7 +98,7 @@ export class LmdbStore implements Store {
       // 'os': the commit is written to the OS before a write resolves, no fsync. 'always': fsync before resolving.
       noSync: !always,
       overlappingSync: always,
-      ...(opts.encryptionKey === undefined ? {} : { encryptionKey: encryptionKeyBytes(opts.encryptionKey) }),
+      ...(opts.encryptionKey === undefined ? {} : { encryptionKey: deriveEncryptionKey(opts.encryptionKey) }),
     });
     const db = <K extends Key | string>(name: string) =>
       this.#env.openDB<Uint8Array, K & Key>({ name, encoding: 'binary' }) as unknown as Database<Uint8Array, K>;
