@@ -4,21 +4,22 @@
  *
  *   byte 0      codec version (1)
  *   byte 1      flags: bit 0 = body is one zstd frame; bits 1-7 reserved (0)
- *   bytes 2-5   u32 UTF-8 bytes of the turn's text (text, tool arguments, tool results) before compression
- *   bytes 6-    body: msgpack array [role, created_at, name, agent_id, metadata_json, importance, pinned, parts]
+ *   bytes 2-3   u16 id of the zstd dictionary the frame needs (0 = none; see ./zstd-dict.ts)
+ *   bytes 4-7   u32 UTF-8 bytes of the turn's text (text, tool arguments, tool results) before compression
+ *   bytes 8-    body: msgpack array [role, created_at, name, agent_id, metadata_json, importance, pinned, parts]
  *               (zstd-compressed when flag 0 is set). `seq` is not stored: it is the record's key.
  *
  * Parts are arrays tagged by a small integer (see PART_TAG). Media bytes are msgpack `bin`, never base64.
  * Metadata is kept as its JSON text so it comes back exactly as the client sent it.
  */
 import { Packr } from 'msgpackr';
-import { Compressor, Decompressor } from 'zstd-napi';
+import { compressorFor, decompressorFor, encodingDictionaryId } from './zstd-dict.ts';
 import { siraError } from '../../core/errors.ts';
 import type { JsonObject, NewTurn, Part, Role, Turn } from '../../core/types.ts';
 
 export const TURN_CODEC_VERSION = 1;
 const FLAG_ZSTD = 1;
-const HEADER = 6;
+const HEADER = 8;
 
 const ROLE_CODE: Readonly<Record<Role, number>> = { system: 0, user: 1, assistant: 2, tool: 3 };
 const ROLES_BY_CODE: readonly Role[] = ['system', 'user', 'assistant', 'tool'];
@@ -26,19 +27,6 @@ const PART_TAG = { text: 0, image: 1, audio: 2, file: 3, tool_call: 4, tool_resu
 
 const packr = new Packr({ useRecords: false, moreTypes: false, variableMapSize: true });
 const utf8 = new TextEncoder();
-
-let compressor: Compressor | undefined;
-let decompressor: Decompressor | undefined;
-function zc(): Compressor {
-  if (compressor === undefined) {
-    compressor = new Compressor();
-    compressor.setParameters({ compressionLevel: 3 });
-  }
-  return compressor;
-}
-function zd(): Decompressor {
-  return (decompressor ??= new Decompressor());
-}
 
 type PackedPart = unknown[];
 
@@ -109,7 +97,32 @@ export function turnTextBytes(parts: readonly Part[]): number {
  * smaller. Returns a fresh buffer the caller owns.
  */
 export function encodeTurn(turn: NewTurn, createdAt: number, compressMinBytes: number): Uint8Array {
-  const body = packr.pack([
+  const body = encodeTurnBody(turn, createdAt);
+  let flags = 0;
+  let dictId = 0;
+  let payload: Uint8Array = body;
+  if (body.byteLength >= compressMinBytes) {
+    const id = encodingDictionaryId();
+    const z = compressorFor(id).compress(body);
+    if (z.byteLength < body.byteLength) {
+      payload = z;
+      flags |= FLAG_ZSTD;
+      dictId = id;
+    }
+  }
+  const out = new Uint8Array(HEADER + payload.byteLength);
+  const dv = new DataView(out.buffer);
+  out[0] = TURN_CODEC_VERSION;
+  out[1] = flags;
+  dv.setUint16(2, dictId, true);
+  dv.setUint32(4, turnTextBytes(turn.parts), true);
+  out.set(payload, HEADER);
+  return out;
+}
+
+/** The uncompressed msgpack body of a turn (what dictionaries are trained on). */
+export function encodeTurnBody(turn: NewTurn, createdAt: number): Uint8Array {
+  return packr.pack([
     ROLE_CODE[turn.role],
     createdAt,
     turn.name ?? null,
@@ -119,28 +132,12 @@ export function encodeTurn(turn: NewTurn, createdAt: number, compressMinBytes: n
     turn.pinned === true,
     turn.parts.map(packPart),
   ]);
-  let flags = 0;
-  let payload: Uint8Array = body;
-  if (body.byteLength >= compressMinBytes) {
-    const z = zc().compress(body);
-    if (z.byteLength < body.byteLength) {
-      payload = z;
-      flags |= FLAG_ZSTD;
-    }
-  }
-  const out = new Uint8Array(HEADER + payload.byteLength);
-  const dv = new DataView(out.buffer);
-  out[0] = TURN_CODEC_VERSION;
-  out[1] = flags;
-  dv.setUint32(2, turnTextBytes(turn.parts), true);
-  out.set(payload, HEADER);
-  return out;
 }
 
 /** UTF-8 text bytes recorded in an encoded turn's header (for compression statistics). */
 export function encodedTurnTextBytes(bytes: Uint8Array): number {
   if (bytes.byteLength < HEADER || bytes[0] !== TURN_CODEC_VERSION) return 0;
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(2, true);
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
 }
 
 /** Decode a stored turn; `seq` comes from the key. Throws SIRA_ERR_CODEC_CORRUPT on a damaged record. */
@@ -152,7 +149,10 @@ export function decodeTurn(bytes: Uint8Array, seq: number): Turn {
   let body = bytes.subarray(HEADER);
   let a: unknown[];
   try {
-    if ((flags & FLAG_ZSTD) !== 0) body = zd().decompress(body);
+    if ((flags & FLAG_ZSTD) !== 0) {
+      const dictId = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(2, true);
+      body = decompressorFor(dictId).decompress(body);
+    }
     a = packr.unpack(body) as unknown[];
   } catch (cause) {
     throw siraError('SIRA_ERR_CODEC_CORRUPT', `turn ${seq}: body does not decode`, { cause });
