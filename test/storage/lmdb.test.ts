@@ -4,16 +4,17 @@ import { join } from 'node:path';
 import { LmdbStore } from '../../src/storage/lmdb/lmdb-store.ts';
 import { runStoreContract } from './store.contract.ts';
 
+for (const tailCache of [{}, false] as const) {
 runStoreContract({
-  name: 'lmdb',
+  name: `lmdb (tail cache ${tailCache === false ? 'off' : 'on'})`,
   create: async (clock) => {
     const dir = mkdtempSync(join(tmpdir(), 'sira-lmdb-'));
-    let store = await LmdbStore.open({ path: dir, clock });
+    let store = await LmdbStore.open({ path: dir, clock, tailCache });
     return {
       store,
       reopen: async () => {
         await store.close();
-        store = await LmdbStore.open({ path: dir, clock });
+        store = await LmdbStore.open({ path: dir, clock, tailCache });
         return store;
       },
       cleanup: async () => {
@@ -23,3 +24,4 @@ runStoreContract({
     };
   },
 });
+}

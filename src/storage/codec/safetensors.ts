@@ -115,13 +115,17 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   const fields: string[] = [];
   if (metadata !== undefined) {
     const keys = Object.keys(metadata).sort(compareCodePoints);
-    const pairs = keys.map((k) => `${JSON.stringify(checkName('metadata key', k))}:${JSON.stringify(checkName('metadata value', metadata[k]))}`);
+    const pairs = keys.map((k) => {
+      const v = checkName('metadata value', metadata[k]);
+      return `${JSON.stringify(checkName('metadata key', k))}:${JSON.stringify(v)}`;
+    });
     fields.push(`"${METADATA_KEY}":{${pairs.join(',')}}`);
   }
   let offset = 0;
   for (const [name, t] of entries) {
     const end = offset + t.data.byteLength;
-    const info = `{"dtype":"${SAFETENSORS_DTYPE[t.dtype]}","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${end}]}`;
+    const dtype = SAFETENSORS_DTYPE[t.dtype];
+    const info = `{"dtype":"${dtype}","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${end}]}`;
     fields.push(`${JSON.stringify(name)}:${info}`);
     offset = end;
   }
@@ -162,10 +166,12 @@ function readEntry(name: string, raw: unknown): Entry {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) invalid(`entry "${name}" must be an object`);
   const info = raw as Record<string, unknown>;
   for (const key of Object.keys(info)) {
-    if (key !== 'dtype' && key !== 'shape' && key !== 'data_offsets') invalid(`entry "${name}" has unknown key "${key}"`);
+    if (key !== 'dtype' && key !== 'shape' && key !== 'data_offsets') {
+      invalid(`entry "${name}" has unknown key "${key}"`);
+    }
   }
   const dtype = typeof info.dtype === 'string' ? FROM_SAFETENSORS.get(info.dtype) : undefined;
-  if (dtype === undefined) invalid(`entry "${name}" has unsupported dtype ${JSON.stringify(info.dtype) ?? 'undefined'}`);
+  if (dtype === undefined) invalid(`entry "${name}" has unsupported dtype ${String(JSON.stringify(info.dtype))}`);
   if (!Array.isArray(info.shape)) invalid(`entry "${name}" needs a shape array`);
   const shape = info.shape.map((d: unknown) => readIndex(d, `shape of "${name}"`));
   const offsets = info.data_offsets;
@@ -175,7 +181,8 @@ function readEntry(name: string, raw: unknown): Entry {
   if (end < begin) invalid(`entry "${name}" ends before it begins`);
   const bytes = elementCount(shape) * DTYPE_SIZE[dtype];
   if (!Number.isSafeInteger(bytes) || bytes !== end - begin) {
-    invalid(`entry "${name}": shape [${shape.join(',')}] of ${SAFETENSORS_DTYPE[dtype]} needs ${bytes} bytes, offsets give ${end - begin}`);
+    const st = SAFETENSORS_DTYPE[dtype];
+    invalid(`entry "${name}": shape [${shape.join(',')}] of ${st} needs ${bytes} bytes, offsets give ${end - begin}`);
   }
   return { name, dtype, shape, begin, end };
 }
@@ -231,7 +238,9 @@ export function decodeSafetensors(bytes: Uint8Array, opts: DecodeSafetensorsOpti
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const e of entries) {
-    if (e.begin !== cursor) invalid(`entry "${e.name}" at offset ${e.begin} leaves a gap or overlaps (expected ${cursor})`);
+    if (e.begin !== cursor) {
+      invalid(`entry "${e.name}" at offset ${e.begin} leaves a gap or overlaps (expected ${cursor})`);
+    }
     cursor = e.end;
   }
   const dataStart = 8 + headerLen;

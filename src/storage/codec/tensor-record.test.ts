@@ -63,7 +63,7 @@ describe(`storage/codec/tensor-record (fc seed ${SEED})`, () => {
     );
   });
 
-  it('encodeTensorRecord puts the data at an 8-byte aligned offset, so the decoded tensor is viewable without copy', () => {
+  it('encodeTensorRecord puts the data 8-byte aligned, so the decoded tensor is viewable without a copy', () => {
     fc.assert(
       fc.property(tensorArb, (t) => {
         const bytes = encodeTensorRecord(t, 0);
@@ -89,7 +89,10 @@ describe(`storage/codec/tensor-record (fc seed ${SEED})`, () => {
   it('decode never throws anything but SIRA_ERR_CODEC_CORRUPT on truncated, extended or mutated records', () => {
     const mutation = fc.oneof(
       fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant('flip' as const), at: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }) }),
+      fc.record({
+        kind: fc.constant('flip' as const),
+        at: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }),
+      }),
       fc.record({ kind: fc.constant('append' as const), at: fc.uint8Array({ minLength: 1, maxLength: 9 }) }),
     );
     fc.assert(
@@ -133,6 +136,11 @@ describe(`storage/codec/tensor-record (fc seed ${SEED})`, () => {
       f(b);
       return b;
     };
+    const boolTwo = (): Uint8Array => {
+      const b = encodeTensorRecord({ dtype: 'bool', shape: [1], data: Uint8Array.of(1) }, 0);
+      b[16] = 2;
+      return b;
+    };
     const cases: [string, Uint8Array][] = [
       ['an empty input', new Uint8Array(0)],
       ['an unknown codec version (0)', edit((b) => (b[0] = 0))],
@@ -146,7 +154,7 @@ describe(`storage/codec/tensor-record (fc seed ${SEED})`, () => {
       ['a truncated fixed header', good().slice(0, 11)],
       ['a truncated data section', good().slice(0, -1)],
       ['a trailing byte', Uint8Array.from([...good(), 0])],
-      ['a bool byte other than 0/1', (() => { const b = encodeTensorRecord({ dtype: 'bool', shape: [1], data: Uint8Array.of(1) }, 0); b[16] = 2; return b; })()],
+      ['a bool byte other than 0/1', boolTwo()],
     ];
     it.each(cases)('%s', (_, bytes) => {
       expect(isSiraError(errorOf(() => decodeTensorRecord(bytes)), 'SIRA_ERR_CODEC_CORRUPT')).toBe(true);
@@ -155,7 +163,8 @@ describe(`storage/codec/tensor-record (fc seed ${SEED})`, () => {
 
   it('encodeTensorRecord rejects malformed tensors, rank over 255, dimensions over 2^32-1 and non-finite times', () => {
     const ok = { dtype: 'u8' as const, shape: [1], data: Uint8Array.of(1) };
-    expect(isSiraError(errorOf(() => encodeTensorRecord({ ...ok, shape: [2] }, 0)), 'SIRA_ERR_TENSOR_INVALID')).toBe(true);
+    const mismatch = { ...ok, shape: [2] };
+    expect(isSiraError(errorOf(() => encodeTensorRecord(mismatch, 0)), 'SIRA_ERR_TENSOR_INVALID')).toBe(true);
     const deep = { dtype: 'u8' as const, shape: new Array<number>(256).fill(1), data: Uint8Array.of(1) };
     expect(isSiraError(errorOf(() => encodeTensorRecord(deep, 0)), 'SIRA_ERR_TENSOR_INVALID')).toBe(true);
     const wide = { dtype: 'u8' as const, shape: [2 ** 32, 0], data: new Uint8Array(0) };

@@ -122,7 +122,8 @@ function readHeader(bytes: Uint8Array): Header {
   for (let i = FIXED_HEADER + 4 * rank; i < start; i++) if (bytes[i] !== 0) corrupt('non-zero padding');
   const byteLength = elementCount(shape) * DTYPE_SIZE[dtype];
   if (!Number.isSafeInteger(byteLength) || start + byteLength !== bytes.byteLength) {
-    corrupt(`shape [${shape.join(',')}] of ${dtype} needs ${byteLength} data bytes, record holds ${bytes.byteLength - start}`);
+    const held = bytes.byteLength - start;
+    corrupt(`shape [${shape.join(',')}] of ${dtype} needs ${byteLength} data bytes, record holds ${held}`);
   }
   return { dtype, shape, byte_length: byteLength, updated_at: updatedAt, start };
 }

@@ -43,6 +43,7 @@ import { decodeApiKey, decodeSession, decodeState, encodeApiKey, encodeSession, 
 import { decodeTurn, encodeTurn, encodedTurnTextBytes } from '../codec/turn.ts';
 import { decodeTensorInfo, decodeTensorRecord, encodeTensorRecord } from '../codec/tensor-record.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
 
 /** Options of the LMDB backend. */
 export interface LmdbStoreOptions {
@@ -60,9 +61,12 @@ export interface LmdbStoreOptions {
   mapSize?: number;
   /** @default 1024 */
   maxTensorsPerSession?: number;
+  /** Hot tier of decoded session tails; `false` turns it off. @default {} (64 turns per session, 64 MiB) */
+  tailCache?: TailCacheOptions | false;
 }
 
 type Key = (string | number)[];
+const cacheKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 const EMPTY = new Uint8Array(0);
 
@@ -81,6 +85,7 @@ export class LmdbStore implements Store {
   readonly #compressMin: number;
   readonly #maxTensors: number;
   readonly #path: string;
+  readonly #tail: TailCache | undefined;
   #closed = false;
 
   private constructor(opts: LmdbStoreOptions) {
@@ -88,6 +93,7 @@ export class LmdbStore implements Store {
     this.#compressMin = opts.compressMinBytes ?? 64;
     this.#maxTensors = opts.maxTensorsPerSession ?? 1024;
     this.#path = opts.path;
+    this.#tail = opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {});
     mkdirSync(opts.path, { recursive: true });
     const always = (opts.sync ?? 'os') === 'always';
     this.#env = open<Uint8Array, Key>({
@@ -159,6 +165,7 @@ export class LmdbStore implements Store {
     if (s.user_id !== null) this.#byUser.removeSync([t, s.user_id, s.created_at, s.id]);
     this.#byTime.removeSync([t, s.created_at, s.id]);
     this.#sessions.removeSync([t, s.id]);
+    this.#tail?.drop(cacheKey(t, s.id));
   }
 
   #slide(s: Session, now: number): Session {
@@ -263,13 +270,17 @@ export class LmdbStore implements Store {
     const now = this.#clock();
     // Encode (and compress) outside the write transaction; only key assignment happens under the lock.
     const records = turns.map((t) => encodeTurn(t, now, this.#compressMin));
-    return this.#txn(() => {
+    let prevVersion = '';
+    let version = '';
+    const stored = await this.#txn(() => {
       const prev = this.#live(tenant, sessionId, now);
       if (prev === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
       const first = prev.turn_count + 1;
       for (let i = 0; i < records.length; i++) this.#turns.putSync([tenant, sessionId, first + i], records[i]!);
       const s = this.#slide({ ...prev, turn_count: prev.turn_count + records.length }, now);
       this.#writeSession(s, prev);
+      prevVersion = tailVersion(prev.created_at, prev.turn_count);
+      version = tailVersion(s.created_at, s.turn_count);
       return turns.map(
         (t, i): Turn => ({
           seq: first + i,
@@ -284,6 +295,9 @@ export class LmdbStore implements Store {
         }),
       );
     });
+    // After the commit: the cache only ever holds acknowledged turns. Callers get their own copies.
+    this.#tail?.appended(cacheKey(tenant, sessionId), prevVersion, version, stored.map((t) => ({ ...t, parts: t.parts.map((p) => ({ ...p })) })));
+    return stored;
   }
 
   async getTurns(tenant: string, sessionId: string, range: TurnRange = {}): Promise<Turn[] | undefined> {
@@ -300,11 +314,16 @@ export class LmdbStore implements Store {
       to = Math.min(s.turn_count, (range.before_seq ?? MAX_SEQ) - 1);
       if (range.limit !== undefined) to = Math.min(to, from + range.limit - 1);
     }
+    if (from > to) return [];
+    const key = cacheKey(tenant, sessionId);
+    const version = tailVersion(s.created_at, s.turn_count);
+    const cached = this.#tail?.range(key, version, from, to);
+    if (cached !== undefined) return cached;
     const out: Turn[] = [];
-    if (from > to) return out;
-    for (const { key, value } of this.#turns.getRange({ start: [tenant, sessionId, from], end: [tenant, sessionId, to + 1] })) {
-      out.push(decodeTurn(value, (key as Key)[2] as number));
+    for (const { key: k, value } of this.#turns.getRange({ start: [tenant, sessionId, from], end: [tenant, sessionId, to + 1] })) {
+      out.push(decodeTurn(value, (k as Key)[2] as number));
     }
+    if (to === s.turn_count) this.#tail?.filled(key, version, out);
     return out;
   }
 

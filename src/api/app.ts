@@ -1,0 +1,112 @@
+/**
+ * @module api/app
+ * `buildApp(deps)`: the Fastify application over a {@link SiraSession}, without `listen()` (that lives in
+ * src/cli/serve.ts; tests use `app.inject()`). One error handler turns every failure into RFC 9457 problem+json;
+ * `/v1/*` needs a bearer key; `/healthz`, `/readyz`, `/metrics` and `/docs` (OpenAPI 3.1) do not.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { siraError } from '../core/errors.ts';
+import type { SiraSession } from '../sira.ts';
+import { authHook, type KeyCacheOptions } from './auth.ts';
+import { healthRoutes } from './health.ts';
+import { metricsPlugin } from './metrics.ts';
+import { errorHandler, notFoundHandler } from './problem.ts';
+import { sessionRoutes } from './sessions.ts';
+import { stateRoutes } from './state.ts';
+import { tensorRoutes } from './tensors.ts';
+import { turnRoutes } from './turns.ts';
+import { schemaErrorFormatter, validatorCompiler } from './validation.ts';
+import { VERSION } from './version.ts';
+
+/** What {@link buildApp} needs. */
+export interface AppDeps {
+  /** The open service; the app does not close it. */
+  sira: SiraSession;
+  /** Fastify's `logger` option: false, true, or pino options. Ignored when `loggerInstance` is given. @default false */
+  logger?: boolean | Record<string, unknown>;
+  /** A ready pino logger to use instead of `logger`. */
+  loggerInstance?: FastifyBaseLogger;
+  /** Require an API key for `/metrics` too. @default false */
+  metricsAuth?: boolean;
+  /** The key cache in front of `sira.authenticate`. @default { max: 1024, ttlMs: 5000 } */
+  authCache?: KeyCacheOptions;
+}
+
+/** Build the HTTP application (not listening). Await `app.ready()` or use `app.inject()`. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { sira } = deps;
+  const opts: FastifyServerOptions = {
+    bodyLimit: sira.options.limits.maxBodyBytes,
+    // Requests arriving during shutdown get our own 503 problem (below) instead of Fastify's bare JSON.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    schemaErrorFormatter: schemaErrorFormatter as FastifyServerOptions['schemaErrorFormatter'],
+    frameworkErrors: (error, request, reply) => {
+      errorHandler(error, request, reply);
+    },
+    // Session ids and tensor names are up to 128 chars (a tensor name's `/` arrives as `%2F`).
+    routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true },
+  };
+  const app =
+    deps.loggerInstance === undefined
+      ? Fastify({ ...opts, logger: deps.logger ?? false })
+      : Fastify({ ...opts, loggerInstance: deps.loggerInstance });
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.setValidatorCompiler(validatorCompiler);
+  // Responses are plain JSON.stringify: the response schemas document the API (and type-check handlers) but must
+  // not filter client JSON such as metadata or state, which fast-json-stringify would do for open objects.
+  api.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  api.decorateRequest('siraErrorCode', null);
+  api.decorateRequest('tenant', '');
+  api.setErrorHandler(errorHandler);
+  api.setNotFoundHandler(notFoundHandler);
+  // JSON (and the binary types the tensor routes add) only: a text/plain body is answered 415.
+  api.removeContentTypeParser('text/plain');
+
+  let closing = false;
+  api.addHook('preClose', async () => {
+    closing = true;
+  });
+  api.addHook('onRequest', async () => {
+    if (closing) throw siraError('SIRA_ERR_SHUTTING_DOWN', 'the service is shutting down; retry on another instance');
+  });
+
+  await api.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Sira Session',
+        version: VERSION,
+        description: 'Session and context service of the Sira gateway. Errors are application/problem+json (RFC 9457) with a stable `code`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer <key>' } } },
+      tags: [
+        { name: 'sessions' },
+        { name: 'turns' },
+        { name: 'state' },
+        { name: 'tensors' },
+        { name: 'health', description: 'Probes and metrics (no auth)' },
+      ],
+    },
+  });
+  await api.register(swaggerUi, { routePrefix: '/docs' });
+
+  const guard = authHook(sira, deps.authCache);
+  await api.register(metricsPlugin, { sira, ...(deps.metricsAuth === true ? { guard } : {}) });
+  await api.register(healthRoutes, { sira });
+  await api.register(
+    async (v1) => {
+      v1.addHook('onRequest', guard);
+      await v1.register(sessionRoutes, { sira });
+      await v1.register(turnRoutes, { sira });
+      await v1.register(stateRoutes, { sira });
+      await v1.register(tensorRoutes, { sira });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

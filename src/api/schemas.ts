@@ -1,0 +1,143 @@
+/**
+ * @module api/schemas
+ * TypeBox schemas of the wire format (DESIGN §7). They validate requests and are the source of the OpenAPI 3.1
+ * document; responses are described by them too (and type-checked against them at compile time).
+ */
+import { Type, type Static } from 'typebox';
+import { ROLES } from '../core/types.ts';
+import { DTYPES } from '../core/tensor.ts';
+import { CHECKED_BY_FACADE } from './validation.ts';
+
+/** Any JSON object (client data returned unchanged). */
+export const JsonObjectSchema = Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON object' });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Id = Type.String({ description: '1-128 chars of [A-Za-z0-9_.:-], starting with a letter or digit', examples: ['ses_01'] });
+const Time = Type.String({ format: 'date-time', description: 'ISO 8601 time (UTC)' });
+
+/** RFC 9457 problem details, with our stable `code`. */
+export function problemSchema(description: string) {
+  return Type.Object(
+    {
+      type: Type.String({ description: 'https://sira.dev/errors/<code>' }),
+      title: Type.String(),
+      status: Type.Integer(),
+      detail: Type.String(),
+      instance: Type.String({ description: 'The request path' }),
+      code: Type.String({ description: 'Stable error code, see docs/errors.md', examples: ['SIRA_ERR_SESSION_NOT_FOUND'] }),
+    },
+    { description: `${description} (application/problem+json, RFC 9457)`, additionalProperties: true },
+  );
+}
+
+/** Error responses every /v1 route may give, for the OpenAPI document. */
+export const problemResponses = {
+  400: problemSchema('Invalid request'),
+  401: problemSchema('Missing or invalid API key'),
+  404: problemSchema('Not found (another tenant’s session looks the same)'),
+} as const;
+
+export const SessionSchema = Type.Object({
+  id: Type.String(),
+  user_id: Nullable(Type.String()),
+  agent_id: Nullable(Type.String()),
+  metadata: JsonObjectSchema,
+  created_at: Time,
+  updated_at: Time,
+  expires_at: Nullable(Time),
+  ttl_seconds: Nullable(Type.Integer()),
+  turn_count: Type.Integer({ description: 'Number of turns; also the seq of the newest turn' }),
+  state_version: Type.Integer({ description: 'Version of the state (0 = never written)' }),
+});
+export type WireSession = Static<typeof SessionSchema>;
+
+const Ttl = Type.Integer({ minimum: 1, maximum: 315_360_000, description: 'Seconds; every write slides the expiry' });
+
+export const NewSessionSchema = Type.Object({
+  id: Type.Optional(Id),
+  user_id: Type.Optional(Nullable(Id)),
+  agent_id: Type.Optional(Nullable(Id)),
+  ttl_seconds: Type.Optional(Nullable(Ttl)),
+  metadata: Type.Optional(JsonObjectSchema),
+});
+
+export const SessionPatchSchema = Type.Object({
+  user_id: Type.Optional(Nullable(Id)),
+  agent_id: Type.Optional(Nullable(Id)),
+  ttl_seconds: Type.Optional(Nullable(Ttl)),
+  metadata: Type.Optional(JsonObjectSchema),
+});
+
+export const SessionParamsSchema = Type.Object({ id: Type.String({ minLength: 1 }) });
+
+/** A part of a turn on the wire; media `data` is base64 (standard or URL-safe). */
+export const PartSchema = Type.Union([
+  Type.Object({ type: Type.Literal('text'), text: Type.String() }, { title: 'TextPart' }),
+  Type.Object(
+    {
+      type: Type.Enum(['image', 'audio', 'file']),
+      mime: Type.String({ examples: ['image/png'] }),
+      data: Type.Optional(Type.String({ contentEncoding: 'base64', description: 'Inline bytes, base64; or give url' })),
+      url: Type.Optional(Type.String({ description: 'http(s), s3, gs or data URL; or give data' })),
+      name: Type.Optional(Type.String()),
+    },
+    { title: 'MediaPart' },
+  ),
+  Type.Object(
+    { type: Type.Literal('tool_call'), id: Type.String(), name: Type.String(), arguments: Type.String({ description: 'JSON text, verbatim' }) },
+    { title: 'ToolCallPart' },
+  ),
+  Type.Object(
+    { type: Type.Literal('tool_result'), tool_call_id: Type.String(), content: Type.String(), is_error: Type.Optional(Type.Boolean()) },
+    { title: 'ToolResultPart' },
+  ),
+  Type.Object({ type: Type.Literal('tensor'), name: Type.String({ description: 'A tensor of the same session' }) }, { title: 'TensorPart' }),
+]);
+export type WirePart = Static<typeof PartSchema>;
+
+const Content = Type.Union([Type.String({ description: 'One text part' }), Type.Array(PartSchema)]);
+// On input the parts are checked by the facade (precise paths and messages); the schema documents them.
+const ContentIn = Type.Union([Type.String({ description: 'One text part' }), Type.Array(PartSchema)], { [CHECKED_BY_FACADE]: true });
+
+export const NewTurnSchema = Type.Object({
+  role: Type.Enum(ROLES as string[] as ['system', 'user', 'assistant', 'tool']),
+  content: ContentIn,
+  name: Type.Optional(Nullable(Type.String())),
+  agent_id: Type.Optional(Nullable(Id)),
+  metadata: Type.Optional(Nullable(JsonObjectSchema)),
+  pinned: Type.Optional(Type.Boolean()),
+  importance: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
+});
+export type WireNewTurn = Static<typeof NewTurnSchema>;
+
+export const TurnSchema = Type.Object({
+  seq: Type.Integer({ minimum: 1 }),
+  role: Type.Enum(ROLES as string[] as ['system', 'user', 'assistant', 'tool']),
+  content: Content,
+  name: Nullable(Type.String()),
+  agent_id: Nullable(Type.String()),
+  metadata: Nullable(JsonObjectSchema),
+  created_at: Time,
+  pinned: Type.Boolean(),
+  importance: Nullable(Type.Number()),
+});
+export type WireTurn = Static<typeof TurnSchema>;
+
+export const TurnsQuerySchema = Type.Object({
+  after_seq: Type.Optional(Type.Integer({ minimum: 0, description: 'Only turns with seq > after_seq (a next_cursor)' })),
+  before_seq: Type.Optional(Type.Integer({ minimum: 0, description: 'Only turns with seq < before_seq' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, description: 'Page size (default 100, at most limits.maxPageSize)' })),
+  last: Type.Optional(Type.Integer({ minimum: 1, description: 'The newest N turns, in chronological order' })),
+});
+
+export const StateSchema = Type.Object({ version: Type.Integer(), state: JsonObjectSchema, updated_at: Time });
+
+export const TensorInfoSchema = Type.Object({
+  name: Type.String(),
+  dtype: Type.Enum(DTYPES),
+  shape: Type.Array(Type.Integer({ minimum: 0 })),
+  byte_length: Type.Integer(),
+  updated_at: Time,
+});
+export type WireTensorInfo = Static<typeof TensorInfoSchema>;
+
+export const TensorParamsSchema = Type.Object({ id: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, description: 'Percent-encode a `/`' }) });

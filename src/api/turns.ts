@@ -1,0 +1,72 @@
+/**
+ * @module api/turns
+ * `/v1/sessions/:id/turns`: append a batch atomically (all or none), read a seq range ascending, or the newest N.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { siraError } from '../core/errors.ts';
+import type { RoutesOptions } from './sessions.ts';
+import { NewTurnSchema, SessionParamsSchema, TurnSchema, TurnsQuerySchema, problemResponses, problemSchema } from './schemas.ts';
+import { fromWireTurns, toWireTurn } from './wire.ts';
+
+const tags = ['turns'];
+const security = [{ bearer: [] }];
+
+/** Page size of a range read when the client gives none. */
+export const DEFAULT_TURN_PAGE = 100;
+
+/** The turn routes. */
+export const turnRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, { sira }) => {
+  app.post(
+    '/sessions/:id/turns',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Append turns (atomically: all or none); the store assigns dense seqs',
+        params: SessionParamsSchema,
+        body: Type.Object({ turns: Type.Array(NewTurnSchema, { minItems: 1, description: 'At most limits.maxTurnsPerBatch' }) }),
+        response: { 201: Type.Object({ turns: Type.Array(TurnSchema) }), ...problemResponses, 413: problemSchema('Too many turns or body too large') },
+      },
+    },
+    async (request, reply) => {
+      const stored = await sira.tenant(request.tenant).appendTurns(request.params.id, fromWireTurns(request.body.turns));
+      return reply.code(201).send({ turns: stored.map(toWireTurn) });
+    },
+  );
+
+  app.get(
+    '/sessions/:id/turns',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Read turns: a seq range ascending (after_seq/before_seq/limit), or the newest N (last) in chronological order',
+        params: SessionParamsSchema,
+        querystring: TurnsQuerySchema,
+        response: {
+          200: Type.Object({
+            turns: Type.Array(TurnSchema),
+            next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as after_seq for the next page; null when there is no more' }),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { after_seq, before_seq, limit, last } = request.query;
+      const t = sira.tenant(request.tenant);
+      if (last !== undefined) {
+        if (after_seq !== undefined || before_seq !== undefined || limit !== undefined) {
+          throw siraError('SIRA_ERR_TURN_RANGE_INVALID', 'last cannot be combined with after_seq, before_seq or limit');
+        }
+        return { turns: (await t.getTurns(request.params.id, { last })).map(toWireTurn), next_cursor: null };
+      }
+      const pageSize = limit ?? Math.min(DEFAULT_TURN_PAGE, sira.options.limits.maxPageSize);
+      const turns = await t.getTurns(request.params.id, { after_seq, before_seq, limit: pageSize });
+      const lastSeq = turns.at(-1)?.seq;
+      const more = lastSeq !== undefined && turns.length === pageSize && (before_seq === undefined || lastSeq + 1 < before_seq);
+      return { turns: turns.map(toWireTurn), next_cursor: more ? String(lastSeq) : null };
+    },
+  );
+};

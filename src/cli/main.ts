@@ -1,0 +1,181 @@
+/**
+ * @module cli/main
+ * The `sira-session` command line: `serve` and `keys create|list|revoke`. Options come from `SIRA_*` environment
+ * variables, overridden by flags. Exit codes: 0 success, 1 failure, 2 usage or configuration error.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { pino } from 'pino';
+import { VERSION } from '../api/version.ts';
+import { optionsFromEnv, resolveConfig, type SiraOptionsInput, type SyncMode } from '../core/config.ts';
+import { isSiraError } from '../core/errors.ts';
+import { SiraSession } from '../sira.ts';
+import { closeOnSignals, startServer } from './serve.ts';
+
+/** Where the CLI writes and what environment it reads (injectable for tests). */
+export interface CliIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  env: NodeJS.ProcessEnv;
+}
+
+export const USAGE = `sira-session ${VERSION} — session and context service of the Sira gateway
+
+Usage:
+  sira-session serve [--host H] [--port P] [--data-dir D] [--sync os|always] [--no-auth] [--log-level L]
+  sira-session keys create --tenant T [--name N] [--data-dir D]   print a new API key (shown once)
+  sira-session keys list [--tenant T] [--json] [--data-dir D]     list keys (ids, tenants, names; never keys)
+  sira-session keys revoke <id> [--data-dir D]                    revoke a key
+  sira-session --help | --version
+
+Options (environment in brackets; flags win):
+  --host        address to listen on [SIRA_HOST] (default 127.0.0.1)
+  --port        port to listen on [SIRA_PORT] (default 8080; 0 = any free port)
+  --data-dir    directory of the embedded store [SIRA_DATA_DIR] (default ./.sira-data)
+  --sync        os: acknowledged writes survive a killed process; always: fsync each commit [SIRA_SYNC]
+  --no-auth     serve without API keys, as tenant "default" (refused unless the host is loopback) [SIRA_AUTH=off]
+  --log-level   fatal|error|warn|info|debug|trace|silent [SIRA_LOG_LEVEL] (default info)
+Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS.
+Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
+`;
+
+const COMMON = { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
+
+class UsageError extends Error {}
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function storeInput(env: NodeJS.ProcessEnv, dataDir: string | undefined): SiraOptionsInput {
+  // Key commands never sweep and log nothing of their own.
+  return { ...optionsFromEnv(env), ...(dataDir === undefined ? {} : { dataDir }), sweepIntervalMs: 0 };
+}
+
+async function serve(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, {
+    ...COMMON,
+    host: { type: 'string' },
+    port: { type: 'string' },
+    sync: { type: 'string' },
+    'no-auth': { type: 'boolean' },
+    'log-level': { type: 'string' },
+  });
+  if (values.help === true) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new UsageError(`--port must be a number, got ${values.port}`);
+  const input: SiraOptionsInput = { ...optionsFromEnv(io.env) };
+  if (values.host !== undefined) input.host = values.host;
+  if (values.port !== undefined) input.port = Number(values.port);
+  if (values['data-dir'] !== undefined) input.dataDir = values['data-dir'];
+  if (values.sync !== undefined) input.sync = values.sync as SyncMode;
+  if (values['no-auth'] === true) input.auth = false;
+  if (values['log-level'] !== undefined) input.logLevel = values['log-level'] as SiraOptionsInput['logLevel'];
+  const options = resolveConfig(input);
+  const logger = pino({ level: options.logLevel });
+  const server = await startServer(options, { logger });
+  return new Promise<number>((resolve) => {
+    closeOnSignals(server, resolve, logger);
+  });
+}
+
+async function keys(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'create') {
+    const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' }, name: { type: 'string' } });
+    if (values.help === true) return help(io);
+    if (values.tenant === undefined) throw new UsageError('keys create needs --tenant');
+    const sira = await SiraSession.open(storeInput(io.env, values['data-dir']));
+    try {
+      const { key, record } = await sira.createApiKey(values.tenant, values.name);
+      io.stdout.write(`${key}\n`);
+      io.stderr.write(`created key ${record.id} for tenant ${record.tenant} (name ${record.name}); it is shown only once\n`);
+    } finally {
+      await sira.close();
+    }
+    return 0;
+  }
+  if (sub === 'list') {
+    const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' }, json: { type: 'boolean' } });
+    if (values.help === true) return help(io);
+    const sira = await SiraSession.open(storeInput(io.env, values['data-dir']));
+    try {
+      const records = await sira.listApiKeys(values.tenant);
+      const rows = records.map((r) => ({ id: r.id, tenant: r.tenant, name: r.name, created_at: new Date(r.created_at).toISOString() }));
+      if (values.json === true) io.stdout.write(`${JSON.stringify(rows)}\n`);
+      else for (const r of rows) io.stdout.write(`${r.id}\t${r.tenant}\t${r.name}\t${r.created_at}\n`);
+    } finally {
+      await sira.close();
+    }
+    return 0;
+  }
+  if (sub === 'revoke') {
+    const { values, positionals } = parse(rest, COMMON, true);
+    if (values.help === true) return help(io);
+    const [id] = positionals;
+    if (id === undefined || positionals.length !== 1) throw new UsageError('keys revoke needs exactly one key id');
+    const sira = await SiraSession.open(storeInput(io.env, values['data-dir']));
+    try {
+      if (!(await sira.revokeApiKey(id))) {
+        io.stderr.write(`no key with id ${id}\n`);
+        return 1;
+      }
+      io.stderr.write(`revoked key ${id}\n`);
+    } finally {
+      await sira.close();
+    }
+    return 0;
+  }
+  throw new UsageError(sub === undefined ? 'keys needs a subcommand: create, list or revoke' : `unknown keys subcommand ${sub}`);
+}
+
+function help(io: CliIo): number {
+  io.stdout.write(USAGE);
+  return 0;
+}
+
+/**
+ * Run the CLI with `argv` (without `node` and the script). Resolves with the exit code; for `serve`, only once the
+ * server has shut down after SIGINT/SIGTERM.
+ */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest, io);
+      case 'keys':
+        return await keys(rest, io);
+      case '--version':
+      case '-v':
+      case 'version':
+        io.stdout.write(`${VERSION}\n`);
+        return 0;
+      case '--help':
+      case '-h':
+      case 'help':
+        return help(io);
+      case undefined:
+        io.stderr.write(USAGE);
+        return 2;
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`sira-session: ${err.message}\nRun sira-session --help for usage.\n`);
+      return 2;
+    }
+    if (isSiraError(err, 'SIRA_ERR_CONFIG_INVALID') || isSiraError(err, 'SIRA_ERR_REQUEST_INVALID')) {
+      io.stderr.write(`sira-session: ${err.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`sira-session: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * @module cli/serve
+ * `startServer(options)`: open the service, build the app, listen. `close()` shuts down gracefully: stop
+ * accepting, let in-flight requests finish (at most `shutdownGraceMs`, then remaining connections are cut), then
+ * close the store. {@link closeOnSignals} wires that to SIGINT/SIGTERM.
+ */
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { buildApp } from '../api/app.ts';
+import { isLoopbackHost, resolveConfig, type SiraOptionsInput } from '../core/config.ts';
+import { siraError } from '../core/errors.ts';
+import { SiraSession, type SiraDeps } from '../sira.ts';
+
+/** A listening server. */
+export interface RunningServer {
+  app: FastifyInstance;
+  sira: SiraSession;
+  /** The address it listens on, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** Graceful shutdown (idempotent: later calls return the same promise). */
+  close(): Promise<void>;
+}
+
+/** Collaborators of {@link startServer}. */
+export interface ServeDeps extends SiraDeps {
+  /** The logger. @default pino JSON lines on stdout at options.logLevel */
+  logger?: Logger;
+}
+
+/**
+ * Start the HTTP service. Throws SIRA_ERR_CONFIG_INVALID for bad options, including auth turned off on a host
+ * other machines can reach.
+ */
+export async function startServer(input: SiraOptionsInput = {}, deps: ServeDeps = {}): Promise<RunningServer> {
+  const options = resolveConfig(input);
+  if (!options.auth && !isLoopbackHost(options.host)) {
+    throw siraError(
+      'SIRA_ERR_CONFIG_INVALID',
+      `refusing to serve without auth on ${options.host}: other machines could reach it. Use a loopback host (127.0.0.1) or keep auth on.`,
+    );
+  }
+  const logger = deps.logger ?? pino({ level: options.logLevel });
+  const sira = await SiraSession.open(options, deps);
+  let app: FastifyInstance;
+  let url: string;
+  try {
+    app = await buildApp({ sira, loggerInstance: logger });
+    url = await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    await sira.close();
+    throw err;
+  }
+  if (!options.auth) logger.warn({ host: options.host }, 'auth is off: every request acts for tenant "default"');
+  else if (options.bootstrapKey === undefined && (await sira.listApiKeys()).length === 0) {
+    logger.warn('no API keys exist yet: create one with `sira-session keys create --tenant <t>` or set SIRA_BOOTSTRAP_KEY');
+  }
+  logger.info({ url, dataDir: options.dataDir, sync: options.sync, store: sira.store.kind }, 'sira-session ready');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info({ graceMs: options.shutdownGraceMs }, 'shutting down: finishing in-flight requests');
+      const grace = setTimeout(() => {
+        logger.warn('shutdown grace period over: closing remaining connections');
+        app.server.closeAllConnections();
+      }, options.shutdownGraceMs);
+      grace.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(grace);
+        await sira.close();
+      }
+      logger.info('stopped');
+    })());
+  return { app, sira, url, close };
+}
+
+/**
+ * On the first SIGINT or SIGTERM, close `server` and call `onDone(0)` (or `onDone(1)` if closing failed); a second
+ * signal calls `onDone(1)` at once. Returns a function that removes the handlers.
+ */
+export function closeOnSignals(server: RunningServer, onDone: (code: number) => void, logger?: Logger): () => void {
+  let signalled = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger?.warn({ signal }, 'second signal: exiting now');
+      onDone(1);
+      return;
+    }
+    signalled = true;
+    logger?.info({ signal }, 'signal received');
+    server.close().then(
+      () => onDone(0),
+      (err: unknown) => {
+        logger?.error({ err }, 'shutdown failed');
+        onDone(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
