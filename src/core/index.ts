@@ -7,3 +7,5 @@ export * from './config.ts';
 export * from './tensor.ts';
 export * from './validate.ts';
 export * from './merge-patch.ts';
+export * from './half.ts';
+export * from './tensor-view.ts';

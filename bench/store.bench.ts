@@ -1,0 +1,145 @@
+/**
+ * In-process store benchmark (issue 3 targets), Sira's LmdbStore side by side with the raw lmdb floor (the same
+ * record bytes, `await db.put` / `getRange`), interleaved in one run:
+ *  - Sira with its tail cache (the default) and without it (every read decodes from LMDB);
+ *  - 200 sessions × 100 turns appended one at a time by one client: append latency p50/p99;
+ *  - read of a session's last 20 turns, and of the session record: p50/p99;
+ *  - 100-turn batches: turns/s; 16 concurrent single-turn appenders: turns/s;
+ *  - the same with `sync: 'always'` (fsync before acknowledging; concurrent appends share one flush).
+ * usage: npm run bench -- store   (env BENCH_QUICK=1 for a short run)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { LmdbStore } from '../src/storage/lmdb/lmdb-store.ts';
+import { encodeTurn } from '../src/storage/codec/turn.ts';
+import type { SyncMode } from '../src/core/config.ts';
+import type { NewTurn } from '../src/core/types.ts';
+import { chatTurns } from './lib/corpus.ts';
+import { machine, table, writeResult } from './lib/report.ts';
+import { mulberry32 } from './lib/rng.ts';
+import { ms, now, summary } from './lib/stats.ts';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const SESSIONS = 200;
+const TURNS = QUICK ? 20 : 100;
+const READS = QUICK ? 2000 : 20_000;
+
+interface Target {
+  name: string;
+  append(s: number, t: NewTurn): Promise<void>;
+  appendBatch(s: number, ts: NewTurn[]): Promise<void>;
+  last20(s: number): Promise<number>;
+  session(s: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function sira(dir: string, sync: SyncMode, cache: boolean): Promise<Target> {
+  const store = await LmdbStore.open({ path: dir, sync, tailCache: cache ? {} : false });
+  for (let s = 0; s < SESSIONS * 2; s++) await store.createSession('bench', { id: `s${s}` });
+  return {
+    name: `sira LmdbStore (sync ${sync}, tail cache ${cache ? 'on' : 'off'})`,
+    append: async (s, t) => void (await store.appendTurns('bench', `s${s}`, [t])),
+    appendBatch: async (s, ts) => void (await store.appendTurns('bench', `s${s}`, ts)),
+    last20: async (s) => (await store.getTurns('bench', `s${s}`, { last: 20 }))!.length,
+    session: (s) => store.getSession('bench', `s${s}`),
+    close: () => store.close(),
+  };
+}
+
+/** The floor: the same encoded bytes in raw lmdb, keyed [session, seq], read with one range scan. */
+async function raw(dir: string, sync: SyncMode): Promise<Target> {
+  const env = open({ path: dir, noSync: sync === 'os', overlappingSync: sync === 'always', maxDbs: 4 });
+  const db = env.openDB<Uint8Array, (string | number)[]>({ name: 'turns', encoding: 'binary' });
+  const counts = new Map<number, number>();
+  const seq = (s: number, n: number) => {
+    const c = counts.get(s) ?? 0;
+    counts.set(s, c + n);
+    return c + 1;
+  };
+  return {
+    name: `raw lmdb (sync ${sync})`,
+    append: async (s, t) => void (await db.put([`s${s}`, seq(s, 1)], encodeTurn(t, Date.now(), 64))),
+    appendBatch: async (s, ts) => {
+      const first = seq(s, ts.length);
+      await db.batch(() => ts.forEach((t, i) => db.put([`s${s}`, first + i], encodeTurn(t, Date.now(), 64))));
+    },
+    last20: async (s) => {
+      const c = counts.get(s) ?? 0;
+      let n = 0;
+      for (const _ of db.getRange({ start: [`s${s}`, c - 19], end: [`s${s}`, c + 1] })) n++;
+      return n;
+    },
+    session: async (s) => counts.get(s),
+    close: () => env.close(),
+  };
+}
+
+async function measure(targets: Target[], label: string, fn: (t: Target, i: number) => Promise<unknown>, n: number): Promise<Record<string, number[]>> {
+  const lat: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
+  // Interleave the systems op by op so machine noise hits both alike.
+  for (let i = 0; i < n; i++) {
+    for (const t of targets) {
+      const t0 = now();
+      await fn(t, i);
+      lat[t.name]!.push(now() - t0);
+    }
+  }
+  void label;
+  return lat;
+}
+
+async function throughput(t: Target, turns: NewTurn[], batch: number, concurrency: number, sessionBase: number): Promise<number> {
+  let next = 0;
+  const t0 = now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      while (next < turns.length) {
+        const start = next;
+        next += batch;
+        const chunk = turns.slice(start, start + batch);
+        if (chunk.length === 0) break;
+        if (batch === 1) await t.append(sessionBase + ((start + w) % SESSIONS), chunk[0]!);
+        else await t.appendBatch(sessionBase + ((start / batch) % SESSIONS), chunk);
+      }
+    }),
+  );
+  return turns.length / ((now() - t0) / 1000);
+}
+
+export async function run(): Promise<void> {
+  const g = chatTurns(42);
+  const rows: (string | number)[][] = [];
+  const data: Record<string, unknown> = { machine: machine(), sessions: SESSIONS, turnsPerSession: TURNS };
+  for (const sync of ['os', 'always'] as const) {
+    const dirs = [mkdtempSync(join(tmpdir(), 'sira-bench-')), mkdtempSync(join(tmpdir(), 'sira-bench-')), mkdtempSync(join(tmpdir(), 'raw-bench-'))];
+    const targets = [await sira(dirs[0]!, sync, true), await sira(dirs[1]!, sync, false), await raw(dirs[2]!, sync)];
+    const turns = Array.from({ length: SESSIONS * TURNS }, () => g.next());
+    const appendN = sync === 'always' ? Math.min(turns.length, 2000) : turns.length;
+    const append = await measure(targets, 'append', (t, i) => t.append(i % SESSIONS, turns[i]!), appendN);
+    const rng = mulberry32(7);
+    const reads = await measure(targets, 'last20', (t) => t.last20(Math.floor(rng() * SESSIONS)), READS);
+    const sess = await measure(targets, 'session', (t) => t.session(Math.floor(rng() * SESSIONS)), READS);
+    const bulk = Array.from({ length: QUICK ? 10_000 : 100_000 }, () => g.next());
+    for (const t of targets) {
+      const batchRate = await throughput(t, sync === 'always' ? bulk.slice(0, 20_000) : bulk, 100, 1, SESSIONS);
+      const concRate = await throughput(t, bulk.slice(0, sync === 'always' ? 5_000 : 20_000), 1, 16, SESSIONS);
+      const a = summary(append[t.name]!);
+      const r = summary(reads[t.name]!);
+      const s = summary(sess[t.name]!);
+      rows.push([t.name, ms(a.p50), ms(a.p99), ms(r.p50), ms(r.p99), ms(s.p50), ms(s.p99), Math.round(batchRate).toLocaleString('en-US'), Math.round(concRate).toLocaleString('en-US')]);
+      data[t.name] = { append: a, last20: r, session: s, batch100TurnsPerSec: batchRate, concurrent16TurnsPerSec: concRate };
+    }
+    for (const t of targets) await t.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+  const md = [
+    `Machine: ${data.machine}. ${SESSIONS} sessions × ${TURNS} turns appended one at a time (one client), then ${READS} random reads; latencies in ms.`,
+    '',
+    table(['system', 'append 1 p50', 'append 1 p99', 'last 20 p50', 'last 20 p99', 'session p50', 'session p99', '100-turn batches turns/s', '16 concurrent appenders turns/s'], rows),
+  ].join('\n');
+  writeResult('store', data, md);
+}
+
+if (import.meta.main) await run();
