@@ -1,0 +1,82 @@
+/**
+ * HTTP benchmark (issue 3): the service started as users start it (bin, embedded store, auth on), driven by
+ * autocannon from this process over loopback (server and load generator each get one of the 2 cores).
+ *  - fixed offered rate of 2,000 requests/s: append one turn, and read the last 20 turns (p50/p99);
+ *  - saturation: single-turn appends and 100-turn batch appends with 16 connections (requests/s, turns/s).
+ * usage: npm run bench -- http   (BENCH_QUICK=1 for 3-second runs)
+ */
+import autocannon from 'autocannon';
+import { chatTurns } from './lib/corpus.ts';
+import { machine, table, writeResult } from './lib/report.ts';
+import { startServer } from './lib/server.ts';
+import { mulberry32 } from './lib/rng.ts';
+import type { NewTurn } from '../src/core/types.ts';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const DURATION = QUICK ? 3 : 15;
+const SESSIONS = 1000;
+
+const wire = (t: NewTurn) => ({ role: t.role, content: t.parts.length === 1 && t.parts[0]!.type === 'text' ? t.parts[0]!.text : t.parts, metadata: t.metadata });
+
+interface Row {
+  scenario: string;
+  offered: string;
+  achieved: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  turnsPerSec?: number;
+}
+
+export async function run(): Promise<void> {
+  const srv = await startServer();
+  const auth = { authorization: `Bearer ${srv.key}`, 'content-type': 'application/json' };
+  const g = chatTurns(11);
+  for (let i = 0; i < SESSIONS; i++) {
+    const r = await fetch(`${srv.url}/v1/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ id: `h${i}` }) });
+    if (r.status !== 201) throw new Error(`create failed: ${r.status}`);
+    await fetch(`${srv.url}/v1/sessions/h${i}/turns`, { method: 'POST', headers: auth, body: JSON.stringify({ turns: Array.from({ length: 20 }, () => wire(g.next())) }) });
+  }
+  const bodies = Array.from({ length: 2000 }, () => JSON.stringify({ turns: [wire(g.next())] }));
+  const batches = Array.from({ length: 50 }, () => JSON.stringify({ turns: Array.from({ length: 100 }, () => wire(g.next())) }));
+  const rng = mulberry32(5);
+  const sid = () => `h${Math.floor(rng() * SESSIONS)}`;
+  const rows: Row[] = [];
+  const cannon = (scenario: string, offered: number | undefined, connections: number, req: () => { method: 'GET' | 'POST'; path: string; body?: string }, turnsPerReq = 0) =>
+    new Promise<void>((resolve, reject) => {
+      autocannon(
+        {
+          url: srv.url,
+          connections,
+          duration: DURATION,
+          ...(offered ? { overallRate: offered } : {}),
+          headers: auth,
+          requests: [{ setupRequest: (r: autocannon.Request) => ({ ...r, ...req() }) }],
+        },
+        (err: Error | null, res: autocannon.Result) => {
+          if (err) return reject(err);
+          const achieved = res.requests.average;
+          rows.push({ scenario, offered: offered ? String(offered) : 'max', achieved, p50: res.latency.p50, p99: res.latency.p99, errors: res.non2xx + res.errors, ...(turnsPerReq ? { turnsPerSec: achieved * turnsPerReq } : {}) });
+          resolve();
+        },
+      );
+    });
+  let b = 0;
+  await cannon('append 1 turn', 2000, 32, () => ({ method: 'POST', path: `/v1/sessions/${sid()}/turns`, body: bodies[b++ % bodies.length]! }), 1);
+  await cannon('read last 20 turns', 2000, 32, () => ({ method: 'GET', path: `/v1/sessions/${sid()}/turns?last=20` }));
+  await cannon('append 1 turn', undefined, 16, () => ({ method: 'POST', path: `/v1/sessions/${sid()}/turns`, body: bodies[b++ % bodies.length]! }), 1);
+  await cannon('append 100-turn batch', undefined, 16, () => ({ method: 'POST', path: `/v1/sessions/${sid()}/turns`, body: batches[b++ % batches.length]! }), 100);
+  await cannon('read last 20 turns', undefined, 16, () => ({ method: 'GET', path: `/v1/sessions/${sid()}/turns?last=20` }));
+  await srv.stop();
+  const md = [
+    `Machine: ${machine()}. Service via bin (embedded LMDB, sync os, auth on), ${SESSIONS} sessions pre-filled with 20 turns; autocannon in the same machine, ${DURATION} s per row; latency in ms.`,
+    '',
+    table(
+      ['scenario', 'offered req/s', 'achieved req/s', 'p50 ms', 'p99 ms', 'non-2xx + errors', 'turns/s'],
+      rows.map((r) => [r.scenario, r.offered, Math.round(r.achieved).toLocaleString('en-US'), r.p50, r.p99, r.errors, r.turnsPerSec ? Math.round(r.turnsPerSec).toLocaleString('en-US') : '']),
+    ),
+  ].join('\n');
+  writeResult('http', { machine: machine(), duration: DURATION, rows }, md);
+}
+
+if (import.meta.main) await run();
