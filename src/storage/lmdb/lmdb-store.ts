@@ -99,6 +99,7 @@ export class LmdbStore implements Store {
     this.#env = open<Uint8Array, Key>({
       path: opts.path,
       maxDbs: 16,
+      noSubdir: false, // `path` is always a directory, even when its name has a dot (mktemp -d)
       mapSize: opts.mapSize ?? 64 * 1024 ** 3,
       encoding: 'binary',
       // 'os': the commit is written to the OS before a write resolves, no fsync. 'always': fsync before resolving.
