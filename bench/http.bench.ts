@@ -1,14 +1,18 @@
 /**
  * HTTP benchmark (issue 3): the service started as users start it (bin, embedded store, auth on), driven by
  * autocannon from this process over loopback (server and load generator each get one of the 2 cores).
- *  - fixed offered rate of 2,000 requests/s: append one turn, and read the last 20 turns (p50/p99);
- *  - saturation: single-turn appends and 100-turn batch appends with 16 connections (requests/s, turns/s).
+ *  - a constant offered rate of 2,000 requests/s (open loop, bench/lib/load.ts; latency counted from when each
+ *    request was due): append one turn, and read the last 20 turns (p50/p99);
+ *  - saturation (autocannon, closed loop, 16 connections): single-turn appends, 100-turn batch appends and
+ *    reads (requests/s, turns/s).
  * usage: npm run bench -- http   (BENCH_QUICK=1 for 3-second runs)
  */
 import autocannon from 'autocannon';
 import { chatTurns } from './lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { startServer } from './lib/server.ts';
+import { constantRate } from './lib/load.ts';
+import { ms } from './lib/stats.ts';
 import { mulberry32 } from './lib/rng.ts';
 import type { NewTurn } from '../src/core/types.ts';
 
@@ -22,8 +26,8 @@ interface Row {
   scenario: string;
   offered: string;
   achieved: number;
-  p50: number;
-  p99: number;
+  p50: number | string;
+  p99: number | string;
   errors: number;
   turnsPerSec?: number;
 }
@@ -62,11 +66,17 @@ export async function run(): Promise<void> {
       );
     });
   let b = 0;
-  await cannon('append 1 turn', 2000, 32, () => ({ method: 'POST', path: `/v1/sessions/${sid()}/turns`, body: bodies[b++ % bodies.length]! }), 1);
-  await cannon('read last 20 turns', 2000, 32, () => ({ method: 'GET', path: `/v1/sessions/${sid()}/turns?last=20` }));
-  await cannon('append 1 turn', undefined, 16, () => ({ method: 'POST', path: `/v1/sessions/${sid()}/turns`, body: bodies[b++ % bodies.length]! }), 1);
-  await cannon('append 100-turn batch', undefined, 16, () => ({ method: 'POST', path: `/v1/sessions/${sid()}/turns`, body: batches[b++ % batches.length]! }), 100);
-  await cannon('read last 20 turns', undefined, 16, () => ({ method: 'GET', path: `/v1/sessions/${sid()}/turns?last=20` }));
+  // Warm up (JIT, connections) before anything is measured.
+  await constantRate(srv.url, auth, 1000, 2, () => ({ method: 'GET', path: `/v1/sessions/${sid()}/turns?last=20` }));
+  for (const rate of [2000]) {
+    const a = await constantRate(srv.url, auth, rate, DURATION, () => ({ method: 'POST', path: `/v1/sessions/${sid()}/turns`, body: bodies[b++ % bodies.length]! }));
+    rows.push({ scenario: 'append 1 turn (open loop)', offered: String(rate), achieved: a.achieved, p50: ms(a.latency.p50), p99: ms(a.latency.p99), errors: a.errors, turnsPerSec: a.achieved });
+    const r = await constantRate(srv.url, auth, rate, DURATION, () => ({ method: 'GET', path: `/v1/sessions/${sid()}/turns?last=20` }));
+    rows.push({ scenario: 'read last 20 turns (open loop)', offered: String(rate), achieved: r.achieved, p50: ms(r.latency.p50), p99: ms(r.latency.p99), errors: r.errors });
+  }
+  await cannon('append 1 turn (closed loop)', undefined, 16, () => ({ method: 'POST', path: `/v1/sessions/${sid()}/turns`, body: bodies[b++ % bodies.length]! }), 1);
+  await cannon('append 100-turn batch (closed loop)', undefined, 16, () => ({ method: 'POST', path: `/v1/sessions/${sid()}/turns`, body: batches[b++ % batches.length]! }), 100);
+  await cannon('read last 20 turns (closed loop)', undefined, 16, () => ({ method: 'GET', path: `/v1/sessions/${sid()}/turns?last=20` }));
   await srv.stop();
   const md = [
     `Machine: ${machine()}. Service via bin (embedded LMDB, sync os, auth on), ${SESSIONS} sessions pre-filled with 20 turns; autocannon in the same machine, ${DURATION} s per row; latency in ms.`,

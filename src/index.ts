@@ -6,3 +6,5 @@ export { SiraSession, TenantSessions, hashApiKey, type SiraDeps } from './sira.t
 export * from './core/index.ts';
 export type { Store, StoreStats, ListSessionsOptions } from './storage/store.ts';
 export { openStore } from './storage/index.ts';
+export { buildApp } from './api/app.ts';
+export { startServer } from './cli/serve.ts';

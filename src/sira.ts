@@ -105,7 +105,7 @@ export class TenantSessions {
 
   /** Live sessions, newest first, paged with an opaque cursor. */
   async listSessions(opts: ListSessionsOptions = {}): Promise<Page<Session>> {
-    const limit = opts.limit ?? 100;
+    const limit = opts.limit ?? Math.min(100, this.#opts.limits.maxPageSize);
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > this.#opts.limits.maxPageSize) {
       throw siraError('SIRA_ERR_REQUEST_INVALID', `limit must be 1..${this.#opts.limits.maxPageSize}`);
     }

@@ -15,6 +15,8 @@ export interface RoutesOptions {
 }
 
 const tags = ['sessions'];
+/** Page size of a session list when the client gives none (capped by limits.maxPageSize). */
+export const DEFAULT_SESSION_PAGE = 100;
 const security = [{ bearer: [] }];
 
 /** The session routes. */
@@ -35,8 +37,14 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (ap
       },
     },
     async (request, reply) => {
-      const { metadata, ...rest } = request.body;
-      const s = await sira.tenant(request.tenant).createSession({ ...rest, ...(metadata === undefined ? {} : { metadata: metadata as JsonObject }) });
+      const { id, user_id, agent_id, ttl_seconds, metadata } = request.body;
+      const s = await sira.tenant(request.tenant).createSession({
+        ...(id === undefined ? {} : { id }),
+        ...(user_id === undefined ? {} : { user_id }),
+        ...(agent_id === undefined ? {} : { agent_id }),
+        ...(ttl_seconds === undefined ? {} : { ttl_seconds }),
+        ...(metadata === undefined ? {} : { metadata: metadata as JsonObject }),
+      });
       return reply.code(201).header('location', `/v1/sessions/${encodeURIComponent(s.id)}`).send(toWireSession(s));
     },
   );
@@ -57,7 +65,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (ap
       },
     },
     async (request) => {
-      const page = await sira.tenant(request.tenant).listSessions(request.query);
+      const limit = request.query.limit ?? Math.min(DEFAULT_SESSION_PAGE, sira.options.limits.maxPageSize);
+      const page = await sira.tenant(request.tenant).listSessions({ ...request.query, limit });
       return { sessions: page.items.map(toWireSession), next_cursor: page.cursor };
     },
   );
@@ -81,8 +90,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (ap
       },
     },
     async (request) => {
-      const { metadata, ...rest } = request.body;
-      const patch = { ...rest, ...(metadata === undefined ? {} : { metadata: metadata as JsonObject }) };
+      const { user_id, agent_id, ttl_seconds, metadata } = request.body;
+      const patch = { user_id, agent_id, ttl_seconds, metadata: metadata as JsonObject | undefined };
       return toWireSession(await sira.tenant(request.tenant).updateSession(request.params.id, patch));
     },
   );

@@ -2,8 +2,8 @@
  * @module api/validation
  * Request validation with TypeBox: bodies are checked as sent (no type coercion, so `"true"` is not a boolean),
  * while params, query and headers are converted from strings first. Validation errors are reduced to the one that
- * names the real problem: for a discriminated union such as a turn's parts, errors from branches whose `type`
- * did not match are noise.
+ * names the real problem: for a union, errors from branches whose type or `type` discriminant did not match are
+ * noise. Turn content is left to the facade (see {@link CHECKED_BY_FACADE}), whose messages name the exact part.
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';

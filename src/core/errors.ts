@@ -32,6 +32,7 @@ export const ERRORS = {
   SIRA_ERR_STATE_TOO_LARGE: { status: 413, title: 'The state is too large', category: 'user' },
   SIRA_ERR_TENSOR_INVALID: { status: 400, title: 'The tensor is not valid', category: 'user' },
   SIRA_ERR_TENSOR_TOO_LARGE: { status: 413, title: 'The tensor is too large', category: 'user' },
+  SIRA_ERR_TENSOR_LIMIT: { status: 409, title: 'The session holds the most tensors allowed', category: 'user' },
   SIRA_ERR_TENSOR_NOT_FOUND: { status: 404, title: 'Tensor not found', category: 'user' },
   SIRA_ERR_TENSOR_NAME_INVALID: { status: 400, title: 'The tensor name is not valid', category: 'user' },
   SIRA_ERR_CURSOR_INVALID: { status: 400, title: 'The cursor is not valid', category: 'user' },

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { buildApp, type AppDeps } from '../../src/api/app.ts';
 import type { SiraOptionsInput } from '../../src/core/config.ts';
 import { SiraSession, type SiraDeps } from '../../src/sira.ts';
@@ -79,4 +80,20 @@ export async function testApp(
 /** The JSON body of an inject response. */
 export function json<T = Record<string, unknown>>(res: { body: string }): T {
   return JSON.parse(res.body) as T;
+}
+
+/** Assert `res` is an RFC 9457 problem with this status and stable code; returns the parsed body. */
+export function expectProblem(
+  res: { statusCode: number; headers: Record<string, unknown>; body: string },
+  status: number,
+  code: string,
+): Record<string, unknown> {
+  expect({ status: res.statusCode, body: res.body.slice(0, 300) }).toMatchObject({ status });
+  expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
+  const body = json(res);
+  expect(body).toMatchObject({ type: `https://sira.dev/errors/${code}`, status, code });
+  expect(typeof body.title).toBe('string');
+  expect(typeof body.detail).toBe('string');
+  expect(typeof body.instance).toBe('string');
+  return body;
 }

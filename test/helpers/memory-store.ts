@@ -227,7 +227,7 @@ export class MemoryStore implements Store {
   async putTensor(tenant: string, sessionId: string, name: string, tensor: Tensor): Promise<TensorInfo> {
     const e = this.#must(tenant, sessionId);
     if (!e.tensors.has(name) && e.tensors.size >= this.#maxTensors) {
-      throw siraError('SIRA_ERR_TENSOR_INVALID', `a session holds at most ${this.#maxTensors} tensors`);
+      throw siraError('SIRA_ERR_TENSOR_LIMIT', `at most ${this.#maxTensors} tensors per session`);
     }
     const now = this.#clock();
     e.tensors.set(name, { dtype: tensor.dtype, shape: [...tensor.shape], data: tensor.data.slice(), updated_at: now });

@@ -374,7 +374,7 @@ export class LmdbStore implements Store {
       const key: Key = [tenant, sessionId, name];
       if (this.#tensors.getBinary(key) === undefined) {
         const count = this.#tensors.getKeysCount({ start: [tenant, sessionId, ''], end: [tenant, sessionId, '\uffff'] });
-        if (count >= this.#maxTensors) throw siraError('SIRA_ERR_TENSOR_TOO_LARGE', `at most ${this.#maxTensors} tensors per session`);
+        if (count >= this.#maxTensors) throw siraError('SIRA_ERR_TENSOR_LIMIT', `at most ${this.#maxTensors} tensors per session`);
       }
       this.#tensors.putSync(key, rec);
       this.#writeSession(this.#slide(prev, now), prev);
