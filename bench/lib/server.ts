@@ -29,9 +29,9 @@ export async function startServer(extraArgs: string[] = []): Promise<RunningServ
   const dataDir = mkdtempSync(join(tmpdir(), 'sira-http-bench-'));
   const key = `bench-${Math.random().toString(36).slice(2)}`;
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'sira-session.js');
-  const child = spawn(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
     env: { ...process.env, SIRA_BOOTSTRAP_KEY: key },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_SERVER_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {

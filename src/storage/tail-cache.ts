@@ -101,8 +101,22 @@ export class TailCache {
   /** Record turns just appended: extends the entry when it was at `prevVersion`, else starts a new one. */
   appended(key: string, prevVersion: string, version: string, turns: Turn[]): void {
     const e = this.#entries.get(key);
-    const kept = e !== undefined && e.version === prevVersion ? e.turns : [];
-    this.#put(key, version, kept.concat(turns.map(freeze)));
+    if (e === undefined || e.version !== prevVersion) {
+      this.#put(key, version, turns.map(freeze));
+      return;
+    }
+    // Extend in place (the common case): O(new turns), not O(tail).
+    for (const t of turns) e.turns.push(freeze(t));
+    let added = weigh(turns);
+    const over = e.turns.length - this.#perSession;
+    if (over > 0) added -= weigh(e.turns.splice(0, over));
+    e.version = version;
+    e.bytes += added;
+    this.#bytes += added;
+    this.#entries.delete(key);
+    this.#entries.set(key, e);
+    if (e.bytes > this.#maxBytes / 4) this.drop(key);
+    this.#evict();
   }
 
   /** Remember turns just read from the store (the newest `turns` of a session at `version`). */
@@ -128,6 +142,10 @@ export class TailCache {
     if (bytes > this.#maxBytes / 4) return; // one huge session must not flush everyone else
     this.#entries.set(key, { version, turns: tail, bytes });
     this.#bytes += bytes;
+    this.#evict();
+  }
+
+  #evict(): void {
     while (this.#bytes > this.#maxBytes) {
       const oldest = this.#entries.keys().next().value;
       if (oldest === undefined) break;
