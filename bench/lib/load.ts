@@ -19,7 +19,12 @@ export interface LoadResult {
   achieved: number;
   sent: number;
   errors: number;
+  /** From when each request was due (what a user waiting on the gateway sees). */
   latency: ReturnType<typeof summary>;
+  /** From when each request actually left the generator (excludes the generator's own lateness). */
+  fromSend: ReturnType<typeof summary>;
+  /** How late the generator sent requests (timer granularity, its own pauses). */
+  sendLag: ReturnType<typeof summary>;
 }
 
 /** Offer `rate` requests/s for `seconds` to `baseUrl`; `next()` builds each request. */
@@ -28,6 +33,8 @@ export async function constantRate(baseUrl: string, headers: Record<string, stri
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const total = Math.round(rate * seconds);
   const lat: number[] = [];
+  const fromSend: number[] = [];
+  const lag: number[] = [];
   let errors = 0;
   let done = 0;
   const t0 = performance.now() + 20;
@@ -39,13 +46,17 @@ export async function constantRate(baseUrl: string, headers: Record<string, stri
         const due = t0 + (i * 1000) / rate;
         i++;
         const r = next();
+        const sent = performance.now();
+        lag.push(sent - due);
         const req = request(
           { host: url.hostname, port: url.port, path: r.path, method: r.method, agent, headers: r.body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(r.body) } },
           (res) => {
             res.resume();
             res.on('end', () => {
               if (res.statusCode === undefined || res.statusCode >= 300) errors++;
-              lat.push(performance.now() - due);
+              const end = performance.now();
+              lat.push(end - due);
+              fromSend.push(end - sent);
               if (++done === total) resolve();
             });
           },
@@ -53,6 +64,7 @@ export async function constantRate(baseUrl: string, headers: Record<string, stri
         req.on('error', () => {
           errors++;
           lat.push(performance.now() - due);
+          fromSend.push(performance.now() - sent);
           if (++done === total) resolve();
         });
         req.end(r.body);
@@ -65,5 +77,19 @@ export async function constantRate(baseUrl: string, headers: Record<string, stri
   });
   const elapsed = (performance.now() - t0) / 1000;
   agent.destroy();
-  return { offered: rate, achieved: total / elapsed, sent: total, errors, latency: summary(lat) };
+  return { offered: rate, achieved: total / elapsed, sent: total, errors, latency: summary(lat), fromSend: summary(fromSend), sendLag: summary(lag) };
+}
+
+/** {@link constantRate} in a worker thread (its own heap); `requests` are cycled in order. */
+export async function constantRateInWorker(baseUrl: string, headers: Record<string, string>, rate: number, seconds: number, requests: LoadRequest[]): Promise<LoadResult> {
+  const { Worker } = await import('node:worker_threads');
+  const w = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: { url: baseUrl, headers, rate, seconds, requests } });
+  try {
+    return await new Promise<LoadResult>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  } finally {
+    await w.terminate();
+  }
 }

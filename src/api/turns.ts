@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { siraError } from '../core/errors.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { NewTurnSchema, SessionParamsSchema, TurnSchema, TurnsQuerySchema, problemResponses, problemSchema } from './schemas.ts';
-import { fromWireTurns, toWireTurn } from './wire.ts';
+import { fromWireTurns, toWireTurn, turnsResponseJson } from './wire.ts';
 
 const tags = ['turns'];
 const security = [{ bearer: [] }];
@@ -53,20 +53,21 @@ export const turnRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, 
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { after_seq, before_seq, limit, last } = request.query;
       const t = sira.tenant(request.tenant);
       if (last !== undefined) {
         if (after_seq !== undefined || before_seq !== undefined || limit !== undefined) {
           throw siraError('SIRA_ERR_TURN_RANGE_INVALID', 'last cannot be combined with after_seq, before_seq or limit');
         }
-        return { turns: (await t.getTurns(request.params.id, { last })).map(toWireTurn), next_cursor: null };
+        // Pre-serialised JSON text (see turnsResponseJson); the typed `send` only knows the schema's object form.
+        return reply.type('application/json; charset=utf-8').send(turnsResponseJson(await t.getTurns(request.params.id, { last }), null) as never);
       }
       const pageSize = limit ?? Math.min(DEFAULT_TURN_PAGE, sira.options.limits.maxPageSize);
       const turns = await t.getTurns(request.params.id, { after_seq, before_seq, limit: pageSize });
       const lastSeq = turns.at(-1)?.seq;
       const more = lastSeq !== undefined && turns.length === pageSize && (before_seq === undefined || lastSeq + 1 < before_seq);
-      return { turns: turns.map(toWireTurn), next_cursor: more ? String(lastSeq) : null };
+      return reply.type('application/json; charset=utf-8').send(turnsResponseJson(turns, more ? String(lastSeq) : null) as never);
     },
   );
 };

@@ -72,6 +72,25 @@ export function toWireTurn(t: Turn): WireTurn {
   };
 }
 
+const wireJson = new WeakMap<Turn, string>();
+
+/**
+ * The JSON text of `{turns, next_cursor}` for a turns response. Frozen turns (the store's shared, read-only hot
+ * tier) have their JSON memoised, so the hot read "last N turns" serialises each turn once, not once per request.
+ */
+export function turnsResponseJson(turns: readonly Turn[], nextCursor: string | null): string {
+  const parts = turns.map((t) => {
+    if (!Object.isFrozen(t)) return JSON.stringify(toWireTurn(t));
+    let j = wireJson.get(t);
+    if (j === undefined) {
+      j = JSON.stringify(toWireTurn(t));
+      wireJson.set(t, j);
+    }
+    return j;
+  });
+  return `{"turns":[${parts.join(',')}],"next_cursor":${JSON.stringify(nextCursor)}}`;
+}
+
 /**
  * Turns from the wire, with base64 media `data` decoded to bytes; throws SIRA_ERR_TURN_INVALID naming a part whose
  * data is not base64. Content is otherwise passed through as sent: the facade validates it.
