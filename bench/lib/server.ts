@@ -29,7 +29,10 @@ export async function startServer(extraArgs: string[] = []): Promise<RunningServ
   const dataDir = mkdtempSync(join(tmpdir(), 'sira-http-bench-'));
   const key = `bench-${Math.random().toString(36).slice(2)}`;
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'sira-session.js');
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
+  // The same V8 heap cap as `npm start` (see README): without one V8 collects lazily on a large machine and RSS
+  // holds garbage. BENCH_SERVER_NODE_ARGS replaces it.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '--max-old-space-size=768').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
     env: { ...process.env, SIRA_BOOTSTRAP_KEY: key },
     stdio: ['ignore', process.env.BENCH_SERVER_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'],
   });
