@@ -35,10 +35,18 @@ function dictionary(id: number): Uint8Array | null {
 
 /** The dictionary id new records are compressed with (the newest shipped one that is present, else 0). */
 export function encodingDictionaryId(): number {
-  const ids = Object.keys(SHIPPED).map(Number).sort((a, b) => b - a);
-  for (const id of ids) if (dictionary(id) !== null) return id;
-  return 0;
+  if (encodingId === undefined) {
+    encodingId = 0;
+    for (const id of Object.keys(SHIPPED).map(Number).sort((a, b) => b - a)) {
+      if (dictionary(id) !== null) {
+        encodingId = id;
+        break;
+      }
+    }
+  }
+  return encodingId;
 }
+let encodingId: number | undefined;
 
 /** A reusable compressor for dictionary `id` (0 = none). Not re-entrant; use synchronously. */
 export function compressorFor(id: number): Compressor {
