@@ -16,12 +16,10 @@
  * commit. Durability: `sync: 'os'` resolves once the commit is written to the OS (survives a killed process);
  * `sync: 'always'` resolves after fsync (survives power loss), with concurrent writes sharing the flush.
  */
-import { mkdirSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
-import { open, type Database, type RootDatabase } from 'lmdb';
-import { deriveEncryptionKey, type SyncMode } from '../../core/config.ts';
+import type { SyncMode } from '../../core/config.ts';
 import { siraError } from '../../core/errors.ts';
-import { isValidId, newId } from '../../core/ids.ts';
+import { newId } from '../../core/ids.ts';
 import { mergePatch } from '../../core/merge-patch.ts';
 import type { Clock } from '../../core/clock.ts';
 import type {
@@ -39,8 +37,10 @@ import type {
   TurnRange,
 } from '../../core/types.ts';
 import type { ListSessionsOptions, Store, StoreStats } from '../store.ts';
-import { decodeApiKey, decodeSession, decodeState, encodeApiKey, encodeSession, encodeState } from '../codec/records.ts';
-import { decodeTurn, encodeTurn, encodedTurnTextBytes } from '../codec/turn.ts';
+import { decodeSession, decodeState, encodeSession, encodeState } from '../codec/records.ts';
+import { deleteApiKey, getApiKeyByHash, listApiKeys, lmdbStats, putApiKey } from './lmdb-admin.ts';
+import { openLayout, type Key, type LmdbLayout } from './lmdb-open.ts';
+import { decodeTurn, encodeTurn } from '../codec/turn.ts';
 import { decodeTensorInfo, decodeTensorRecord, encodeTensorRecord } from '../codec/tensor-record.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
@@ -65,22 +65,13 @@ export interface LmdbStoreOptions {
   tailCache?: TailCacheOptions | false;
 }
 
-type Key = (string | number)[];
 const cacheKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 const EMPTY = new Uint8Array(0);
 
 export class LmdbStore implements Store {
   readonly kind = 'lmdb';
-  readonly #env: RootDatabase<Uint8Array, Key>;
-  readonly #sessions: Database<Uint8Array, Key>;
-  readonly #turns: Database<Uint8Array, Key>;
-  readonly #state: Database<Uint8Array, Key>;
-  readonly #tensors: Database<Uint8Array, Key>;
-  readonly #byTime: Database<Uint8Array, Key>;
-  readonly #byUser: Database<Uint8Array, Key>;
-  readonly #expiry: Database<Uint8Array, Key>;
-  readonly #keys: Database<Uint8Array, string>;
+  readonly #db: LmdbLayout;
   readonly #clock: Clock;
   readonly #compressMin: number;
   readonly #maxTensors: number;
@@ -95,30 +86,8 @@ export class LmdbStore implements Store {
     this.#maxTensors = opts.maxTensorsPerSession ?? 1024;
     this.#path = opts.path;
     this.#tail = opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {});
-    mkdirSync(opts.path, { recursive: true });
-    const always = (opts.sync ?? 'os') === 'always';
-    this.#syncCommit = !always;
-    this.#env = open<Uint8Array, Key>({
-      path: opts.path,
-      maxDbs: 16,
-      noSubdir: false, // `path` is always a directory, even when its name has a dot (mktemp -d)
-      mapSize: opts.mapSize ?? 64 * 1024 ** 3,
-      encoding: 'binary',
-      // 'os': the commit is written to the OS before a write resolves, no fsync. 'always': fsync before resolving.
-      noSync: !always,
-      overlappingSync: always,
-      ...(opts.encryptionKey === undefined ? {} : { encryptionKey: deriveEncryptionKey(opts.encryptionKey) }),
-    });
-    const db = <K extends Key | string>(name: string) =>
-      this.#env.openDB<Uint8Array, K & Key>({ name, encoding: 'binary' }) as unknown as Database<Uint8Array, K>;
-    this.#sessions = db<Key>('sessions');
-    this.#turns = db<Key>('turns');
-    this.#state = db<Key>('state');
-    this.#tensors = db<Key>('tensors');
-    this.#byTime = db<Key>('by_time');
-    this.#byUser = db<Key>('by_user');
-    this.#expiry = db<Key>('expiry');
-    this.#keys = db<string>('keys');
+    this.#syncCommit = (opts.sync ?? 'os') === 'os';
+    this.#db = openLayout({ path: opts.path, sync: opts.sync ?? 'os', mapSize: opts.mapSize ?? 64 * 1024 ** 3, encryptionKey: opts.encryptionKey });
   }
 
   /** Open (or create) the store under `opts.path`. */
@@ -132,7 +101,7 @@ export class LmdbStore implements Store {
 
   /** The live session or undefined (missing or expired); reads inside or outside a transaction. */
   #live(tenant: string, id: string, now = this.#clock()): Session | undefined {
-    const raw = this.#sessions.getBinary([tenant, id]);
+    const raw = this.#db.sessions.getBinary([tenant, id]);
     if (raw === undefined) return undefined;
     const s = decodeSession(raw);
     return s.expires_at !== null && s.expires_at <= now ? undefined : s;
@@ -144,40 +113,40 @@ export class LmdbStore implements Store {
       // 'os' mode: commit on the calling thread. Without fsync a commit is a few pwrite()s (tens of µs), cheaper
       // than handing the transaction to lmdb-js's write thread and back; the data is in the OS on return.
       try {
-        return Promise.resolve(this.#env.transactionSync(fn));
+        return Promise.resolve(this.#db.env.transactionSync(fn));
       } catch (e) {
         return Promise.reject(e as Error);
       }
     }
     // 'always' mode: fsync must not block the event loop; concurrent transactions share one flush.
-    return this.#env.transaction(fn);
+    return this.#db.env.transaction(fn);
   }
 
   /** Write `s` with its indexes moved from `prev` (inside a transaction). */
   #writeSession(s: Session, prev: Session | undefined): void {
     const t = s.tenant;
     if (prev !== undefined && prev.expires_at !== s.expires_at && prev.expires_at !== null) {
-      this.#expiry.removeSync([prev.expires_at, t, s.id]);
+      this.#db.expiry.removeSync([prev.expires_at, t, s.id]);
     }
-    if (s.expires_at !== null && prev?.expires_at !== s.expires_at) this.#expiry.putSync([s.expires_at, t, s.id], EMPTY);
+    if (s.expires_at !== null && prev?.expires_at !== s.expires_at) this.#db.expiry.putSync([s.expires_at, t, s.id], EMPTY);
     if (prev !== undefined && prev.user_id !== s.user_id && prev.user_id !== null) {
-      this.#byUser.removeSync([t, prev.user_id, prev.created_at, s.id]);
+      this.#db.byUser.removeSync([t, prev.user_id, prev.created_at, s.id]);
     }
-    if (s.user_id !== null && prev?.user_id !== s.user_id) this.#byUser.putSync([t, s.user_id, s.created_at, s.id], EMPTY);
-    if (prev === undefined) this.#byTime.putSync([t, s.created_at, s.id], EMPTY);
-    this.#sessions.putSync([t, s.id], encodeSession(s));
+    if (s.user_id !== null && prev?.user_id !== s.user_id) this.#db.byUser.putSync([t, s.user_id, s.created_at, s.id], EMPTY);
+    if (prev === undefined) this.#db.byTime.putSync([t, s.created_at, s.id], EMPTY);
+    this.#db.sessions.putSync([t, s.id], encodeSession(s));
   }
 
   /** Remove a session and everything under it (inside a transaction); returns text bytes freed. */
   #purge(s: Session): void {
     const t = s.tenant;
-    for (const key of this.#turns.getKeys({ start: [t, s.id, 0], end: [t, s.id, MAX_SEQ] })) this.#turns.removeSync(key);
-    for (const key of this.#tensors.getKeys({ start: [t, s.id, ''], end: [t, s.id, '\uffff'] })) this.#tensors.removeSync(key);
-    this.#state.removeSync([t, s.id]);
-    if (s.expires_at !== null) this.#expiry.removeSync([s.expires_at, t, s.id]);
-    if (s.user_id !== null) this.#byUser.removeSync([t, s.user_id, s.created_at, s.id]);
-    this.#byTime.removeSync([t, s.created_at, s.id]);
-    this.#sessions.removeSync([t, s.id]);
+    for (const key of this.#db.turns.getKeys({ start: [t, s.id, 0], end: [t, s.id, MAX_SEQ] })) this.#db.turns.removeSync(key);
+    for (const key of this.#db.tensors.getKeys({ start: [t, s.id, ''], end: [t, s.id, '\uffff'] })) this.#db.tensors.removeSync(key);
+    this.#db.state.removeSync([t, s.id]);
+    if (s.expires_at !== null) this.#db.expiry.removeSync([s.expires_at, t, s.id]);
+    if (s.user_id !== null) this.#db.byUser.removeSync([t, s.user_id, s.created_at, s.id]);
+    this.#db.byTime.removeSync([t, s.created_at, s.id]);
+    this.#db.sessions.removeSync([t, s.id]);
     this.#tail?.drop(cacheKey(t, s.id));
   }
 
@@ -202,7 +171,7 @@ export class LmdbStore implements Store {
       state_version: 0,
     };
     return this.#txn(() => {
-      const raw = this.#sessions.getBinary([tenant, s.id]);
+      const raw = this.#db.sessions.getBinary([tenant, s.id]);
       if (raw !== undefined) {
         const old = decodeSession(raw);
         if (old.expires_at === null || old.expires_at > now) throw siraError('SIRA_ERR_SESSION_EXISTS');
@@ -236,7 +205,7 @@ export class LmdbStore implements Store {
 
   async deleteSession(tenant: string, id: string): Promise<boolean> {
     return this.#txn(() => {
-      const raw = this.#sessions.getBinary([tenant, id]);
+      const raw = this.#db.sessions.getBinary([tenant, id]);
       if (raw === undefined) return false;
       const s = decodeSession(raw);
       const live = s.expires_at === null || s.expires_at > this.#clock();
@@ -250,7 +219,7 @@ export class LmdbStore implements Store {
     const limit = opts.limit ?? 100;
     const now = this.#clock();
     const prefix: Key = opts.user_id === undefined ? [tenant] : [tenant, opts.user_id];
-    const index = opts.user_id === undefined ? this.#byTime : this.#byUser;
+    const index = opts.user_id === undefined ? this.#db.byTime : this.#db.byUser;
     let start: Key = [...prefix, MAX_SEQ];
     if (opts.cursor !== undefined) {
       const c = decodeCursor(opts.cursor);
@@ -289,7 +258,7 @@ export class LmdbStore implements Store {
       const prev = this.#live(tenant, sessionId, now);
       if (prev === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
       const first = prev.turn_count + 1;
-      for (let i = 0; i < records.length; i++) this.#turns.putSync([tenant, sessionId, first + i], records[i]!);
+      for (let i = 0; i < records.length; i++) this.#db.turns.putSync([tenant, sessionId, first + i], records[i]!);
       const s = this.#slide({ ...prev, turn_count: prev.turn_count + records.length }, now);
       this.#writeSession(s, prev);
       prevVersion = tailVersion(prev.created_at, prev.turn_count);
@@ -333,7 +302,7 @@ export class LmdbStore implements Store {
     const cached = this.#tail?.range(key, version, from, to);
     if (cached !== undefined) return cached;
     const out: Turn[] = [];
-    for (const { key: k, value } of this.#turns.getRange({ start: [tenant, sessionId, from], end: [tenant, sessionId, to + 1] })) {
+    for (const { key: k, value } of this.#db.turns.getRange({ start: [tenant, sessionId, from], end: [tenant, sessionId, to + 1] })) {
       out.push(decodeTurn(value, (k as Key)[2] as number));
     }
     if (to === s.turn_count) this.#tail?.filled(key, version, out);
@@ -341,7 +310,7 @@ export class LmdbStore implements Store {
   }
 
   #readState(tenant: string, id: string): StateRecord {
-    const raw = this.#state.getBinary([tenant, id]);
+    const raw = this.#db.state.getBinary([tenant, id]);
     return raw === undefined ? { version: 0, value: {}, updated_at: 0 } : decodeState(raw);
   }
 
@@ -363,7 +332,7 @@ export class LmdbStore implements Store {
         });
       }
       const next: StateRecord = { version: cur.version + 1, value: make(cur), updated_at: now };
-      this.#state.putSync([tenant, id], encodeState(next));
+      this.#db.state.putSync([tenant, id], encodeState(next));
       this.#writeSession(this.#slide({ ...prev, state_version: next.version }, now), prev);
       return next;
     });
@@ -384,11 +353,11 @@ export class LmdbStore implements Store {
       const prev = this.#live(tenant, sessionId, now);
       if (prev === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
       const key: Key = [tenant, sessionId, name];
-      if (this.#tensors.getBinary(key) === undefined) {
-        const count = this.#tensors.getKeysCount({ start: [tenant, sessionId, ''], end: [tenant, sessionId, '\uffff'] });
+      if (this.#db.tensors.getBinary(key) === undefined) {
+        const count = this.#db.tensors.getKeysCount({ start: [tenant, sessionId, ''], end: [tenant, sessionId, '\uffff'] });
         if (count >= this.#maxTensors) throw siraError('SIRA_ERR_TENSOR_LIMIT', `at most ${this.#maxTensors} tensors per session`);
       }
-      this.#tensors.putSync(key, rec);
+      this.#db.tensors.putSync(key, rec);
       this.#writeSession(this.#slide(prev, now), prev);
       return { name, dtype: tensor.dtype, shape: [...tensor.shape], byte_length: tensor.data.byteLength, updated_at: now };
     });
@@ -397,7 +366,7 @@ export class LmdbStore implements Store {
   async getTensor(tenant: string, sessionId: string, name: string): Promise<Tensor | undefined> {
     this.#check();
     if (this.#live(tenant, sessionId) === undefined) return undefined;
-    const raw = this.#tensors.getBinary([tenant, sessionId, name]);
+    const raw = this.#db.tensors.getBinary([tenant, sessionId, name]);
     return raw === undefined ? undefined : decodeTensorRecord(raw, { copy: false }).tensor;
   }
 
@@ -405,7 +374,7 @@ export class LmdbStore implements Store {
     this.#check();
     if (this.#live(tenant, sessionId) === undefined) return undefined;
     const out: TensorInfo[] = [];
-    for (const { key, value } of this.#tensors.getRange({ start: [tenant, sessionId, ''], end: [tenant, sessionId, '\uffff'] })) {
+    for (const { key, value } of this.#db.tensors.getRange({ start: [tenant, sessionId, ''], end: [tenant, sessionId, '\uffff'] })) {
       out.push({ name: (key as Key)[2] as string, ...decodeTensorInfo(value) });
     }
     return out;
@@ -416,7 +385,7 @@ export class LmdbStore implements Store {
       const now = this.#clock();
       const prev = this.#live(tenant, sessionId, now);
       if (prev === undefined) return false;
-      const removed = this.#tensors.removeSync([tenant, sessionId, name]);
+      const removed = this.#db.tensors.removeSync([tenant, sessionId, name]);
       if (removed) this.#writeSession(this.#slide(prev, now), prev);
       return removed;
     });
@@ -426,7 +395,7 @@ export class LmdbStore implements Store {
     this.#check();
     const now = this.#clock();
     const due: Key[] = [];
-    for (const key of this.#expiry.getKeys({ start: [0], end: [now + 1], limit })) due.push(key as Key);
+    for (const key of this.#db.expiry.getKeys({ start: [0], end: [now + 1], limit })) due.push(key as Key);
     if (due.length === 0) return 0;
     let removed = 0;
     // Bounded transactions so a large sweep never holds the write lock for long.
@@ -435,13 +404,13 @@ export class LmdbStore implements Store {
       removed += await this.#txn(() => {
         let n = 0;
         for (const [exp, tenant, id] of chunk as [number, string, string][]) {
-          const raw = this.#sessions.getBinary([tenant, id]);
+          const raw = this.#db.sessions.getBinary([tenant, id]);
           const s = raw === undefined ? undefined : decodeSession(raw);
           if (s !== undefined && s.expires_at === exp) {
             this.#purge(s);
             n++;
           } else {
-            this.#expiry.removeSync([exp, tenant, id]); // stale index entry (moved or deleted)
+            this.#db.expiry.removeSync([exp, tenant, id]); // stale index entry (moved or deleted)
           }
         }
         return n;
@@ -451,55 +420,27 @@ export class LmdbStore implements Store {
   }
 
   async putApiKey(record: ApiKeyRecord): Promise<void> {
-    if (!isValidId(record.tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
-    await this.#txn(() => this.#keys.putSync(record.hash, encodeApiKey(record)));
+    return putApiKey(this.#db, (fn) => this.#txn(fn), record);
   }
 
   async getApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
     this.#check();
-    const raw = this.#keys.getBinary(hash);
-    return raw === undefined ? undefined : decodeApiKey(raw);
+    return getApiKeyByHash(this.#db, hash);
   }
 
   async listApiKeys(tenant?: string): Promise<ApiKeyRecord[]> {
     this.#check();
-    const out: ApiKeyRecord[] = [];
-    for (const { value } of this.#keys.getRange({})) {
-      const r = decodeApiKey(value);
-      if (tenant === undefined || r.tenant === tenant) out.push(r);
-    }
-    return out;
+    return listApiKeys(this.#db, tenant);
   }
 
   async deleteApiKey(id: string): Promise<boolean> {
-    const match = (await this.listApiKeys()).find((r) => r.id === id);
-    if (match === undefined) return false;
-    return this.#txn(() => this.#keys.removeSync(match.hash));
+    this.#check();
+    return deleteApiKey(this.#db, (fn) => this.#txn(fn), id);
   }
 
   async stats(): Promise<StoreStats> {
     this.#check();
-    const entries = (db: Database<Uint8Array, Key>) => (db.getStats() as { entryCount: number }).entryCount;
-    const env = this.#env.getStats() as { treeBranchPageCount?: number; pageSize?: number; lastPageNumber?: number };
-    let textRaw = 0;
-    let textStored = 0;
-    // Text compression figures from a bounded sample of turns (a full scan would be O(turns) per scrape).
-    let n = 0;
-    for (const { value } of this.#turns.getRange({ limit: 2000 })) {
-      textRaw += encodedTurnTextBytes(value);
-      textStored += value.byteLength;
-      n++;
-    }
-    const turns = entries(this.#turns);
-    const scale = n === 0 ? 0 : turns / n;
-    return {
-      sessions: entries(this.#sessions),
-      turns,
-      tensors: entries(this.#tensors),
-      bytes: ((env.lastPageNumber ?? 0) + 1) * (env.pageSize ?? 4096),
-      text_raw_bytes: Math.round(textRaw * scale),
-      text_stored_bytes: Math.round(textStored * scale),
-    };
+    return lmdbStats(this.#db);
   }
 
   async ready(): Promise<boolean> {
@@ -515,6 +456,6 @@ export class LmdbStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#env.close();
+    await this.#db.env.close();
   }
 }
