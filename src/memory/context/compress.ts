@@ -115,13 +115,12 @@ export function summarize(sources: readonly SummarySource[], query: QueryWeights
   const header = measure(SUMMARY_HEADER);
   if (header >= maxTokens) return undefined;
   const lines: { seq: number; idx: number; line: string; rank: number; cost: number }[] = [];
-  const base = measure('');
   for (const src of sources) {
     sentences(src.text).forEach((s, idx) => {
       if (words(s).length < 3) return;
       const short = words(s).length > MAX_SENTENCE_WORDS ? firstWords(s, MAX_SENTENCE_WORDS) : s;
       const line = `- [#${src.seq} ${src.speaker}] ${short}`;
-      lines.push({ seq: src.seq, idx, line, rank: 0.5 * src.score + 0.5 * sentenceScore(s, query), cost: measure(line) - base + 1 });
+      lines.push({ seq: src.seq, idx, line, rank: 0.5 * src.score + 0.5 * sentenceScore(s, query), cost: measure(`${SUMMARY_HEADER}\n${line}`) - header });
     });
   }
   lines.sort((a, b) => b.rank - a.rank || b.seq - a.seq || a.idx - b.idx);
