@@ -207,4 +207,5 @@ export const ContextResponseSchema = Type.Object({
   }),
   strategy: Type.String(),
   query: Type.String(),
+  expansion: Type.Array(Type.String(), { description: 'Stemmed terms the query was expanded with (pseudo-relevance feedback)' }),
 });

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { countMessageTokens, loadTokenizer, type Tokenizer } from '../../models/tokens.ts';
+import { sentenceInfos } from './analysis.ts';
 import { pruneText, sentenceScore, summarize, SUMMARY_HEADER } from './compress.ts';
 import { terms } from './text.ts';
 
@@ -13,8 +14,9 @@ describe('memory/context/compress', () => {
 
   it('sentenceScore favours sentences with the query terms', () => {
     const query = q('hotel lisbon');
-    expect(sentenceScore('The hotel in Lisbon is booked.', query)).toBeGreaterThan(sentenceScore('The weather was fine.', query));
-    expect(sentenceScore('plain words', new Map())).toBe(0);
+    const one = (t: string) => sentenceInfos(t)[0]!;
+    expect(sentenceScore(one('The hotel in Lisbon is booked.'), query)).toBeGreaterThan(sentenceScore(one('The weather was fine.'), query));
+    expect(sentenceScore(one('plain words'), new Map())).toBe(0);
   });
 
   it('pruneText keeps the relevant sentences, in order, marks gaps, and fits exactly', () => {
@@ -41,10 +43,14 @@ describe('memory/context/compress', () => {
   });
 
   it('summarize lists the best sentences oldest first under the limit, with their seqs', () => {
+    const src = (seq: number, speaker: string, text: string, score: number) => {
+      const sentences = sentenceInfos(text);
+      return { seq, speaker, score, sentences, cost: sentences.map((x) => tok.count(x.text)) };
+    };
     const sources = [
-      { seq: 7, speaker: 'ann', text: 'The budget for the Falcon project is $42,000. Lunch was nice though.', score: 0.5 },
-      { seq: 3, speaker: 'user', text: 'We booked the Almada Inn in Lisbon. It has a pool.', score: 0.4 },
-      { seq: 9, speaker: 'assistant', text: 'Totally unrelated chatter about the football game.', score: 0.1 },
+      src(7, 'ann', 'The budget for the Falcon project is $42,000. Lunch was nice though.', 0.5),
+      src(3, 'user', 'We booked the Almada Inn in Lisbon. It has a pool.', 0.4),
+      src(9, 'assistant', 'Totally unrelated chatter about the football game.', 0.1),
     ];
     const s = summarize(sources, q('budget falcon hotel lisbon'), 60, measure)!;
     expect(s.content.startsWith(SUMMARY_HEADER)).toBe(true);

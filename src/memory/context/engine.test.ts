@@ -141,8 +141,7 @@ describe('memory/context/engine buildContext', () => {
     const caches = createContextCaches();
     const req = { turns: session(), query: 'lisbon flight', budgetTokens: 700, explain: true, scope: { tenant: 't', session: 's' } };
     const a = await buildContext(req, undefined, caches);
-    expect(caches.tokens.size).toBe(120);
-    expect(caches.analysis.size).toBe(120);
+    expect(caches.turns.size).toBe(120);
     const b = await buildContext(req, undefined, caches);
     expect(b).toEqual(a);
     expect(await buildContext({ ...req, scope: undefined })).toEqual(a);

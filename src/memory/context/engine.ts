@@ -9,11 +9,11 @@
  */
 import { siraError } from '../../core/errors.ts';
 import type { JsonObject, Role, Turn } from '../../core/types.ts';
-import { turnToMessages, type ChatMessage } from '../../models/chat.ts';
-import { countChatTokens, countMessageTokens, loadTokenizer, REPLY_PRIMING_TOKENS, TokenCountCache, type EncodingName, type Tokenizer } from '../../models/tokens.ts';
-import { AnalysisCache, analyzeTurn } from './analysis.ts';
+import { turnText, turnToMessages, type ChatMessage } from '../../models/chat.ts';
+import { countMessageTokens, loadTokenizer, REPLY_PRIMING_TOKENS, type EncodingName, type Tokenizer } from '../../models/tokens.ts';
+import { TurnCache } from './analysis.ts';
 import { idf } from './bm25.ts';
-import { pruneText, summarize, type SummarySource } from './compress.ts';
+import { pruneSentences, summarize, withoutSeqs, type SummarySource } from './compress.ts';
 import { nearDuplicates } from './dedupe.ts';
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptions } from './options.ts';
 import { checkMessages, resolveBudget, resolveQuery, resolveStrategy, type Strategy } from './request.ts';
@@ -91,17 +91,19 @@ export interface ContextResult {
   };
   strategy: Strategy;
   query: string;
+  /** Terms the query was expanded with (pseudo-relevance feedback from the best-matching turns). */
+  expansion: string[];
 }
 
 /** Caches shared across requests (one per service). */
 export interface ContextCaches {
-  tokens: TokenCountCache;
-  analysis: AnalysisCache;
+  /** Per-turn analyses, token counts and sentences, by session. */
+  turns: TurnCache;
 }
 
-/** Fresh caches with default bounds. */
-export function createContextCaches(): ContextCaches {
-  return { tokens: new TokenCountCache(), analysis: new AnalysisCache() };
+/** Fresh caches; `maxTurns` bounds the turns held. @default 20000 */
+export function createContextCaches(maxTurns?: number): ContextCaches {
+  return { turns: new TurnCache(maxTurns) };
 }
 
 /** Build the context window (loads the encoding's tables on first use). */
@@ -153,8 +155,11 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
   const groupIndex = new Int32Array(n).fill(-1);
   groups.forEach((g, k) => g.forEach((i) => (groupIndex[i] = k)));
 
-  // Per-turn analysis and exact token counts (cached per stored turn).
-  const analyses = turns.map((t) => (caches === undefined ? analyzeTurn(t) : caches.analysis.get(req.scope, t)));
+  // Per-turn analysis and exact token counts (cached per stored turn when the request names its session).
+  const cache = caches?.turns ?? new TurnCache();
+  const session = cache.session(caches === undefined ? undefined : req.scope);
+  const entries = turns.map((t) => cache.entry(session, t));
+  const analyses = entries.map((e) => e.analysis);
   const render = (t: Turn) => turnToMessages(t, { isPaired });
   const variantOf = (t: Turn) => {
     let v = '';
@@ -166,16 +171,14 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
     return v;
   };
   const measureTurn = (t: Turn) => render(t).reduce((a, m) => a + count(m), 0);
-  const tokens = turns.map((t) =>
-    caches !== undefined && req.scope !== undefined
-      ? caches.tokens.get({ ...req.scope, seq: t.seq, created_at: t.created_at }, tok.encoding, variantOf(t), () => measureTurn(t))
-      : measureTurn(t),
-  );
+  const tokens = turns.map((t, i) => entries[i]!.tokens(tok.encoding, variantOf(t), () => measureTurn(t)));
+  const sentencesOf = (i: number) => entries[i]!.sentences(() => turnText(turns[i]!));
+  const sentenceCost = (i: number) => entries[i]!.sentenceTokens(tok.encoding, () => turnText(turns[i]!), (x) => tok.count(x));
 
   const queryTerms = [...new Set(terms(query))];
   const newest = n > 0 ? turns[n - 1]!.seq : 0;
   const denseArr = req.dense === undefined ? undefined : turns.map((t) => req.dense!.get(t.seq) ?? 0);
-  const scored = scoreCandidates(
+  const { scores: scored, expansion } = scoreCandidates(
     turns.map((t, i) => ({ seq: t.seq, role: t.role, importance: analyses[i]!.importance, tf: analyses[i]!.tf, length: analyses[i]!.length })),
     queryTerms,
     newest,
@@ -191,11 +194,13 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
     recentFrom = i;
     k++;
   }
-  const dups = nearDuplicates(
-    analyses.map((a) => a.shingles),
-    turns.map((t, i) => i < recentFrom && !t.pinned && (t.role === 'user' || t.role === 'assistant') && groupIndex[i] === -1),
-    opts.duplicateThreshold,
-  );
+  // Tool turns have no shingles, so eligibility does not depend on the request: the result is cached per session.
+  const dupKey = `${n}:${turns[0]?.seq}:${turns[n - 1]?.seq}:${recentFrom}:${opts.duplicateThreshold}`;
+  if (session.dedupe?.key !== dupKey) {
+    const eligible = turns.map((t, i) => i < recentFrom && !t.pinned && (t.role === 'user' || t.role === 'assistant'));
+    session.dedupe = { key: dupKey, result: nearDuplicates(analyses.map((a) => a.shingles), eligible, opts.duplicateThreshold) };
+  }
+  const dups = session.dedupe.result;
   const plain = (t: Turn) => t.role !== 'tool' && t.parts.every((p) => p.type === 'text' || p.type === 'tensor');
   const cands: SelectCandidate[] = turns.map((t, i) => ({
     seq: t.seq,
@@ -213,7 +218,8 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
   const shrink = (i: number, max: number): number | undefined => {
     const m = render(turns[i]!)[0]!;
     const shell = (content: string): ChatMessage => ({ ...m, content });
-    const text = pruneText(m.content as string, queryWeights, max, (c) => count(shell(c)));
+    const measure = (c: string) => count(shell(c));
+    const text = measure(m.content as string) <= max ? (m.content as string) : pruneSentences(sentencesOf(i), sentenceCost(i), queryWeights, max, measure);
     if (text === undefined) return undefined;
     pruned.set(i, shell(text));
     return count(shell(text));
@@ -226,6 +232,7 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
     strategy,
     recentTurns: opts.recentTurns,
     neighborThreshold: opts.neighborThreshold,
+    neighborWeight: opts.neighborWeight,
     maxTurnTokens: Math.max(opts.minShrinkTokens, Math.floor(available * opts.maxTurnShare)),
     minShrinkTokens: opts.minShrinkTokens,
   };
@@ -246,14 +253,20 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
       .filter((i) => !sel.selected[i] && cands[i]!.duplicateOf < 0)
       .sort((a, b) => cands[b]!.score - cands[a]!.score || cands[b]!.seq - cands[a]!.seq)
       .slice(0, opts.summarySources)
-      .map((i) => ({ seq: turns[i]!.seq, speaker: speaker(turns[i]!), text: messageTextOf(render(turns[i]!)), score: cands[i]!.score }));
+      .map((i) => ({ seq: turns[i]!.seq, speaker: speaker(turns[i]!), score: cands[i]!.score, sentences: sentencesOf(i), cost: sentenceCost(i) }));
   let summary = reserve > 0 ? summarize(sources(), queryWeights, reserve, sysCount) : undefined;
   let summaryTokens = summary === undefined ? 0 : sysCount(summary.content);
   if (reserve > 0) {
-    fillSelection(cands, groups, sel, available - summaryTokens, selOpts, shrink);
-    if (summary !== undefined && summary.seqs.some((s) => sel.selected[turns.findIndex((t) => t.seq === s)])) {
-      summary = summarize(sources(), queryWeights, summaryTokens, sysCount);
-      summaryTokens = summary === undefined ? 0 : sysCount(summary.content);
+    // The room the summary left goes back to turns, except those it already quotes.
+    const quoted = new Set(summary?.seqs ?? []);
+    fillSelection(cands, groups, sel, available - summaryTokens, selOpts, shrink, (i) => quoted.has(turns[i]!.seq));
+    // A tool unit pulled in by the fill may hold a quoted turn: its lines go (the summary only shrinks).
+    const inWindow = new Set(turns.filter((_, i) => sel.selected[i]).map((t) => t.seq));
+    if (summary !== undefined && summary.seqs.some((q) => inWindow.has(q))) {
+      summary = withoutSeqs(summary, (q) => inWindow.has(q));
+      const t = summary === undefined ? 0 : sysCount(summary.content);
+      if (t > summaryTokens) summary = undefined;
+      summaryTokens = summary === undefined ? 0 : t;
     }
   }
 
@@ -287,10 +300,10 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
   if (!summaryPlaced) messages.push({ role: 'system', content: summary!.content });
   messages.push(...extra);
 
-  const used = countChatTokens(messages, tok, opts.media);
-  if (used > budget || used !== byPart.system + byPart.turns + byPart.summary + byPart.messages + byPart.reply_priming) {
-    throw siraError('SIRA_ERR_INTERNAL', `context accounting mismatch: used ${used}, budget ${budget}`);
-  }
+  // Every part was counted exactly with the function it is sent with, so the sum is the prompt's count (the
+  // property tests recount the final messages to hold this).
+  const used = byPart.system + byPart.turns + byPart.summary + byPart.messages + byPart.reply_priming;
+  if (used > budget) throw siraError('SIRA_ERR_INTERNAL', `context accounting error: used ${used}, budget ${budget}`);
   return {
     messages,
     selected,
@@ -299,9 +312,6 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
     usage: { budget, used, by_part: byPart, candidates: n, encoding: tok.encoding, model: model?.id ?? null, approximate: model?.approximate ?? false },
     strategy,
     query,
+    expansion,
   };
-}
-
-function messageTextOf(ms: readonly ChatMessage[]): string {
-  return ms.map((m) => (typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? m.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n') : '')).join('\n');
 }

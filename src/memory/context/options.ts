@@ -4,6 +4,7 @@
  */
 import { siraError } from '../../core/errors.ts';
 import { DEFAULT_MEDIA_TOKENS, ENCODINGS, type EncodingName, type MediaTokens } from '../../models/tokens.ts';
+import type { PrfParams } from './bm25.ts';
 import { DEFAULT_SCORER, type ScorerOptions, type ScoreWeights } from './scorer.ts';
 
 /** Context engine options. */
@@ -12,8 +13,10 @@ export interface ContextOptions {
   scorer: ScorerOptions;
   /** The latest this many non-system turns are always kept (2 exchanges), trimmed if they alone exceed the budget. @default 4 */
   recentTurns: number;
-  /** A selected turn scoring at least this fraction of the best score pulls in its ±1 neighbours. @default 0.7 */
+  /** A selected turn scoring at least this fraction of the best score lifts its ±1 neighbours. @default 0.5 */
   neighborThreshold: number;
+  /** A lifted neighbour competes for the budget at this share of the hit's score (the classic ½ smoothing). @default 0.5 */
+  neighborWeight: number;
   /** A scored turn longer than this share of the budget is pruned to its most relevant sentences. @default 0.25 */
   maxTurnShare: number;
   /** The smallest room (tokens) worth pruning a turn into. @default 24 */
@@ -37,7 +40,8 @@ export interface ContextOptions {
 export const DEFAULT_CONTEXT_OPTIONS: Readonly<ContextOptions> = Object.freeze({
   scorer: DEFAULT_SCORER,
   recentTurns: 4,
-  neighborThreshold: 0.7,
+  neighborThreshold: 0.5,
+  neighborWeight: 0.5,
   maxTurnShare: 0.25,
   minShrinkTokens: 24,
   duplicateThreshold: 0.9,
@@ -51,7 +55,7 @@ export const DEFAULT_CONTEXT_OPTIONS: Readonly<ContextOptions> = Object.freeze({
 
 /** Options as a caller gives them: any subset; `scorer.weights` may be partial too. */
 export type ContextOptionsInput = Partial<Omit<ContextOptions, 'scorer' | 'media'>> & {
-  scorer?: Partial<Omit<ScorerOptions, 'weights'>> & { weights?: Partial<ScoreWeights> };
+  scorer?: Partial<Omit<ScorerOptions, 'weights' | 'prf'>> & { weights?: Partial<ScoreWeights>; prf?: Partial<PrfParams> };
   media?: Partial<MediaTokens>;
 };
 
@@ -74,6 +78,7 @@ export function resolveContextOptions(input: ContextOptionsInput = {}): ContextO
       weights: { ...d.scorer.weights, ...(s.weights ?? {}) },
       rolePrior: { ...d.scorer.rolePrior, ...(s.rolePrior ?? {}) },
       bm25: { ...d.scorer.bm25, ...(s.bm25 ?? {}) },
+      prf: { ...d.scorer.prf, ...(s.prf ?? {}) },
     },
     media: { ...d.media, ...(input.media ?? {}) },
   };
@@ -81,8 +86,10 @@ export function resolveContextOptions(input: ContextOptionsInput = {}): ContextO
   for (const [k, w] of Object.entries(o.scorer.rolePrior)) check(frac(w), `scorer.rolePrior.${k}`);
   check(Number.isFinite(o.scorer.halfLifeTurns) && o.scorer.halfLifeTurns > 0, 'scorer.halfLifeTurns');
   check(Number.isFinite(o.scorer.bm25.k1) && o.scorer.bm25.k1 >= 0 && frac(o.scorer.bm25.b), 'scorer.bm25');
+  check(count(o.scorer.prf.docs) && count(o.scorer.prf.terms) && Number.isFinite(o.scorer.prf.weight) && o.scorer.prf.weight >= 0, 'scorer.prf');
   check(count(o.recentTurns), 'recentTurns');
   check(frac(o.neighborThreshold), 'neighborThreshold');
+  check(frac(o.neighborWeight), 'neighborWeight');
   check(frac(o.maxTurnShare) && o.maxTurnShare > 0, 'maxTurnShare');
   check(count(o.minShrinkTokens), 'minShrinkTokens');
   check(frac(o.duplicateThreshold) && o.duplicateThreshold > 0, 'duplicateThreshold');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fillSelection, selectCandidates, type SelectCandidate, type SelectOptions } from './select.ts';
 
-const opts: SelectOptions = { strategy: 'relevance', recentTurns: 2, neighborThreshold: 0.7, maxTurnTokens: 1000, minShrinkTokens: 10 };
+const opts: SelectOptions = { strategy: 'relevance', recentTurns: 2, neighborThreshold: 0.7, neighborWeight: 0.5, maxTurnTokens: 1000, minShrinkTokens: 10 };
 const cand = (seq: number, score: number, extra: Partial<SelectCandidate> = {}): SelectCandidate => ({
   seq, role: 'user', tokens: 10, score, group: -1, pinned: false, required: false, duplicateOf: -1, canShrink: false, ...extra,
 });
@@ -17,7 +17,7 @@ describe('memory/context/select', () => {
     expect(sel.used).toBe(40);
   });
 
-  it('a strong hit pulls in its ±1 neighbours; a weak one does not', () => {
+  it('a strong hit lifts its ±1 neighbours to half its score; a weak one does not', () => {
     const cs = [cand(1, 0.1), cand(2, 0.1), cand(3, 1), cand(4, 0.1), cand(5, 0.1), cand(6, 0.5), cand(7, 0.1), cand(8, 0), cand(9, 0)];
     const sel = selectCandidates(cs, [], 60, opts, noShrink);
     expect(picked(sel, cs)).toEqual([2, 3, 4, 6, 8, 9]);

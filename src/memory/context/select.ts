@@ -46,8 +46,10 @@ export interface SelectOptions {
   strategy: 'relevance' | 'recency';
   /** The latest this many turns are always kept (newest first, trimmed by the budget). */
   recentTurns: number;
-  /** A selected turn whose score is at least this fraction of the best score pulls in its ±1 neighbours. */
+  /** A selected turn whose score is at least this fraction of the best score lifts its ±1 neighbours. */
   neighborThreshold: number;
+  /** A lifted neighbour competes with priority `neighborWeight` × the hit's score (when above its own score). */
+  neighborWeight: number;
   /** Longest a scored (not always-kept) turn may be; longer ones are pruned to it. */
   maxTurnTokens: number;
   /** Smallest budget worth shrinking a turn into. */
@@ -103,22 +105,7 @@ export function selectCandidates(
       if (!sel.selected[i]) take(i, 'always_recent', true);
     }
     for (let i = n - 1; i >= 0; i--) if (cands[i]!.pinned && !sel.selected[i]) take(i, 'pinned', true);
-    const order = [...Array(n).keys()].filter((i) => !sel.selected[i] && cands[i]!.role !== 'system' && cands[i]!.duplicateOf < 0);
-    order.sort((a, b) => cands[b]!.score - cands[a]!.score || cands[b]!.seq - cands[a]!.seq);
-    const best = order.length > 0 ? cands[order[0]!]!.score : 0;
-    const strong = best * opts.neighborThreshold;
-    for (const i of order) {
-      if (sel.selected[i]) continue;
-      sel.ranked.push(i);
-      capTurn(cands, sel, i, opts, shrink);
-      if (!take(i, 'score', false) || cands[i]!.score < strong || best <= 0) continue;
-      for (const j of [i - 1, i + 1]) {
-        const c = cands[j];
-        if (c === undefined || sel.selected[j] || c.role === 'system' || c.duplicateOf >= 0) continue;
-        capTurn(cands, sel, j, opts, shrink);
-        take(j, 'neighbor', false);
-      }
-    }
+    rankByScore(cands, sel, opts, shrink, take);
   }
   for (let i = 0; i < n; i++) {
     const d = cands[i]!.duplicateOf;
@@ -127,7 +114,77 @@ export function selectCandidates(
   return sel;
 }
 
-/** Spend `extra` more tokens on dropped candidates, in the order they were ranked (after the summary left room). */
+type Entry = { i: number; p: number };
+
+/**
+ * The scored pass: candidates in descending priority (a max-heap; ties to the newer turn). A priority is the
+ * candidate's score, or — for a neighbour of a selected strong hit — `neighborWeight` × the hit's score when that
+ * is higher, so neighbours compete for the budget like everything else instead of jumping the queue.
+ */
+function rankByScore(cands: readonly SelectCandidate[], sel: Selection, opts: SelectOptions, shrink: Shrink, take: (i: number, reason: Reason, allowShrink: boolean) => boolean): void {
+  const n = cands.length;
+  const eligible = (i: number) => !sel.selected[i] && cands[i]!.role !== 'system' && cands[i]!.duplicateOf < 0;
+  const prio = cands.map((c) => c.score);
+  const viaNeighbor = new Array<boolean>(n).fill(false);
+  const before = (a: Entry, b: Entry) => a.p > b.p || (a.p === b.p && cands[a.i]!.seq > cands[b.i]!.seq);
+  const heap: Entry[] = [];
+  const push = (e: Entry) => {
+    heap.push(e);
+    for (let k = heap.length - 1; k > 0; ) {
+      const up = (k - 1) >> 1;
+      if (!before(heap[k]!, heap[up]!)) break;
+      [heap[k], heap[up]] = [heap[up]!, heap[k]!];
+      k = up;
+    }
+  };
+  const pop = (): Entry => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      for (let k = 0; ; ) {
+        const l = 2 * k + 1;
+        const r = l + 1;
+        let m = k;
+        if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
+        if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+        if (m === k) break;
+        [heap[k], heap[m]] = [heap[m]!, heap[k]!];
+        k = m;
+      }
+    }
+    return top;
+  };
+  let best = 0;
+  for (let i = 0; i < n; i++) {
+    if (!eligible(i)) continue;
+    best = Math.max(best, cands[i]!.score);
+    push({ i, p: cands[i]!.score });
+  }
+  const strong = best * opts.neighborThreshold;
+  const considered = new Array<boolean>(n).fill(false);
+  while (heap.length > 0) {
+    const { i, p } = pop();
+    if (sel.selected[i] || p < prio[i]!) continue;
+    if (!considered[i]) {
+      considered[i] = true;
+      sel.ranked.push(i);
+    }
+    capTurn(cands, sel, i, opts, shrink);
+    if (!take(i, viaNeighbor[i] ? 'neighbor' : 'score', false) || best <= 0 || cands[i]!.score < strong) continue;
+    for (const j of [i - 1, i + 1]) {
+      if (j < 0 || j >= n || !eligible(j)) continue;
+      const q = opts.neighborWeight * cands[i]!.score;
+      if (q > prio[j]!) {
+        prio[j] = q;
+        viaNeighbor[j] = true;
+        push({ i: j, p: q });
+      }
+    }
+  }
+}
+
+/** Spend what is left of `budget` on dropped candidates (except `skip`ped ones), in the order they were ranked. */
 export function fillSelection(
   cands: readonly SelectCandidate[],
   groups: readonly (readonly number[])[],
@@ -135,9 +192,10 @@ export function fillSelection(
   budget: number,
   opts: SelectOptions,
   shrink: Shrink,
+  skip: (i: number) => boolean = () => false,
 ): void {
   for (const i of sel.ranked) {
-    if (sel.selected[i] || cands[i]!.duplicateOf >= 0) continue;
+    if (sel.selected[i] || cands[i]!.duplicateOf >= 0 || skip(i)) continue;
     capTurn(cands, sel, i, opts, shrink);
     tryTake(cands, groups, sel, budget, i, 'fill', undefined, opts);
     if (opts.strategy === 'recency' && !sel.selected[i]) break;
