@@ -84,3 +84,21 @@ describe('POST /v1/sessions/:id/context', () => {
     expect(doc.paths['/v1/sessions/{id}/context']?.post).toBeDefined();
   });
 });
+
+describe('contextMaxTurns', () => {
+  it('a context request considers only the newest contextMaxTurns turns', async () => {
+    const t = await testApp({ contextMaxTurns: 10 });
+    try {
+      const id = json<{ id: string }>(await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: t.auth })).id;
+      const turns = Array.from({ length: 25 }, (_, i) => ({ role: 'user', content: `turn ${i + 1}` }));
+      await t.app.inject({ method: 'POST', url: `/v1/sessions/${id}/turns`, headers: t.auth, payload: { turns } });
+      const body = json<Ctx & { usage: { candidates: number } }>(
+        await t.app.inject({ method: 'POST', url: `/v1/sessions/${id}/context`, headers: t.auth, payload: { budget_tokens: 5000 } }),
+      );
+      expect(body.usage.candidates).toBe(10);
+      expect(body.selected.map((s) => s.seq)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+    } finally {
+      await t.close();
+    }
+  });
+});
