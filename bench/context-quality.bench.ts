@@ -124,6 +124,7 @@ export async function run(): Promise<void> {
   const convs = SEEDS.map((s) => generateConversation(s));
   const questions = convs.reduce((a, c) => a + c.questions.length, 0);
   const tokens = convs.map((c) => c.turns.reduce((a, t) => a + countTurnTokens(t, tok), 0));
+  if (tokens.some((t) => t < 20_000)) throw new Error(`a conversation is under 20,000 tokens: ${tokens.join(', ')}`);
   // How much a question shares with its evidence: Jaccard of stemmed terms, averaged.
   let overlap = 0;
   for (const c of convs) {

@@ -156,7 +156,7 @@ const ATTRS: Attr[] = [
 
 /** Options of {@link generateConversation}. */
 export interface ConversationOptions {
-  /** Number of turns (filler grows to reach it). @default 700 */
+  /** Number of turns (filler grows to reach it). @default 780 */
   turns?: number;
 }
 
@@ -180,10 +180,10 @@ interface Planned {
   label?: string;
 }
 
-/** A conversation of about `turns` turns (≥ 20,000 tokens at the default) with questions. Deterministic per seed. */
+/** A conversation of about `turns` turns (about 21,000-25,000 tokens at the default) with questions. Deterministic per seed. */
 export function generateConversation(seed: number, opts: ConversationOptions = {}): Conversation {
   const rng = mulberry32(seed);
-  const target = opts.turns ?? 700;
+  const target = opts.turns ?? 780;
   const shuffled = <T>(xs: readonly T[]) => [...xs].map((x) => [rng(), x] as const).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
   const trips = shuffled(CITIES).slice(0, 4);
   const projects = shuffled(CODENAMES).slice(0, 4);
