@@ -2,7 +2,9 @@
  * @module sira-session
  * Public library surface: the same operations as the HTTP API (DESIGN §1, §7).
  */
-export { SiraSession, TenantSessions, hashApiKey, type SiraDeps } from './sira.ts';
+export { SiraSession, TenantSessions, hashApiKey, type SiraDeps, type ContextRequestInput } from './sira.ts';
+export * from './memory/index.ts';
+export * from './models/index.ts';
 export * from './core/index.ts';
 export type { Store, StoreStats, ListSessionsOptions } from './storage/store.ts';
 export { openStore } from './storage/index.ts';

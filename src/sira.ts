@@ -40,6 +40,17 @@ import {
   type TurnInput,
   type TurnRange,
 } from './core/index.ts';
+import {
+  buildContext,
+  createContextCaches,
+  resolveBudget,
+  resolveContextOptions,
+  resolveStrategy,
+  type ContextCaches,
+  type ContextOptions,
+  type ContextOptionsInput,
+  type ContextResult,
+} from './memory/index.ts';
 import type { ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
 import { openStore } from './storage/index.ts';
 
@@ -49,6 +60,32 @@ export interface SiraDeps {
   store?: Store;
   /** The clock (ms). @default Date.now */
   clock?: Clock;
+  /** Context engine tunables (weights, recency half-life, summary, …). @default DEFAULT_CONTEXT_OPTIONS */
+  context?: ContextOptionsInput;
+}
+
+/** A context request (DESIGN §7 `POST /v1/sessions/:id/context`); give `budget_tokens` or `model`. */
+export interface ContextRequestInput {
+  /** What the next model call is about; default: the latest user message of `messages`. */
+  query?: string;
+  /** The client's new OpenAI chat messages: appended after the window and counted against the budget. */
+  messages?: unknown[];
+  /** Budget of the whole prompt in tokens (1..10,000,000). */
+  budget_tokens?: number;
+  /** Target model: its tokenizer, and its window less the reply reserve as the budget (the smaller one wins). */
+  model?: string;
+  /** Tokens kept for the reply when the budget comes from `model`. @default min(4096, max output, window / 4) */
+  reply_reserve_tokens?: number;
+  /** `relevance` or `recency`. @default 'relevance' */
+  strategy?: string;
+  /** Also return every dropped candidate with its scores and the reason. @default false */
+  explain?: boolean;
+}
+
+/** The context engine a service shares across tenants: options and per-turn caches. */
+interface ContextEngine {
+  options: ContextOptions;
+  caches: ContextCaches;
 }
 
 /** Operations on one tenant's data; every id is scoped to the tenant. */
@@ -56,11 +93,13 @@ export class TenantSessions {
   readonly tenant: string;
   readonly #store: Store;
   readonly #opts: SiraOptions;
+  readonly #context: ContextEngine;
 
-  constructor(tenant: string, store: Store, opts: SiraOptions) {
+  constructor(tenant: string, store: Store, opts: SiraOptions, context: ContextEngine = { options: resolveContextOptions(), caches: createContextCaches() }) {
     this.tenant = tenant;
     this.#store = store;
     this.#opts = opts;
+    this.#context = context;
   }
 
   /** Create a session; throws SIRA_ERR_SESSION_EXISTS / SIRA_ERR_SESSION_ID_INVALID / SIRA_ERR_REQUEST_INVALID. */
@@ -133,6 +172,34 @@ export class TenantSessions {
     return found(await this.#store.getTurns(this.tenant, sessionId, range));
   }
 
+  /**
+   * The context window for the session's next model call: its newest `contextMaxTurns` turns scored, selected under
+   * the budget, compressed and summarised, as OpenAI messages with an explanation. Throws
+   * SIRA_ERR_CONTEXT_BUDGET_INVALID / _BUDGET_TOO_SMALL / _MODEL_UNKNOWN, SIRA_ERR_REQUEST_INVALID (strategy,
+   * messages) or SIRA_ERR_SESSION_NOT_FOUND.
+   */
+  async buildContext(sessionId: string, request: ContextRequestInput): Promise<ContextResult> {
+    resolveStrategy(request.strategy);
+    resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
+    if (request.messages !== undefined && !Array.isArray(request.messages)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'messages must be an array');
+    const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last: this.#opts.contextMaxTurns }));
+    return buildContext(
+      {
+        turns,
+        query: request.query,
+        messages: request.messages,
+        budgetTokens: request.budget_tokens,
+        model: request.model,
+        replyReserveTokens: request.reply_reserve_tokens,
+        strategy: request.strategy,
+        explain: request.explain,
+        scope: { tenant: this.tenant, session: sessionId },
+      },
+      this.#context.options,
+      this.#context.caches,
+    );
+  }
+
   /** The state and its version (version 0 and `{}` when never written). */
   async getState(sessionId: string): Promise<StateRecord> {
     return found(await this.#store.getState(this.tenant, sessionId));
@@ -198,11 +265,13 @@ export class SiraSession {
   #tenants = new Map<string, TenantSessions>();
   #bootstrapHash: Buffer | undefined;
   #closed = false;
+  readonly #context: ContextEngine;
 
-  private constructor(options: SiraOptions, store: Store, clock: Clock) {
+  private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions) {
     this.options = options;
     this.store = store;
     this.clock = clock;
+    this.#context = { options: context, caches: createContextCaches() };
     if (options.bootstrapKey !== undefined) this.#bootstrapHash = Buffer.from(hashApiKey(options.bootstrapKey), 'hex');
     if (options.sweepIntervalMs > 0) {
       this.#sweeper = setInterval(() => {
@@ -215,9 +284,10 @@ export class SiraSession {
   /** Open the service: validate options, open (or take) the store, start the expiry sweeper. */
   static async open(input: SiraOptionsInput = {}, deps: SiraDeps = {}): Promise<SiraSession> {
     const options = resolveConfig(input);
+    const context = resolveContextOptions(deps.context);
     const clock = deps.clock ?? systemClock;
     const store = deps.store ?? (await openStore(options, clock));
-    return new SiraSession(options, store, clock);
+    return new SiraSession(options, store, clock, context);
   }
 
   /** Operations scoped to `tenant`. */
@@ -225,7 +295,7 @@ export class SiraSession {
     if (!isValidId(tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
     let t = this.#tenants.get(tenant);
     if (t === undefined) {
-      t = new TenantSessions(tenant, this.store, this.options);
+      t = new TenantSessions(tenant, this.store, this.options, this.#context);
       if (this.#tenants.size < 10_000) this.#tenants.set(tenant, t);
     }
     return t;

@@ -11,6 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { siraError } from '../core/errors.ts';
 import type { SiraSession } from '../sira.ts';
 import { authHook, type KeyCacheOptions } from './auth.ts';
+import { contextRoutes } from './context.ts';
 import { healthRoutes } from './health.ts';
 import { metricsPlugin } from './metrics.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
@@ -89,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'turns' },
         { name: 'state' },
         { name: 'tensors' },
+        { name: 'context', description: 'Context windows: relevance-scored turns under a token budget' },
         { name: 'health', description: 'Probes and metrics (no auth)' },
       ],
     },
@@ -105,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(turnRoutes, { sira });
       await v1.register(stateRoutes, { sira });
       await v1.register(tensorRoutes, { sira });
+      await v1.register(contextRoutes, { sira });
     },
     { prefix: '/v1' },
   );

@@ -141,3 +141,71 @@ export const TensorInfoSchema = Type.Object({
 export type WireTensorInfo = Static<typeof TensorInfoSchema>;
 
 export const TensorParamsSchema = Type.Object({ id: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, description: 'Percent-encode a `/`' }) });
+
+/** An OpenAI chat message from the client (checked precisely by the facade, so errors name the message). */
+const ChatMessageIn = Type.Object(
+  {
+    role: Type.String({ description: 'system | developer | user | assistant | tool' }),
+    content: Type.Optional(Type.Union([Type.String(), Type.Null(), Type.Array(Type.Record(Type.String(), Type.Unknown()))])),
+    name: Type.Optional(Type.String()),
+    tool_calls: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+    tool_call_id: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+
+export const ContextRequestSchema = Type.Object({
+  query: Type.Optional(Type.String({ description: 'What the next call is about; default: the latest user message of `messages`' })),
+  messages: Type.Optional(Type.Array(ChatMessageIn, { description: 'New OpenAI chat messages: appended after the window, counted against the budget', [CHECKED_BY_FACADE]: true })),
+  budget_tokens: Type.Optional(Type.Number({ description: 'Budget of the whole prompt in tokens, an integer 1..10,000,000. Give this or model (both: the smaller)' })),
+  model: Type.Optional(Type.String({ description: 'Target model (e.g. gpt-4o): its tokenizer, and its window less reply_reserve_tokens as the budget', examples: ['gpt-4o'] })),
+  reply_reserve_tokens: Type.Optional(Type.Number({ description: 'Tokens kept for the reply when the budget comes from model (default min(4096, max output, window/4))' })),
+  strategy: Type.Optional(Type.String({ description: 'relevance (default): scored selection, compression, summary; recency: the newest turns that fit', examples: ['relevance'] })),
+  explain: Type.Optional(Type.Boolean({ description: 'Also list every dropped candidate with its scores and reason' })),
+});
+
+const Components = Type.Object(
+  {
+    lexical: Type.Number({ description: 'BM25 / best BM25 in the session, 0..1' }),
+    recency: Type.Number({ description: 'exp(−ln2 · turns back / half-life)' }),
+    importance: Type.Number({ description: 'Importance prior 0..1' }),
+    role: Type.Number({ description: 'Role prior 0..1' }),
+    dense: Type.Optional(Type.Number({ description: 'Embedding similarity 0..1 (when embeddings exist)' })),
+    bm25: Type.Number({ description: 'Raw BM25 score' }),
+  },
+  { additionalProperties: true },
+);
+const Reason = Type.String({ description: 'required | system | always_recent | pinned | score | neighbor | tool_pair | recent | fill | over_budget | duplicate_of:<seq>' });
+const Candidate = {
+  seq: Type.Integer(),
+  role: Type.String(),
+  score: Type.Number({ description: 'Weighted mean of the components, 0..1' }),
+  components: Components,
+  reason: Reason,
+  tokens: Type.Integer({ description: 'Tokens its messages take (after pruning)' }),
+};
+
+export const ContextResponseSchema = Type.Object({
+  messages: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'OpenAI chat messages, chronological, the request messages last' }),
+  selected: Type.Array(
+    Type.Object({
+      ...Candidate,
+      metadata: Nullable(JsonObjectSchema),
+      compressed: Type.Optional(Type.Object({ original_tokens: Type.Integer() }, { description: 'Present when the turn was pruned to its relevant sentences' })),
+    }),
+  ),
+  dropped: Type.Optional(Type.Array(Type.Object(Candidate), { description: 'With explain: the candidates left out' })),
+  summary: Type.Optional(Type.Object({ content: Type.String(), tokens: Type.Integer(), seqs: Type.Array(Type.Integer()) }, { description: 'Extractive summary of left-out turns (also in messages, as a system message)' })),
+  usage: Type.Object({
+    budget: Type.Integer(),
+    used: Type.Integer({ description: 'Exact tokens of messages, chat overhead and reply priming included; never above budget' }),
+    by_part: Type.Object({ system: Type.Integer(), turns: Type.Integer(), summary: Type.Integer(), messages: Type.Integer(), reply_priming: Type.Integer() }),
+    candidates: Type.Integer(),
+    encoding: Type.String(),
+    model: Nullable(Type.String()),
+    approximate: Type.Boolean({ description: 'The model’s tokenizer is approximated by an OpenAI encoding' }),
+  }),
+  strategy: Type.String(),
+  query: Type.String(),
+  expansion: Type.Array(Type.String(), { description: 'Stemmed terms the query was expanded with (pseudo-relevance feedback)' }),
+});

@@ -65,6 +65,8 @@ export interface SiraOptions {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Ms to let in-flight requests finish on shutdown. @default 10000 */
   shutdownGraceMs: number;
+  /** A context request considers at most this many of the session's newest turns. @default 2000 */
+  contextMaxTurns: number;
   limits: Limits;
 }
 
@@ -96,6 +98,7 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   mapSize: 64 * 1024 ** 3,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
+  contextMaxTurns: 2000,
   limits: DEFAULT_LIMITS,
 });
 
@@ -114,6 +117,7 @@ const OptionsSchema = Type.Object({
   mapSize: PosInt,
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   shutdownGraceMs: Type.Integer({ minimum: 0 }),
+  contextMaxTurns: Type.Integer({ minimum: 1, maximum: 100_000 }),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,

@@ -1,0 +1,14 @@
+import { buildContext } from './src/memory/index.ts';
+import type { Turn } from './src/core/types.ts';
+const mk = (seq: number, role: Turn['role'], text: string, extra: Partial<Turn> = {}): Turn => ({ seq, role, parts: [{ type: 'text', text }], name: null, agent_id: null, metadata: { i: seq }, created_at: 1000 + seq, importance: null, pinned: false, ...extra });
+const turns: Turn[] = [mk(1, 'system', 'You are a helpful travel assistant.')];
+for (let i = 2; i < 200; i++) turns.push(mk(i, i % 2 ? 'assistant' : 'user', `Filler message number ${i} about the weather and nothing else. It is quite long to use tokens, more words here.`));
+turns.push(mk(200, 'user', 'Our flight to Lisbon departs at 7:40 on March 3.'));
+turns.push({ ...mk(201, 'assistant', ''), parts: [{ type: 'tool_call', id: 'c1', name: 'book_hotel', arguments: '{"city":"Lisbon"}' }] });
+turns.push({ ...mk(202, 'tool', ''), parts: [{ type: 'tool_result', tool_call_id: 'c1', content: 'Booked Almada Inn, 3 nights, $420.' }] });
+for (let i = 203; i < 260; i++) turns.push(mk(i, i % 2 ? 'assistant' : 'user', `More filler ${i} about cooking pasta and tomatoes, nothing relevant here at all.`));
+const r = await buildContext({ turns, query: 'When does the plane to Lisbon leave?', budgetTokens: 600, explain: true });
+console.log(JSON.stringify(r.usage), r.selected.map((s) => `${s.seq}:${s.reason}:${s.score}`).join(' '));
+console.log(r.messages.map(m=>`${m.role}: ${typeof m.content==='string'?m.content.slice(0,100):JSON.stringify(m.content)} ${m.tool_calls?JSON.stringify(m.tool_calls):''}`).join('\n'));
+console.log(r.dropped!.slice(0,5));
+const t0=performance.now(); for (let i=0;i<100;i++) await buildContext({ turns, query: 'When does the plane to Lisbon leave?', budgetTokens: 600 }); console.log('ms/op', (performance.now()-t0)/100);

@@ -1,0 +1,39 @@
+/**
+ * @module api/context
+ * `POST /v1/sessions/:id/context`: the context window for the session's next model call (DESIGN §4, §7), as
+ * OpenAI messages with an explanation (scores, reasons, token accounting). Thin: the facade does the work.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { RoutesOptions } from './sessions.ts';
+import { ContextRequestSchema, ContextResponseSchema, SessionParamsSchema, problemResponses } from './schemas.ts';
+
+/** The context route. */
+export const contextRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, { sira }) => {
+  app.post(
+    '/sessions/:id/context',
+    {
+      schema: {
+        tags: ['context'],
+        security: [{ bearer: [] }],
+        summary: 'Build the context window for the next model call: relevance-scored turns under an exact token budget',
+        params: SessionParamsSchema,
+        body: ContextRequestSchema,
+        response: { 200: ContextResponseSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const r = await sira.tenant(request.tenant).buildContext(request.params.id, {
+        query: b.query,
+        messages: b.messages,
+        budget_tokens: b.budget_tokens,
+        model: b.model,
+        reply_reserve_tokens: b.reply_reserve_tokens,
+        strategy: b.strategy,
+        explain: b.explain,
+      });
+      // Spread: ChatMessage is an interface, which TypeScript will not treat as the schema's open object type.
+      return { ...r, messages: r.messages.map((m) => ({ ...m })) };
+    },
+  );
+};

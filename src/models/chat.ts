@@ -1,0 +1,144 @@
+/**
+ * @module models/chat
+ * The OpenAI chat-completions message format, and how a stored turn is rendered into it: text and media become
+ * the message's `content`, tool calls become an assistant message's `tool_calls`, and each tool result its own
+ * `tool` message. A call whose result is not in the window (or a result whose call is not) is rendered as text,
+ * so the messages are always a valid request.
+ */
+import type { MediaPart, Turn } from '../core/types.ts';
+
+/** A tool call in an OpenAI chat message. */
+export interface ChatToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** A content part of an OpenAI chat message. */
+export type ChatContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } }
+  | { type: 'input_audio'; input_audio: { data: string; format: string } }
+  | { type: 'file'; file: { filename?: string; file_data?: string; file_id?: string } };
+
+/** An OpenAI chat-completions message. */
+export interface ChatMessage {
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+  content: string | ChatContentPart[] | null;
+  name?: string;
+  tool_calls?: ChatToolCall[];
+  tool_call_id?: string;
+}
+
+/** How to render a turn. */
+export interface RenderOptions {
+  /** Whether the call/result with this id has its other half in the same window. @default every id is paired */
+  isPaired?: (toolCallId: string) => boolean;
+}
+
+const NAME_BAD = /[^A-Za-z0-9_-]/g;
+
+/** A turn's `name` made acceptable to OpenAI (`^[A-Za-z0-9_-]{1,64}$`), or undefined when nothing is left. */
+export function chatName(name: string | null): string | undefined {
+  if (name === null) return undefined;
+  const n = name.replace(NAME_BAD, '_').slice(0, 64);
+  return n.length === 0 ? undefined : n;
+}
+
+function dataUrl(p: MediaPart): string {
+  return p.url ?? `data:${p.mime};base64,${Buffer.from(p.data!.buffer, p.data!.byteOffset, p.data!.byteLength).toString('base64')}`;
+}
+
+function placeholder(p: MediaPart): string {
+  return `[${p.type}: ${p.name ?? p.url?.slice(0, 200) ?? p.mime}]`;
+}
+
+const AUDIO_FORMATS: Record<string, string> = { 'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/mpeg': 'mp3', 'audio/mp3': 'mp3' };
+
+/** A media part as an OpenAI content part (user messages only), or undefined when it has no such form. */
+function mediaContent(p: MediaPart): ChatContentPart | undefined {
+  if (p.type === 'image') return { type: 'image_url', image_url: { url: dataUrl(p) } };
+  if (p.data === undefined) return undefined;
+  const b64 = Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength).toString('base64');
+  if (p.type === 'audio') {
+    const format = AUDIO_FORMATS[p.mime];
+    return format === undefined ? undefined : { type: 'input_audio', input_audio: { data: b64, format } };
+  }
+  return { type: 'file', file: { filename: p.name ?? 'file', file_data: `data:${p.mime};base64,${b64}` } };
+}
+
+/**
+ * The chat messages of one stored turn (one or more): the turn's own message, then one `tool` message per tool
+ * result. Media become content parts in user messages and `[image: name]` placeholders elsewhere; tensor parts
+ * become `[tensor: name]`.
+ */
+export function turnToMessages(turn: Turn, opts: RenderOptions = {}): ChatMessage[] {
+  const paired = opts.isPaired ?? (() => true);
+  const texts: string[] = [];
+  const parts: ChatContentPart[] = [];
+  let rich = false;
+  const calls: ChatToolCall[] = [];
+  const tools: ChatMessage[] = [];
+  const user = turn.role === 'user';
+  const addText = (t: string) => {
+    texts.push(t);
+    parts.push({ type: 'text', text: t });
+  };
+  for (const p of turn.parts) {
+    switch (p.type) {
+      case 'text':
+        addText(p.text);
+        break;
+      case 'tensor':
+        addText(`[tensor: ${p.name}]`);
+        break;
+      case 'tool_call':
+        if (paired(p.id)) calls.push({ id: p.id, type: 'function', function: { name: p.name, arguments: p.arguments } });
+        else addText(`[tool call ${p.name}(${p.arguments})]`);
+        break;
+      case 'tool_result': {
+        const content = p.is_error === true ? `Error: ${p.content}` : p.content;
+        if (paired(p.tool_call_id)) tools.push({ role: 'tool', tool_call_id: p.tool_call_id, content });
+        else addText(`[tool result ${p.tool_call_id}] ${content}`);
+        break;
+      }
+      default: {
+        const c = user ? mediaContent(p) : undefined;
+        if (c !== undefined) {
+          parts.push(c);
+          rich = true;
+        } else addText(placeholder(p));
+      }
+    }
+  }
+  const out: ChatMessage[] = [];
+  const name = chatName(turn.name);
+  // A tool turn's own text rides on its (first) tool message; without one it would be an orphan `tool` message.
+  if (turn.role === 'tool' && tools.length > 0 && calls.length === 0) {
+    if (texts.length > 0) tools[0]!.content = `${tools[0]!.content as string}\n${texts.join('\n')}`;
+    return tools;
+  }
+  const hasContent = texts.length > 0 || rich;
+  if (hasContent || calls.length > 0 || tools.length === 0) {
+    const role = calls.length > 0 ? 'assistant' : turn.role === 'tool' ? 'user' : turn.role;
+    const prefix = turn.role === 'tool' && calls.length === 0 ? '[tool] ' : '';
+    const content = rich ? parts : hasContent ? prefix + texts.join('\n') : calls.length > 0 ? null : '';
+    const m: ChatMessage = { role, content };
+    if (name !== undefined) m.name = name;
+    if (calls.length > 0) m.tool_calls = calls;
+    out.push(m);
+  }
+  out.push(...tools);
+  return out;
+}
+
+/** The plain text a turn carries (text parts, tool call names and arguments, tool results), for scoring. */
+export function turnText(turn: Turn): string {
+  const out: string[] = [];
+  for (const p of turn.parts) {
+    if (p.type === 'text') out.push(p.text);
+    else if (p.type === 'tool_call') out.push(`${p.name} ${p.arguments}`);
+    else if (p.type === 'tool_result') out.push(p.content);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,235 @@
+/**
+ * @module models/tokens
+ * Token counting for the context engine (DESIGN §4.1): exact BPE counts for OpenAI families with `gpt-tokenizer`
+ * (o200k_base and cl100k_base ship inside the package, so nothing is downloaded), the chat-format overhead of
+ * OpenAI's cookbook (3 tokens per message, +1 and the name's tokens for a `name`, 3 that prime the reply), a
+ * registry of model context windows, and per-turn counts cached in a bounded LRU.
+ *
+ * Exact: plain text, roles, names. Estimates (conservative where it matters): a tool call costs its name, its
+ * arguments and 3 tokens (the rendering OpenAI uses is not published); media cost a fixed figure
+ * ({@link DEFAULT_MEDIA_TOKENS}). Models of other vendors (Claude, Llama, Mistral, Gemini) are counted with an
+ * OpenAI encoding as an approximation, flagged `approximate` in the registry; give those a margin.
+ */
+import { siraError } from '../core/errors.ts';
+import type { Turn } from '../core/types.ts';
+import { turnToMessages, type ChatContentPart, type ChatMessage, type RenderOptions } from './chat.ts';
+import { Lru } from './lru.ts';
+
+/** The BPE encodings counted exactly. */
+export type EncodingName = 'o200k_base' | 'cl100k_base';
+export const ENCODINGS: readonly EncodingName[] = ['o200k_base', 'cl100k_base'];
+
+/** Counts the tokens of a text under one encoding. */
+export interface Tokenizer {
+  readonly encoding: EncodingName;
+  /** Tokens of `text`; special-token strings such as `<|endoftext|>` are counted as plain text. */
+  count(text: string): number;
+}
+
+const loaded = new Map<EncodingName, Tokenizer>();
+const loading = new Map<EncodingName, Promise<Tokenizer>>();
+// Special tokens inside user text are ordinary text to us: never refuse, never treat as control tokens.
+const PLAIN = { disallowedSpecial: new Set<string>() };
+
+/** The tokenizer of `encoding`, loading its tables on first use (o200k ≈ 180 ms, once per process). */
+export function loadTokenizer(encoding: EncodingName): Promise<Tokenizer> {
+  const hit = loaded.get(encoding);
+  if (hit !== undefined) return Promise.resolve(hit);
+  let p = loading.get(encoding);
+  if (p === undefined) {
+    const mod = encoding === 'o200k_base' ? import('gpt-tokenizer/encoding/o200k_base') : import('gpt-tokenizer/encoding/cl100k_base');
+    p = mod.then((m) => {
+      const tok: Tokenizer = { encoding, count: (text) => (text.length === 0 ? 0 : m.countTokens(text, PLAIN)) };
+      loaded.set(encoding, tok);
+      return tok;
+    });
+    loading.set(encoding, p);
+  }
+  return p;
+}
+
+/** A model's counting rule and window. */
+export interface ModelInfo {
+  /** The registry entry that matched (a prefix of the requested name). */
+  id: string;
+  encoding: EncodingName;
+  /** Context window in tokens (prompt + reply). */
+  contextWindow: number;
+  /** Most tokens the model may generate in one reply. */
+  maxOutputTokens: number;
+  /** True when `encoding` only approximates the model's own tokenizer (other vendors). */
+  approximate: boolean;
+}
+
+type Entry = [id: string, encoding: EncodingName, window: number, maxOutput: number, approximate?: true];
+// Longest matching prefix wins, so dated snapshots (gpt-4o-2024-08-06) resolve to their family.
+const REGISTRY: readonly Entry[] = [
+  ['gpt-5', 'o200k_base', 400_000, 128_000],
+  ['gpt-4.5', 'o200k_base', 128_000, 16_384],
+  ['gpt-4.1', 'o200k_base', 1_047_576, 32_768],
+  ['gpt-4o', 'o200k_base', 128_000, 16_384],
+  ['chatgpt-4o', 'o200k_base', 128_000, 16_384],
+  ['gpt-oss', 'o200k_base', 131_072, 32_768],
+  ['o1', 'o200k_base', 200_000, 100_000],
+  ['o1-mini', 'o200k_base', 128_000, 65_536],
+  ['o1-preview', 'o200k_base', 128_000, 32_768],
+  ['o3', 'o200k_base', 200_000, 100_000],
+  ['o4-mini', 'o200k_base', 200_000, 100_000],
+  ['gpt-4-turbo', 'cl100k_base', 128_000, 4_096],
+  ['gpt-4-1106', 'cl100k_base', 128_000, 4_096],
+  ['gpt-4-0125', 'cl100k_base', 128_000, 4_096],
+  ['gpt-4-32k', 'cl100k_base', 32_768, 4_096],
+  ['gpt-4', 'cl100k_base', 8_192, 4_096],
+  ['gpt-3.5-turbo', 'cl100k_base', 16_385, 4_096],
+  ['gpt-3.5-turbo-instruct', 'cl100k_base', 4_096, 4_096],
+  // Other vendors: their tokenizers are not bundled; o200k_base is a close stand-in for modern ~200k vocabularies,
+  // cl100k_base for Llama 3 (whose vocabulary extends cl100k's). Counts may be off by several percent.
+  ['claude', 'o200k_base', 200_000, 8_192, true],
+  ['claude-sonnet-4', 'o200k_base', 200_000, 64_000, true],
+  ['claude-opus-4', 'o200k_base', 200_000, 32_000, true],
+  ['llama-3', 'cl100k_base', 8_192, 4_096, true],
+  ['llama-3.1', 'cl100k_base', 131_072, 4_096, true],
+  ['llama-3.2', 'cl100k_base', 131_072, 4_096, true],
+  ['llama-3.3', 'cl100k_base', 131_072, 4_096, true],
+  ['llama-4', 'o200k_base', 1_000_000, 8_192, true],
+  ['mistral-large', 'o200k_base', 131_072, 8_192, true],
+  ['mistral-small', 'o200k_base', 32_768, 8_192, true],
+  ['mixtral', 'o200k_base', 32_768, 4_096, true],
+  ['gemini-1.5', 'o200k_base', 1_048_576, 8_192, true],
+  ['gemini-2', 'o200k_base', 1_048_576, 65_536, true],
+  ['qwen', 'o200k_base', 131_072, 8_192, true],
+  ['deepseek', 'o200k_base', 128_000, 8_192, true],
+];
+const BY_ID = new Map(REGISTRY.map((e) => [e[0], e]));
+
+/**
+ * The registry entry of `model`: case-insensitive, a vendor prefix (`openai/`, `anthropic/`) ignored, the longest
+ * registered prefix winning (`gpt-4o-mini-2024-07-18` → `gpt-4o`). Throws SIRA_ERR_CONTEXT_MODEL_UNKNOWN.
+ */
+export function resolveModel(model: string): ModelInfo {
+  const name = model.trim().toLowerCase().replace(/^[a-z0-9_.-]+\//, '');
+  for (let end = name.length; end > 0; end--) {
+    const e = BY_ID.get(name.slice(0, end));
+    // A prefix only counts at a boundary: `o1` must not match `o10x`, `gpt-4` must match `gpt-4-0613`.
+    if (e !== undefined && (end === name.length || /[-:@._]/.test(name[end]!) || /\d/.test(name[end - 1]!) !== /\d/.test(name[end]!))) {
+      return { id: e[0], encoding: e[1], contextWindow: e[2], maxOutputTokens: e[3], approximate: e[4] === true };
+    }
+  }
+  throw siraError('SIRA_ERR_CONTEXT_MODEL_UNKNOWN', `unknown model ${JSON.stringify(model.slice(0, 100))}; give budget_tokens instead`);
+}
+
+/** Every registered model id (for docs and tests). */
+export function knownModels(): string[] {
+  return REGISTRY.map((e) => e[0]);
+}
+
+/** Tokens kept free for the reply when a budget comes from a model's window: min(4096, max output, window / 4). */
+export function defaultReplyReserve(info: ModelInfo): number {
+  return Math.min(4096, info.maxOutputTokens, Math.floor(info.contextWindow / 4));
+}
+
+/** Chat-format overhead (OpenAI cookbook, "How to count tokens with tiktoken"). */
+export const TOKENS_PER_MESSAGE = 3;
+export const TOKENS_PER_NAME = 1;
+/** Every reply is primed with `<|start|>assistant<|message|>`. */
+export const REPLY_PRIMING_TOKENS = 3;
+/** Added per tool call to its name and arguments (the rule OpenAI's legacy function-call counting used). */
+export const TOKENS_PER_TOOL_CALL = 3;
+
+/** Fixed token estimates for media, whose real cost depends on what only the model's server sees. */
+export interface MediaTokens {
+  /** An image (a 1024×1024 image at high detail costs 765 on gpt-4o; `detail: "low"` is always 85). @default 765 */
+  image: number;
+  /** An audio clip (about a minute of speech). @default 600 */
+  audio: number;
+  /** A file (e.g. a PDF: extracted text and page images). @default 1500 */
+  file: number;
+}
+export const DEFAULT_MEDIA_TOKENS: Readonly<MediaTokens> = Object.freeze({ image: 765, audio: 600, file: 1500 });
+const LOW_DETAIL_IMAGE = 85;
+
+function partTokens(p: ChatContentPart, tok: Tokenizer, media: MediaTokens): number {
+  switch (p.type) {
+    case 'text':
+      return tok.count(p.text);
+    case 'image_url':
+      return p.image_url.detail === 'low' ? LOW_DETAIL_IMAGE : media.image;
+    case 'input_audio':
+      return media.audio;
+    case 'file':
+      return media.file;
+    default:
+      // A part type we do not know (clients may send newer ones): its JSON text, an over-estimate.
+      return tok.count(JSON.stringify(p));
+  }
+}
+
+/** Tokens one message adds to a prompt, overhead included. */
+export function countMessageTokens(m: ChatMessage, tok: Tokenizer, media: MediaTokens = DEFAULT_MEDIA_TOKENS): number {
+  let n = TOKENS_PER_MESSAGE + tok.count(m.role);
+  if (typeof m.content === 'string') n += tok.count(m.content);
+  else if (Array.isArray(m.content)) for (const p of m.content) n += partTokens(p, tok, media);
+  if (m.name !== undefined && m.name.length > 0) n += tok.count(m.name) + TOKENS_PER_NAME;
+  for (const c of m.tool_calls ?? []) n += tok.count(c.function.name) + tok.count(c.function.arguments) + TOKENS_PER_TOOL_CALL;
+  return n;
+}
+
+/** Tokens of a whole prompt: every message plus the reply priming. */
+export function countChatTokens(messages: readonly ChatMessage[], tok: Tokenizer, media: MediaTokens = DEFAULT_MEDIA_TOKENS): number {
+  let n = REPLY_PRIMING_TOKENS;
+  for (const m of messages) n += countMessageTokens(m, tok, media);
+  return n;
+}
+
+/** Identifies a stored turn for caching: a re-created session id gets a new `created_at`, so keys never collide. */
+export interface TurnKey {
+  tenant: string;
+  session: string;
+  seq: number;
+  created_at: number;
+}
+
+/**
+ * Token counts of stored turns, cached per (tenant, session, seq, created_at, encoding) in a bounded LRU. Stored
+ * turns never change, so an entry never goes stale; `variant` distinguishes renderings of one turn (e.g. with and
+ * without its tool calls paired).
+ */
+export class TokenCountCache {
+  readonly #lru: Lru<string, number>;
+
+  /** @param maxEntries most counts kept. @default 200000 (about 20 MB) */
+  constructor(maxEntries = 200_000) {
+    this.#lru = new Lru(maxEntries);
+  }
+
+  /** Counts held now. */
+  get size(): number {
+    return this.#lru.size;
+  }
+
+  /** The cached count, or `compute()` stored under the key. */
+  get(key: TurnKey, encoding: EncodingName, variant: string, compute: () => number): number {
+    const k = `${key.tenant}\u0000${key.session}\u0000${key.seq}\u0000${key.created_at}\u0000${encoding}\u0000${variant}`;
+    let n = this.#lru.get(k);
+    if (n === undefined) {
+      n = compute();
+      this.#lru.set(k, n);
+    }
+    return n;
+  }
+}
+
+/** The tokenizer for a model name (see {@link resolveModel}); throws SIRA_ERR_CONTEXT_MODEL_UNKNOWN. */
+export function tokenizerForModel(model: string): Promise<Tokenizer> {
+  return loadTokenizer(resolveModel(model).encoding);
+}
+
+/**
+ * Tokens a stored turn adds to a prompt: its rendered chat messages ({@link turnToMessages}) with their overhead.
+ * Text, roles and names are exact; tool calls and media are the documented estimates.
+ */
+export function countTurnTokens(turn: Turn, tok: Tokenizer, opts: RenderOptions & { media?: MediaTokens } = {}): number {
+  let n = 0;
+  for (const m of turnToMessages(turn, opts)) n += countMessageTokens(m, tok, opts.media);
+  return n;
+}
