@@ -61,8 +61,12 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
   }
 }
 
-/** Start a 3-master, 3-replica cluster; bounded waits (30 s in all) so a broken setup fails instead of hanging. */
-export async function startRedisCluster(): Promise<RedisClusterHandle> {
+/**
+ * Start a 3-master, 3-replica cluster; bounded waits so a broken setup fails instead of hanging. With
+ * `awaitReplicas` (failover tests) it also waits until every replica is in sync and known to every node (a few
+ * seconds of gossip more).
+ */
+export async function startRedisCluster(opts: { awaitReplicas?: boolean } = {}): Promise<RedisClusterHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'sira-redis-cluster-'));
   const ports = await freePorts(6);
   const procs: ChildProcess[] = [];
@@ -89,7 +93,7 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
         [
           '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
           '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000',
-          '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', `redis-${port}.log`,
+          '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', `redis-${port}.log`, '--repl-diskless-sync-delay', '0',
         ],
         { stdio: 'ignore' },
       );
@@ -106,6 +110,15 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
       }
       return true;
     });
+    // Replicas attached and in sync, and known to every node, so failover tests have somewhere to fail over to.
+    if (opts.awaitReplicas === true) await until('every replica in sync with its master', 20_000, async () => {
+      for (const port of ports) {
+        const info = await cli(port, 'info', 'replication');
+        if (/role:master/.test(info) ? !/connected_slaves:1/.test(info) : !/master_link_status:up/.test(info)) return false;
+        if ((await cli(port, 'cluster', 'nodes')).split('\n').filter((l) => /[ ,](slave|replica)[ ,]/.test(l)).length !== 3) return false;
+      }
+      return true;
+    });
     return { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
   } catch (err) {
     await stop();
@@ -115,7 +128,7 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
 
 /** Throws a clear error unless the standalone Redis at `url` answers PING (tests must fail, not skip, without it). */
 export async function requireStandaloneRedis(host = '127.0.0.1', port = 6379): Promise<void> {
-  let reply = '';
+  let reply: string;
   try {
     reply = (await run('redis-cli', ['-h', host, '-p', String(port), 'ping'], { timeout: 5000 })).stdout.trim();
   } catch (err) {
