@@ -143,6 +143,25 @@ describe('several clients', () => {
     expect((await b.store.getTurns('t', 's'))?.length).toBe(80);
   });
 
+  it('a tail cache never serves turns another client appended after it, nor a deleted and re-created session', async () => {
+    const a = await fresh();
+    const b = await fresh(a.clock, a.keyPrefix);
+    await a.store.createSession('t', { id: 's' });
+    await a.store.appendTurns('t', 's', [text('1'), text('2')]);
+    expect((await b.store.getTurns('t', 's', { last: 2 }))?.map((t) => t.seq)).toEqual([1, 2]); // fills b's cache
+    const hits = b.store.tailCache!.hits;
+    expect((await b.store.getTurns('t', 's', { last: 2 }))?.map((t) => t.seq)).toEqual([1, 2]); // served from it
+    expect(b.store.tailCache!.hits).toBe(hits + 1);
+    await a.store.appendTurns('t', 's', [text('3')]);
+    expect((await b.store.getTurns('t', 's', { last: 2 }))?.map((t) => t.seq)).toEqual([2, 3]);
+    await a.store.deleteSession('t', 's');
+    a.clock.advance(1);
+    await a.store.createSession('t', { id: 's' });
+    await a.store.appendTurns('t', 's', [text('new'), text('new2'), text('new3')]);
+    const again = await b.store.getTurns('t', 's', { last: 1 });
+    expect(again?.[0]?.parts).toEqual([{ type: 'text', text: 'new3' }]);
+  });
+
   it('patchState() from two connections loses no update (CAS retried under contention)', async () => {
     const a = await fresh();
     const b = await fresh(a.clock, a.keyPrefix);

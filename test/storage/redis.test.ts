@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.ts';
 import { RedisStore } from '../../src/storage/redis/redis-store.ts';
+import type { TailCacheOptions } from '../../src/storage/tail-cache.ts';
 import { deleteKeysWithPrefix, requireStandaloneRedis, startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster.ts';
 import { runStoreContract, type ContractHarness } from './store.contract.ts';
 
@@ -20,14 +21,14 @@ afterAll(async () => {
 });
 
 /** A store under a fresh random key prefix; cleanup deletes every key under it. */
-async function harness(url: string, clock: ManualClock): Promise<ContractHarness> {
+async function harness(url: string, clock: ManualClock, tailCache: TailCacheOptions | false = {}): Promise<ContractHarness> {
   const keyPrefix = `sira-test:${randomBytes(6).toString('hex')}:`;
-  let store = await RedisStore.open({ url, keyPrefix, clock });
+  let store = await RedisStore.open({ url, keyPrefix, clock, tailCache });
   return {
     store,
     reopen: async () => {
       await store.close();
-      store = await RedisStore.open({ url, keyPrefix, clock });
+      store = await RedisStore.open({ url, keyPrefix, clock, tailCache });
       return store;
     },
     cleanup: async () => {
@@ -39,15 +40,17 @@ async function harness(url: string, clock: ManualClock): Promise<ContractHarness
   };
 }
 
-runStoreContract({
-  name: 'redis (standalone)',
-  create: async (clock) => {
-    const { hostname, port } = new URL(STANDALONE);
-    standaloneUp ??= requireStandaloneRedis(hostname, Number(port || 6379));
-    await standaloneUp;
-    return harness(STANDALONE, clock);
-  },
-});
+for (const tailCache of [{}, false] as const) {
+  runStoreContract({
+    name: `redis (standalone, tail cache ${tailCache === false ? 'off' : 'on'})`,
+    create: async (clock) => {
+      const { hostname, port } = new URL(STANDALONE);
+      standaloneUp ??= requireStandaloneRedis(hostname, Number(port || 6379));
+      await standaloneUp;
+      return harness(STANDALONE, clock, tailCache);
+    },
+  });
+}
 
 runStoreContract({
   name: 'redis (cluster: 3 masters, 3 replicas)',

@@ -14,7 +14,6 @@
  * Indexes that cross sessions (listing, expiry, API keys, counters) live in other slots and are updated in a
  * second step after the session script; readers tolerate entries whose session is gone. See docs/internals.md.
  */
-import { Cluster } from 'ioredis';
 import type { Clock } from '../../core/clock.ts';
 import { isSiraError, siraError } from '../../core/errors.ts';
 import { isValidId, newId } from '../../core/ids.ts';
@@ -33,13 +32,15 @@ import type {
   Turn,
   TurnRange,
 } from '../../core/types.ts';
-import { decodeApiKey, encodeApiKey } from '../codec/records.ts';
 import { decodeTensorInfoHeader, decodeTensorRecord, encodeTensorRecord, tensorRecordDataOffset } from '../codec/tensor-record.ts';
 import { decodeTurn, encodeTurn, encodedTurnTextBytes } from '../codec/turn.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { ListSessionsOptions, Store, StoreStats } from '../store.ts';
+import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
 import { connectRedis, parseRedisUrl } from './connect.ts';
-import { KeySpace, STATS_SHARDS, expiryMember, indexMember, parseExpiryMember, parseIndexMember, type SessionKeys } from './keys.ts';
+import { RedisApiKeys } from './api-keys.ts';
+import { RedisIndexes } from './indexes.ts';
+import { KeySpace, parseExpiryMember, type SessionKeys } from './keys.ts';
+import { pairs, purged, sessionFromHash, span, str, type Purged } from './replies.ts';
 import * as S from './scripts.ts';
 import type { RedisClient, Script, ScriptArg } from './scripts.ts';
 
@@ -57,56 +58,14 @@ export interface RedisStoreOptions {
   maxTensorsPerSession?: number;
   /** Ms past a session's expiry (real clock) before Redis itself drops its keys. @default 60000 */
   gcGraceMs?: number;
+  /**
+   * Hot tier of decoded session tails (see tail-cache.ts); a read still asks Redis whether the cached version is
+   * current, but skips the transfer and decoding. `false` turns it off. @default {}
+   */
+  tailCache?: TailCacheOptions | false;
 }
 
-const noop = (): void => {};
-const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString('utf8') : v === null || v === undefined ? '' : String(v));
-
-/** What a purge reports (scripts.ts `purge()`): enough to clean the indexes and the counters. */
-interface Purged {
-  createdAt: number;
-  userId: string | null;
-  turns: number;
-  tensors: number;
-  rawBytes: number;
-  storedBytes: number;
-}
-
-function purged(reply: unknown[], at: number): Purged {
-  const uid = str(reply[at + 1]);
-  return {
-    createdAt: Number(str(reply[at])),
-    userId: uid === '' ? null : uid,
-    turns: Number(str(reply[at + 3])),
-    tensors: Number(str(reply[at + 4])),
-    rawBytes: Number(str(reply[at + 5])),
-    storedBytes: Number(str(reply[at + 6])),
-  };
-}
-
-function pairs(a: readonly unknown[]): Map<string, unknown> {
-  const m = new Map<string, unknown>();
-  for (let i = 0; i + 1 < a.length; i += 2) m.set(str(a[i]), a[i + 1]);
-  return m;
-}
-
-/** A session from its hash fields (strings), or undefined when the hash is empty. */
-function sessionFromHash(h: Record<string, string>): Session | undefined {
-  if (h.ca === undefined) return undefined;
-  return {
-    id: h.id ?? '',
-    tenant: h.tenant ?? '',
-    user_id: h.uid ?? null,
-    agent_id: h.aid ?? null,
-    metadata: JSON.parse(h.md ?? '{}') as JsonObject,
-    created_at: Number(h.ca),
-    updated_at: Number(h.ua),
-    expires_at: h.exp === undefined ? null : Number(h.exp),
-    ttl_seconds: h.ttl === undefined ? null : Number(h.ttl),
-    turn_count: Number(h.tc),
-    state_version: Number(h.sv),
-  };
-}
+const cacheKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 
 const conflict = (current: number, expected: number | undefined) =>
   siraError('SIRA_ERR_STATE_VERSION_CONFLICT', `expected version ${String(expected)}, current is ${current}`, { details: { current_version: current } });
@@ -119,6 +78,9 @@ export class RedisStore implements Store {
   readonly #compressMin: number;
   readonly #maxTensors: number;
   readonly #grace: number;
+  readonly #tail: TailCache | undefined;
+  readonly #ix: RedisIndexes;
+  readonly #keys: RedisApiKeys;
   #closed = false;
 
   private constructor(opts: RedisStoreOptions, client: RedisClient, kind: 'redis' | 'redis-cluster', keys: KeySpace) {
@@ -129,6 +91,9 @@ export class RedisStore implements Store {
     this.#compressMin = opts.compressMinBytes ?? 64;
     this.#maxTensors = opts.maxTensorsPerSession ?? 1024;
     this.#grace = opts.gcGraceMs ?? 60_000;
+    this.#tail = opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {});
+    this.#ix = new RedisIndexes(client, keys);
+    this.#keys = new RedisApiKeys(client, keys);
   }
 
   /** Connect to the server or cluster `opts.url` names; throws SIRA_ERR_STORE_FAILED when it cannot. */
@@ -142,6 +107,11 @@ export class RedisStore implements Store {
   /** The client (for backend-only tests and tools); owned by the store. */
   get client(): RedisClient {
     return this.#r;
+  }
+
+  /** The hot tier, when on (hit and miss counters for tests and metrics). */
+  get tailCache(): TailCache | undefined {
+    return this.#tail;
   }
 
   /** The key layout in use. */
@@ -178,22 +148,15 @@ export class RedisStore implements Store {
     return String(Date.now() + this.#grace);
   }
 
-  /** Add to the counters (best effort, not awaited): a random shard, so no one slot takes every write. */
-  #count(deltas: Record<string, number>): void {
-    const args: string[] = [];
-    for (const [f, d] of Object.entries(deltas)) if (d !== 0) args.push(f, String(d));
-    if (args.length === 0 || this.#closed) return;
-    const shard = this.#k.stats(Math.floor(Math.random() * STATS_SHARDS));
-    S.runScript(this.#r, S.HINCR_MANY, [shard], args).catch(noop);
+  /** Index and counter clean-up after a purge; forgets the cached tail. */
+  #purged(tenant: string, id: string, p: Purged): Promise<void> {
+    this.#tail?.drop(cacheKey(tenant, id));
+    return this.#do(() => this.#ix.removed(tenant, id, p));
   }
 
-  /** Remove a purged session from the indexes and the counters. */
-  async #unindex(tenant: string, id: string, p: Purged): Promise<void> {
-    const member = indexMember(p.createdAt, id);
-    const steps: Promise<unknown>[] = [this.#r.zrem(this.#k.byTime(tenant), member), this.#r.zrem(this.#k.expiry(), expiryMember(tenant, id, p.createdAt))];
-    if (p.userId !== null) steps.push(this.#r.zrem(this.#k.byUser(tenant, p.userId), member));
-    this.#count({ sessions: -1, turns: -p.turns, tensors: -p.tensors, text_raw: -p.rawBytes, text_stored: -p.storedBytes });
-    await this.#do(() => Promise.all(steps));
+  /** Add to the counters unless closed (best effort). */
+  #count(deltas: Record<string, number>): void {
+    if (!this.#closed) this.#ix.count(deltas);
   }
 
   async createSession(tenant: string, input: NewSession): Promise<Session> {
@@ -224,13 +187,8 @@ export class RedisStore implements Store {
     ]);
     if (str(reply[0]) === 'exists') throw siraError('SIRA_ERR_SESSION_EXISTS');
     // An expired, not yet swept session of this id was purged by the script: drop its index entries.
-    if (reply.length > 1) await this.#unindex(tenant, s.id, purged(reply, 1));
-    const member = indexMember(now, s.id);
-    const steps: Promise<unknown>[] = [this.#r.zadd(this.#k.byTime(tenant), 0, member)];
-    if (s.user_id !== null) steps.push(this.#r.zadd(this.#k.byUser(tenant, s.user_id), 0, member));
-    if (s.expires_at !== null) steps.push(this.#r.zadd(this.#k.expiry(), s.expires_at, expiryMember(tenant, s.id, now)));
-    this.#count({ sessions: 1 });
-    await this.#do(() => Promise.all(steps));
+    if (reply.length > 1) await this.#purged(tenant, s.id, purged(reply, 1));
+    await this.#do(() => this.#ix.added(s));
     return s;
   }
 
@@ -254,71 +212,19 @@ export class RedisStore implements Store {
     const h: Record<string, string> = {};
     for (const [f, v] of pairs(reply.slice(2))) h[f] = str(v);
     const s = sessionFromHash(h)!;
-    const member = indexMember(s.created_at, id);
-    const steps: Promise<unknown>[] = [];
-    if (oldUser !== s.user_id) {
-      if (oldUser !== null) steps.push(this.#r.zrem(this.#k.byUser(tenant, oldUser), member));
-      if (s.user_id !== null) steps.push(this.#r.zadd(this.#k.byUser(tenant, s.user_id), 0, member));
-    }
-    const em = expiryMember(tenant, id, s.created_at);
-    steps.push(s.expires_at === null ? this.#r.zrem(this.#k.expiry(), em) : this.#r.zadd(this.#k.expiry(), s.expires_at, em));
-    await this.#do(() => Promise.all(steps));
+    await this.#do(() => this.#ix.updated(s, oldUser));
     return s;
   }
 
   async deleteSession(tenant: string, id: string): Promise<boolean> {
     const reply = await this.#run(S.DELETE, this.#sk(tenant, id), [String(this.#clock())]);
     if (str(reply[0]) === 'nf') return false;
-    await this.#unindex(tenant, id, purged(reply, 2));
+    await this.#purged(tenant, id, purged(reply, 2));
     return str(reply[1]) === '1';
   }
 
-  async listSessions(tenant: string, opts: ListSessionsOptions = {}): Promise<Page<Session>> {
-    const limit = opts.limit ?? 100;
-    const now = this.#clock();
-    const user = opts.user_id;
-    const index = user === undefined ? this.#k.byTime(tenant) : this.#k.byUser(tenant, user);
-    let pos = '+';
-    if (opts.cursor !== undefined) {
-      const c = decodeCursor(opts.cursor);
-      if (!Array.isArray(c) || c.length !== 2 || typeof c[0] !== 'number' || typeof c[1] !== 'string') {
-        throw siraError('SIRA_ERR_CURSOR_INVALID');
-      }
-      pos = `(${indexMember(c[0], c[1])}`;
-    }
-    const items: Session[] = [];
-    let last: [number, string] | undefined;
-    let more = false;
-    for (;;) {
-      // Take the entries still needed plus one probe that tells whether there is a next page.
-      const want = limit - items.length;
-      const batch = await this.#do(() => this.#r.zrange(index, pos, '-', 'BYLEX', 'REV', 'LIMIT', 0, want + 1));
-      const take = batch.slice(0, want);
-      const entries = take.map(parseIndexMember);
-      const hashes = await this.#do(() =>
-        Promise.all(entries.map((e) => (e === undefined ? Promise.resolve({}) : this.#r.hgetall(this.#k.session(tenant, e.id).session)))),
-      );
-      for (let i = 0; i < take.length; i++) {
-        const e = entries[i];
-        if (e === undefined) continue;
-        last = [e.createdAt, e.id];
-        const s = sessionFromHash(hashes[i]!);
-        if (s === undefined || s.created_at !== e.createdAt || (user !== undefined && s.user_id !== user)) {
-          // The session is gone, re-created or moved to another user: a stale entry; drop it (best effort).
-          this.#r.zrem(index, take[i]!).catch(noop);
-          continue;
-        }
-        if (s.expires_at !== null && s.expires_at <= now) continue;
-        items.push(s);
-      }
-      if (batch.length <= want) break;
-      if (items.length === limit) {
-        more = true;
-        break;
-      }
-      pos = `(${take[take.length - 1]!}`;
-    }
-    return { items, cursor: more && last !== undefined ? encodeCursor(last) : null };
+  listSessions(tenant: string, opts: ListSessionsOptions = {}): Promise<Page<Session>> {
+    return this.#do(() => this.#ix.list(tenant, opts, this.#clock()));
   }
 
   async appendTurns(tenant: string, sessionId: string, turns: NewTurn[]): Promise<Turn[]> {
@@ -340,8 +246,9 @@ export class RedisStore implements Store {
     ]);
     if (str(reply[0]) === 'nf') throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
     const first = Number(str(reply[1]));
+    const createdAt = Number(str(reply[2]));
     this.#count({ turns: records.length, text_raw: raw, text_stored: stored });
-    return turns.map(
+    const out = turns.map(
       (t, i): Turn => ({
         seq: first + i,
         role: t.role,
@@ -354,18 +261,41 @@ export class RedisStore implements Store {
         pinned: t.pinned === true,
       }),
     );
+    // After the script: the cache only ever holds acknowledged turns. Callers get their own copies.
+    const copies = out.map((t) => ({ ...t, parts: t.parts.map((p) => ({ ...p })) }));
+    this.#tail?.appended(cacheKey(tenant, sessionId), tailVersion(createdAt, first - 1), tailVersion(createdAt, first - 1 + out.length), copies);
+    return out;
   }
 
-  async getTurns(tenant: string, sessionId: string, range: TurnRange = {}): Promise<Turn[] | undefined> {
+  getTurns(tenant: string, sessionId: string, range: TurnRange = {}): Promise<Turn[] | undefined> {
+    return this.#getTurns(tenant, sessionId, range, true);
+  }
+
+  async #getTurns(tenant: string, sessionId: string, range: TurnRange, useCache: boolean): Promise<Turn[] | undefined> {
     const k = this.#k.session(tenant, sessionId);
+    const key = cacheKey(tenant, sessionId);
+    // Offer the cached version when the cache would cover the range at that version; Redis says whether it is current.
+    const entry = useCache ? this.#tail?.peek(key) : undefined;
+    let hint = '';
+    let want: [number, number] = [0, -1];
+    if (entry !== undefined) {
+      want = span(range, Number(entry.version.slice(entry.version.indexOf(':') + 1)));
+      if (want[0] <= want[1] && want[0] >= entry.first) hint = entry.version;
+    }
     const opt = (n: number | undefined) => (n === undefined ? '' : String(n));
     const args =
       'last' in range
-        ? [String(this.#clock()), 'last', String(range.last), '', '']
-        : [String(this.#clock()), 'range', opt(range.after_seq), opt(range.before_seq), opt(range.limit)];
+        ? [String(this.#clock()), 'last', String(range.last), '', '', hint]
+        : [String(this.#clock()), 'range', opt(range.after_seq), opt(range.before_seq), opt(range.limit), hint];
     const reply = await this.#run(S.GET_TURNS, [k.session, k.turns], args);
-    if (str(reply[0]) === 'nf') return undefined;
+    const status = str(reply[0]);
+    if (status === 'nf') return undefined;
+    if (status === 'cached') {
+      // Another call of this process may have moved the entry meanwhile: then read through.
+      return this.#tail?.range(key, hint, want[0], want[1]) ?? this.#getTurns(tenant, sessionId, range, false);
+    }
     const first = Number(str(reply[1]));
+    const turnCount = Number(str(reply[3]));
     const out: Turn[] = [];
     for (let i = 4; i < reply.length; i++) {
       const rec = reply[i];
@@ -373,6 +303,7 @@ export class RedisStore implements Store {
       if (!Buffer.isBuffer(rec)) throw siraError('SIRA_ERR_CODEC_CORRUPT', `turn ${seq} of session ${sessionId} is missing`);
       out.push(decodeTurn(rec, seq));
     }
+    if (out.length > 0 && first + out.length - 1 === turnCount) this.#tail?.filled(key, tailVersion(Number(str(reply[2])), turnCount), out);
     return out;
   }
 
@@ -453,85 +384,46 @@ export class RedisStore implements Store {
 
   async sweepExpired(limit = 10_000): Promise<number> {
     const now = this.#clock();
-    const expiry = this.#k.expiry();
-    const due = await this.#do(() => this.#r.zrange(expiry, '-inf', String(now), 'BYSCORE', 'LIMIT', 0, limit, 'WITHSCORES'));
+    const due = await this.#do(() => this.#ix.due(now, limit));
     let removed = 0;
-    const one = async (member: string, score: string): Promise<void> => {
+    const one = async ([member, score]: [string, string]): Promise<void> => {
       const e = parseExpiryMember(member);
-      if (e === undefined) {
-        await this.#r.zrem(expiry, member);
-        return;
-      }
+      if (e === undefined) return this.#ix.drop(member);
       const reply = await this.#run(S.SWEEP_ONE, this.#sk(e.tenant, e.id), [String(now), String(e.createdAt)]);
       const status = str(reply[0]);
       if (status === 'purged') {
         removed++;
-        await this.#unindex(e.tenant, e.id, purged(reply, 1));
+        await this.#purged(e.tenant, e.id, purged(reply, 1));
       } else if (status === 'gone') {
-        // Deleted meanwhile, or dropped by Redis's own expiry: clean what the entry names (user entries go lazily).
-        await Promise.all([this.#r.zrem(expiry, member), this.#r.zrem(this.#k.byTime(e.tenant), indexMember(e.createdAt, e.id))]);
+        await this.#ix.gone(member, e.tenant, e.id, e.createdAt);
       } else {
-        // Writes slid the expiry forward (entries are a lower bound): re-score, or drop if the TTL was cleared.
-        const exp = str(reply[1]);
-        if (exp === '') await S.runScript(this.#r, S.ZREM_IF_SCORE, [expiry], [member, score]);
-        else await this.#r.zadd(expiry, 'XX', exp, member);
+        await this.#ix.rescore(member, score, str(reply[1]));
       }
     };
     // Bounded concurrency: many sessions in flight at once, never the whole sweep.
-    for (let i = 0; i < due.length; i += 128) {
-      const chunk: Promise<void>[] = [];
-      for (let j = i; j < Math.min(due.length, i + 128); j += 2) chunk.push(one(due[j]!, due[j + 1]!));
-      await this.#do(() => Promise.all(chunk));
-    }
+    for (let i = 0; i < due.length; i += 64) await this.#do(() => Promise.all(due.slice(i, i + 64).map(one)));
     return removed;
   }
 
   async putApiKey(record: ApiKeyRecord): Promise<void> {
     if (!isValidId(record.tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
-    await this.#run(S.API_KEY, [this.#k.apiKey(record.hash), this.#k.apiKeys()], [record.hash, S.buf(encodeApiKey(record))]);
+    await this.#do(() => this.#keys.put(record));
   }
 
-  async getApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
-    const raw = await this.#do(() => this.#r.getBuffer(this.#k.apiKey(hash)));
-    return raw === null ? undefined : decodeApiKey(raw);
+  getApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    return this.#do(() => this.#keys.byHash(hash));
   }
 
-  async listApiKeys(tenant?: string): Promise<ApiKeyRecord[]> {
-    const hashes = (await this.#do(() => this.#r.smembers(this.#k.apiKeys()))).sort();
-    const out: ApiKeyRecord[] = [];
-    for (let i = 0; i < hashes.length; i += 500) {
-      const keys = hashes.slice(i, i + 500).map((h) => this.#k.apiKey(h));
-      const raws = await this.#do(() => this.#r.mgetBuffer(...keys));
-      for (const raw of raws) {
-        if (raw === null) continue;
-        const r = decodeApiKey(raw);
-        if (tenant === undefined || r.tenant === tenant) out.push(r);
-      }
-    }
-    return out;
+  listApiKeys(tenant?: string): Promise<ApiKeyRecord[]> {
+    return this.#do(() => this.#keys.list(tenant));
   }
 
-  async deleteApiKey(id: string): Promise<boolean> {
-    const match = (await this.listApiKeys()).find((r) => r.id === id);
-    if (match === undefined) return false;
-    const reply = await this.#do(() => S.runScript(this.#r, S.API_KEY, [this.#k.apiKey(match.hash), this.#k.apiKeys()], [match.hash, '']));
-    return Number(reply) === 1;
+  deleteApiKey(id: string): Promise<boolean> {
+    return this.#do(() => this.#keys.delete(id));
   }
 
-  async stats(): Promise<StoreStats> {
-    const shards = await this.#do(() => Promise.all(Array.from({ length: STATS_SHARDS }, (_, n) => this.#r.hgetall(this.#k.stats(n)))));
-    const sum = (f: string) => Math.max(0, shards.reduce((a, h) => a + Number(h[f] ?? 0), 0));
-    const nodes = this.#r instanceof Cluster ? this.#r.nodes('master') : [this.#r];
-    const infos = await this.#do(() => Promise.all(nodes.map((n) => n.info('memory'))));
-    const bytes = infos.reduce((a, info) => a + Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0), 0);
-    return {
-      sessions: sum('sessions'),
-      turns: sum('turns'),
-      tensors: sum('tensors'),
-      bytes,
-      text_raw_bytes: sum('text_raw'),
-      text_stored_bytes: sum('text_stored'),
-    };
+  stats(): Promise<StoreStats> {
+    return this.#do(() => this.#ix.stats());
   }
 
   async ready(): Promise<boolean> {

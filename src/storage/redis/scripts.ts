@@ -169,13 +169,16 @@ return {'ok', fmt(tc + 1), f[1]}
 
 /**
  * Read-only; KEYS: session, turns. ARGV: now, mode (`last` | `range`), last N or after_seq, before_seq, limit
- * ('' = absent). → {ok, first seq, created_at, turn_count, record …} or {nf}.
+ * ('' = absent), and the tail-cache version the caller holds (`created_at:turn_count`, or ''). → {cached} when that
+ * version is current (the caller serves the range from its cache), else {ok, first seq, created_at, turn_count,
+ * record …}; {nf} when the session is missing or expired.
  */
 export const GET_TURNS = script(
   'get_turns',
   `
 local f = redis.call('HMGET', KEYS[1], 'ca', 'exp', 'tc')
 if not f[1] or (f[2] and tonumber(f[2]) <= tonumber(ARGV[1])) then return {'nf'} end
+if ARGV[6] ~= '' and ARGV[6] == f[1] .. ':' .. f[3] then return {'cached'} end
 local tc = tonumber(f[3])
 local from, to
 if ARGV[2] == 'last' then
