@@ -20,6 +20,8 @@ const noop = (): void => {};
 export class RedisIndexes {
   readonly #r: RedisClient;
   readonly #k: KeySpace;
+  readonly #pending = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(client: RedisClient, keys: KeySpace) {
     this.#r = client;
@@ -131,17 +133,31 @@ export class RedisIndexes {
     await this.#r.zrem(this.#k.expiry(), member);
   }
 
-  /** Add to the counters (best effort, not awaited), on a random shard so no one slot takes every write. */
+  /**
+   * Add to the counters (best effort). Deltas gather here and go out together at most every 250 ms (and before
+   * stats() and close()), so a write costs no extra command; a crash loses at most that window of counts.
+   */
   count(deltas: Record<string, number>): void {
+    for (const [f, d] of Object.entries(deltas)) if (d !== 0) this.#pending.set(f, (this.#pending.get(f) ?? 0) + d);
+    if (this.#pending.size === 0 || this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => void this.flush().catch(noop), 250);
+    this.#timer.unref();
+  }
+
+  /** Send the gathered deltas to a random counter shard, so no one slot takes every write. */
+  async flush(): Promise<void> {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
     const args: string[] = [];
-    for (const [f, d] of Object.entries(deltas)) if (d !== 0) args.push(f, String(d));
+    for (const [f, d] of this.#pending) if (d !== 0) args.push(f, String(d));
+    this.#pending.clear();
     if (args.length === 0) return;
-    const shard = this.#k.stats(Math.floor(Math.random() * STATS_SHARDS));
-    runScript(this.#r, HINCR_MANY, [shard], args).catch(noop);
+    await runScript(this.#r, HINCR_MANY, [this.#k.stats(Math.floor(Math.random() * STATS_SHARDS))], args);
   }
 
   /** Counters summed over the shards; `bytes` is Redis's used_memory summed over the masters. */
   async stats(): Promise<StoreStats> {
+    await this.flush();
     const shards = await Promise.all(Array.from({ length: STATS_SHARDS }, (_, n) => this.#r.hgetall(this.#k.stats(n))));
     const sum = (f: string) => Math.max(0, shards.reduce((a, h) => a + Number(h[f] ?? 0), 0));
     const nodes = this.#r instanceof Cluster ? this.#r.nodes('master') : [this.#r];

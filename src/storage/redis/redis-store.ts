@@ -438,6 +438,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#ix.flush().catch(() => {});
     try {
       await this.#r.quit();
     } catch {

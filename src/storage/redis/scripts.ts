@@ -24,20 +24,25 @@ export interface Script {
 const PRELUDE = `
 local function fmt(x) return string.format('%.17g', x) end
 local function expire_all(ttl, gc_base)
-  if ttl then
-    local at = fmt(tonumber(gc_base) + tonumber(ttl) * 1000)
-    for i = 1, 5 do redis.call('PEXPIREAT', KEYS[i], at) end
-  else
-    for i = 1, 5 do redis.call('PERSIST', KEYS[i]) end
-  end
+  if not ttl then return end
+  local at = fmt(tonumber(gc_base) + tonumber(ttl) * 1000)
+  for i = 1, 5 do redis.call('PEXPIREAT', KEYS[i], at) end
 end
-local function touch(now, ttl, gc_base)
+local function persist_all()
+  for i = 1, 5 do redis.call('PERSIST', KEYS[i]) end
+end
+-- Slide the expiry (updated_at = now, expires_at = now + ttl, PEXPIREAT on every key), setting the session
+-- fields in extra in the same HSET. Keys only ever get an expiry from a TTL, so without one there is nothing to
+-- undo here (UPDATE, which can clear a TTL, persists the keys itself).
+local function touch(now, ttl, gc_base, extra)
+  local f = extra or {}
+  f[#f + 1] = 'ua'
+  f[#f + 1] = now
   if ttl then
-    redis.call('HSET', KEYS[1], 'ua', now, 'exp', fmt(tonumber(now) + tonumber(ttl) * 1000))
-  else
-    redis.call('HSET', KEYS[1], 'ua', now)
-    redis.call('HDEL', KEYS[1], 'exp')
+    f[#f + 1] = 'exp'
+    f[#f + 1] = fmt(tonumber(now) + tonumber(ttl) * 1000)
   end
+  redis.call('HSET', KEYS[1], unpack(f))
   expire_all(ttl, gc_base)
 end
 local function live(now)
@@ -105,7 +110,12 @@ for i = 1, 4 do
   if op == 's' then redis.call('HSET', KEYS[1], names[i], ARGV[2 + 2 * i])
   elseif op == 'd' then redis.call('HDEL', KEYS[1], names[i]) end
 end
-touch(ARGV[1], redis.call('HGET', KEYS[1], 'ttl'), ARGV[2])
+local ttl = redis.call('HGET', KEYS[1], 'ttl')
+if not ttl then
+  redis.call('HDEL', KEYS[1], 'exp')
+  persist_all()
+end
+touch(ARGV[1], ttl, ARGV[2])
 return {'ok', olduid, unpack(redis.call('HGETALL', KEYS[1]))}
 `,
 );
@@ -159,10 +169,9 @@ while i <= n do
   redis.call('HSET', KEYS[2], unpack(args))
   i = j + 1
 end
-redis.call('HSET', KEYS[1], 'tc', fmt(tc + n))
 redis.call('HINCRBY', KEYS[1], 'rb', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'wb', ARGV[5])
-touch(ARGV[1], f[3], ARGV[2])
+touch(ARGV[1], f[3], ARGV[2], {'tc', fmt(tc + n)})
 return {'ok', fmt(tc + 1), f[1]}
 `,
 );
@@ -227,8 +236,7 @@ local v = tonumber(f[5]) or 0
 if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= v then return {'conflict', fmt(v)} end
 v = v + 1
 redis.call('HSET', KEYS[3], 'v', fmt(v), 'at', ARGV[1], 'val', ARGV[4])
-redis.call('HSET', KEYS[1], 'sv', fmt(v))
-touch(ARGV[1], f[3], ARGV[2])
+touch(ARGV[1], f[3], ARGV[2], {'sv', fmt(v)})
 return {'ok', fmt(v)}
 `,
 );
