@@ -45,8 +45,10 @@ async function sira(name: string, url: string, cache: boolean): Promise<Target> 
     last20: async (s) => (await store.getTurns('bench', `s${s}`, { last: 20 }))!.length,
     session: (s) => store.getSession('bench', `s${s}`),
     close: async () => {
-      await deleteKeysWithPrefix(store.client, keyPrefix);
-      await store.close();
+      await store.close(); // flushes the last counter deltas, so delete after it
+      const admin = await RedisStore.open({ url, keyPrefix });
+      await deleteKeysWithPrefix(admin.client, keyPrefix);
+      await admin.close();
     },
   };
 }
