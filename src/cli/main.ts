@@ -21,15 +21,17 @@ export interface CliIo {
 export const USAGE = `sira-session ${VERSION} — session and context service of the Sira gateway
 
 Usage:
-  sira-session serve [--host H] [--port P] [--data-dir D] [--sync os|always] [--no-auth] [--log-level L]
-  sira-session keys create --tenant T [--name N] [--data-dir D]   print a new API key (shown once)
-  sira-session keys list [--tenant T] [--json] [--data-dir D]     list keys (ids, tenants, names; never keys)
-  sira-session keys revoke <id> [--data-dir D]                    revoke a key
+  sira-session serve [--host H] [--port P] [--store S] [--data-dir D] [--sync os|always] [--no-auth] [--log-level L]
+  sira-session keys create --tenant T [--name N] [--store S] [--data-dir D]   print a new API key (shown once)
+  sira-session keys list [--tenant T] [--json] [--store S] [--data-dir D]     list keys (ids, tenants, names; never keys)
+  sira-session keys revoke <id> [--store S] [--data-dir D]                    revoke a key
   sira-session --help | --version
 
 Options (environment in brackets; flags win):
   --host        address to listen on [SIRA_HOST] (default 127.0.0.1)
   --port        port to listen on [SIRA_PORT] (default 8080; 0 = any free port)
+  --store       lmdb (embedded, the default), redis://host:port[/db] or redis-cluster://host:port,host:port,...
+                [SIRA_STORE]; Redis keys start with SIRA_REDIS_KEY_PREFIX (default sira:)
   --data-dir    directory of the embedded store [SIRA_DATA_DIR] (default ./.sira-data)
   --sync        os: acknowledged writes survive a killed process; always: fsync each commit [SIRA_SYNC]
   --no-auth     serve without API keys, as tenant "default" (refused unless the host is loopback) [SIRA_AUTH=off]
@@ -38,7 +40,11 @@ Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 `;
 
-const COMMON = { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
+const COMMON = {
+  'data-dir': { type: 'string' },
+  store: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
 
 class UsageError extends Error {}
 
@@ -50,9 +56,12 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   }
 }
 
-function storeInput(env: NodeJS.ProcessEnv, dataDir: string | undefined): SiraOptionsInput {
+function storeInput(env: NodeJS.ProcessEnv, values: { 'data-dir'?: string | undefined; store?: string | undefined }): SiraOptionsInput {
   // Key commands never sweep and log nothing of their own.
-  return { ...optionsFromEnv(env), ...(dataDir === undefined ? {} : { dataDir }), sweepIntervalMs: 0 };
+  const input: SiraOptionsInput = { ...optionsFromEnv(env), sweepIntervalMs: 0 };
+  if (values['data-dir'] !== undefined) input.dataDir = values['data-dir'];
+  if (values.store !== undefined) input.store = values.store;
+  return input;
 }
 
 async function serve(args: string[], io: CliIo): Promise<number> {
@@ -73,6 +82,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   if (values.host !== undefined) input.host = values.host;
   if (values.port !== undefined) input.port = Number(values.port);
   if (values['data-dir'] !== undefined) input.dataDir = values['data-dir'];
+  if (values.store !== undefined) input.store = values.store;
   if (values.sync !== undefined) input.sync = values.sync as SyncMode;
   if (values['no-auth'] === true) input.auth = false;
   if (values['log-level'] !== undefined) input.logLevel = values['log-level'] as SiraOptionsInput['logLevel'];
@@ -90,7 +100,7 @@ async function keys(args: string[], io: CliIo): Promise<number> {
     const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' }, name: { type: 'string' } });
     if (values.help === true) return help(io);
     if (values.tenant === undefined) throw new UsageError('keys create needs --tenant');
-    const sira = await SiraSession.open(storeInput(io.env, values['data-dir']));
+    const sira = await SiraSession.open(storeInput(io.env, values));
     try {
       const { key, record } = await sira.createApiKey(values.tenant, values.name);
       io.stdout.write(`${key}\n`);
@@ -103,7 +113,7 @@ async function keys(args: string[], io: CliIo): Promise<number> {
   if (sub === 'list') {
     const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' }, json: { type: 'boolean' } });
     if (values.help === true) return help(io);
-    const sira = await SiraSession.open(storeInput(io.env, values['data-dir']));
+    const sira = await SiraSession.open(storeInput(io.env, values));
     try {
       const records = await sira.listApiKeys(values.tenant);
       const rows = records.map((r) => ({ id: r.id, tenant: r.tenant, name: r.name, created_at: new Date(r.created_at).toISOString() }));
@@ -119,7 +129,7 @@ async function keys(args: string[], io: CliIo): Promise<number> {
     if (values.help === true) return help(io);
     const [id] = positionals;
     if (id === undefined || positionals.length !== 1) throw new UsageError('keys revoke needs exactly one key id');
-    const sira = await SiraSession.open(storeInput(io.env, values['data-dir']));
+    const sira = await SiraSession.open(storeInput(io.env, values));
     try {
       if (!(await sira.revokeApiKey(id))) {
         io.stderr.write(`no key with id ${id}\n`);

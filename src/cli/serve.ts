@@ -10,6 +10,7 @@ import { buildApp } from '../api/app.ts';
 import { isLoopbackHost, resolveConfig, type SiraOptionsInput } from '../core/config.ts';
 import { siraError } from '../core/errors.ts';
 import { SiraSession, type SiraDeps } from '../sira.ts';
+import { redactUrl } from '../storage/index.ts';
 
 /** A listening server. */
 export interface RunningServer {
@@ -54,7 +55,8 @@ export async function startServer(input: SiraOptionsInput = {}, deps: ServeDeps 
   else if (options.bootstrapKey === undefined && (await sira.listApiKeys()).length === 0) {
     logger.warn('no API keys exist yet: create one with `sira-session keys create --tenant <t>` or set SIRA_BOOTSTRAP_KEY');
   }
-  logger.info({ url, dataDir: options.dataDir, sync: options.sync, store: sira.store.kind }, 'sira-session ready');
+  const where = sira.store.kind === 'lmdb' ? { dataDir: options.dataDir, sync: options.sync } : { storeUrl: redactUrl(options.store) };
+  logger.info({ url, ...where, store: sira.store.kind }, 'sira-session ready');
 
   let closing: Promise<void> | undefined;
   const close = () =>

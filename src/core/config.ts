@@ -39,6 +39,13 @@ export type SyncMode = 'os' | 'always';
 
 /** Service and library options. */
 export interface SiraOptions {
+  /**
+   * Which store: `lmdb` (embedded, under `dataDir`), `redis://[user:pass@]host:port[/db]` (`rediss://` for TLS)
+   * or `redis-cluster://[user:pass@]host:port,host:port,…` (any seed nodes of a Cluster). @default 'lmdb'
+   */
+  store: string;
+  /** Prefix of every Redis key (several deployments can share a Redis); no `{` or `}`. @default 'sira:' */
+  redisKeyPrefix: string;
   /** Directory of the embedded store. @default './.sira-data' */
   dataDir: string;
   /** Durability of acknowledged writes. @default 'os' */
@@ -85,6 +92,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 });
 
 export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
+  store: 'lmdb',
+  redisKeyPrefix: 'sira:',
   dataDir: './.sira-data',
   sync: 'os',
   host: '127.0.0.1',
@@ -104,6 +113,8 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
 
 const PosInt = Type.Integer({ minimum: 1 });
 const OptionsSchema = Type.Object({
+  store: Type.String({ pattern: '^(lmdb|(rediss?|redis-cluster)://.+)$' }),
+  redisKeyPrefix: Type.String({ pattern: '^[^{}]*$' }),
   dataDir: Type.String({ minLength: 1 }),
   sync: Type.Union([Type.Literal('os'), Type.Literal('always')]),
   host: Type.String({ minLength: 1 }),
@@ -149,7 +160,11 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
     const first = [...Value.Errors(OptionsSchema, merged)][0];
     throw siraError('SIRA_ERR_CONFIG_INVALID', `invalid option ${first?.instancePath ?? ''}: ${first?.message ?? ''}`);
   }
-  if (merged.encryptionKey !== undefined) deriveEncryptionKey(merged.encryptionKey);
+  if (merged.encryptionKey !== undefined) {
+    // Encryption at rest is the embedded store's (lmdb-js pages); silently storing plaintext in Redis is worse than refusing.
+    if (merged.store !== 'lmdb') throw siraError('SIRA_ERR_CONFIG_INVALID', 'encryptionKey applies to the lmdb store only; use Redis TLS and its own at-rest encryption');
+    deriveEncryptionKey(merged.encryptionKey);
+  }
   return Object.freeze(merged);
 }
 
@@ -157,6 +172,8 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOptionsInput {
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   const out: SiraOptionsInput = {
+    store: env.SIRA_STORE || undefined,
+    redisKeyPrefix: env.SIRA_REDIS_KEY_PREFIX,
     dataDir: env.SIRA_DATA_DIR,
     sync: env.SIRA_SYNC as SyncMode | undefined,
     host: env.SIRA_HOST,

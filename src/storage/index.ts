@@ -2,12 +2,29 @@
 import type { Clock, SiraOptions } from '../core/index.ts';
 import type { Store } from './store.ts';
 import { LmdbStore } from './lmdb/lmdb-store.ts';
+import { RedisStore } from './redis/redis-store.ts';
+import { isRedisUrl } from './redis/connect.ts';
 
 export type { Store, StoreStats, ListSessionsOptions } from './store.ts';
 export { LmdbStore } from './lmdb/lmdb-store.ts';
+export { RedisStore, type RedisStoreOptions } from './redis/redis-store.ts';
+export { isRedisUrl, parseRedisUrl, redactUrl } from './redis/connect.ts';
 
-/** Open the store the options name (the embedded LMDB store under `dataDir`). */
+/**
+ * Open the store `options.store` names: the embedded LMDB store under `dataDir` (`lmdb`), or Redis standalone
+ * (`redis://…`) or Cluster (`redis-cluster://…`). Throws SIRA_ERR_CONFIG_INVALID for a malformed URL and
+ * SIRA_ERR_STORE_FAILED when Redis cannot be reached.
+ */
 export async function openStore(options: SiraOptions, clock: Clock): Promise<Store> {
+  if (isRedisUrl(options.store)) {
+    return RedisStore.open({
+      url: options.store,
+      keyPrefix: options.redisKeyPrefix,
+      clock,
+      compressMinBytes: options.compressMinBytes,
+      maxTensorsPerSession: options.limits.maxTensorsPerSession,
+    });
+  }
   return LmdbStore.open({
     path: options.dataDir,
     sync: options.sync,

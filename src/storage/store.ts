@@ -1,9 +1,9 @@
 /**
  * @module storage/store
- * The one storage contract every backend implements (LMDB embedded, Redis later). All methods are tenant-scoped:
- * a session of another tenant is indistinguishable from a missing one. Times are ms since the epoch. An expired
- * session is never returned, even before the sweeper removed it. A write resolves only once it is durable
- * under the configured sync mode (see {@link SyncMode}).
+ * The one storage contract every backend implements (LMDB embedded, Redis standalone or Cluster). All methods are
+ * tenant-scoped: a session of another tenant is indistinguishable from a missing one. Times are ms since the epoch.
+ * An expired session is never returned, even before the sweeper removed it. A write resolves only once it is
+ * durable under the configured sync mode (see {@link SyncMode}; on Redis, under the server's own persistence).
  */
 import type {
   ApiKeyRecord,

@@ -22,6 +22,13 @@ describe('TailCache', () => {
     expect(c.range('k', tailVersion(1, 4), 2, 3)).toBeUndefined(); // another writer appended
     expect(c.range('k', tailVersion(2, 3), 2, 3)).toBeUndefined(); // the id was re-created
   });
+  it('peek() names the version and first seq of an entry without counting a hit', () => {
+    const c = new TailCache({ turnsPerSession: 2 });
+    expect(c.peek('k')).toBeUndefined();
+    c.appended('k', tailVersion(1, 0), tailVersion(1, 3), [turn(1), turn(2), turn(3)]);
+    expect(c.peek('k')).toEqual({ version: tailVersion(1, 3), first: 2 });
+    expect([c.hits, c.misses]).toEqual([0, 0]);
+  });
   it('appended() extends an entry at the previous version and restarts otherwise', () => {
     const c = new TailCache();
     c.appended('k', tailVersion(1, 0), tailVersion(1, 2), [turn(1), turn(2)]);

@@ -98,6 +98,12 @@ export class TailCache {
     return e.turns.slice(from - first, to - first + 1);
   }
 
+  /** The version and first cached seq of an entry, without counting a hit or touching the LRU order. */
+  peek(key: string): { version: string; first: number } | undefined {
+    const e = this.#entries.get(key);
+    return e === undefined || e.turns.length === 0 ? undefined : { version: e.version, first: e.turns[0]!.seq };
+  }
+
   /** Record turns just appended: extends the entry when it was at `prevVersion`, else starts a new one. */
   appended(key: string, prevVersion: string, version: string, turns: Turn[]): void {
     const e = this.#entries.get(key);

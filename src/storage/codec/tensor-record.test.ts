@@ -7,6 +7,7 @@ import { isZeroCopy } from '../../core/tensor-view.ts';
 import {
   TENSOR_RECORD_DTYPE_CODE,
   decodeTensorInfo,
+  decodeTensorInfoHeader,
   decodeTensorRecord,
   encodeTensorRecord,
   tensorRecordDataOffset,
@@ -59,6 +60,17 @@ describe(`storage/codec/tensor-record (fc seed ${SEED})`, () => {
       fc.property(tensorArb, timeArb, (t, at) => {
         const info = decodeTensorInfo(encodeTensorRecord(t, at));
         expect(info).toEqual({ dtype: t.dtype, shape: t.shape, byte_length: t.data.byteLength, updated_at: at });
+      }),
+    );
+  });
+
+  it('decodeTensorInfoHeader(header) gives the same from only the first tensorRecordDataOffset(rank) bytes', () => {
+    fc.assert(
+      fc.property(tensorArb, timeArb, (t, at) => {
+        const bytes = encodeTensorRecord(t, at);
+        const header = bytes.slice(0, tensorRecordDataOffset(t.shape.length));
+        expect(decodeTensorInfoHeader(header)).toEqual(decodeTensorInfo(bytes));
+        expect(isSiraError(errorOf(() => decodeTensorInfoHeader(header.subarray(0, header.byteLength - 1))), 'SIRA_ERR_CODEC_CORRUPT')).toBe(true);
       }),
     );
   });

@@ -102,7 +102,7 @@ interface Header extends TensorRecordInfo {
   start: number;
 }
 
-function readHeader(bytes: Uint8Array): Header {
+function readHeader(bytes: Uint8Array, whole = true): Header {
   if (!(bytes instanceof Uint8Array)) corrupt('input must be a Uint8Array');
   if (bytes.byteLength < 1) corrupt('empty record');
   const version = bytes[0] as number;
@@ -121,7 +121,7 @@ function readHeader(bytes: Uint8Array): Header {
   for (let i = 0; i < rank; i++) shape.push(dv.getUint32(FIXED_HEADER + 4 * i, true));
   for (let i = FIXED_HEADER + 4 * rank; i < start; i++) if (bytes[i] !== 0) corrupt('non-zero padding');
   const byteLength = elementCount(shape) * DTYPE_SIZE[dtype];
-  if (!Number.isSafeInteger(byteLength) || start + byteLength !== bytes.byteLength) {
+  if (!Number.isSafeInteger(byteLength) || (whole && start + byteLength !== bytes.byteLength)) {
     const held = bytes.byteLength - start;
     corrupt(`shape [${shape.join(',')}] of ${dtype} needs ${byteLength} data bytes, record holds ${held}`);
   }
@@ -148,5 +148,14 @@ export function decodeTensorRecord(bytes: Uint8Array, opts: DecodeTensorRecordOp
 /** A record's dtype, shape, data size (bytes) and time, without reading the data. Throws like decodeTensorRecord. */
 export function decodeTensorInfo(bytes: Uint8Array): TensorRecordInfo {
   const { dtype, shape, byte_length, updated_at } = readHeader(bytes);
+  return { dtype, shape, byte_length, updated_at };
+}
+
+/**
+ * The same as {@link decodeTensorInfo} from only the record's header, the first
+ * `tensorRecordDataOffset(rank)` bytes (a backend that keeps headers apart lists tensors without their data).
+ */
+export function decodeTensorInfoHeader(header: Uint8Array): TensorRecordInfo {
+  const { dtype, shape, byte_length, updated_at } = readHeader(header, false);
   return { dtype, shape, byte_length, updated_at };
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS, optionsFromEnv, resolveConfig } from './config.ts';
+import { isSiraError } from './errors.ts';
+
+const invalid = (f: () => unknown): boolean => {
+  try {
+    f();
+  } catch (e) {
+    return isSiraError(e, 'SIRA_ERR_CONFIG_INVALID');
+  }
+  return false;
+};
+
+describe('core/config: store', () => {
+  it('store defaults to lmdb with the sira: Redis key prefix', () => {
+    expect(DEFAULT_OPTIONS.store).toBe('lmdb');
+    expect(resolveConfig().redisKeyPrefix).toBe('sira:');
+  });
+
+  it('store accepts lmdb, redis://, rediss:// and redis-cluster:// and refuses anything else', () => {
+    for (const store of ['lmdb', 'redis://127.0.0.1:6379', 'rediss://h:6380/1', 'redis-cluster://h1:7000,h2:7001']) {
+      expect(resolveConfig({ store }).store).toBe(store);
+    }
+    for (const store of ['', 'mysql://h', 'redis:/h', 'LMDB']) expect(invalid(() => resolveConfig({ store }))).toBe(true);
+    expect(invalid(() => resolveConfig({ redisKeyPrefix: 'a{b}' }))).toBe(true);
+  });
+
+  it('encryptionKey is refused with a Redis store (it would be silently ignored)', () => {
+    expect(invalid(() => resolveConfig({ store: 'redis://h:1', encryptionKey: 'k'.repeat(40) }))).toBe(true);
+    expect(resolveConfig({ encryptionKey: 'k'.repeat(40) }).store).toBe('lmdb');
+  });
+
+  it('SIRA_STORE and SIRA_REDIS_KEY_PREFIX are read from the environment', () => {
+    expect(optionsFromEnv({ SIRA_STORE: 'redis://h:1', SIRA_REDIS_KEY_PREFIX: 'app1:' })).toMatchObject({ store: 'redis://h:1', redisKeyPrefix: 'app1:' });
+    expect(optionsFromEnv({}).store).toBeUndefined();
+  });
+});
