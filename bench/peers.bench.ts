@@ -23,7 +23,7 @@ import { machine, table, writeResult } from './lib/report.ts';
 import { mulberry32 } from './lib/rng.ts';
 import { ms, quantile } from './lib/stats.ts';
 import { seedState, type PeerSystem, type SeedSession } from './peers/adapter.ts';
-import { interleave, openSystems, spread, type Samples, type Spread } from './peers/harness.ts';
+import { closeAll, interleave, openSystems, spread, type Samples, type Spread } from './peers/harness.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const int = (name: string, dflt: number, quick: number): number => Number(process.env[name] ?? (QUICK ? quick : dflt));
@@ -83,34 +83,37 @@ export async function run(): Promise<void> {
   const only = (process.env.PEERS_SYSTEMS ?? '').split(',').filter(Boolean);
   const { systems, skipped } = await openSystems(only);
   if (systems.length === 0) throw new Error('peers: no system could be opened');
-  const g = chatTurns(6);
-  const seeds: SeedSession[] = Array.from({ length: SESSIONS }, (_, i) => ({ id: `p${i}`, turns: Array.from({ length: TURNS }, () => g.next()), state: seedState(i) }));
-  for (const s of systems) {
-    const ts = performance.now();
-    await s.setup(seeds);
-    console.error(`peers: ${s.name} set up in ${((performance.now() - ts) / 1000).toFixed(1)} s`);
-  }
-  // Warm-up round (JIT, connections, caches), not recorded.
-  await runRound(systems, plan(-1, g, 0.1));
   const rounds: Record<OpKey, Map<PeerSystem, Samples>>[] = [];
   const contextCounts = new Map<PeerSystem, number[]>(systems.map((s) => [s, []]));
   const ping: number[] = [];
   const child = systems.find((s) => 'ping' in s) as (PeerSystem & { ping(p: unknown): Promise<void> }) | undefined;
-  for (let r = 0; r < ROUNDS; r++) {
-    const tr = performance.now();
-    const p = plan(r, g);
-    rounds.push(await runRound(systems, p, contextCounts));
-    if (child !== undefined) {
-      for (const t of p.turns.slice(0, 100)) {
-        const tp = performance.now();
-        await child.ping(['p0', t]);
-        ping.push(performance.now() - tp);
-      }
+  try {
+    const g = chatTurns(6);
+    const seeds: SeedSession[] = Array.from({ length: SESSIONS }, (_, i) => ({ id: `p${i}`, turns: Array.from({ length: TURNS }, () => g.next()), state: seedState(i) }));
+    for (const s of systems) {
+      const ts = performance.now();
+      await s.setup(seeds);
+      console.error(`peers: ${s.name} set up in ${((performance.now() - ts) / 1000).toFixed(1)} s`);
     }
-    console.error(`peers: round ${r + 1}/${ROUNDS} in ${((performance.now() - tr) / 1000).toFixed(1)} s`);
+    // Warm-up round (JIT, connections, caches), not recorded.
+    await runRound(systems, plan(-1, g, 0.1));
+    for (let r = 0; r < ROUNDS; r++) {
+      const tr = performance.now();
+      const p = plan(r, g);
+      rounds.push(await runRound(systems, p, contextCounts));
+      if (child !== undefined) {
+        for (const t of p.turns.slice(0, 100)) {
+          const tp = performance.now();
+          await child.ping(['p0', t]);
+          ping.push(performance.now() - tp);
+        }
+      }
+      console.error(`peers: round ${r + 1}/${ROUNDS} in ${((performance.now() - tr) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await closeAll(systems);
   }
   const notes = systems.map((s) => ({ name: s.name, notes: s.notes }));
-  for (const s of systems) await s.teardown();
 
   // Per system and op: the round p50s and p99s, summarised across rounds.
   type Cell = { p50: Spread; p99: Spread; n: number; rttP50?: Spread } | undefined;

@@ -46,6 +46,17 @@ export async function openSystems(only: readonly string[]): Promise<{ systems: P
   return { systems, skipped };
 }
 
+/** Tear every system down, even when one fails (a leftover service, database or Redis key would outlive the run). */
+export async function closeAll(systems: readonly PeerSystem[]): Promise<void> {
+  for (const s of systems) {
+    try {
+      await s.teardown();
+    } catch (e) {
+      console.error(`peers: teardown of ${s.name} failed:`, e);
+    }
+  }
+}
+
 /** Latencies of one operation for one system in one round (ms); `rtt` only for self-timed systems. */
 export interface Samples {
   lat: number[];
