@@ -38,7 +38,8 @@ export async function openSystems(only: readonly string[]): Promise<{ systems: P
     try {
       systems.push(await f.open());
     } catch (e) {
-      const reason = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      const missing = (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' ? ' (install the peers: cd bench && npm ci)' : '';
+      const reason = (e instanceof Error ? e.message.split('\n')[0]! : String(e)) + missing;
       skipped.push({ name: f.name, reason });
       console.error(`peers: ${f.name} not measured: ${reason}`);
     }

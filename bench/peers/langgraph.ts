@@ -57,8 +57,15 @@ export interface ChildSystem extends PeerSystem {
 export async function langGraphSqlite(): Promise<ChildSystem> {
   const dir = mkdtempSync(join(tmpdir(), 'peers-langgraph-'));
   const child = spawn(sqliteChildNode(), [join(import.meta.dirname, 'node20', 'langgraph-sqlite.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
   const pending = new Map<number, (r: Reply) => void>();
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      // A child that dies (say, better-sqlite3 built for another Node) fails its pending calls instead of hanging them.
+      for (const [id, settle] of pending) settle({ id, ok: false, error: `child exited (code ${code}, signal ${signal})` });
+      pending.clear();
+      resolve(code);
+    });
+  });
   createInterface({ input: child.stdout }).on('line', (line) => {
     const r = JSON.parse(line) as Reply;
     pending.get(r.id)?.(r);
@@ -99,6 +106,13 @@ export async function langGraphSqlite(): Promise<ChildSystem> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await call('open', join(dir, 'checkpoints.db'));
+  try {
+    await call('open', join(dir, 'checkpoints.db'));
+  } catch (e) {
+    child.stdin.end();
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return sys;
 }

@@ -19,6 +19,9 @@ const wireChars = (t: WireTurn): number => (typeof t.content === 'string' ? t.co
 /** Start the service and return its adapter. */
 export async function siraHttp(): Promise<PeerSystem> {
   const srv = await startServer();
+  // If the benchmark dies before teardown, do not leave the service running.
+  const killServer = () => void srv.child.kill('SIGKILL');
+  process.once('exit', killServer);
   const url = new URL(srv.url);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const auth = `Bearer ${srv.key}`;
@@ -63,6 +66,7 @@ export async function siraHttp(): Promise<PeerSystem> {
     contextWindow: (s, budget) => recencyWindow((k) => newest(s, k), budget, wireChars),
     async teardown() {
       agent.destroy();
+      process.off('exit', killServer);
       await srv.stop();
     },
   };
