@@ -3,7 +3,8 @@
  * bench/results/<name>.{json,md}, which bench/RESULTS.md quotes with the command that produced them.
  *
  * usage: npm run bench                 run every scenario
- *        npm run bench -- <name> ...   run the named scenarios (store, scale, http)
+ *        npm run bench -- <name> ...   run the named scenarios (store, scale, http, service-memory, peers,
+ *                                      peers-growth; the peer ones need `cd bench && npm ci` first)
  *        npm run bench -- --list       list scenarios
  * env:   BENCH_QUICK=1 for short runs (smoke-testing a benchmark, not for quoting)
  */
