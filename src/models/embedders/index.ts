@@ -1,0 +1,26 @@
+/** @module models/embedders — the embedding providers behind {@link Embedder}, and the factory from configuration. */
+import { siraError } from '../../core/errors.ts';
+import type { Embedder } from '../embedder.ts';
+import { createOpenAiEmbedder, type OpenAiEmbedderOptions } from './openai.ts';
+import { createUseLiteEmbedder, type UseLiteOptions } from './use-lite.ts';
+
+export { createOpenAiEmbedder, type OpenAiEmbedderOptions } from './openai.ts';
+export { createUseLiteEmbedder, type UseLiteOptions } from './use-lite.ts';
+export { UseTokenizer } from './use-tokenizer.ts';
+
+/** Which embedder to use: none, the offline USE-lite, or an OpenAI-compatible endpoint. */
+export type EmbedderConfig = { provider: 'none' } | ({ provider: 'offline' } & UseLiteOptions) | ({ provider: 'openai' } & OpenAiEmbedderOptions);
+
+/** The embedder of a configuration (undefined for `none`); nothing is loaded until the first `embed`. */
+export function createEmbedder(config: EmbedderConfig): Embedder | undefined {
+  switch (config.provider) {
+    case 'none':
+      return undefined;
+    case 'offline':
+      return createUseLiteEmbedder(config);
+    case 'openai':
+      return createOpenAiEmbedder(config);
+    default:
+      throw siraError('SIRA_ERR_CONFIG_INVALID', `unknown embedder provider ${(config as { provider: unknown }).provider as string}`);
+  }
+}
