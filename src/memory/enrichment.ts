@@ -90,9 +90,10 @@ export class Enrichment {
     return this.queue.drain();
   }
 
-  /** Finish queued work. */
-  close(): Promise<void> {
-    return this.queue.close();
+  /** Finish queued work, then release the embedder. */
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.embedder.close?.();
   }
 
   async #write(jobs: readonly EmbedJob[], vecs: readonly Float32Array[]): Promise<void> {

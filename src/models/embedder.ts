@@ -15,6 +15,8 @@ export interface Embedder {
   readonly dim: number;
   /** One L2-normalised vector per text, in order (the caller owns the arrays). Rejects on provider failure. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /** Release what the provider holds (a worker thread); later `embed` calls may start it again. */
+  close?(): Promise<void>;
 }
 
 /** Scale `v` in place to unit length (a zero vector stays zero); returns it. */

@@ -2,14 +2,14 @@
 import { siraError } from '../../core/errors.ts';
 import type { Embedder } from '../embedder.ts';
 import { createOpenAiEmbedder, type OpenAiEmbedderOptions } from './openai.ts';
-import { createUseLiteEmbedder, type UseLiteOptions } from './use-lite.ts';
+import { createUseLiteEmbedder, createUseLiteWorkerEmbedder, type UseLiteWorkerOptions } from './use-lite.ts';
 
 export { createOpenAiEmbedder, type OpenAiEmbedderOptions } from './openai.ts';
-export { createUseLiteEmbedder, type UseLiteOptions } from './use-lite.ts';
+export { createUseLiteEmbedder, createUseLiteWorkerEmbedder, type UseLiteOptions, type UseLiteWorkerOptions } from './use-lite.ts';
 export { UseTokenizer } from './use-tokenizer.ts';
 
 /** Which embedder to use: none, the offline USE-lite, or an OpenAI-compatible endpoint. */
-export type EmbedderConfig = { provider: 'none' } | ({ provider: 'offline' } & UseLiteOptions) | ({ provider: 'openai' } & OpenAiEmbedderOptions);
+export type EmbedderConfig = { provider: 'none' } | ({ provider: 'offline' } & UseLiteWorkerOptions) | ({ provider: 'openai' } & OpenAiEmbedderOptions);
 
 /** The embedder of a configuration (undefined for `none`); nothing is loaded until the first `embed`. */
 export function createEmbedder(config: EmbedderConfig): Embedder | undefined {
@@ -17,7 +17,7 @@ export function createEmbedder(config: EmbedderConfig): Embedder | undefined {
     case 'none':
       return undefined;
     case 'offline':
-      return createUseLiteEmbedder(config);
+      return config.worker === false ? createUseLiteEmbedder(config) : createUseLiteWorkerEmbedder(config);
     case 'openai':
       return createOpenAiEmbedder(config);
     default:

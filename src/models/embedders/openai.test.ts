@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSiraError } from '../../core/errors.ts';
-import { runEmbedderContract } from './embedder.case.ts';
+import { runEmbedderContract } from '../../../test/helpers/embedder-contract.ts';
 import { createOpenAiEmbedder, type OpenAiEmbedderOptions } from './openai.ts';
 
 const DIM = 8;

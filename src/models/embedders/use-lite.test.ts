@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dot } from '../embedder.ts';
-import { runEmbedderContract } from './embedder.case.ts';
-import { createUseLiteEmbedder } from './use-lite.ts';
+import { runEmbedderContract } from '../../../test/helpers/embedder-contract.ts';
+import { createUseLiteEmbedder, createUseLiteWorkerEmbedder } from './use-lite.ts';
 import { UseTokenizer } from './use-tokenizer.ts';
 
 // The offline embedder must never reach the network: any fetch fails the test.
@@ -38,5 +38,26 @@ describe('models/embedders/use-tokenizer', () => {
   it('encode(text) merges consecutive unknown symbols into one', () => {
     const ids = tok.encode('\u{1F600}\u{1F601}\u{1F602}');
     expect(ids.filter((i) => i === 0)).toHaveLength(1);
+  });
+});
+
+const workers: { close(): Promise<void> }[] = [];
+let shared: ReturnType<typeof createUseLiteWorkerEmbedder> | undefined;
+// One worker for the whole contract: each worker loads the model once.
+runEmbedderContract('offline (USE lite) in a worker thread', () => {
+  if (shared === undefined) workers.push((shared = createUseLiteWorkerEmbedder({ batchSize: 3 })));
+  return shared;
+});
+afterAll(async () => {
+  for (const w of workers) await w.close();
+});
+
+describe('models/embedders/use-lite worker', () => {
+  it('gives the same vectors as the in-thread embedder', async () => {
+    const w = createUseLiteWorkerEmbedder();
+    workers.push(w);
+    const texts = ['Booked the Lisbon hotel for May 3.', 'x'];
+    const [a, b] = [await w.embed(texts), await createUseLiteEmbedder().embed(texts)];
+    for (let i = 0; i < texts.length; i++) expect(dot(a[i]!, b[i]!)).toBeGreaterThan(1 - 1e-5);
   });
 });

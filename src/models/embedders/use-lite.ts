@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { siraError } from '../../core/errors.ts';
 import { l2normalize, type Embedder } from '../embedder.ts';
@@ -18,6 +19,12 @@ export interface UseLiteOptions {
   batchSize?: number;
   /** Characters of a text kept (the model's cost grows with length; the head of a turn carries its topic). @default 2000 */
   maxChars?: number;
+}
+
+/** Options of {@link createUseLiteWorkerEmbedder}. */
+export interface UseLiteWorkerOptions extends UseLiteOptions {
+  /** Run the model in a worker thread (the default of the service) rather than in the calling thread. @default true */
+  worker?: boolean;
 }
 
 // The package's typings re-export @tensorflow/tfjs-core, which it bundles rather than depends on: declare the
@@ -108,6 +115,64 @@ export function createUseLiteEmbedder(opts: UseLiteOptions = {}): Embedder {
       const out: Float32Array[] = [];
       for (let i = 0; i < texts.length; i += batchSize) out.push(...(await run(m, texts.slice(i, i + batchSize))));
       return out;
+    },
+  };
+}
+
+/**
+ * The offline embedder in a worker thread (started on the first `embed`, unref'd so it never keeps the process
+ * alive; `close()` stops it): the model's compute runs beside the event loop instead of inside it, so appends and
+ * context requests are not stalled by a batch being embedded. Same vectors as {@link createUseLiteEmbedder}.
+ */
+export function createUseLiteWorkerEmbedder(opts: UseLiteOptions = {}): Embedder & { close(): Promise<void> } {
+  let worker: Worker | undefined;
+  let next = 0;
+  const waiting = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: unknown) => void }>();
+  const failAll = (e: unknown) => {
+    for (const w of waiting.values()) w.reject(siraError('SIRA_ERR_EMBEDDER_FAILED', 'the offline embedder worker stopped', { cause: e }));
+    waiting.clear();
+    worker = undefined;
+  };
+  const start = (): Worker => {
+    // Built code (dist/*.js) starts the built worker; source runs (tests, benches) start the .ts one.
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const w = new Worker(new URL(`./use-lite-worker${ext}`, import.meta.url), { workerData: { batchSize: opts.batchSize, maxChars: opts.maxChars } });
+    w.unref();
+    w.on('message', (m: { id: number; vectors?: Float32Array[]; error?: string }) => {
+      const p = waiting.get(m.id);
+      if (p === undefined) return;
+      waiting.delete(m.id);
+      if (waiting.size === 0) w.unref();
+      if (m.vectors !== undefined) p.resolve(m.vectors);
+      else p.reject(siraError('SIRA_ERR_EMBEDDER_FAILED', m.error ?? 'the offline embedder failed'));
+    });
+    w.on('error', failAll);
+    w.on('exit', (code) => failAll(new Error(`worker exited with code ${code}`)));
+    return w;
+  };
+  return {
+    id: 'use-lite',
+    dim: 512,
+    embed(texts) {
+      if (texts.length === 0) return Promise.resolve([]);
+      worker ??= start();
+      const w = worker;
+      // While a call is outstanding the worker must keep the process alive, or its answer could be lost.
+      w.ref();
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        w.postMessage({ id, texts });
+      });
+    },
+    async close() {
+      const w = worker;
+      worker = undefined;
+      if (w !== undefined) {
+        w.removeAllListeners('exit');
+        await w.terminate();
+      }
+      failAll(new Error('closed'));
     },
   };
 }

@@ -1,10 +1,10 @@
 /**
- * @module models/embedders/embedder.case
+ * @module test/helpers/embedder-contract
  * The properties every {@link Embedder} must have, run by each provider's test (hono `runTest` style): one
  * unit vector of `dim` per text in order, identical text → identical vector, batching equals one-by-one.
  */
 import { describe, expect, it } from 'vitest';
-import { dot, type Embedder } from '../embedder.ts';
+import { dot, type Embedder } from '../../src/models/embedder.ts';
 
 const TEXTS = ['The meeting moved to Thursday at 3pm.', 'I prefer window seats on long flights.', 'The meeting moved to Thursday at 3pm.', 'Résumé: naïve café ☕ 東京'];
 
