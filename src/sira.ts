@@ -282,6 +282,9 @@ function embedderFromOptions(o: SiraOptions): Embedder | undefined {
   if (o.embedder === 'openai') {
     return createEmbedder({ provider: 'openai', baseUrl: o.embedderUrl!, model: o.embedderModel!, dim: o.embedderDim!, apiKey: o.embedderApiKey });
   }
+  if (o.embedder === 'onnx') {
+    return createEmbedder({ provider: 'onnx', model: o.embedderModel!, dim: o.embedderDim, device: o.embedderDevice, allowRemote: o.embedderAllowRemote });
+  }
   return createEmbedder({ provider: o.embedder });
 }
 

@@ -69,10 +69,11 @@ export interface SiraOptions {
   contextMaxTurns: number;
   /**
    * Embedding provider for dense relevance: `none`, `offline` (Universal Sentence Encoder lite shipped in the
-   * package, no network, loaded on first use) or `openai` (an OpenAI-compatible `/v1/embeddings`; needs
-   * `embedderUrl`, `embedderModel`, `embedderDim`). @default 'none'
+   * package, no network, loaded on first use), `openai` (an OpenAI-compatible `/v1/embeddings`; needs
+   * `embedderUrl`, `embedderModel`, `embedderDim`) or `onnx` (a sentence-transformers ONNX model: `embedderModel`
+   * is a local directory, or a Hub name with `embedderAllowRemote`). @default 'none'
    */
-  embedder: 'none' | 'offline' | 'openai';
+  embedder: 'none' | 'offline' | 'openai' | 'onnx';
   /** Base URL of the `openai` embedder up to `/v1`. @default undefined */
   embedderUrl: string | undefined;
   /** Model name sent to the `openai` embedder. @default undefined */
@@ -81,6 +82,10 @@ export interface SiraOptions {
   embedderDim: number | undefined;
   /** Bearer key for the `openai` embedder (env SIRA_EMBEDDER_API_KEY). @default undefined */
   embedderApiKey: string | undefined;
+  /** Execution provider of the `onnx` embedder. @default 'cpu' */
+  embedderDevice: 'cpu' | 'webgpu';
+  /** Let the `onnx` embedder download a Hub model (once, cached). @default false */
+  embedderAllowRemote: boolean;
   /** Turns per embedding batch. @default 16 */
   embedBatchSize: number;
   /** Longest a written turn waits for its batch to fill (ms). @default 25 */
@@ -124,6 +129,8 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   embedderModel: undefined,
   embedderDim: undefined,
   embedderApiKey: undefined,
+  embedderDevice: 'cpu',
+  embedderAllowRemote: false,
   embedBatchSize: 16,
   embedMaxDelayMs: 25,
   embedQueueMax: 10_000,
@@ -146,11 +153,13 @@ const OptionsSchema = Type.Object({
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   shutdownGraceMs: Type.Integer({ minimum: 0 }),
   contextMaxTurns: Type.Integer({ minimum: 1, maximum: 100_000 }),
-  embedder: Type.Union([Type.Literal('none'), Type.Literal('offline'), Type.Literal('openai')]),
+  embedder: Type.Union([Type.Literal('none'), Type.Literal('offline'), Type.Literal('openai'), Type.Literal('onnx')]),
   embedderUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
   embedderModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
   embedderDim: Type.Optional(Type.Union([PosInt, Type.Undefined()])),
   embedderApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
+  embedderDevice: Type.Union([Type.Literal('cpu'), Type.Literal('webgpu')]),
+  embedderAllowRemote: Type.Boolean(),
   embedBatchSize: Type.Integer({ minimum: 1, maximum: 1024 }),
   embedMaxDelayMs: Type.Integer({ minimum: 0 }),
   embedQueueMax: PosInt,
@@ -189,6 +198,9 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
   if (merged.embedder === 'openai' && (merged.embedderUrl === undefined || merged.embedderModel === undefined || merged.embedderDim === undefined)) {
     throw siraError('SIRA_ERR_CONFIG_INVALID', 'the openai embedder needs embedderUrl, embedderModel and embedderDim');
   }
+  if (merged.embedder === 'onnx' && merged.embedderModel === undefined) {
+    throw siraError('SIRA_ERR_CONFIG_INVALID', 'the onnx embedder needs embedderModel (a local directory or a Hub name)');
+  }
   return Object.freeze(merged);
 }
 
@@ -210,6 +222,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     embedderModel: env.SIRA_EMBEDDER_MODEL || undefined,
     embedderDim: num(env.SIRA_EMBEDDER_DIM),
     embedderApiKey: env.SIRA_EMBEDDER_API_KEY || undefined,
+    embedderDevice: (env.SIRA_EMBEDDER_DEVICE || undefined) as SiraOptions['embedderDevice'] | undefined,
+    embedderAllowRemote: env.SIRA_EMBEDDER_ALLOW_REMOTE === undefined ? undefined : env.SIRA_EMBEDDER_ALLOW_REMOTE === 'true' || env.SIRA_EMBEDDER_ALLOW_REMOTE === '1',
   };
   return out;
 }

@@ -1,6 +1,10 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/core/config.ts';
+import { makeTinyBert } from '../../training/make-tiny-bert.ts';
 import { createHashEmbedder, type HashEmbedder } from '../helpers/hash-embedder.ts';
-import { json, testApp, type TestApp } from '../helpers/app.ts';
+import { json, openTestSira, tempDir, testApp, type TestApp } from '../helpers/app.ts';
 
 type Status = { embedder: string | null; done: number; pending: number; pending_seqs: number[] };
 type Ctx = { selected: { seq: number; components: Record<string, number> }[]; usage: { embedding?: { model: string; query_ms: number; turns_embedded: number; error?: string } } };
@@ -78,5 +82,31 @@ describe('enrichment: embeddings after the append, status, dense relevance', () 
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('enrichment configured by options', () => {
+  it("embedder: 'onnx' with a local model directory embeds appended turns (tiny BERT, no network)", async () => {
+    const root = await tempDir('sira-onnx-opt-');
+    const model = makeTinyBert(join(root, 'tiny-bert'));
+    const { sira, cleanup } = await openTestSira({ embedder: 'onnx', embedderModel: model });
+    try {
+      const t = sira.tenant('acme');
+      const s = await t.createSession();
+      await t.appendTurns(s.id, [{ role: 'user', content: 'the hotel has a window seat' }, { role: 'assistant', content: 'noted' }]);
+      await sira.enrichment!.drain();
+      expect(await t.enrichmentStatus(s.id)).toEqual({ embedder: 'onnx:tiny-bert', done: 2, pending: 0, pending_seqs: [] });
+      const c = await t.buildContext(s.id, { query: 'hotel window', budget_tokens: 200 });
+      expect(c.usage.embedding).toMatchObject({ model: 'onnx:tiny-bert', turns_embedded: 2 });
+    } finally {
+      await cleanup();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('an openai or onnx embedder without its required options is SIRA_ERR_CONFIG_INVALID', () => {
+    expect(() => resolveConfig({ embedder: 'openai', embedderModel: 'm' })).toThrow(/embedderUrl/);
+    expect(() => resolveConfig({ embedder: 'onnx' })).toThrow(/embedderModel/);
+    expect(resolveConfig({ embedder: 'openai', embedderUrl: 'http://127.0.0.1:1/v1', embedderModel: 'm', embedderDim: 8 }).embedder).toBe('openai');
   });
 });
