@@ -387,7 +387,7 @@ export class SiraSession {
     return this.#context.enrichment;
   }
 
-  /** Stop the sweeper, finish queued embeddings and close the store (idempotent). */
+  /** Stop the sweeper and the embed queue (its batch in flight finishes; queued turns stay pending), close the store (idempotent). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -64,11 +64,24 @@ describe('memory/embed-queue', () => {
     expect(bad.stats().failed).toBe(1);
   });
 
-  it('close() finishes queued work and refuses new jobs', async () => {
+  it('close() abandons queued jobs as dropped (they stay pending) and refuses new ones', async () => {
     const q = new EmbedQueue(createHashEmbedder(), async () => {}, { maxDelayMs: 10_000 });
     q.enqueue(jobs(3));
     await q.close();
-    expect(q.stats().embedded).toBe(3);
+    expect(q.stats()).toMatchObject({ embedded: 0, dropped: 3, queued: 0 });
+    expect(q.isHeld('t', 's1', 1)).toBe(false);
     expect(q.enqueue(jobs(1, 's2'))).toBe(0);
+  });
+
+  it('close() waits for the batch in flight', async () => {
+    const e = createHashEmbedder();
+    let written = 0;
+    const q = new EmbedQueue(e, async (js) => void (written += js.length), { batchSize: 2, maxDelayMs: 10_000 });
+    q.enqueue(jobs(5));
+    // Let the first batch start: it was scheduled with setImmediate.
+    await new Promise<void>((r) => setImmediate(r));
+    await q.close();
+    expect(written).toBe(2);
+    expect(q.stats()).toMatchObject({ embedded: 2, dropped: 3 });
   });
 });

@@ -106,9 +106,17 @@ export class EmbedQueue {
     return new Promise((r) => this.#idle.push(r));
   }
 
-  /** Stop accepting jobs, finish what is queued. */
+  /**
+   * Stop accepting jobs, let the batch in flight finish, and abandon the rest (counted as dropped): those turns stay
+   * `pending` and are queued again by a later context request. Shutdown never waits for a backlog to be embedded.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#dropped += this.#jobs.length;
+    for (const j of this.#jobs) this.#held.delete(key(j));
+    this.#jobs = [];
     await this.drain();
   }
 

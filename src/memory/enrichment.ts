@@ -90,7 +90,7 @@ export class Enrichment {
     return this.queue.drain();
   }
 
-  /** Finish queued work, then release the embedder. */
+  /** Stop the queue (the batch in flight finishes; queued turns stay pending), then release the embedder. */
   async close(): Promise<void> {
     await this.queue.close();
     await this.embedder.close?.();
