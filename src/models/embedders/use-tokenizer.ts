@@ -64,7 +64,8 @@ export class UseTokenizer {
           bestWord = t.index;
         }
       }
-      best[end] = found ? bestScore : best[end - 1]!;
+      // As in the reference: an unreached position keeps score 0 (tfjs-models tokenizer.ts).
+      best[end] = found ? bestScore : 0;
       words[end] = found ? bestWord : 0;
     }
     const out: number[] = [];
