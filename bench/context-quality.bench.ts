@@ -3,7 +3,9 @@
  * (bench/lib/conversations.ts: paraphrased questions, updated facts, multi-hop, temporal, distractors), at
  * 1k/2k/4k/8k-token budgets, for our `relevance` strategy, `recency` truncation, and BM25 with neighbour smoothing
  * (stemmed BM25 over turns, each turn's score + ½ of its neighbours', best turns that fit), all on the same data
- * in one run; an ablation of the relevance scorer at 2k; and the build latency for a 500-turn session.
+ * in one run; the same with dense relevance from the offline embedder (Universal Sentence Encoder lite, every turn
+ * and question embedded in this run), fused (`+ dense`) and alone (`dense only`); an ablation of the relevance
+ * scorer at 2k; the build latency for a 500-turn session; and the query embedding latency.
  * Evidence recall = share of a question's evidence turns inside the window (a pruned turn counts only if it still
  * holds the fact). The summary message is not counted. The query is the question itself; no messages are sent.
  * usage: npm run bench -- context-quality   (env BENCH_QUICK=1 for one conversation)
@@ -11,6 +13,9 @@
 import { analyzeTurn, bm25Scores, buildContext, createContextCaches, resolveContextOptions, terms, type ContextOptionsInput, type ContextResult } from '../src/memory/index.ts';
 import { countTurnTokens, loadTokenizer, REPLY_PRIMING_TOKENS, type Tokenizer } from '../src/models/tokens.ts';
 import type { Turn } from '../src/core/types.ts';
+import { dot } from '../src/models/embedder.ts';
+import { createUseLiteEmbedder, createUseLiteWorkerEmbedder } from '../src/models/embedders/index.ts';
+import { embeddingText } from '../src/memory/enrichment.ts';
 import { generateConversation, type Conversation, type Question, type QuestionKind } from './lib/conversations.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { ms, now, summary } from './lib/stats.ts';
@@ -45,11 +50,14 @@ function windowOf(r: ContextResult, turns: readonly Turn[]): Window {
   };
 }
 
-function engine(strategy: 'relevance' | 'recency', input: ContextOptionsInput = {}): Strategy {
+type DenseOf = (conv: Conversation, q: Question) => Map<number, number>;
+
+function engine(strategy: 'relevance' | 'recency', input: ContextOptionsInput = {}, denseOf?: DenseOf): Strategy {
   const opts = resolveContextOptions(input);
   const caches = createContextCaches();
   return async (conv, q, budget) => {
-    const r = await buildContext({ turns: conv.turns, query: q.text, budgetTokens: budget, strategy, scope: { tenant: 'bench', session: String(conv.questions[0]!.id) } }, opts, caches);
+    const dense = denseOf?.(conv, q);
+    const r = await buildContext({ turns: conv.turns, query: q.text, budgetTokens: budget, strategy, dense, scope: { tenant: 'bench', session: String(conv.questions[0]!.id) } }, opts, caches);
     return windowOf(r, conv.turns);
   };
 }
@@ -139,8 +147,32 @@ export async function run(): Promise<void> {
   }
   overlap /= questions;
 
+  // Dense relevance: every turn and every question embedded once by the offline embedder (in this thread).
+  const embedder = createUseLiteEmbedder();
+  const te = now();
+  const turnVecs = new Map<Conversation, Float32Array[]>();
+  for (const c of convs) turnVecs.set(c, await embedder.embed(c.turns.map(embeddingText)));
+  const turnEmbedMs = now() - te;
+  const qVecs = new Map<Question, Float32Array>();
+  const queryMs: number[] = [];
+  for (const c of convs) {
+    for (const q of c.questions) {
+      const t0 = now();
+      qVecs.set(q, (await embedder.embed([q.text]))[0]!);
+      queryMs.push(now() - t0);
+    }
+  }
+  const denseOf: DenseOf = (c, q) => {
+    const qv = qVecs.get(q)!;
+    const tv = turnVecs.get(c)!;
+    return new Map(c.turns.map((t, i) => [t.seq, dot(qv, tv[i]!)]));
+  };
+  const DENSE_ONLY: ContextOptionsInput = { scorer: { weights: { lexical: 0, recency: 0, importance: 0, role: 0, dense: 1 }, prf: { docs: 0 } }, neighborWeight: 0, summary: false, recentTurns: 0 };
+
   const strategies: [string, Strategy][] = [
     ['sira relevance (default)', engine('relevance')],
+    ['+ dense (offline USE-lite)', engine('relevance', {}, denseOf)],
+    ['dense only', engine('relevance', DENSE_ONLY, denseOf)],
     ['recency truncation', engine('recency')],
     ['BM25 + neighbour smoothing', bm25Smoothed(tok)],
   ];
@@ -197,9 +229,37 @@ export async function run(): Promise<void> {
     await buildContext({ turns: conv500.turns, query: q.text, budgetTokens: 2000 }, opts);
     cold.push(now() - t0);
   }
+  // The same build with dense scores passed in (the map built outside the timer, as the service reads stored vectors).
+  const vec500 = await embedder.embed(conv500.turns.map(embeddingText));
+  const qv500 = await embedder.embed(qs.map((q) => q.text));
+  const warmDense: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const k = i % qs.length;
+    const dense = new Map(conv500.turns.map((t, j) => [t.seq, dot(qv500[k]!, vec500[j]!)]));
+    const t0 = now();
+    await buildContext({ turns: conv500.turns, query: qs[k]!.text, budgetTokens: 2000, scope, dense }, opts, caches);
+    warmDense.push(now() - t0);
+  }
+  // Query embedding through the worker thread (the service's path): one uncached question at a time.
+  const worker = createUseLiteWorkerEmbedder();
+  await worker.embed(['warm up']);
+  const workerMs: number[] = [];
+  for (const c of convs) {
+    for (const q of c.questions) {
+      const t0 = now();
+      await worker.embed([q.text]);
+      workerMs.push(now() - t0);
+    }
+  }
+  await worker.close();
   const w = summary(warm);
   const c = summary(cold);
-  data.latency = { turns: conv500.turns.length, warm: w, cold: c };
+  const wd = summary(warmDense);
+  const qe = summary(queryMs);
+  const qw = summary(workerMs);
+  data.latency = { turns: conv500.turns.length, warm: w, cold: c, warmDense: wd };
+  const nTurns = [...turnVecs.values()].reduce((a, v) => a + v.length, 0);
+  data.embedding = { turns: nTurns, turnEmbedMs, query: qe, queryWorker: qw };
 
   const md = [
     `Machine: ${data.machine}. ${convs.length} conversations (seeds ${SEEDS.join(', ')}), ${convs[0]!.turns.length} turns and ${tokens.map((t) => t.toLocaleString('en-US')).join(' / ')} tokens each (o200k), ${questions} questions; mean question–evidence overlap (Jaccard of stemmed terms) ${f2(overlap)}.`,
@@ -221,6 +281,14 @@ export async function run(): Promise<void> {
     table(['', 'n', 'p50', 'p90', 'p99', 'max'], [
       ['warm (per-turn counts and analyses cached)', w.n, ms(w.p50), ms(w.p90), ms(w.p99), ms(w.max)],
       ['cold (no cache: every turn tokenised and analysed)', c.n, ms(c.p50), ms(c.p90), ms(c.p99), ms(c.max)],
+      ['warm, with dense scores (query embedding excluded)', wd.n, ms(wd.p50), ms(wd.p90), ms(wd.p99), ms(wd.max)],
+    ]),
+    '',
+    `Offline embedder (USE-lite, tfjs wasm): ${nTurns} turns embedded in ${(turnEmbedMs / 1000).toFixed(1)} s (${(nTurns / (turnEmbedMs / 1000)).toFixed(0)} turns/s, model calls of 4 texts, first call includes the model load). Query embedding, one uncached question per call, ms:`,
+    '',
+    table(['', 'n', 'p50', 'p90', 'p99', 'max'], [
+      ['in the calling thread', qe.n, ms(qe.p50), ms(qe.p90), ms(qe.p99), ms(qe.max)],
+      ['through the worker thread (service default)', qw.n, ms(qw.p50), ms(qw.p90), ms(qw.p99), ms(qw.max)],
     ]),
   ].join('\n');
   writeResult('context-quality', data, md);

@@ -42,7 +42,9 @@ import {
 } from './core/index.ts';
 import {
   buildContext,
+  checkMessages,
   createContextCaches,
+  resolveQuery,
   resolveBudget,
   resolveContextOptions,
   resolveStrategy,
@@ -51,6 +53,8 @@ import {
   type ContextOptionsInput,
   type ContextResult,
 } from './memory/index.ts';
+import { createEmbedder, type Embedder } from './models/index.ts';
+import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import type { ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
 import { openStore } from './storage/index.ts';
 
@@ -62,6 +66,8 @@ export interface SiraDeps {
   clock?: Clock;
   /** Context engine tunables (weights, recency half-life, summary, …). @default DEFAULT_CONTEXT_OPTIONS */
   context?: ContextOptionsInput;
+  /** The embedder; when absent it is built from `options.embedder` (none by default). */
+  embedder?: Embedder;
 }
 
 /** A context request (DESIGN §7 `POST /v1/sessions/:id/context`); give `budget_tokens` or `model`. */
@@ -86,6 +92,8 @@ export interface ContextRequestInput {
 interface ContextEngine {
   options: ContextOptions;
   caches: ContextCaches;
+  /** Embedding enrichment, when an embedder is configured. */
+  enrichment?: Enrichment;
 }
 
 /** Operations on one tenant's data; every id is scoped to the tenant. */
@@ -154,7 +162,22 @@ export class TenantSessions {
   /** Append turns atomically; returns them with their seqs. Throws on bad input before storing anything. */
   async appendTurns(sessionId: string, turns: TurnInput[]): Promise<Turn[]> {
     const normalized = normalizeTurns(turns, this.#opts.limits);
-    return this.#store.appendTurns(this.tenant, sessionId, normalized);
+    const stored = await this.#store.appendTurns(this.tenant, sessionId, normalized);
+    // After the append is durable: embedding never delays or fails it.
+    this.#context.enrichment?.enqueue(this.tenant, sessionId, stored);
+    return stored;
+  }
+
+  /**
+   * Which of the session's newest `contextMaxTurns` turns are embedded (`done`, searchable by meaning) and which
+   * are still `pending`. Throws SIRA_ERR_SESSION_NOT_FOUND.
+   */
+  async enrichmentStatus(sessionId: string): Promise<EnrichmentStatus> {
+    const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last: this.#opts.contextMaxTurns }));
+    const seqs = turns.map((t) => t.seq);
+    const e = this.#context.enrichment;
+    if (e === undefined) return { embedder: null, done: 0, pending: seqs.length, pending_seqs: seqs.slice(0, 1000) };
+    return e.status(this.tenant, sessionId, seqs);
   }
 
   /** Turns ascending; `{last: N}` gives the newest N in chronological order. Throws SIRA_ERR_SESSION_NOT_FOUND. */
@@ -183,7 +206,12 @@ export class TenantSessions {
     resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
     if (request.messages !== undefined && !Array.isArray(request.messages)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'messages must be an array');
     const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last: this.#opts.contextMaxTurns }));
-    return buildContext(
+    const enrichment = this.#context.enrichment;
+    const scores =
+      enrichment === undefined || request.strategy === 'recency'
+        ? undefined
+        : await enrichment.dense(this.tenant, sessionId, turns, resolveQuery(request.query, Array.isArray(request.messages) ? checkMessages(request.messages) : []));
+    const result = await buildContext(
       {
         turns,
         query: request.query,
@@ -194,10 +222,13 @@ export class TenantSessions {
         strategy: request.strategy,
         explain: request.explain,
         scope: { tenant: this.tenant, session: sessionId },
+        dense: scores?.dense,
       },
       this.#context.options,
       this.#context.caches,
     );
+    if (scores !== undefined) result.usage.embedding = scores.usage;
+    return result;
   }
 
   /** The state and its version (version 0 and `{}` when never written). */
@@ -246,6 +277,17 @@ export class TenantSessions {
   }
 }
 
+/** The embedder the options name (none is loaded yet: providers load lazily). */
+function embedderFromOptions(o: SiraOptions): Embedder | undefined {
+  if (o.embedder === 'openai') {
+    return createEmbedder({ provider: 'openai', baseUrl: o.embedderUrl!, model: o.embedderModel!, dim: o.embedderDim!, apiKey: o.embedderApiKey });
+  }
+  if (o.embedder === 'onnx') {
+    return createEmbedder({ provider: 'onnx', model: o.embedderModel!, dim: o.embedderDim, device: o.embedderDevice, allowRemote: o.embedderAllowRemote });
+  }
+  return createEmbedder({ provider: o.embedder });
+}
+
 function found<T>(v: T | undefined): T {
   if (v === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
   return v;
@@ -267,11 +309,18 @@ export class SiraSession {
   #closed = false;
   readonly #context: ContextEngine;
 
-  private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions) {
+  private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined) {
     this.options = options;
     this.store = store;
     this.clock = clock;
     this.#context = { options: context, caches: createContextCaches() };
+    if (embedder !== undefined) {
+      this.#context.enrichment = new Enrichment(store, embedder, {
+        batchSize: options.embedBatchSize,
+        maxDelayMs: options.embedMaxDelayMs,
+        maxQueued: options.embedQueueMax,
+      });
+    }
     if (options.bootstrapKey !== undefined) this.#bootstrapHash = Buffer.from(hashApiKey(options.bootstrapKey), 'hex');
     if (options.sweepIntervalMs > 0) {
       this.#sweeper = setInterval(() => {
@@ -286,8 +335,9 @@ export class SiraSession {
     const options = resolveConfig(input);
     const context = resolveContextOptions(deps.context);
     const clock = deps.clock ?? systemClock;
+    const embedder = deps.embedder ?? embedderFromOptions(options);
     const store = deps.store ?? (await openStore(options, clock));
-    return new SiraSession(options, store, clock, context);
+    return new SiraSession(options, store, clock, context, embedder);
   }
 
   /** Operations scoped to `tenant`. */
@@ -332,11 +382,17 @@ export class SiraSession {
     return this.store.stats();
   }
 
-  /** Stop the sweeper and close the store (idempotent). */
+  /** The embedding enrichment pipeline, when an embedder is configured (its queue's stats, `drain()` in tests). */
+  get enrichment(): Enrichment | undefined {
+    return this.#context.enrichment;
+  }
+
+  /** Stop the sweeper and the embed queue (its batch in flight finishes; queued turns stay pending), close the store (idempotent). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    await this.#context.enrichment?.close();
     await this.store.close();
   }
 }

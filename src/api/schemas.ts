@@ -204,8 +204,27 @@ export const ContextResponseSchema = Type.Object({
     encoding: Type.String(),
     model: Nullable(Type.String()),
     approximate: Type.Boolean({ description: 'The model’s tokenizer is approximated by an OpenAI encoding' }),
+    embedding: Type.Optional(
+      Type.Object(
+        {
+          model: Type.String({ description: 'The embedder id' }),
+          query_ms: Type.Number({ description: 'Time to embed the query (ms; near 0 when cached)' }),
+          turns_embedded: Type.Integer({ description: 'Candidate turns that had a stored embedding (the rest are queued)' }),
+          error: Type.Optional(Type.String({ description: 'Why the dense component was left out' })),
+        },
+        { description: 'Present when an embedder is configured' },
+      ),
+    ),
   }),
   strategy: Type.String(),
   query: Type.String(),
   expansion: Type.Array(Type.String(), { description: 'Stemmed terms the query was expanded with (pseudo-relevance feedback)' }),
+});
+
+/** `GET /v1/sessions/:id/enrichment`. */
+export const EnrichmentSchema = Type.Object({
+  embedder: Nullable(Type.String({ description: 'The embedder id; null when none is configured (nothing is ever embedded)' })),
+  done: Type.Integer({ description: 'Turns with a stored embedding: found by meaning in context requests' }),
+  pending: Type.Integer({ description: 'Turns not embedded yet (queued, or waiting for a backfill)' }),
+  pending_seqs: Type.Array(Type.Integer(), { description: 'Seqs of pending turns, ascending (at most 1000)' }),
 });

@@ -1,12 +1,13 @@
 /**
  * @module api/turns
  * `/v1/sessions/:id/turns`: append a batch atomically (all or none), read a seq range ascending, or the newest N.
+ * `/v1/sessions/:id/enrichment`: which turns are embedded (searchable by meaning) and which are still pending.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { siraError } from '../core/errors.ts';
 import type { RoutesOptions } from './sessions.ts';
-import { NewTurnSchema, SessionParamsSchema, TurnSchema, TurnsQuerySchema, problemResponses, problemSchema } from './schemas.ts';
+import { EnrichmentSchema, NewTurnSchema, SessionParamsSchema, TurnSchema, TurnsQuerySchema, problemResponses, problemSchema } from './schemas.ts';
 import { fromWireTurns, toWireTurn, turnsResponseJson } from './wire.ts';
 
 const tags = ['turns'];
@@ -69,5 +70,19 @@ export const turnRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, 
       const more = lastSeq !== undefined && turns.length === pageSize && (before_seq === undefined || lastSeq + 1 < before_seq);
       return reply.type('application/json; charset=utf-8').send(turnsResponseJson(turns, more ? String(lastSeq) : null) as never);
     },
+  );
+
+  app.get(
+    '/sessions/:id/enrichment',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Enrichment status of the newest contextMaxTurns turns: embedded (done) or still pending',
+        params: SessionParamsSchema,
+        response: { 200: EnrichmentSchema, ...problemResponses },
+      },
+    },
+    async (request) => sira.tenant(request.tenant).enrichmentStatus(request.params.id),
   );
 };

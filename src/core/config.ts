@@ -74,6 +74,31 @@ export interface SiraOptions {
   shutdownGraceMs: number;
   /** A context request considers at most this many of the session's newest turns. @default 2000 */
   contextMaxTurns: number;
+  /**
+   * Embedding provider for dense relevance: `none`, `offline` (Universal Sentence Encoder lite shipped in the
+   * package, no network, loaded on first use), `openai` (an OpenAI-compatible `/v1/embeddings`; needs
+   * `embedderUrl`, `embedderModel`, `embedderDim`) or `onnx` (a sentence-transformers ONNX model: `embedderModel`
+   * is a local directory, or a Hub name with `embedderAllowRemote`). @default 'none'
+   */
+  embedder: 'none' | 'offline' | 'openai' | 'onnx';
+  /** Base URL of the `openai` embedder up to `/v1`. @default undefined */
+  embedderUrl: string | undefined;
+  /** Model name sent to the `openai` embedder. @default undefined */
+  embedderModel: string | undefined;
+  /** Vector length of the `openai` embedder's model. @default undefined */
+  embedderDim: number | undefined;
+  /** Bearer key for the `openai` embedder (env SIRA_EMBEDDER_API_KEY). @default undefined */
+  embedderApiKey: string | undefined;
+  /** Execution provider of the `onnx` embedder. @default 'cpu' */
+  embedderDevice: 'cpu' | 'webgpu';
+  /** Let the `onnx` embedder download a Hub model (once, cached). @default false */
+  embedderAllowRemote: boolean;
+  /** Turns per embedding batch. @default 16 */
+  embedBatchSize: number;
+  /** Longest a written turn waits for its batch to fill (ms). @default 25 */
+  embedMaxDelayMs: number;
+  /** Most turns waiting for embedding; beyond it new turns stay `pending` until backfilled. @default 10000 */
+  embedQueueMax: number;
   limits: Limits;
 }
 
@@ -108,6 +133,16 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   logLevel: 'info',
   shutdownGraceMs: 10_000,
   contextMaxTurns: 2000,
+  embedder: 'none',
+  embedderUrl: undefined,
+  embedderModel: undefined,
+  embedderDim: undefined,
+  embedderApiKey: undefined,
+  embedderDevice: 'cpu',
+  embedderAllowRemote: false,
+  embedBatchSize: 16,
+  embedMaxDelayMs: 25,
+  embedQueueMax: 10_000,
   limits: DEFAULT_LIMITS,
 });
 
@@ -129,6 +164,16 @@ const OptionsSchema = Type.Object({
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   shutdownGraceMs: Type.Integer({ minimum: 0 }),
   contextMaxTurns: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  embedder: Type.Union([Type.Literal('none'), Type.Literal('offline'), Type.Literal('openai'), Type.Literal('onnx')]),
+  embedderUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
+  embedderModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  embedderDim: Type.Optional(Type.Union([PosInt, Type.Undefined()])),
+  embedderApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
+  embedderDevice: Type.Union([Type.Literal('cpu'), Type.Literal('webgpu')]),
+  embedderAllowRemote: Type.Boolean(),
+  embedBatchSize: Type.Integer({ minimum: 1, maximum: 1024 }),
+  embedMaxDelayMs: Type.Integer({ minimum: 0 }),
+  embedQueueMax: PosInt,
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -165,6 +210,12 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
     if (merged.store !== 'lmdb') throw siraError('SIRA_ERR_CONFIG_INVALID', 'encryptionKey applies to the lmdb store only; use Redis TLS and its own at-rest encryption');
     deriveEncryptionKey(merged.encryptionKey);
   }
+  if (merged.embedder === 'openai' && (merged.embedderUrl === undefined || merged.embedderModel === undefined || merged.embedderDim === undefined)) {
+    throw siraError('SIRA_ERR_CONFIG_INVALID', 'the openai embedder needs embedderUrl, embedderModel and embedderDim');
+  }
+  if (merged.embedder === 'onnx' && merged.embedderModel === undefined) {
+    throw siraError('SIRA_ERR_CONFIG_INVALID', 'the onnx embedder needs embedderModel (a local directory or a Hub name)');
+  }
   return Object.freeze(merged);
 }
 
@@ -183,6 +234,13 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     encryptionKey: env.SIRA_ENCRYPTION_KEY || undefined,
     logLevel: env.SIRA_LOG_LEVEL as SiraOptions['logLevel'] | undefined,
     sweepIntervalMs: num(env.SIRA_SWEEP_INTERVAL_MS),
+    embedder: (env.SIRA_EMBEDDER || undefined) as SiraOptions['embedder'] | undefined,
+    embedderUrl: env.SIRA_EMBEDDER_URL || undefined,
+    embedderModel: env.SIRA_EMBEDDER_MODEL || undefined,
+    embedderDim: num(env.SIRA_EMBEDDER_DIM),
+    embedderApiKey: env.SIRA_EMBEDDER_API_KEY || undefined,
+    embedderDevice: (env.SIRA_EMBEDDER_DEVICE || undefined) as SiraOptions['embedderDevice'] | undefined,
+    embedderAllowRemote: env.SIRA_EMBEDDER_ALLOW_REMOTE === undefined ? undefined : env.SIRA_EMBEDDER_ALLOW_REMOTE === 'true' || env.SIRA_EMBEDDER_ALLOW_REMOTE === '1',
   };
   return out;
 }

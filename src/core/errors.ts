@@ -39,6 +39,7 @@ export const ERRORS = {
   SIRA_ERR_CONTEXT_BUDGET_INVALID: { status: 400, title: 'The context budget is not valid', category: 'user' },
   SIRA_ERR_CONTEXT_BUDGET_TOO_SMALL: { status: 400, title: 'The budget cannot hold the required messages', category: 'user' },
   SIRA_ERR_CONTEXT_MODEL_UNKNOWN: { status: 400, title: 'The model is not known', category: 'user' },
+  SIRA_ERR_EMBEDDER_FAILED: { status: 502, title: 'The embedding provider failed', category: 'third_party' },
   SIRA_ERR_CONFIG_INVALID: { status: 500, title: 'The configuration is not valid', category: 'system' },
   SIRA_ERR_CODEC_CORRUPT: { status: 500, title: 'A stored record could not be decoded', category: 'system' },
   SIRA_ERR_STORE_FAILED: { status: 503, title: 'The store failed', category: 'system' },

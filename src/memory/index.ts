@@ -1,2 +1,5 @@
-/** @module memory — the context engine (experiences, profiles and collaboration come later). */
+/** @module memory — the context engine and the embedding enrichment pipeline (experiences, profiles and collaboration come later). */
 export * from './context/index.ts';
+export * from './embed-queue.ts';
+export * from './embedding-store.ts';
+export * from './enrichment.ts';

@@ -1,4 +1,6 @@
-/** @module models — token counting and the chat message format (embedders come later). */
+/** @module models — token counting, the chat message format, and the embedders. */
 export * from './tokens.ts';
 export * from './chat.ts';
 export { Lru } from './lru.ts';
+export * from './embedder.ts';
+export * from './embedders/index.ts';

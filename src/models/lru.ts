@@ -36,6 +36,11 @@ export class Lru<K, V> {
     if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as K);
   }
 
+  /** Remove one entry; false when absent. */
+  delete(key: K): boolean {
+    return this.#map.delete(key);
+  }
+
   /** Drop everything. */
   clear(): void {
     this.#map.clear();

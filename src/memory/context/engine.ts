@@ -88,6 +88,8 @@ export interface ContextResult {
     model: string | null;
     /** True when the model's tokenizer is approximated by an OpenAI encoding. */
     approximate: boolean;
+    /** With an embedder: its id, the query embedding's time (ms, 0 when cached or no query) and turns with vectors. */
+    embedding?: { model: string; query_ms: number; turns_embedded: number; error?: string };
   };
   strategy: Strategy;
   query: string;

@@ -1,0 +1,79 @@
+/**
+ * @module memory/embedding-store
+ * Turn embeddings kept through the Store contract as ordinary session tensors, so they are deleted, expired,
+ * encrypted and replicated with the session: one f16 tensor `_emb/<model>/<chunk>` of shape [64, dim] per 64 seqs
+ * (row = seq mod 64). A row of zeros means "not embedded yet" (stored vectors are unit length, so never zero).
+ * The model id is part of the name: a new model starts empty and is backfilled, never mixed with the old one.
+ * Writes are read-modify-write of a chunk; the single {@link EmbedQueue} consumer serialises them.
+ */
+import { f16ToF32, f32ToF16 } from '../core/half.ts';
+import { isSiraError } from '../core/errors.ts';
+import { tensorFromTypedArray, tensorView } from '../core/tensor-view.ts';
+import type { Store } from '../storage/store.ts';
+
+/** Seqs per stored chunk. */
+export const EMB_CHUNK_ROWS = 64;
+
+/** The tensor name of the chunk holding `seq` for a model (characters outside the tensor-name set become `_`). */
+export function embeddingTensorName(model: string, seq: number): string {
+  return `_emb/${model.replace(/[^A-Za-z0-9_.:-]/g, '_')}/${Math.floor(seq / EMB_CHUNK_ROWS)}`;
+}
+
+/** Reads and writes one model's turn embeddings in a store. */
+export class EmbeddingStore {
+  readonly #store: Store;
+  readonly model: string;
+  readonly dim: number;
+
+  constructor(store: Store, model: string, dim: number) {
+    this.#store = store;
+    this.model = model;
+    this.dim = dim;
+  }
+
+  /** Store vectors by seq (f16). A session deleted meanwhile is skipped silently. */
+  async write(tenant: string, session: string, rows: readonly { seq: number; vector: Float32Array }[]): Promise<void> {
+    const byChunk = new Map<string, { seq: number; vector: Float32Array }[]>();
+    for (const r of rows) {
+      const name = embeddingTensorName(this.model, r.seq);
+      const list = byChunk.get(name);
+      if (list === undefined) byChunk.set(name, [r]);
+      else list.push(r);
+    }
+    for (const [name, list] of byChunk) {
+      const prev = await this.#store.getTensor(tenant, session, name);
+      const bits = prev !== undefined && prev.dtype === 'f16' && prev.shape[1] === this.dim ? tensorView(prev as typeof prev & { dtype: 'f16' }).slice() : new Uint16Array(EMB_CHUNK_ROWS * this.dim);
+      for (const r of list) bits.set(f32ToF16(r.vector), (r.seq % EMB_CHUNK_ROWS) * this.dim);
+      try {
+        await this.#store.putTensor(tenant, session, name, tensorFromTypedArray('f16', [EMB_CHUNK_ROWS, this.dim], bits));
+      } catch (e) {
+        if (isSiraError(e, 'SIRA_ERR_SESSION_NOT_FOUND')) return;
+        throw e;
+      }
+    }
+  }
+
+  /** The stored vectors of these seqs (f32 copies the caller owns); seqs not embedded yet are absent. */
+  async read(tenant: string, session: string, seqs: readonly number[]): Promise<Map<number, Float32Array>> {
+    const byChunk = new Map<string, number[]>();
+    for (const s of seqs) {
+      const name = embeddingTensorName(this.model, s);
+      const list = byChunk.get(name);
+      if (list === undefined) byChunk.set(name, [s]);
+      else list.push(s);
+    }
+    const out = new Map<number, Float32Array>();
+    await Promise.all(
+      [...byChunk].map(async ([name, list]) => {
+        const t = await this.#store.getTensor(tenant, session, name);
+        if (t === undefined || t.dtype !== 'f16' || t.shape[1] !== this.dim) return;
+        const bits = tensorView(t as typeof t & { dtype: 'f16' });
+        for (const s of list) {
+          const row = bits.subarray((s % EMB_CHUNK_ROWS) * this.dim, (s % EMB_CHUNK_ROWS + 1) * this.dim);
+          if (row.some((b) => (b & 0x7fff) !== 0)) out.set(s, f16ToF32(row));
+        }
+      }),
+    );
+    return out;
+  }
+}

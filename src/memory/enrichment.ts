@@ -1,0 +1,111 @@
+/**
+ * @module memory/enrichment
+ * Ties an embedder to a store for one service: the {@link EmbedQueue} that embeds appended turns off the request
+ * path into the {@link EmbeddingStore}, the cached {@link QueryEmbedder}, each turn's enrichment status, and the
+ * dense similarities a context request passes to the scorer.
+ */
+import type { Turn } from '../core/types.ts';
+import { turnText } from '../models/chat.ts';
+import { dot, QueryEmbedder, type Embedder } from '../models/embedder.ts';
+import type { Store } from '../storage/store.ts';
+import { EmbedQueue, type EmbedJob, type EmbedQueueOptions } from './embed-queue.ts';
+import { EmbeddingStore } from './embedding-store.ts';
+
+/** Enrichment status of a session's turns. */
+export interface EnrichmentStatus {
+  /** The embedder's id, or null when none is configured (then every turn is `pending` forever: nothing embeds). */
+  embedder: string | null;
+  /** Turns whose embedding is stored (searchable by meaning). */
+  done: number;
+  /** Turns not embedded yet. */
+  pending: number;
+  /** Seqs of pending turns, ascending (at most `limit`). */
+  pending_seqs: number[];
+}
+
+/** What a context request gets: similarities by seq, and what it cost. */
+export interface DenseScores {
+  dense: Map<number, number> | undefined;
+  usage: { model: string; query_ms: number; turns_embedded: number; error?: string };
+}
+
+/** The text a turn is embedded from (its role for a turn without text, so every turn gets a vector). */
+export function embeddingText(t: Turn): string {
+  const s = turnText(t);
+  return s.trim() === '' ? `(${t.role})` : s;
+}
+
+/** The enrichment pipeline of one service. */
+export class Enrichment {
+  readonly embedder: Embedder;
+  readonly queue: EmbedQueue;
+  readonly vectors: EmbeddingStore;
+  readonly query: QueryEmbedder;
+
+  constructor(store: Store, embedder: Embedder, opts: Partial<EmbedQueueOptions> = {}) {
+    this.embedder = embedder;
+    this.vectors = new EmbeddingStore(store, embedder.id, embedder.dim);
+    this.query = new QueryEmbedder(embedder);
+    this.queue = new EmbedQueue(embedder, (jobs, vecs) => this.#write(jobs, vecs), opts);
+  }
+
+  /** Queue turns for embedding (after their append was acknowledged); never throws. */
+  enqueue(tenant: string, session: string, turns: readonly Turn[]): void {
+    this.queue.enqueue(turns.map((t) => ({ tenant, session, seq: t.seq, text: embeddingText(t) })));
+  }
+
+  /** Status of these turns: done when a vector is stored. */
+  async status(tenant: string, session: string, seqs: readonly number[], limit = 1000): Promise<EnrichmentStatus> {
+    const have = await this.vectors.read(tenant, session, seqs);
+    const pending = seqs.filter((s) => !have.has(s));
+    return { embedder: this.embedder.id, done: have.size, pending: pending.length, pending_seqs: pending.slice(0, limit) };
+  }
+
+  /**
+   * Cosine similarity of the query to every turn that has a vector; turns without one are queued (backfill). A
+   * failing query embedding leaves `dense` undefined (the scorer then renormalises without it) and says why.
+   */
+  async dense(tenant: string, session: string, turns: readonly Turn[], query: string): Promise<DenseScores> {
+    const model = this.embedder.id;
+    if (query.trim() === '') return { dense: undefined, usage: { model, query_ms: 0, turns_embedded: 0 } };
+    const t0 = performance.now();
+    let q: Float32Array;
+    try {
+      q = await this.query.embed(query);
+    } catch (e) {
+      return { dense: undefined, usage: { model, query_ms: round(performance.now() - t0), turns_embedded: 0, error: (e as Error).message } };
+    }
+    const queryMs = round(performance.now() - t0);
+    const have = await this.vectors.read(tenant, session, turns.map((t) => t.seq));
+    const missing = turns.filter((t) => !have.has(t.seq) && !this.queue.isHeld(tenant, session, t.seq));
+    if (missing.length > 0) this.enqueue(tenant, session, missing);
+    if (have.size === 0) return { dense: undefined, usage: { model, query_ms: queryMs, turns_embedded: 0 } };
+    const dense = new Map<number, number>();
+    for (const [seq, v] of have) dense.set(seq, dot(q, v));
+    return { dense, usage: { model, query_ms: queryMs, turns_embedded: have.size } };
+  }
+
+  /** Resolves once every queued turn is embedded (or failed): tests and benchmarks. */
+  drain(): Promise<void> {
+    return this.queue.drain();
+  }
+
+  /** Stop the queue (the batch in flight finishes; queued turns stay pending), then release the embedder. */
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.embedder.close?.();
+  }
+
+  async #write(jobs: readonly EmbedJob[], vecs: readonly Float32Array[]): Promise<void> {
+    const bySession = new Map<string, { tenant: string; session: string; rows: { seq: number; vector: Float32Array }[] }>();
+    jobs.forEach((j, i) => {
+      const k = `${j.tenant}\u0000${j.session}`;
+      let g = bySession.get(k);
+      if (g === undefined) bySession.set(k, (g = { tenant: j.tenant, session: j.session, rows: [] }));
+      g.rows.push({ seq: j.seq, vector: vecs[i]! });
+    });
+    for (const g of bySession.values()) await this.vectors.write(g.tenant, g.session, g.rows);
+  }
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
