@@ -122,6 +122,30 @@ export interface NewTurn {
 }
 
 /** A version of a session's JSON state. */
+/** What changed in a session (see {@link SessionEvent}). `session.deleted` / `session.expired` are live-only. */
+export type SessionEventType =
+  | 'session.created'
+  | 'session.updated'
+  | 'turns.appended'
+  | 'state.changed'
+  | 'tensor.written'
+  | 'tensor.deleted'
+  | 'session.deleted'
+  | 'session.expired';
+
+/**
+ * One change to a session, from its durable event log. `id` is dense per session (1, 2, 3, …, in commit order);
+ * `at` is ms since the epoch (injected clock). `data` is small: turns.appended `{first_seq, count}`, state.changed
+ * `{version}`, tensor.* `{name}`, others `{}`.
+ */
+export interface SessionEvent {
+  id: number;
+  type: SessionEventType;
+  session_id: string;
+  at: number;
+  data: JsonObject;
+}
+
 export interface StateRecord {
   /** 0 when never written; every accepted write adds 1. */
   version: number;
