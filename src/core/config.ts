@@ -74,6 +74,15 @@ export interface SiraOptions {
   shutdownGraceMs: number;
   /** A context request considers at most this many of the session's newest turns. @default 2000 */
   contextMaxTurns: number;
+  /** Events kept in each session's durable log; resuming before them is SIRA_ERR_EVENTS_GAP. @default 10000 */
+  eventRetention: number;
+  /**
+   * Ms between reads of the event log for sessions with subscribers in this process, so that writes made through
+   * other instances (and expiry) reach them; writes through this process are pushed at once. 0 = never. @default 250
+   */
+  eventPollIntervalMs: number;
+  /** Ms between `: ping` comments on an idle event stream. @default 15000 */
+  eventHeartbeatMs: number;
   limits: Limits;
 }
 
@@ -108,6 +117,9 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   logLevel: 'info',
   shutdownGraceMs: 10_000,
   contextMaxTurns: 2000,
+  eventRetention: 10_000,
+  eventPollIntervalMs: 250,
+  eventHeartbeatMs: 15_000,
   limits: DEFAULT_LIMITS,
 });
 
@@ -129,6 +141,9 @@ const OptionsSchema = Type.Object({
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   shutdownGraceMs: Type.Integer({ minimum: 0 }),
   contextMaxTurns: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  eventRetention: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
+  eventPollIntervalMs: Type.Integer({ minimum: 0 }),
+  eventHeartbeatMs: Type.Integer({ minimum: 10 }),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
