@@ -122,7 +122,10 @@ export interface NewTurn {
 }
 
 /** A version of a session's JSON state. */
-/** What changed in a session (see {@link SessionEvent}). `session.deleted` / `session.expired` are live-only. */
+/**
+ * What changed in a session (see {@link SessionEvent}). `session.deleted` (data `{reason: 'deleted' | 'missing'}`)
+ * is live-only: the log goes with the session.
+ */
 export type SessionEventType =
   | 'session.created'
   | 'session.updated'
@@ -130,13 +133,12 @@ export type SessionEventType =
   | 'state.changed'
   | 'tensor.written'
   | 'tensor.deleted'
-  | 'session.deleted'
-  | 'session.expired';
+  | 'session.deleted';
 
 /**
  * One change to a session, from its durable event log. `id` is dense per session (1, 2, 3, …, in commit order);
  * `at` is ms since the epoch (injected clock). `data` is small: turns.appended `{first_seq, count}`, state.changed
- * `{version}`, tensor.* `{name}`, others `{}`.
+ * `{version}`, tensor.* `{name}`, session.deleted `{reason}`, others `{}`.
  */
 export interface SessionEvent {
   id: number;
