@@ -264,13 +264,16 @@ export class TenantSessions {
 
   /**
    * A page of the session's event log after `afterId` (1..limits.maxPageSize events). Throws
-   * SIRA_ERR_EVENTS_AFTER_INVALID, SIRA_ERR_EVENTS_GAP (trimmed) or SIRA_ERR_SESSION_NOT_FOUND.
+   * SIRA_ERR_EVENTS_AFTER_INVALID, SIRA_ERR_EVENTS_GAP (trimmed, or `afterId` past the newest event: a re-created
+   * session) or SIRA_ERR_SESSION_NOT_FOUND.
    */
   async readEvents(sessionId: string, afterId: number, limit = 100): Promise<EventPage> {
     const max = this.#opts.limits.maxPageSize;
     if (!Number.isSafeInteger(afterId) || afterId < 0) throw siraError('SIRA_ERR_EVENTS_AFTER_INVALID', 'after must be an integer ≥ 0');
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > max) throw siraError('SIRA_ERR_EVENTS_AFTER_INVALID', `limit must be 1..${max}`);
-    return found(await this.#store.readEvents(this.tenant, sessionId, afterId, limit));
+    const page = found(await this.#store.readEvents(this.tenant, sessionId, afterId, limit));
+    if (afterId > page.last_id) throw resumedPastEnd(afterId, page.last_id);
+    return page;
   }
 
   /**
@@ -283,6 +286,13 @@ export class TenantSessions {
     const page = await this.readEvents(sessionId, afterId ?? 0, 1);
     return this.#hub.subscribe(this.tenant, sessionId, afterId ?? page.last_id, subscriber);
   }
+}
+
+/** A resume id past the newest event: the log it came from is gone (the session was deleted and re-created). */
+function resumedPastEnd(afterId: number, lastId: number) {
+  return siraError('SIRA_ERR_EVENTS_GAP', `event ${afterId} is past the newest event (${lastId}): the session was re-created`, {
+    details: { first_retained_id: 1, last_id: lastId },
+  });
 }
 
 function found<T>(v: T | undefined): T {

@@ -10,7 +10,7 @@
  * the log of every session with subscribers every `pollIntervalMs` (first version; Redis XREAD BLOCK or pub/sub
  * is a later step).
  */
-import { isSiraError } from '../core/errors.ts';
+import { isSiraError, siraError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/types.ts';
 import type { Store } from './store.ts';
 
@@ -212,6 +212,12 @@ export class EventHub {
         ch.head = Math.max(ch.head, page.last_id);
         for (const s of active) {
           if (s.paused || s.closed) continue;
+          if (s.lastId > page.last_id) {
+            // The log restarted below the cursor: the session was deleted and re-created meanwhile.
+            s.close();
+            s.subscriber.onError(siraError('SIRA_ERR_EVENTS_GAP', `event ${s.lastId} is past the newest event (${page.last_id}): the session was re-created`));
+            continue;
+          }
           const fresh = page.events.filter((e) => e.id > s.lastId);
           if (fresh.length === 0) continue;
           s.lastId = fresh[fresh.length - 1]!.id;

@@ -90,12 +90,14 @@ describe('GET /v1/sessions/:id/events', () => {
     expectProblem(res, 401, 'SIRA_ERR_AUTH_MISSING');
   });
 
-  it('resuming from a trimmed id is 410 SIRA_ERR_EVENTS_GAP; a malformed id is 400', async () => {
+  it('resuming from a trimmed id (or one past the newest) is 410 SIRA_ERR_EVENTS_GAP; a malformed id is 400', async () => {
     const id = await session();
     for (let i = 0; i < 6; i++) await append(id, `t${i}`); // 7 events, the last 5 kept
     const gap = await t.app.inject({ url: `/v1/sessions/${id}/events`, headers: { ...t.auth, accept: 'text/event-stream', 'last-event-id': '1' } });
     expect(expectProblem(gap, 410, 'SIRA_ERR_EVENTS_GAP').first_retained_id).toBe(3);
     expectProblem(await t.app.inject({ url: `/v1/sessions/${id}/events?after=x`, headers: t.auth }), 400, 'SIRA_ERR_EVENTS_AFTER_INVALID');
+    // Past the newest event: the log it came from is gone (a deleted and re-created session).
+    expectProblem(await t.app.inject({ url: `/v1/sessions/${id}/events?after=99`, headers: t.auth }), 410, 'SIRA_ERR_EVENTS_GAP');
   });
 
   it('Accept: application/json returns a page {events, next_after} for polling', async () => {
