@@ -198,6 +198,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     encryptionKey: env.SIRA_ENCRYPTION_KEY || undefined,
     logLevel: env.SIRA_LOG_LEVEL as SiraOptions['logLevel'] | undefined,
     sweepIntervalMs: num(env.SIRA_SWEEP_INTERVAL_MS),
+    eventRetention: num(env.SIRA_EVENT_RETENTION),
+    eventPollIntervalMs: num(env.SIRA_EVENT_POLL_INTERVAL_MS),
+    eventHeartbeatMs: num(env.SIRA_EVENT_HEARTBEAT_MS),
   };
   return out;
 }
