@@ -55,8 +55,8 @@ import {
 } from './memory/index.ts';
 import { createEmbedder, type Embedder } from './models/index.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
-import type { ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
-import { openStore } from './storage/index.ts';
+import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
+import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
 export interface SiraDeps {
@@ -102,12 +102,26 @@ export class TenantSessions {
   readonly #store: Store;
   readonly #opts: SiraOptions;
   readonly #context: ContextEngine;
+  readonly #hub: EventHub | undefined;
 
-  constructor(tenant: string, store: Store, opts: SiraOptions, context: ContextEngine = { options: resolveContextOptions(), caches: createContextCaches() }) {
+  constructor(
+    tenant: string,
+    store: Store,
+    opts: SiraOptions,
+    context: ContextEngine = { options: resolveContextOptions(), caches: createContextCaches() },
+    hub?: EventHub,
+  ) {
     this.tenant = tenant;
     this.#store = store;
     this.#opts = opts;
     this.#context = context;
+    this.#hub = hub;
+  }
+
+  /** Tell this process's subscribers of `sessionId` that an acknowledged write appended events. */
+  #changed<T>(sessionId: string, result: T): T {
+    this.#hub?.notify(this.tenant, sessionId);
+    return result;
   }
 
   /** Create a session; throws SIRA_ERR_SESSION_EXISTS / SIRA_ERR_SESSION_ID_INVALID / SIRA_ERR_REQUEST_INVALID. */
@@ -118,11 +132,12 @@ export class TenantSessions {
       if (v !== undefined && v !== null && !isValidId(v)) throw siraError('SIRA_ERR_REQUEST_INVALID', `${k} is not a valid id`);
     }
     const ttl = input.ttl_seconds === undefined ? this.#opts.defaultTtlSeconds : checkTtl(input.ttl_seconds);
-    return this.#store.createSession(this.tenant, {
+    const s = await this.#store.createSession(this.tenant, {
       ...input,
       ttl_seconds: ttl,
       metadata: input.metadata === undefined ? {} : checkMetadata(input.metadata, this.#opts.limits),
     });
+    return this.#changed(s.id, s);
   }
 
   /** The session; throws SIRA_ERR_SESSION_NOT_FOUND when missing or expired. */
@@ -142,12 +157,13 @@ export class TenantSessions {
     }
     if (patch.ttl_seconds !== undefined) p.ttl_seconds = checkTtl(patch.ttl_seconds);
     if (patch.metadata !== undefined) p.metadata = checkMetadata(patch.metadata, this.#opts.limits);
-    return found(await this.#store.updateSession(this.tenant, id, p));
+    return this.#changed(id, found(await this.#store.updateSession(this.tenant, id, p)));
   }
 
   /** Delete a session and everything in it; throws SIRA_ERR_SESSION_NOT_FOUND. */
   async deleteSession(id: string): Promise<void> {
     if (!(await this.#store.deleteSession(this.tenant, id))) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
+    this.#hub?.ended(this.tenant, id);
   }
 
   /** Live sessions, newest first, paged with an opaque cursor. */
@@ -165,7 +181,7 @@ export class TenantSessions {
     const stored = await this.#store.appendTurns(this.tenant, sessionId, normalized);
     // After the append is durable: embedding never delays or fails it.
     this.#context.enrichment?.enqueue(this.tenant, sessionId, stored);
-    return stored;
+    return this.#changed(sessionId, stored);
   }
 
   /**
@@ -238,19 +254,19 @@ export class TenantSessions {
 
   /** Replace the state; with `expectedVersion`, only if it is current (else SIRA_ERR_STATE_VERSION_CONFLICT). */
   async putState(sessionId: string, value: JsonObject, expectedVersion?: number): Promise<StateRecord> {
-    return this.#store.putState(this.tenant, sessionId, checkState(value, this.#opts.limits), expectedVersion);
+    return this.#changed(sessionId, await this.#store.putState(this.tenant, sessionId, checkState(value, this.#opts.limits), expectedVersion));
   }
 
   /** JSON merge-patch (RFC 7396) the state under the same version rule. */
   async patchState(sessionId: string, patch: JsonObject, expectedVersion?: number): Promise<StateRecord> {
-    return this.#store.patchState(this.tenant, sessionId, checkState(patch, this.#opts.limits), expectedVersion);
+    return this.#changed(sessionId, await this.#store.patchState(this.tenant, sessionId, checkState(patch, this.#opts.limits), expectedVersion));
   }
 
   /** Store a named tensor after checking dtype, shape and byte length. */
   async putTensor(sessionId: string, name: string, tensor: Tensor): Promise<TensorInfo> {
     if (!isValidTensorName(name)) throw siraError('SIRA_ERR_TENSOR_NAME_INVALID', 'tensor names are 1-128 chars of [A-Za-z0-9_.:/-]');
     validateTensor(tensor, this.#opts.limits);
-    return this.#store.putTensor(this.tenant, sessionId, name, tensor);
+    return this.#changed(sessionId, await this.#store.putTensor(this.tenant, sessionId, name, tensor));
   }
 
   /** The tensor (bytes are a copy the caller owns); throws SIRA_ERR_TENSOR_NOT_FOUND / SIRA_ERR_SESSION_NOT_FOUND. */
@@ -274,7 +290,40 @@ export class TenantSessions {
       await this.getSession(sessionId);
       throw siraError('SIRA_ERR_TENSOR_NOT_FOUND');
     }
+    this.#hub?.notify(this.tenant, sessionId);
   }
+
+  /**
+   * A page of the session's event log after `afterId` (1..limits.maxPageSize events). Throws
+   * SIRA_ERR_EVENTS_AFTER_INVALID, SIRA_ERR_EVENTS_GAP (trimmed, or `afterId` past the newest event: a re-created
+   * session) or SIRA_ERR_SESSION_NOT_FOUND.
+   */
+  async readEvents(sessionId: string, afterId: number, limit = 100): Promise<EventPage> {
+    const max = this.#opts.limits.maxPageSize;
+    if (!Number.isSafeInteger(afterId) || afterId < 0) throw siraError('SIRA_ERR_EVENTS_AFTER_INVALID', 'after must be an integer ≥ 0');
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > max) throw siraError('SIRA_ERR_EVENTS_AFTER_INVALID', `limit must be 1..${max}`);
+    const page = found(await this.#store.readEvents(this.tenant, sessionId, afterId, limit));
+    if (afterId > page.last_id) throw resumedPastEnd(afterId, page.last_id);
+    return page;
+  }
+
+  /**
+   * Subscribe to the session's events after `afterId` (undefined: only events from now on). Checks first that the
+   * session exists and the id is retained, throwing as {@link readEvents} does; then the subscriber gets the missed
+   * events from the log followed by live ones, with no gap and no duplicate.
+   */
+  async subscribe(sessionId: string, afterId: number | undefined, subscriber: EventSubscriber): Promise<Subscription> {
+    if (this.#hub === undefined) throw siraError('SIRA_ERR_INTERNAL', 'events are not enabled');
+    const page = await this.readEvents(sessionId, afterId ?? 0, 1);
+    return this.#hub.subscribe(this.tenant, sessionId, afterId ?? page.last_id, subscriber);
+  }
+}
+
+/** A resume id past the newest event: the log it came from is gone (the session was deleted and re-created). */
+function resumedPastEnd(afterId: number, lastId: number) {
+  return siraError('SIRA_ERR_EVENTS_GAP', `event ${afterId} is past the newest event (${lastId}): the session was re-created`, {
+    details: { first_retained_id: 1, last_id: lastId },
+  });
 }
 
 /** The embedder the options name (none is loaded yet: providers load lazily). */
@@ -303,6 +352,8 @@ export class SiraSession {
   readonly options: SiraOptions;
   readonly store: Store;
   readonly clock: Clock;
+  /** In-process fan-out of session events (subscribers of this process). */
+  readonly events: EventHub;
   #sweeper: NodeJS.Timeout | undefined;
   #tenants = new Map<string, TenantSessions>();
   #bootstrapHash: Buffer | undefined;
@@ -321,6 +372,7 @@ export class SiraSession {
         maxQueued: options.embedQueueMax,
       });
     }
+    this.events = new EventHub(store, { pollIntervalMs: options.eventPollIntervalMs, clock });
     if (options.bootstrapKey !== undefined) this.#bootstrapHash = Buffer.from(hashApiKey(options.bootstrapKey), 'hex');
     if (options.sweepIntervalMs > 0) {
       this.#sweeper = setInterval(() => {
@@ -345,7 +397,7 @@ export class SiraSession {
     if (!isValidId(tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
     let t = this.#tenants.get(tenant);
     if (t === undefined) {
-      t = new TenantSessions(tenant, this.store, this.options, this.#context);
+      t = new TenantSessions(tenant, this.store, this.options, this.#context, this.events);
       if (this.#tenants.size < 10_000) this.#tenants.set(tenant, t);
     }
     return t;
@@ -393,6 +445,7 @@ export class SiraSession {
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     await this.#context.enrichment?.close();
+    this.events.close();
     await this.store.close();
   }
 }

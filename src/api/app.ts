@@ -12,6 +12,7 @@ import { siraError } from '../core/errors.ts';
 import type { SiraSession } from '../sira.ts';
 import { authHook, type KeyCacheOptions } from './auth.ts';
 import { contextRoutes } from './context.ts';
+import { eventRoutes } from './events.ts';
 import { healthRoutes } from './health.ts';
 import { metricsPlugin } from './metrics.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'state' },
         { name: 'tensors' },
         { name: 'context', description: 'Context windows: relevance-scored turns under a token budget' },
+        { name: 'events', description: 'Session events: Server-Sent Events or JSON pages, resumable by id' },
         { name: 'health', description: 'Probes and metrics (no auth)' },
       ],
     },
@@ -108,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(stateRoutes, { sira });
       await v1.register(tensorRoutes, { sira });
       await v1.register(contextRoutes, { sira });
+      await v1.register(eventRoutes, { sira });
     },
     { prefix: '/v1' },
   );

@@ -35,3 +35,16 @@ describe('core/config: store', () => {
     expect(optionsFromEnv({}).store).toBeUndefined();
   });
 });
+
+describe('core/config: events', () => {
+  it('event options default to 10,000 kept, 250 ms polling, 15 s heartbeats and are read from SIRA_EVENT_*', () => {
+    expect(resolveConfig()).toMatchObject({ eventRetention: 10_000, eventPollIntervalMs: 250, eventHeartbeatMs: 15_000 });
+    const env = optionsFromEnv({ SIRA_EVENT_RETENTION: '50', SIRA_EVENT_POLL_INTERVAL_MS: '0', SIRA_EVENT_HEARTBEAT_MS: '1000' });
+    expect(resolveConfig(env)).toMatchObject({ eventRetention: 50, eventPollIntervalMs: 0, eventHeartbeatMs: 1000 });
+  });
+
+  it('eventRetention below 1 and a heartbeat below 10 ms are refused', () => {
+    expect(invalid(() => resolveConfig({ eventRetention: 0 }))).toBe(true);
+    expect(invalid(() => resolveConfig({ eventHeartbeatMs: 0 }))).toBe(true);
+  });
+});

@@ -99,6 +99,15 @@ export interface SiraOptions {
   embedMaxDelayMs: number;
   /** Most turns waiting for embedding; beyond it new turns stay `pending` until backfilled. @default 10000 */
   embedQueueMax: number;
+  /** Events kept in each session's durable log; resuming before them is SIRA_ERR_EVENTS_GAP. @default 10000 */
+  eventRetention: number;
+  /**
+   * Ms between reads of the event log for sessions with subscribers in this process, so that writes made through
+   * other instances (and expiry) reach them; writes through this process are pushed at once. 0 = never. @default 250
+   */
+  eventPollIntervalMs: number;
+  /** Ms between `: ping` comments on an idle event stream. @default 15000 */
+  eventHeartbeatMs: number;
   limits: Limits;
 }
 
@@ -143,6 +152,9 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   embedBatchSize: 16,
   embedMaxDelayMs: 25,
   embedQueueMax: 10_000,
+  eventRetention: 10_000,
+  eventPollIntervalMs: 250,
+  eventHeartbeatMs: 15_000,
   limits: DEFAULT_LIMITS,
 });
 
@@ -174,6 +186,9 @@ const OptionsSchema = Type.Object({
   embedBatchSize: Type.Integer({ minimum: 1, maximum: 1024 }),
   embedMaxDelayMs: Type.Integer({ minimum: 0 }),
   embedQueueMax: PosInt,
+  eventRetention: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
+  eventPollIntervalMs: Type.Integer({ minimum: 0 }),
+  eventHeartbeatMs: Type.Integer({ minimum: 10 }),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -241,6 +256,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     embedderApiKey: env.SIRA_EMBEDDER_API_KEY || undefined,
     embedderDevice: (env.SIRA_EMBEDDER_DEVICE || undefined) as SiraOptions['embedderDevice'] | undefined,
     embedderAllowRemote: env.SIRA_EMBEDDER_ALLOW_REMOTE === undefined ? undefined : env.SIRA_EMBEDDER_ALLOW_REMOTE === 'true' || env.SIRA_EMBEDDER_ALLOW_REMOTE === '1',
+    eventRetention: num(env.SIRA_EVENT_RETENTION),
+    eventPollIntervalMs: num(env.SIRA_EVENT_POLL_INTERVAL_MS),
+    eventHeartbeatMs: num(env.SIRA_EVENT_HEARTBEAT_MS),
   };
   return out;
 }

@@ -36,6 +36,8 @@ export const ERRORS = {
   SIRA_ERR_TENSOR_NOT_FOUND: { status: 404, title: 'Tensor not found', category: 'user' },
   SIRA_ERR_TENSOR_NAME_INVALID: { status: 400, title: 'The tensor name is not valid', category: 'user' },
   SIRA_ERR_CURSOR_INVALID: { status: 400, title: 'The cursor is not valid', category: 'user' },
+  SIRA_ERR_EVENTS_GAP: { status: 410, title: 'The events after this id are no longer retained', category: 'user' },
+  SIRA_ERR_EVENTS_AFTER_INVALID: { status: 400, title: 'The event id to resume after is not valid', category: 'user' },
   SIRA_ERR_CONTEXT_BUDGET_INVALID: { status: 400, title: 'The context budget is not valid', category: 'user' },
   SIRA_ERR_CONTEXT_BUDGET_TOO_SMALL: { status: 400, title: 'The budget cannot hold the required messages', category: 'user' },
   SIRA_ERR_CONTEXT_MODEL_UNKNOWN: { status: 400, title: 'The model is not known', category: 'user' },

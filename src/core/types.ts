@@ -122,6 +122,32 @@ export interface NewTurn {
 }
 
 /** A version of a session's JSON state. */
+/**
+ * What changed in a session (see {@link SessionEvent}). `session.deleted` (data `{reason: 'deleted' | 'missing'}`)
+ * is live-only: the log goes with the session.
+ */
+export type SessionEventType =
+  | 'session.created'
+  | 'session.updated'
+  | 'turns.appended'
+  | 'state.changed'
+  | 'tensor.written'
+  | 'tensor.deleted'
+  | 'session.deleted';
+
+/**
+ * One change to a session, from its durable event log. `id` is dense per session (1, 2, 3, …, in commit order);
+ * `at` is ms since the epoch (injected clock). `data` is small: turns.appended `{first_seq, count}`, state.changed
+ * `{version}`, tensor.* `{name}`, session.deleted `{reason}`, others `{}`.
+ */
+export interface SessionEvent {
+  id: number;
+  type: SessionEventType;
+  session_id: string;
+  at: number;
+  data: JsonObject;
+}
+
 export interface StateRecord {
   /** 0 when never written; every accepted write adds 1. */
   version: number;

@@ -5,7 +5,9 @@ import { LmdbStore } from './lmdb/lmdb-store.ts';
 import { RedisStore } from './redis/redis-store.ts';
 import { isRedisUrl } from './redis/connect.ts';
 
-export type { Store, StoreStats, ListSessionsOptions } from './store.ts';
+export type { Store, StoreStats, ListSessionsOptions, EventPage, EventLogOptions } from './store.ts';
+export { DEFAULT_EVENT_RETENTION } from './store.ts';
+export { EventHub, type EventHubOptions, type EventSubscriber, type Subscription } from './event-hub.ts';
 export { LmdbStore } from './lmdb/lmdb-store.ts';
 export { RedisStore, type RedisStoreOptions } from './redis/redis-store.ts';
 export { isRedisUrl, parseRedisUrl, redactUrl } from './redis/connect.ts';
@@ -23,6 +25,7 @@ export async function openStore(options: SiraOptions, clock: Clock): Promise<Sto
       clock,
       compressMinBytes: options.compressMinBytes,
       maxTensorsPerSession: options.limits.maxTensorsPerSession,
+      eventRetention: options.eventRetention,
     });
   }
   return LmdbStore.open({
@@ -33,5 +36,6 @@ export async function openStore(options: SiraOptions, clock: Clock): Promise<Sto
     encryptionKey: options.encryptionKey,
     mapSize: options.mapSize,
     maxTensorsPerSession: options.limits.maxTensorsPerSession,
+    eventRetention: options.eventRetention,
   });
 }

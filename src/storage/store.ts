@@ -12,6 +12,7 @@ import type {
   NewTurn,
   Page,
   Session,
+  SessionEvent,
   SessionPatch,
   StateRecord,
   Tensor,
@@ -40,6 +41,23 @@ export interface StoreStats {
   /** Raw text bytes (UTF-8) of stored text parts before compression, and the bytes they take stored. */
   text_raw_bytes: number;
   text_stored_bytes: number;
+}
+
+/** Options every backend takes for its event log. */
+export interface EventLogOptions {
+  /** Events kept per session (older ones are trimmed as new ones are appended). @default 10000 */
+  eventRetention?: number;
+}
+
+/** Default of {@link EventLogOptions.eventRetention}. */
+export const DEFAULT_EVENT_RETENTION = 10_000;
+
+/** A page of a session's event log. */
+export interface EventPage {
+  /** Events with id > the requested one, ascending, no gaps. */
+  events: SessionEvent[];
+  /** Id of the session's newest event (0 when it has none): a subscriber "from now" resumes after it. */
+  last_id: number;
 }
 
 /** The storage contract. */
@@ -81,6 +99,14 @@ export interface Store {
   listTensors(tenant: string, sessionId: string): Promise<TensorInfo[] | undefined>;
   /** Delete a tensor; false when it did not exist. */
   deleteTensor(tenant: string, sessionId: string, name: string): Promise<boolean>;
+
+  /**
+   * Events of the session with id > `afterId`, ascending, at most `limit` (≥ 1); undefined when the session is
+   * missing or expired. Every write above appends its event in the same atomic step as the change (a refused
+   * write appends none); the log goes with the session. Throws SIRA_ERR_EVENTS_GAP (details.first_retained_id)
+   * when events after `afterId` were already trimmed.
+   */
+  readEvents(tenant: string, sessionId: string, afterId: number, limit: number): Promise<EventPage | undefined>;
 
   /** Remove sessions whose expiry is ≤ now (injected clock), at most `limit`; returns how many were removed. */
   sweepExpired(limit?: number): Promise<number>;

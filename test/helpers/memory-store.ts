@@ -15,6 +15,8 @@ import type {
   NewTurn,
   Page,
   Session,
+  SessionEvent,
+  SessionEventType,
   SessionPatch,
   StateRecord,
   Tensor,
@@ -23,13 +25,15 @@ import type {
   TurnRange,
 } from '../../src/core/types.ts';
 import { decodeCursor, encodeCursor } from '../../src/storage/cursor.ts';
-import type { ListSessionsOptions, Store, StoreStats } from '../../src/storage/store.ts';
+import { DEFAULT_EVENT_RETENTION, type EventPage, type ListSessionsOptions, type Store, type StoreStats } from '../../src/storage/store.ts';
 
 interface Entry {
   session: Session;
   turns: Turn[];
   state: StateRecord;
   tensors: Map<string, Tensor & { updated_at: number }>;
+  events: SessionEvent[];
+  lastEvent: number;
 }
 
 /** Options of {@link MemoryStore}. */
@@ -117,7 +121,8 @@ export class MemoryStore implements Store {
       turn_count: 0,
       state_version: 0,
     };
-    this.#sessions(tenant).set(id, { session, turns: [], state: { version: 0, value: {}, updated_at: now }, tensors: new Map() });
+    this.#sessions(tenant).set(id, { session, turns: [], state: { version: 0, value: {}, updated_at: now }, tensors: new Map(), events: [], lastEvent: 0 });
+    this.#event(this.#sessions(tenant).get(id)!, 'session.created');
     return clone(session);
   }
 
@@ -137,6 +142,7 @@ export class MemoryStore implements Store {
       if (patch.ttl_seconds === null) e.session.expires_at = null;
     }
     this.#touch(e);
+    this.#event(e, 'session.updated');
     return clone(e.session);
   }
 
@@ -185,6 +191,7 @@ export class MemoryStore implements Store {
     e.turns.push(...stored);
     e.session.turn_count = e.turns.length;
     this.#touch(e);
+    this.#event(e, 'turns.appended', { first_seq: stored[0]!.seq, count: stored.length });
     return stored.map(clone);
   }
 
@@ -212,6 +219,7 @@ export class MemoryStore implements Store {
     this.#touch(e);
     e.state = { version: e.state.version + 1, value: clone(value), updated_at: this.#clock() };
     e.session.state_version = e.state.version;
+    this.#event(e, 'state.changed', { version: e.state.version });
     return clone(e.state);
   }
 
@@ -232,6 +240,7 @@ export class MemoryStore implements Store {
     const now = this.#clock();
     e.tensors.set(name, { dtype: tensor.dtype, shape: [...tensor.shape], data: tensor.data.slice(), updated_at: now });
     this.#touch(e);
+    this.#event(e, 'tensor.written', { name });
     return { name, dtype: tensor.dtype, shape: [...tensor.shape], byte_length: tensor.data.byteLength, updated_at: now };
   }
 
@@ -252,7 +261,21 @@ export class MemoryStore implements Store {
     const e = this.#live(tenant, sessionId);
     if (e === undefined || !e.tensors.delete(name)) return false;
     this.#touch(e);
+    this.#event(e, 'tensor.deleted', { name });
     return true;
+  }
+
+  #event(e: Entry, type: SessionEventType, data: JsonObject = {}): void {
+    e.events.push({ id: ++e.lastEvent, type, session_id: e.session.id, at: this.#clock(), data });
+    if (e.events.length > DEFAULT_EVENT_RETENTION) e.events.shift();
+  }
+
+  async readEvents(tenant: string, sessionId: string, afterId: number, limit: number): Promise<EventPage | undefined> {
+    const e = this.#live(tenant, sessionId);
+    if (e === undefined) return undefined;
+    const first = e.events[0]?.id ?? e.lastEvent + 1;
+    if (afterId + 1 < first) throw siraError('SIRA_ERR_EVENTS_GAP', undefined, { details: { first_retained_id: first } });
+    return { events: e.events.filter((ev) => ev.id > afterId).slice(0, limit).map(clone), last_id: e.lastEvent };
   }
 
   async sweepExpired(limit = Number.MAX_SAFE_INTEGER): Promise<number> {

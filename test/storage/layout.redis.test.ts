@@ -45,7 +45,7 @@ describe('native expiry', () => {
     await store.putTensor('t', 's', 'x', { dtype: 'u8', shape: [1], data: new Uint8Array([1]) });
     const after = Date.now();
     const k = store.keys.session('t', 's');
-    const keys = [k.session, k.turns, k.state, k.tensors, k.tinfo];
+    const keys = [k.session, k.turns, k.state, k.tensors, k.tinfo, k.events];
     const times = await Promise.all(keys.map((key) => r.pexpiretime(key)));
     expect(new Set(times).size).toBe(1); // one deadline for the whole session
     expect(times[0]).toBeGreaterThanOrEqual(before + 30_000 + GRACE);
@@ -61,7 +61,7 @@ describe('native expiry', () => {
     await store.putTensor('t', 's', 'x', { dtype: 'u8', shape: [1], data: new Uint8Array([1]) });
     await store.updateSession('t', 's', { ttl_seconds: null });
     const k = store.keys.session('t', 's');
-    for (const key of [k.session, k.turns, k.state, k.tensors, k.tinfo]) expect(await r.pexpiretime(key)).toBe(-1);
+    for (const key of [k.session, k.turns, k.state, k.tensors, k.tinfo, k.events]) expect(await r.pexpiretime(key)).toBe(-1);
   });
 });
 
@@ -87,7 +87,7 @@ describe('indexes', () => {
       clock.advance(1);
     }
     const k = store.keys.session('t', 'b');
-    await r.del(k.session, k.turns, k.state, k.tensors, k.tinfo); // as native expiry would
+    await r.del(k.session, k.turns, k.state, k.tensors, k.tinfo, k.events); // as native expiry would
     expect((await store.listSessions('t')).items.map((s) => s.id)).toEqual(['c', 'a']);
     expect((await store.listSessions('t', { user_id: 'u' })).items.map((s) => s.id)).toEqual(['c', 'a']);
     // The stale entries were dropped without waiting; commands on one connection run in order.
@@ -99,7 +99,7 @@ describe('indexes', () => {
     await store.createSession('t', { id: 'gone', ttl_seconds: 1 });
     await store.createSession('t', { id: 'slid', ttl_seconds: 1 });
     const k = store.keys.session('t', 'gone');
-    await r.del(k.session, k.turns, k.state, k.tensors, k.tinfo);
+    await r.del(k.session, k.turns, k.state, k.tensors, k.tinfo, k.events);
     clock.advance(900);
     await store.appendTurns('t', 'slid', [text('keep')]); // expires_at moves to +1900; its entry still says +1000
     clock.advance(200);

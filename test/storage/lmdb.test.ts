@@ -7,14 +7,14 @@ import { runStoreContract } from './store.contract.ts';
 for (const tailCache of [{}, false] as const) {
 runStoreContract({
   name: `lmdb (tail cache ${tailCache === false ? 'off' : 'on'})`,
-  create: async (clock) => {
+  create: async (clock, events = {}) => {
     const dir = mkdtempSync(join(tmpdir(), 'sira-lmdb-'));
-    let store = await LmdbStore.open({ path: dir, clock, tailCache });
+    let store = await LmdbStore.open({ path: dir, clock, tailCache, ...events });
     return {
       store,
       reopen: async () => {
         await store.close();
-        store = await LmdbStore.open({ path: dir, clock, tailCache });
+        store = await LmdbStore.open({ path: dir, clock, tailCache, ...events });
         return store;
       },
       cleanup: async () => {

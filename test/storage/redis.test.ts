@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.ts';
 import { RedisStore } from '../../src/storage/redis/redis-store.ts';
 import type { TailCacheOptions } from '../../src/storage/tail-cache.ts';
+import type { EventLogOptions } from '../../src/storage/store.ts';
 import { deleteKeysWithPrefix, requireStandaloneRedis, startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster.ts';
 import { runStoreContract, type ContractHarness } from './store.contract.ts';
 
@@ -21,14 +22,14 @@ afterAll(async () => {
 });
 
 /** A store under a fresh random key prefix; cleanup deletes every key under it. */
-async function harness(url: string, clock: ManualClock, tailCache: TailCacheOptions | false = {}): Promise<ContractHarness> {
+async function harness(url: string, clock: ManualClock, tailCache: TailCacheOptions | false = {}, events: EventLogOptions = {}): Promise<ContractHarness> {
   const keyPrefix = `sira-test:${randomBytes(6).toString('hex')}:`;
-  let store = await RedisStore.open({ url, keyPrefix, clock, tailCache });
+  let store = await RedisStore.open({ url, keyPrefix, clock, tailCache, ...events });
   return {
     store,
     reopen: async () => {
       await store.close();
-      store = await RedisStore.open({ url, keyPrefix, clock, tailCache });
+      store = await RedisStore.open({ url, keyPrefix, clock, tailCache, ...events });
       return store;
     },
     cleanup: async () => {
@@ -43,16 +44,16 @@ async function harness(url: string, clock: ManualClock, tailCache: TailCacheOpti
 for (const tailCache of [{}, false] as const) {
   runStoreContract({
     name: `redis (standalone, tail cache ${tailCache === false ? 'off' : 'on'})`,
-    create: async (clock) => {
+    create: async (clock, events) => {
       const { hostname, port } = new URL(STANDALONE);
       standaloneUp ??= requireStandaloneRedis(hostname, Number(port || 6379));
       await standaloneUp;
-      return harness(STANDALONE, clock, tailCache);
+      return harness(STANDALONE, clock, tailCache, events);
     },
   });
 }
 
 runStoreContract({
   name: 'redis (cluster: 3 masters, 3 replicas)',
-  create: (clock) => harness(clusterUrl, clock),
+  create: (clock, events) => harness(clusterUrl, clock, {}, events),
 });

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { manualClock, type ManualClock } from '../../src/core/clock.ts';
 import { isSiraError } from '../../src/core/errors.ts';
 import type { NewTurn, Tensor } from '../../src/core/types.ts';
-import type { Store } from '../../src/storage/store.ts';
+import type { EventLogOptions, Store } from '../../src/storage/store.ts';
 
 export interface ContractHarness {
   store: Store;
@@ -19,7 +19,8 @@ export interface ContractHarness {
 
 export interface ContractOptions {
   name: string;
-  create: (clock: ManualClock) => Promise<ContractHarness>;
+  /** A fresh store on `clock`; `events` are event-log options (the events group uses a small retention). */
+  create: (clock: ManualClock, events?: EventLogOptions) => Promise<ContractHarness>;
   /** Test names to skip, each with a reason. */
   skip?: Record<string, string>;
 }
@@ -366,6 +367,121 @@ export function runStoreContract(opts: ContractOptions): void {
         expect(st.sessions).toBeGreaterThanOrEqual(1);
         expect(st.turns).toBeGreaterThanOrEqual(1);
         expect(await store.ready()).toBe(true);
+      });
+    });
+
+    describe('events', () => {
+      const all = async (st: Store, id: string, after = 0) => (await st.readEvents(tenant, id, after, 1000))!;
+
+      test('readEvents() returns one event per change, ids dense from 1, in order', async () => {
+        await store.createSession(tenant, { id: 'e' });
+        await store.appendTurns(tenant, 'e', [text('user', 'a'), text('assistant', 'b')]);
+        await store.putState(tenant, 'e', { x: 1 });
+        await store.patchState(tenant, 'e', { y: 2 });
+        await store.putTensor(tenant, 'e', 'emb', { dtype: 'i32', shape: [1], data: new Uint8Array(4) });
+        expect(await store.deleteTensor(tenant, 'e', 'emb')).toBe(true);
+        expect(await store.deleteTensor(tenant, 'e', 'emb')).toBe(false); // nothing changed: no event
+        await store.updateSession(tenant, 'e', { metadata: { m: 1 } });
+        await store.appendTurns(tenant, 'e', [text('user', 'c')]);
+        const page = await all(store, 'e');
+        expect(page.last_id).toBe(8);
+        expect(page.events.map((e) => [e.id, e.type, e.data])).toEqual([
+          [1, 'session.created', {}],
+          [2, 'turns.appended', { first_seq: 1, count: 2 }],
+          [3, 'state.changed', { version: 1 }],
+          [4, 'state.changed', { version: 2 }],
+          [5, 'tensor.written', { name: 'emb' }],
+          [6, 'tensor.deleted', { name: 'emb' }],
+          [7, 'session.updated', {}],
+          [8, 'turns.appended', { first_seq: 3, count: 1 }],
+        ]);
+        expect(page.events.every((e) => e.session_id === 'e' && e.at === clock())).toBe(true);
+      });
+      test('readEvents(afterId, limit) resumes after an id and pages', async () => {
+        await store.createSession(tenant, { id: 'e' });
+        for (let i = 0; i < 5; i++) await store.appendTurns(tenant, 'e', [text('user', `t${i}`)]);
+        const p1 = (await store.readEvents(tenant, 'e', 2, 2))!;
+        expect(p1.events.map((e) => e.id)).toEqual([3, 4]);
+        expect(p1.last_id).toBe(6);
+        expect((await store.readEvents(tenant, 'e', 4, 10))!.events.map((e) => e.id)).toEqual([5, 6]);
+        expect((await store.readEvents(tenant, 'e', 6, 10))!.events).toEqual([]);
+      });
+      test('a refused write (CAS conflict, missing session, tensor limit) appends no event', async () => {
+        await store.createSession(tenant, { id: 'e' });
+        await store.putState(tenant, 'e', { a: 1 });
+        await rejects(store.putState(tenant, 'e', { a: 2 }, 0), 'SIRA_ERR_STATE_VERSION_CONFLICT');
+        await rejects(store.patchState(tenant, 'e', { a: 2 }, 5), 'SIRA_ERR_STATE_VERSION_CONFLICT');
+        await rejects(store.appendTurns(tenant, 'missing', [text('user', 'x')]), 'SIRA_ERR_SESSION_NOT_FOUND');
+        await store.putState(tenant, 'e', { a: 3 }, 1);
+        const page = await all(store, 'e');
+        expect(page.events.map((e) => [e.id, e.type, e.data])).toEqual([
+          [1, 'session.created', {}],
+          [2, 'state.changed', { version: 1 }],
+          [3, 'state.changed', { version: 2 }],
+        ]);
+      });
+      test('concurrent writes get distinct, gapless event ids in commit order', async () => {
+        await store.createSession(tenant, { id: 'e' });
+        await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendTurns(tenant, 'e', [text('user', `c${i}`)])));
+        const page = await all(store, 'e');
+        expect(page.events.map((e) => e.id)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+        // Event order is commit order: the turn ranges they name ascend with the ids.
+        expect(page.events.slice(1).map((e) => e.data.first_seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      });
+      test('readEvents() returns undefined for a missing, deleted, expired or other tenant\'s session', async () => {
+        expect(await store.readEvents(tenant, 'nope', 0, 10)).toBeUndefined();
+        await store.createSession(tenant, { id: 'd' });
+        await store.appendTurns(tenant, 'd', [text('user', 'x')]);
+        expect(await store.readEvents(`${tenant}x`, 'd', 0, 10)).toBeUndefined();
+        expect(await store.deleteSession(tenant, 'd')).toBe(true);
+        expect(await store.readEvents(tenant, 'd', 0, 10)).toBeUndefined();
+        await store.createSession(tenant, { id: 'x', ttl_seconds: 10 });
+        clock.advance(10_000);
+        expect(await store.readEvents(tenant, 'x', 0, 10)).toBeUndefined();
+      });
+      test('the log is deleted with the session: a new session of the same id starts again at 1', async () => {
+        await store.createSession(tenant, { id: 'd' });
+        await store.appendTurns(tenant, 'd', [text('user', 'x')]);
+        await store.deleteSession(tenant, 'd');
+        await store.createSession(tenant, { id: 'd' });
+        expect((await all(store, 'd')).events.map((e) => [e.id, e.type])).toEqual([[1, 'session.created']]);
+        await store.createSession(tenant, { id: 'x', ttl_seconds: 10 });
+        await store.appendTurns(tenant, 'x', [text('user', 'x')]);
+        clock.advance(10_000);
+        expect(await store.sweepExpired()).toBeGreaterThanOrEqual(1);
+        await store.createSession(tenant, { id: 'x' });
+        expect((await all(store, 'x')).last_id).toBe(1);
+      });
+      test('the log keeps the last eventRetention events; resuming before them throws SIRA_ERR_EVENTS_GAP', async () => {
+        const small = await opts.create(clock, { eventRetention: 3 });
+        try {
+          const st = small.store;
+          await st.createSession(tenant, { id: 'g' });
+          for (let i = 0; i < 5; i++) await st.appendTurns(tenant, 'g', [text('user', `t${i}`)]);
+          const page = await all(st, 'g', 3); // ids 4..6 retained
+          expect(page.events.map((e) => e.id)).toEqual([4, 5, 6]);
+          expect(page.last_id).toBe(6);
+          try {
+            await st.readEvents(tenant, 'g', 2, 10);
+            throw new Error('expected a gap');
+          } catch (e) {
+            expect(isSiraError(e, 'SIRA_ERR_EVENTS_GAP')).toBe(true);
+            expect(isSiraError(e) ? e.details : undefined).toEqual({ first_retained_id: 4 });
+          }
+          await rejects(st.readEvents(tenant, 'g', 0, 10), 'SIRA_ERR_EVENTS_GAP');
+          expect((await st.readEvents(tenant, 'g', 6, 10))!.events).toEqual([]);
+        } finally {
+          await small.cleanup();
+        }
+      });
+      test('event logs are per tenant and per session', async () => {
+        await store.createSession(tenant, { id: 'a' });
+        await store.createSession(`${tenant}b`, { id: 'a' });
+        await store.createSession(tenant, { id: 'b' });
+        await store.appendTurns(tenant, 'a', [text('user', 'x')]);
+        expect((await all(store, 'a')).last_id).toBe(2);
+        expect((await store.readEvents(`${tenant}b`, 'a', 0, 10))!.events.map((e) => e.type)).toEqual(['session.created']);
+        expect((await all(store, 'b')).last_id).toBe(1);
       });
     });
   });

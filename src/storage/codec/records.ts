@@ -5,7 +5,7 @@
  */
 import { Packr } from 'msgpackr';
 import { siraError } from '../../core/errors.ts';
-import type { ApiKeyRecord, JsonObject, Session, StateRecord } from '../../core/types.ts';
+import type { ApiKeyRecord, JsonObject, Session, SessionEvent, SessionEventType, StateRecord } from '../../core/types.ts';
 
 export const RECORD_CODEC_VERSION = 1;
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -87,4 +87,15 @@ export function encodeApiKey(r: ApiKeyRecord): Uint8Array {
 export function decodeApiKey(bytes: Uint8Array): ApiKeyRecord {
   const a = body(bytes, 'api key');
   return { id: a[0] as string, tenant: a[1] as string, name: a[2] as string, hash: a[3] as string, created_at: a[4] as number };
+}
+
+/** An event log entry (the session id and event id are in the key): [type, at, data JSON]. */
+export function encodeEvent(type: string, at: number, data: JsonObject): Uint8Array {
+  return withVersion(packr.pack([type, at, JSON.stringify(data)]));
+}
+
+/** Decode an event log entry of session `sessionId` stored under event id `id`. */
+export function decodeEvent(bytes: Uint8Array, sessionId: string, id: number): SessionEvent {
+  const a = body(bytes, 'event');
+  return { id, type: a[0] as SessionEventType, session_id: sessionId, at: a[1] as number, data: JSON.parse(a[2] as string) as JsonObject };
 }

@@ -19,6 +19,7 @@ export interface LmdbLayout {
   byTime: Database<Uint8Array, Key>;
   byUser: Database<Uint8Array, Key>;
   expiry: Database<Uint8Array, Key>;
+  events: Database<Uint8Array, Key>;
   keys: Database<Uint8Array, string>;
 }
 
@@ -47,6 +48,7 @@ export function openLayout(opts: { path: string; sync: SyncMode; mapSize: number
     byTime: db<Key>('by_time'),
     byUser: db<Key>('by_user'),
     expiry: db<Key>('expiry'),
+    events: db<Key>('events'),
     keys: db<string>('keys'),
   };
 }

@@ -10,6 +10,7 @@
  *   by_time   [tenant, created_at, id]     → ''   (list a tenant's sessions, newest first)
  *   by_user   [tenant, user, created_at, id] → '' (list a user's sessions)
  *   expiry    [expires_at, tenant, id]     → ''   (the sweeper's range scan)
+ *   events    [tenant, id, event id]       → event record (dense ids per session; the newest key is the counter)
  *   keys      hash                         → API key record
  *
  * Every multi-record change runs in one write transaction; writes queued in the same event turn share one
@@ -29,6 +30,8 @@ import type {
   NewTurn,
   Page,
   Session,
+  SessionEvent,
+  SessionEventType,
   SessionPatch,
   StateRecord,
   Tensor,
@@ -36,8 +39,8 @@ import type {
   Turn,
   TurnRange,
 } from '../../core/types.ts';
-import type { ListSessionsOptions, Store, StoreStats } from '../store.ts';
-import { decodeSession, decodeState, encodeSession, encodeState } from '../codec/records.ts';
+import { DEFAULT_EVENT_RETENTION, type EventLogOptions, type EventPage, type ListSessionsOptions, type Store, type StoreStats } from '../store.ts';
+import { decodeEvent, decodeSession, decodeState, encodeEvent, encodeSession, encodeState } from '../codec/records.ts';
 import { deleteApiKey, getApiKeyByHash, listApiKeys, lmdbStats, putApiKey } from './lmdb-admin.ts';
 import { openLayout, type Key, type LmdbLayout } from './lmdb-open.ts';
 import { decodeTurn, encodeTurn } from '../codec/turn.ts';
@@ -46,7 +49,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
 
 /** Options of the LMDB backend. */
-export interface LmdbStoreOptions {
+export interface LmdbStoreOptions extends EventLogOptions {
   /** Directory of the environment (created if missing). */
   path: string;
   /** @default 'os' */
@@ -78,6 +81,7 @@ export class LmdbStore implements Store {
   readonly #path: string;
   readonly #tail: TailCache | undefined;
   readonly #syncCommit: boolean;
+  readonly #retention: number;
   #closed = false;
 
   private constructor(opts: LmdbStoreOptions) {
@@ -87,6 +91,7 @@ export class LmdbStore implements Store {
     this.#path = opts.path;
     this.#tail = opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {});
     this.#syncCommit = (opts.sync ?? 'os') === 'os';
+    this.#retention = Math.max(1, opts.eventRetention ?? DEFAULT_EVENT_RETENTION);
     this.#db = openLayout({ path: opts.path, sync: opts.sync ?? 'os', mapSize: opts.mapSize ?? 64 * 1024 ** 3, encryptionKey: opts.encryptionKey });
   }
 
@@ -137,11 +142,26 @@ export class LmdbStore implements Store {
     this.#db.sessions.putSync([t, s.id], encodeSession(s));
   }
 
+  /** Id of the session's newest event, 0 when none (reads inside or outside a transaction). */
+  #lastEventId(t: string, id: string): number {
+    for (const k of this.#db.events.getKeys({ start: [t, id, MAX_SEQ], end: [t, id, 0], reverse: true, limit: 1 })) return (k as Key)[2] as number;
+    return 0;
+  }
+
+  /** Append the next event of a session and trim the log to the retention (inside the change's transaction). */
+  #event(t: string, id: string, type: SessionEventType, at: number, data: JsonObject = {}): void {
+    const next = this.#lastEventId(t, id) + 1;
+    this.#db.events.putSync([t, id, next], encodeEvent(type, at, data));
+    const cut = next - this.#retention; // ids ≤ cut fall out of the window; normally exactly one
+    if (cut >= 1) for (const k of this.#db.events.getKeys({ start: [t, id, 0], end: [t, id, cut + 1] })) this.#db.events.removeSync(k);
+  }
+
   /** Remove a session and everything under it (inside a transaction); returns text bytes freed. */
   #purge(s: Session): void {
     const t = s.tenant;
     for (const key of this.#db.turns.getKeys({ start: [t, s.id, 0], end: [t, s.id, MAX_SEQ] })) this.#db.turns.removeSync(key);
     for (const key of this.#db.tensors.getKeys({ start: [t, s.id, ''], end: [t, s.id, '\uffff'] })) this.#db.tensors.removeSync(key);
+    for (const key of this.#db.events.getKeys({ start: [t, s.id, 0], end: [t, s.id, MAX_SEQ] })) this.#db.events.removeSync(key);
     this.#db.state.removeSync([t, s.id]);
     if (s.expires_at !== null) this.#db.expiry.removeSync([s.expires_at, t, s.id]);
     if (s.user_id !== null) this.#db.byUser.removeSync([t, s.user_id, s.created_at, s.id]);
@@ -178,6 +198,7 @@ export class LmdbStore implements Store {
         this.#purge(old); // expired but not yet swept: its data must not leak into the new session
       }
       this.#writeSession(s, undefined);
+      this.#event(tenant, s.id, 'session.created', now);
       return s;
     });
   }
@@ -199,6 +220,7 @@ export class LmdbStore implements Store {
       if (patch.ttl_seconds !== undefined) s.ttl_seconds = patch.ttl_seconds;
       s = this.#slide(s, now);
       this.#writeSession(s, prev);
+      this.#event(tenant, id, 'session.updated', now);
       return s;
     });
   }
@@ -261,6 +283,7 @@ export class LmdbStore implements Store {
       for (let i = 0; i < records.length; i++) this.#db.turns.putSync([tenant, sessionId, first + i], records[i]!);
       const s = this.#slide({ ...prev, turn_count: prev.turn_count + records.length }, now);
       this.#writeSession(s, prev);
+      this.#event(tenant, sessionId, 'turns.appended', now, { first_seq: first, count: records.length });
       prevVersion = tailVersion(prev.created_at, prev.turn_count);
       version = tailVersion(s.created_at, s.turn_count);
       return turns.map(
@@ -334,6 +357,7 @@ export class LmdbStore implements Store {
       const next: StateRecord = { version: cur.version + 1, value: make(cur), updated_at: now };
       this.#db.state.putSync([tenant, id], encodeState(next));
       this.#writeSession(this.#slide({ ...prev, state_version: next.version }, now), prev);
+      this.#event(tenant, id, 'state.changed', now, { version: next.version });
       return next;
     });
   }
@@ -359,6 +383,7 @@ export class LmdbStore implements Store {
       }
       this.#db.tensors.putSync(key, rec);
       this.#writeSession(this.#slide(prev, now), prev);
+      this.#event(tenant, sessionId, 'tensor.written', now, { name });
       return { name, dtype: tensor.dtype, shape: [...tensor.shape], byte_length: tensor.data.byteLength, updated_at: now };
     });
   }
@@ -386,9 +411,31 @@ export class LmdbStore implements Store {
       const prev = this.#live(tenant, sessionId, now);
       if (prev === undefined) return false;
       const removed = this.#db.tensors.removeSync([tenant, sessionId, name]);
-      if (removed) this.#writeSession(this.#slide(prev, now), prev);
+      if (removed) {
+        this.#writeSession(this.#slide(prev, now), prev);
+        this.#event(tenant, sessionId, 'tensor.deleted', now, { name });
+      }
       return removed;
     });
+  }
+
+  async readEvents(tenant: string, sessionId: string, afterId: number, limit: number): Promise<EventPage | undefined> {
+    this.#check();
+    if (this.#live(tenant, sessionId) === undefined) return undefined;
+    {
+      // Synchronous reads in one turn share lmdb-js's read snapshot: first, last and the page agree.
+      const last = this.#lastEventId(tenant, sessionId);
+      let first = last + 1;
+      for (const k of this.#db.events.getKeys({ start: [tenant, sessionId, 0], end: [tenant, sessionId, MAX_SEQ], limit: 1 })) first = (k as Key)[2] as number;
+      if (afterId + 1 < first) {
+        throw siraError('SIRA_ERR_EVENTS_GAP', `events ${afterId + 1}..${first - 1} are no longer retained`, { details: { first_retained_id: first } });
+      }
+      const events: SessionEvent[] = [];
+      for (const { key, value } of this.#db.events.getRange({ start: [tenant, sessionId, afterId + 1], end: [tenant, sessionId, MAX_SEQ], limit })) {
+        events.push(decodeEvent(value, sessionId, (key as Key)[2] as number));
+      }
+      return { events, last_id: last };
+    }
   }
 
   async sweepExpired(limit = 10_000): Promise<number> {

@@ -15,7 +15,7 @@ export const STATS_SHARDS = 16;
 
 const esc = (s: string): string => s.replace(/[%/{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-/** The keys of one session, in the order every session script takes them (KEYS[1] … KEYS[5]). */
+/** The keys of one session, in the order every session script takes them (KEYS[1] … KEYS[6]). */
 export interface SessionKeys {
   /** Hash: the session's fields. */
   session: string;
@@ -27,6 +27,8 @@ export interface SessionKeys {
   tensors: string;
   /** Hash: name → tensor record header only (listing without reading the data). */
   tinfo: string;
+  /** Stream: the session's event log, entry ids `<event id>-0` (fields t, at, d). */
+  events: string;
 }
 
 /** Builds every key under one prefix. */
@@ -38,10 +40,10 @@ export class KeySpace {
     this.prefix = prefix;
   }
 
-  /** The five keys of a session. */
+  /** The six keys of a session. */
   session(tenant: string, id: string): SessionKeys {
     const base = `${this.prefix}{${esc(tenant)}/${esc(id)}}`;
-    return { session: `${base}:s`, turns: `${base}:turns`, state: `${base}:state`, tensors: `${base}:tensors`, tinfo: `${base}:tinfo` };
+    return { session: `${base}:s`, turns: `${base}:turns`, state: `${base}:state`, tensors: `${base}:tensors`, tinfo: `${base}:tinfo`, events: `${base}:events` };
   }
 
   /** Sorted set (all scores 0) of `indexMember(created_at, id)`: a tenant's sessions, newest first by lex order. */

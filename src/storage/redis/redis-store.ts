@@ -25,6 +25,8 @@ import type {
   NewTurn,
   Page,
   Session,
+  SessionEvent,
+  SessionEventType,
   SessionPatch,
   StateRecord,
   Tensor,
@@ -34,7 +36,7 @@ import type {
 } from '../../core/types.ts';
 import { decodeTensorInfoHeader, decodeTensorRecord, encodeTensorRecord, tensorRecordDataOffset } from '../codec/tensor-record.ts';
 import { decodeTurn, encodeTurn, encodedTurnTextBytes } from '../codec/turn.ts';
-import type { ListSessionsOptions, Store, StoreStats } from '../store.ts';
+import { DEFAULT_EVENT_RETENTION, type EventLogOptions, type EventPage, type ListSessionsOptions, type Store, type StoreStats } from '../store.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
 import { connectRedis, parseRedisUrl } from './connect.ts';
 import { RedisApiKeys } from './api-keys.ts';
@@ -45,7 +47,7 @@ import * as S from './scripts.ts';
 import type { RedisClient, Script, ScriptArg } from './scripts.ts';
 
 /** Options of the Redis backend. */
-export interface RedisStoreOptions {
+export interface RedisStoreOptions extends EventLogOptions {
   /** `redis://[user:pass@]host:port[/db]` (standalone) or `redis-cluster://host:port,host:port,…`. */
   url: string;
   /** Prefix of every key; must not hold `{` or `}`. @default 'sira:' */
@@ -78,6 +80,7 @@ export class RedisStore implements Store {
   readonly #compressMin: number;
   readonly #maxTensors: number;
   readonly #grace: number;
+  readonly #retention: string;
   readonly #tail: TailCache | undefined;
   readonly #ix: RedisIndexes;
   readonly #keys: RedisApiKeys;
@@ -91,6 +94,7 @@ export class RedisStore implements Store {
     this.#compressMin = opts.compressMinBytes ?? 64;
     this.#maxTensors = opts.maxTensorsPerSession ?? 1024;
     this.#grace = opts.gcGraceMs ?? 60_000;
+    this.#retention = String(Math.max(1, opts.eventRetention ?? DEFAULT_EVENT_RETENTION));
     this.#tail = opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {});
     this.#ix = new RedisIndexes(client, keys);
     this.#keys = new RedisApiKeys(client, keys);
@@ -140,7 +144,7 @@ export class RedisStore implements Store {
 
   #sk(tenant: string, id: string): string[] {
     const k: SessionKeys = this.#k.session(tenant, id);
-    return [k.session, k.turns, k.state, k.tensors, k.tinfo];
+    return [k.session, k.turns, k.state, k.tensors, k.tinfo, k.events];
   }
 
   /** Base of PEXPIREAT: the real clock plus the grace (not the injected clock; see the module note). */
@@ -184,6 +188,7 @@ export class RedisStore implements Store {
       s.user_id ?? '',
       s.agent_id ?? '',
       ttl === null ? '' : String(ttl),
+      this.#retention,
     ]);
     if (str(reply[0]) === 'exists') throw siraError('SIRA_ERR_SESSION_EXISTS');
     // An expired, not yet swept session of this id was purged by the script: drop its index entries.
@@ -206,6 +211,7 @@ export class RedisStore implements Store {
       ...op(patch.agent_id),
       ...op(patch.metadata === undefined ? undefined : JSON.stringify(patch.metadata)),
       ...op(patch.ttl_seconds === undefined || patch.ttl_seconds === null ? patch.ttl_seconds : String(patch.ttl_seconds)),
+      this.#retention,
     ]);
     if (str(reply[0]) === 'nf') return undefined;
     const oldUser = str(reply[1]) === '' ? null : str(reply[1]);
@@ -243,6 +249,7 @@ export class RedisStore implements Store {
       String(raw),
       String(stored),
       ...records.map(S.buf),
+      this.#retention,
     ]);
     if (str(reply[0]) === 'nf') throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
     const first = Number(str(reply[1]));
@@ -317,7 +324,7 @@ export class RedisStore implements Store {
   async putState(tenant: string, sessionId: string, value: JsonObject, expectedVersion?: number): Promise<StateRecord> {
     const now = this.#clock();
     const json = JSON.stringify(value);
-    const reply = await this.#run(S.PUT_STATE, this.#sk(tenant, sessionId), [String(now), this.#gc(), expectedVersion === undefined ? '' : String(expectedVersion), json]);
+    const reply = await this.#run(S.PUT_STATE, this.#sk(tenant, sessionId), [String(now), this.#gc(), expectedVersion === undefined ? '' : String(expectedVersion), json, this.#retention]);
     const status = str(reply[0]);
     if (status === 'nf') throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
     if (status === 'conflict') throw conflict(Number(str(reply[1])), expectedVersion);
@@ -350,6 +357,7 @@ export class RedisStore implements Store {
       S.buf(rec),
       S.buf(header),
       String(this.#maxTensors),
+      this.#retention,
     ]);
     const status = str(reply[0]);
     if (status === 'nf') throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
@@ -376,10 +384,32 @@ export class RedisStore implements Store {
   }
 
   async deleteTensor(tenant: string, sessionId: string, name: string): Promise<boolean> {
-    const reply = await this.#run(S.DELETE_TENSOR, this.#sk(tenant, sessionId), [String(this.#clock()), this.#gc(), name]);
+    const reply = await this.#run(S.DELETE_TENSOR, this.#sk(tenant, sessionId), [String(this.#clock()), this.#gc(), name, this.#retention]);
     const removed = str(reply[0]) === 'ok' && str(reply[1]) === '1';
     if (removed) this.#count({ tensors: -1 });
     return removed;
+  }
+
+  async readEvents(tenant: string, sessionId: string, afterId: number, limit: number): Promise<EventPage | undefined> {
+    const k = this.#k.session(tenant, sessionId);
+    const reply = await this.#run(S.READ_EVENTS, [k.session, k.events], [String(this.#clock()), String(afterId), String(limit)]);
+    const status = str(reply[0]);
+    if (status === 'nf') return undefined;
+    if (status === 'gap') {
+      const first = Number(str(reply[1]));
+      throw siraError('SIRA_ERR_EVENTS_GAP', `events ${afterId + 1}..${first - 1} are no longer retained`, { details: { first_retained_id: first } });
+    }
+    const events: SessionEvent[] = [];
+    for (let i = 2; i + 3 < reply.length; i += 4) {
+      events.push({
+        id: Number(str(reply[i])),
+        type: str(reply[i + 1]) as SessionEventType,
+        session_id: sessionId,
+        at: Number(str(reply[i + 2])),
+        data: JSON.parse(str(reply[i + 3])) as JsonObject,
+      });
+    }
+    return { events, last_id: Number(str(reply[1])) };
   }
 
   async sweepExpired(limit = 10_000): Promise<number> {

@@ -26,10 +26,10 @@ local function fmt(x) return string.format('%.17g', x) end
 local function expire_all(ttl, gc_base)
   if not ttl then return end
   local at = fmt(tonumber(gc_base) + tonumber(ttl) * 1000)
-  for i = 1, 5 do redis.call('PEXPIREAT', KEYS[i], at) end
+  for i = 1, 6 do redis.call('PEXPIREAT', KEYS[i], at) end
 end
 local function persist_all()
-  for i = 1, 5 do redis.call('PERSIST', KEYS[i]) end
+  for i = 1, 6 do redis.call('PERSIST', KEYS[i]) end
 end
 -- Slide the expiry (updated_at = now, expires_at = now + ttl, PEXPIREAT on every key), setting the session
 -- fields in extra in the same HSET. Keys only ever get an expiry from a TTL, so without one there is nothing to
@@ -45,6 +45,12 @@ local function touch(now, ttl, gc_base, extra)
   redis.call('HSET', KEYS[1], unpack(f))
   expire_all(ttl, gc_base)
 end
+-- Append the session's next event (id = HINCRBY of field ev) to its stream with the explicit entry id
+-- '<id>-0', trimming it to exactly the retention, which every write script takes as its last ARGV.
+local function event(now, typ, data)
+  local id = redis.call('HINCRBY', KEYS[1], 'ev', 1)
+  redis.call('XADD', KEYS[6], 'MAXLEN', ARGV[#ARGV], fmt(id) .. '-0', 't', typ, 'at', now, 'd', data or '{}')
+end
 local function live(now)
   local f = redis.call('HMGET', KEYS[1], 'ca', 'exp', 'ttl', 'tc', 'sv')
   if not f[1] then return nil end
@@ -54,7 +60,7 @@ end
 local function purge()
   local f = redis.call('HMGET', KEYS[1], 'ca', 'uid', 'exp', 'tc', 'rb', 'wb')
   local n = redis.call('HLEN', KEYS[5])
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
   return {f[1] or '', f[2] or '', f[3] or '', f[4] or '0', tostring(n), f[5] or '0', f[6] or '0'}
 end
 `;
@@ -65,7 +71,7 @@ function script(name: string, body: string, prelude = true): Script {
 }
 
 /**
- * ARGV: now, gc, id, tenant, metadata JSON, user ('' = none), agent ('' = none), ttl seconds ('' = none).
+ * ARGV: now, gc, id, tenant, metadata JSON, user ('' = none), agent ('' = none), ttl seconds ('' = none), retention.
  * A live session with the id → {exists}. An expired one is purged first → {ok, <purge fields>}; else {ok}.
  */
 export const CREATE = script(
@@ -77,7 +83,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   if not exp or tonumber(exp) > tonumber(ARGV[1]) then return {'exists'} end
   old = purge()
 else
-  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 end
 local f = {'id', ARGV[3], 'tenant', ARGV[4], 'md', ARGV[5], 'ca', ARGV[1], 'ua', ARGV[1], 'tc', '0', 'sv', '0', 'rb', '0', 'wb', '0'}
 if ARGV[6] ~= '' then f[#f + 1] = 'uid'; f[#f + 1] = ARGV[6] end
@@ -89,6 +95,7 @@ if ARGV[8] ~= '' then
   f[#f + 1] = 'exp'; f[#f + 1] = fmt(tonumber(ARGV[1]) + tonumber(ttl) * 1000)
 end
 redis.call('HSET', KEYS[1], unpack(f))
+event(ARGV[1], 'session.created')
 expire_all(ttl, ARGV[2])
 if old then return {'ok', unpack(old)} end
 return {'ok'}
@@ -96,7 +103,7 @@ return {'ok'}
 );
 
 /**
- * ARGV: now, gc, then an (op, value) pair for each of uid, aid, md, ttl: op `k` keeps, `d` clears, `s` sets.
+ * ARGV: now, gc, then an (op, value) pair for each of uid, aid, md, ttl: op `k` keeps, `d` clears, `s` sets; retention.
  * Slides the expiry. → {ok, previous uid or '', <the new session hash, flat>} or {nf}.
  */
 export const UPDATE = script(
@@ -110,6 +117,7 @@ for i = 1, 4 do
   if op == 's' then redis.call('HSET', KEYS[1], names[i], ARGV[2 + 2 * i])
   elseif op == 'd' then redis.call('HDEL', KEYS[1], names[i]) end
 end
+event(ARGV[1], 'session.updated')
 local ttl = redis.call('HGET', KEYS[1], 'ttl')
 if not ttl then
   redis.call('HDEL', KEYS[1], 'exp')
@@ -148,7 +156,7 @@ return {'purged', unpack(purge())}
 );
 
 /**
- * ARGV: now, gc, n, text raw bytes, stored bytes, record 1 … record n. Assigns seqs turn_count + 1 … and slides
+ * ARGV: now, gc, n, text raw bytes, stored bytes, record 1 … record n, retention. Assigns seqs turn_count + 1 … and slides
  * the expiry. → {ok, first seq, created_at} or {nf}.
  */
 export const APPEND = script(
@@ -171,6 +179,7 @@ while i <= n do
 end
 redis.call('HINCRBY', KEYS[1], 'rb', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'wb', ARGV[5])
+event(ARGV[1], 'turns.appended', '{"first_seq":' .. fmt(tc + 1) .. ',"count":' .. fmt(n) .. '}')
 touch(ARGV[1], f[3], ARGV[2], {'tc', fmt(tc + n)})
 return {'ok', fmt(tc + 1), f[1]}
 `,
@@ -224,7 +233,7 @@ return {'ok', st[1] or '0', st[2] or '0', st[3] or '{}'}
 );
 
 /**
- * ARGV: now, gc, expected version ('' = any), value JSON. Writes version + 1 only if the current version is the
+ * ARGV: now, gc, expected version ('' = any), value JSON, retention. Writes version + 1 only if the current version is the
  * expected one. → {ok, new version}, {conflict, current version} or {nf}.
  */
 export const PUT_STATE = script(
@@ -236,12 +245,13 @@ local v = tonumber(f[5]) or 0
 if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= v then return {'conflict', fmt(v)} end
 v = v + 1
 redis.call('HSET', KEYS[3], 'v', fmt(v), 'at', ARGV[1], 'val', ARGV[4])
+event(ARGV[1], 'state.changed', '{"version":' .. fmt(v) .. '}')
 touch(ARGV[1], f[3], ARGV[2], {'sv', fmt(v)})
 return {'ok', fmt(v)}
 `,
 );
 
-/** ARGV: now, gc, name, record, record header, tensor limit. → {ok, 1 if new else 0}, {limit} or {nf}. */
+/** ARGV: now, gc, name, record, record header, tensor limit, retention. → {ok, 1 if new else 0}, {limit} or {nf}. */
 export const PUT_TENSOR = script(
   'put_tensor',
   `
@@ -251,6 +261,7 @@ local fresh = redis.call('HEXISTS', KEYS[5], ARGV[3]) == 0
 if fresh and redis.call('HLEN', KEYS[5]) >= tonumber(ARGV[6]) then return {'limit'} end
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[4])
 redis.call('HSET', KEYS[5], ARGV[3], ARGV[5])
+event(ARGV[1], 'tensor.written', cjson.encode({name = ARGV[3]}))
 touch(ARGV[1], f[3], ARGV[2])
 if fresh then return {'ok', '1'} end
 return {'ok', '0'}
@@ -275,7 +286,7 @@ return {'ok', redis.call('HGETALL', KEYS[2])}
 `,
 );
 
-/** ARGV: now, gc, name. → {ok, 1 if removed else 0} or {nf}; slides the expiry only when it removed one. */
+/** ARGV: now, gc, name, retention. → {ok, 1 if removed else 0} or {nf}; slides the expiry only when it removed one. */
 export const DELETE_TENSOR = script(
   'delete_tensor',
   `
@@ -283,8 +294,41 @@ local f = live(ARGV[1])
 if not f then return {'nf'} end
 local n = redis.call('HDEL', KEYS[4], ARGV[3])
 redis.call('HDEL', KEYS[5], ARGV[3])
-if n == 1 then touch(ARGV[1], f[3], ARGV[2]) end
+if n == 1 then
+  event(ARGV[1], 'tensor.deleted', cjson.encode({name = ARGV[3]}))
+  touch(ARGV[1], f[3], ARGV[2])
+end
 return {'ok', tostring(n)}
+`,
+);
+
+/**
+ * Read-only; KEYS: session, events. ARGV: now, after id, limit. → {ok, last id, (id, type, at, data JSON) …},
+ * {gap, first retained id} when events after the id were trimmed, or {nf}.
+ */
+export const READ_EVENTS = script(
+  'read_events',
+  `
+local f = redis.call('HMGET', KEYS[1], 'ca', 'exp', 'ev')
+if not f[1] or (f[2] and tonumber(f[2]) <= tonumber(ARGV[1])) then return {'nf'} end
+local last = tonumber(f[3] or '0')
+local after = tonumber(ARGV[2])
+local first = last + 1
+local head = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
+if #head > 0 then first = tonumber(string.match(head[1][1], '^(%d+)')) end
+if after + 1 < first then return {'gap', fmt(first)} end
+local out = {'ok', fmt(last)}
+local page = redis.call('XRANGE', KEYS[2], fmt(after + 1) .. '-0', '+', 'COUNT', ARGV[3])
+for i = 1, #page do
+  local e = page[i]
+  local h = {}
+  for j = 1, #e[2], 2 do h[e[2][j]] = e[2][j + 1] end
+  out[#out + 1] = string.match(e[1], '^(%d+)')
+  out[#out + 1] = h['t']
+  out[#out + 1] = h['at']
+  out[#out + 1] = h['d']
+end
+return out
 `,
 );
 

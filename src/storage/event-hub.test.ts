@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SessionEvent } from '../core/types.ts';
+import { EventHub, type EventSubscriber } from './event-hub.ts';
+import { LmdbStore } from './lmdb/lmdb-store.ts';
+
+const turn = (t: string) => [{ role: 'user' as const, parts: [{ type: 'text' as const, text: t }] }];
+
+/** A subscriber that records what it gets; `accept` decides whether it keeps up (false = backpressure). */
+function recorder(accept: () => boolean = () => true) {
+  const got: SessionEvent[] = [];
+  const waiters: (() => void)[] = [];
+  const sub: EventSubscriber & { got: SessionEvent[]; until(n: number): Promise<void> } = {
+    got,
+    onEvents(events) {
+      got.push(...events);
+      for (const w of waiters.splice(0)) w();
+      return accept();
+    },
+    onEnd(event) {
+      got.push(event);
+      for (const w of waiters.splice(0)) w();
+    },
+    onError() {},
+    until: (n) =>
+      new Promise<void>((r) => {
+        const check = () => (got.length >= n ? r() : waiters.push(check));
+        check();
+      }),
+  };
+  return sub;
+}
+
+describe('EventHub', () => {
+  let dir: string;
+  let store: LmdbStore;
+  const hubs: EventHub[] = [];
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sira-hub-'));
+    store = await LmdbStore.open({ path: dir });
+    await store.createSession('t', { id: 's' });
+  });
+  afterEach(async () => {
+    for (const h of hubs.splice(0)) h.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const hub = (pollIntervalMs = 0) => {
+    const h = new EventHub(store, { pollIntervalMs });
+    hubs.push(h);
+    return h;
+  };
+
+  it('subscribe(afterId) delivers the log after the id, then live events on notify()', async () => {
+    const h = hub();
+    await store.appendTurns('t', 's', turn('a'));
+    const r = recorder();
+    h.subscribe('t', 's', 0, r);
+    await r.until(2);
+    await store.appendTurns('t', 's', turn('b'));
+    h.notify('t', 's');
+    await r.until(3);
+    expect(r.got.map((e) => e.id)).toEqual([1, 2, 3]);
+  });
+
+  it('a paused subscriber gets what it missed from the log on resume(), with no gap and no duplicate', async () => {
+    const h = hub();
+    let keepUp = false;
+    const slow = recorder(() => keepUp);
+    const fast = recorder();
+    const sub = h.subscribe('t', 's', 1, slow);
+    h.subscribe('t', 's', 1, fast);
+    await store.appendTurns('t', 's', turn('a'));
+    h.notify('t', 's');
+    await slow.until(1); // paused after this batch
+    for (const x of ['b', 'c', 'd']) {
+      await store.appendTurns('t', 's', turn(x));
+      h.notify('t', 's');
+    }
+    await fast.until(4);
+    expect(slow.got.map((e) => e.id)).toEqual([2]);
+    keepUp = true;
+    sub.resume();
+    await slow.until(4);
+    expect(slow.got.map((e) => e.id)).toEqual([2, 3, 4, 5]);
+    expect(fast.got.map((e) => e.id)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('polling picks up writes made through another instance (no notify here)', async () => {
+    const h = hub(5);
+    const r = recorder();
+    h.subscribe('t', 's', 1, r);
+    await store.appendTurns('t', 's', turn('elsewhere'));
+    await r.until(1);
+    expect(r.got[0]).toMatchObject({ id: 2, type: 'turns.appended' });
+  });
+
+  it('a session that disappears ends its subscriptions with session.deleted', async () => {
+    const h = hub(5);
+    const r = recorder();
+    h.subscribe('t', 's', 1, r);
+    await store.deleteSession('t', 's');
+    await r.until(1);
+    expect(r.got[0]).toMatchObject({ id: 2, type: 'session.deleted', data: { reason: 'missing' } });
+    expect(h.subscriberCount).toBe(0);
+  });
+});

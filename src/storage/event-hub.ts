@@ -1,0 +1,257 @@
+/**
+ * @module storage/event-hub
+ * In-process fan-out of session events. The durable log (Store.readEvents) is the only source of events: the hub
+ * reads it once per session for all of that session's subscribers that keep up, and pushes each of them the
+ * events past its own cursor (dedupe by id), so a subscriber never sees a gap or a duplicate. A subscriber that
+ * cannot take more (a full socket) pauses; when it resumes it is read from its cursor again, from the log.
+ *
+ * Writes made through this process are pushed at once (the facade calls {@link EventHub.notify} after each
+ * acknowledged write). Writes made through other instances sharing the store, and expiry, are picked up by reading
+ * the log of every session with subscribers every `pollIntervalMs` (first version; Redis XREAD BLOCK or pub/sub
+ * is a later step).
+ */
+import { isSiraError, siraError } from '../core/errors.ts';
+import type { SessionEvent } from '../core/types.ts';
+import type { Store } from './store.ts';
+
+/** What a subscriber is told. Calls for one subscriber never overlap and stop after onEnd or onError. */
+export interface EventSubscriber {
+  /** The events after the subscriber's last id, contiguous and ascending; `false` pauses it (backpressure). */
+  onEvents(events: SessionEvent[]): boolean;
+  /** The session is gone (`session.deleted`, live-only: its log went with it). No calls follow. */
+  onEnd(event: SessionEvent): void;
+  /** Delivery cannot go on without a gap (SIRA_ERR_EVENTS_GAP). No calls follow. */
+  onError(err: Error): void;
+}
+
+/** One subscriber's place in a session's event stream. */
+export interface Subscription {
+  /** Id of the last event delivered (or the id subscribed after). */
+  readonly lastId: number;
+  /** Stop live delivery (backpressure); events keep accumulating in the durable log. */
+  pause(): void;
+  /** Deliver again, starting with what was missed while paused (read from the log). */
+  resume(): void;
+  /** Unsubscribe; idempotent. */
+  close(): void;
+}
+
+/** Options of {@link EventHub}. */
+export interface EventHubOptions {
+  /** Ms between log reads for sessions with subscribers (catches other instances' writes and expiry); 0 = never. @default 250 */
+  pollIntervalMs?: number;
+  /** Events read per log read. @default 500 */
+  pageSize?: number;
+  /** Clock for the `at` of live-only events. @default Date.now */
+  clock?: () => number;
+}
+
+class Sub implements Subscription {
+  lastId: number;
+  paused = false;
+  closed = false;
+  readonly #ch: Channel;
+  readonly #hub: EventHub;
+  readonly subscriber: EventSubscriber;
+
+  constructor(hub: EventHub, ch: Channel, afterId: number, subscriber: EventSubscriber) {
+    this.#hub = hub;
+    this.#ch = ch;
+    this.lastId = afterId;
+    this.subscriber = subscriber;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (this.closed || !this.paused) return;
+    this.paused = false;
+    this.#hub.pump(this.#ch);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#ch.subs.delete(this);
+    this.#hub.release(this.#ch);
+  }
+}
+
+interface Channel {
+  readonly key: string;
+  readonly tenant: string;
+  readonly sessionId: string;
+  readonly subs: Set<Sub>;
+  pumping: boolean;
+  again: boolean;
+  head: number;
+}
+
+const channelKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
+
+/** Fans a session's events out to the subscribers of this process. */
+export class EventHub {
+  readonly #store: Store;
+  readonly #pollMs: number;
+  readonly #pageSize: number;
+  readonly #clock: () => number;
+  readonly #channels = new Map<string, Channel>();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(store: Store, opts: EventHubOptions = {}) {
+    this.#store = store;
+    this.#pollMs = opts.pollIntervalMs ?? 250;
+    this.#pageSize = opts.pageSize ?? 500;
+    this.#clock = opts.clock ?? Date.now;
+  }
+
+  /** Number of live subscriptions (for tests and metrics). */
+  get subscriberCount(): number {
+    let n = 0;
+    for (const ch of this.#channels.values()) n += ch.subs.size;
+    return n;
+  }
+
+  /**
+   * Subscribe to the events of a session after `afterId`. The caller checked that the session exists and that
+   * `afterId` is retained (Store.readEvents); delivery starts at once with anything already in the log.
+   */
+  subscribe(tenant: string, sessionId: string, afterId: number, subscriber: EventSubscriber): Subscription {
+    const key = channelKey(tenant, sessionId);
+    let ch = this.#channels.get(key);
+    if (ch === undefined) {
+      ch = { key, tenant, sessionId, subs: new Set(), pumping: false, again: false, head: afterId };
+      this.#channels.set(key, ch);
+      this.#startPolling();
+    }
+    const sub = new Sub(this, ch, afterId, subscriber);
+    if (this.#closed) {
+      sub.closed = true;
+      return sub;
+    }
+    ch.subs.add(sub);
+    this.pump(ch);
+    return sub;
+  }
+
+  /** A write to the session was acknowledged: deliver its events (no-op without subscribers here). */
+  notify(tenant: string, sessionId: string): void {
+    const ch = this.#channels.get(channelKey(tenant, sessionId));
+    if (ch !== undefined) this.pump(ch);
+  }
+
+  /** The session was deleted through this process: end its subscriptions with a `session.deleted` event. */
+  ended(tenant: string, sessionId: string, reason: 'deleted' | 'missing' = 'deleted'): void {
+    const ch = this.#channels.get(channelKey(tenant, sessionId));
+    if (ch === undefined) return;
+    this.#channels.delete(ch.key);
+    for (const s of ch.subs) {
+      s.closed = true;
+      s.subscriber.onEnd({
+        id: Math.max(ch.head, s.lastId) + 1,
+        type: 'session.deleted',
+        session_id: sessionId,
+        at: this.#clock(),
+        data: { reason },
+      });
+    }
+    ch.subs.clear();
+    this.#stopPollingIfIdle();
+  }
+
+  /** @internal Drop a channel without subscribers. */
+  release(ch: Channel): void {
+    if (ch.subs.size === 0 && this.#channels.get(ch.key) === ch) {
+      this.#channels.delete(ch.key);
+      this.#stopPollingIfIdle();
+    }
+  }
+
+  /** @internal Read the log for the channel's subscribers that keep up and deliver; one read loop at a time. */
+  pump(ch: Channel): void {
+    if (ch.pumping) {
+      ch.again = true;
+      return;
+    }
+    ch.pumping = true;
+    this.#drain(ch).catch(() => {}); // a throwing subscriber callback must not take the hub down
+  }
+
+  async #drain(ch: Channel): Promise<void> {
+    // ch.pumping is reset in the same step that ends the rounds, so a pump() in between is never lost.
+    try {
+      do {
+        ch.again = false;
+        const active = [...ch.subs].filter((s) => !s.paused && !s.closed);
+        if (active.length === 0) return;
+        const from = Math.min(...active.map((s) => s.lastId));
+        let page;
+        try {
+          page = await this.#store.readEvents(ch.tenant, ch.sessionId, from, this.#pageSize);
+        } catch (err) {
+          if (isSiraError(err, 'SIRA_ERR_EVENTS_GAP')) {
+            const first = Number(err.details?.first_retained_id ?? 0);
+            for (const s of active) {
+              if (s.lastId + 1 < first) {
+                s.close();
+                s.subscriber.onError(err);
+              }
+            }
+            ch.again = true;
+            continue;
+          }
+          return; // a failing store: the next write or poll tries again
+        }
+        if (page === undefined) {
+          if (this.#channels.get(ch.key) === ch) this.ended(ch.tenant, ch.sessionId, 'missing');
+          return;
+        }
+        ch.head = Math.max(ch.head, page.last_id);
+        for (const s of active) {
+          if (s.paused || s.closed) continue;
+          if (s.lastId > page.last_id) {
+            // The log restarted below the cursor: the session was deleted and re-created meanwhile.
+            s.close();
+            s.subscriber.onError(siraError('SIRA_ERR_EVENTS_GAP', `event ${s.lastId} is past the newest event (${page.last_id}): the session was re-created`));
+            continue;
+          }
+          const fresh = page.events.filter((e) => e.id > s.lastId);
+          if (fresh.length === 0) continue;
+          s.lastId = fresh[fresh.length - 1]!.id;
+          if (!s.subscriber.onEvents(fresh)) s.paused = true;
+        }
+        if (page.events.length === this.#pageSize) ch.again = true;
+      } while (ch.again && !this.#closed);
+    } finally {
+      ch.pumping = false;
+    }
+  }
+
+  #startPolling(): void {
+    if (this.#timer !== undefined || this.#pollMs <= 0 || this.#closed) return;
+    this.#timer = setInterval(() => {
+      for (const ch of this.#channels.values()) this.pump(ch);
+    }, this.#pollMs);
+    this.#timer.unref();
+  }
+
+  #stopPollingIfIdle(): void {
+    if (this.#channels.size === 0 && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /** Stop polling and drop every subscription without telling subscribers (their owners close their streams). */
+  close(): void {
+    this.#closed = true;
+    for (const ch of this.#channels.values()) for (const s of ch.subs) s.closed = true;
+    this.#channels.clear();
+    this.#stopPollingIfIdle();
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
