@@ -281,7 +281,8 @@ export class TenantSessions {
 
   /** Tensor metadata of a session. */
   async listTensors(sessionId: string): Promise<TensorInfo[]> {
-    return found(await this.#store.listTensors(this.tenant, sessionId));
+    // Names starting with '_' are the service's own (embeddings); clients cannot create them and do not see them.
+    return found(await this.#store.listTensors(this.tenant, sessionId)).filter((t) => !t.name.startsWith('_'));
   }
 
   /** Delete a tensor; throws SIRA_ERR_TENSOR_NOT_FOUND when it (or the session) is missing. */

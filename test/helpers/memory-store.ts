@@ -240,7 +240,7 @@ export class MemoryStore implements Store {
     const now = this.#clock();
     e.tensors.set(name, { dtype: tensor.dtype, shape: [...tensor.shape], data: tensor.data.slice(), updated_at: now });
     this.#touch(e);
-    this.#event(e, 'tensor.written', { name });
+    if (!name.startsWith('_')) this.#event(e, 'tensor.written', { name });
     return { name, dtype: tensor.dtype, shape: [...tensor.shape], byte_length: tensor.data.byteLength, updated_at: now };
   }
 

@@ -373,6 +373,15 @@ export function runStoreContract(opts: ContractOptions): void {
     describe('events', () => {
       const all = async (st: Store, id: string, after = 0) => (await st.readEvents(tenant, id, after, 1000))!;
 
+      test("a tensor whose name starts with '_' (the service's own, e.g. embeddings) writes no event", async () => {
+        await store.createSession(tenant, { id: 'ev_internal' });
+        const before = (await all(store, 'ev_internal')).events.length;
+        await store.putTensor(tenant, 'ev_internal', '_emb/m/0', { dtype: 'u8', shape: [1], data: new Uint8Array([1]) });
+        expect((await all(store, 'ev_internal')).events.length).toBe(before);
+        await store.putTensor(tenant, 'ev_internal', 'visible', { dtype: 'u8', shape: [1], data: new Uint8Array([1]) });
+        expect((await all(store, 'ev_internal')).events.length).toBe(before + 1);
+      });
+
       test('readEvents() returns one event per change, ids dense from 1, in order', async () => {
         await store.createSession(tenant, { id: 'e' });
         await store.appendTurns(tenant, 'e', [text('user', 'a'), text('assistant', 'b')]);

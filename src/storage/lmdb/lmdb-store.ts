@@ -383,7 +383,8 @@ export class LmdbStore implements Store {
       }
       this.#db.tensors.putSync(key, rec);
       this.#writeSession(this.#slide(prev, now), prev);
-      this.#event(tenant, sessionId, 'tensor.written', now, { name });
+      // Names starting with '_' are the service's own (e.g. embeddings, which clients cannot name): no event.
+      if (!name.startsWith('_')) this.#event(tenant, sessionId, 'tensor.written', now, { name });
       return { name, dtype: tensor.dtype, shape: [...tensor.shape], byte_length: tensor.data.byteLength, updated_at: now };
     });
   }

@@ -261,7 +261,7 @@ local fresh = redis.call('HEXISTS', KEYS[5], ARGV[3]) == 0
 if fresh and redis.call('HLEN', KEYS[5]) >= tonumber(ARGV[6]) then return {'limit'} end
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[4])
 redis.call('HSET', KEYS[5], ARGV[3], ARGV[5])
-event(ARGV[1], 'tensor.written', cjson.encode({name = ARGV[3]}))
+if string.sub(ARGV[3], 1, 1) ~= '_' then event(ARGV[1], 'tensor.written', cjson.encode({name = ARGV[3]})) end
 touch(ARGV[1], f[3], ARGV[2])
 if fresh then return {'ok', '1'} end
 return {'ok', '0'}
