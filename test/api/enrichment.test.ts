@@ -32,9 +32,10 @@ describe('enrichment: embeddings after the append, status, dense relevance', () 
     await t.sira.enrichment!.drain();
     const after = json<Status>(await t.app.inject({ method: 'GET', url: `${url()}/enrichment`, headers: t.auth }));
     expect(after).toEqual({ embedder: 'test-hash', done: 70, pending: 0, pending_seqs: [] });
-    // 70 turns span two 64-row chunks.
-    const names = (await t.sira.tenant('acme').listTensors(id)).map((x) => x.name);
+    // 70 turns span two 64-row chunks, stored as service-owned tensors that clients do not see.
+    const names = ((await t.sira.store.listTensors('acme', id)) ?? []).map((x) => x.name);
     expect(names.filter((n) => n.startsWith('_emb/test-hash/'))).toHaveLength(2);
+    expect((await t.sira.tenant('acme').listTensors(id)).filter((x) => x.name.startsWith('_'))).toEqual([]);
   });
 
   it('a context request carries dense components and reports the query embedding in usage.embedding', async () => {
