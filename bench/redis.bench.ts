@@ -12,12 +12,12 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../src/storage/redis/redis-store.ts';
 import { encodeTurn } from '../src/storage/codec/turn.ts';
-import type { NewTurn } from '../src/core/types.ts';
 import { deleteKeysWithPrefix, startRedisCluster } from '../test/helpers/redis-cluster.ts';
 import { chatTurns } from './lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { mulberry32 } from './lib/rng.ts';
-import { ms, now, summary } from './lib/stats.ts';
+import { ms, summary } from './lib/stats.ts';
+import { appendThroughput, interleaved, type Target } from './lib/ops.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const URL_ = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -25,14 +25,6 @@ const SESSIONS = 200;
 const TURNS = QUICK ? 10 : 50;
 const READS = QUICK ? 1000 : 10_000;
 
-interface Target {
-  name: string;
-  append(s: number, t: NewTurn): Promise<void>;
-  appendBatch(s: number, ts: NewTurn[]): Promise<void>;
-  last20(s: number): Promise<number>;
-  session(s: number): Promise<unknown>;
-  close(): Promise<void>;
-}
 
 async function sira(name: string, url: string, cache: boolean): Promise<Target> {
   const keyPrefix = `sira-bench:${randomBytes(4).toString('hex')}:`;
@@ -85,36 +77,7 @@ async function raw(url: string): Promise<Target> {
   };
 }
 
-async function measure(targets: Target[], fn: (t: Target, i: number) => Promise<unknown>, n: number): Promise<Record<string, number[]>> {
-  const lat: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < targets.length; k++) {
-      const t = targets[(i + k) % targets.length]!;
-      const t0 = now();
-      await fn(t, i);
-      lat[t.name]!.push(now() - t0);
-    }
-  }
-  return lat;
-}
 
-async function throughput(t: Target, turns: NewTurn[], batch: number, concurrency: number): Promise<number> {
-  let next = 0;
-  const t0 = now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, w) => {
-      while (next < turns.length) {
-        const start = next;
-        next += batch;
-        const chunk = turns.slice(start, start + batch);
-        if (chunk.length === 0) break;
-        if (batch === 1) await t.append(SESSIONS + ((start + w) % SESSIONS), chunk[0]!);
-        else await t.appendBatch(SESSIONS + ((start / batch) % SESSIONS), chunk);
-      }
-    }),
-  );
-  return turns.length / ((now() - t0) / 1000);
-}
 
 export async function run(): Promise<void> {
   const g = chatTurns(42);
@@ -128,16 +91,16 @@ export async function run(): Promise<void> {
       await sira('sira RedisStore cluster 3+3 (tail cache on)', clusterUrl, true),
     ];
     const turns = Array.from({ length: SESSIONS * TURNS }, () => g.next());
-    const append = await measure(targets, (t, i) => t.append(i % SESSIONS, turns[i]!), turns.length);
+    const append = await interleaved(targets, (t, i) => t.append(i % SESSIONS, turns[i]!), turns.length);
     const rng = mulberry32(7);
-    const reads = await measure(targets, (t) => t.last20(Math.floor(rng() * SESSIONS)), READS);
-    const sess = await measure(targets, (t) => t.session(Math.floor(rng() * SESSIONS)), READS);
+    const reads = await interleaved(targets, (t) => t.last20(Math.floor(rng() * SESSIONS)), READS);
+    const sess = await interleaved(targets, (t) => t.session(Math.floor(rng() * SESSIONS)), READS);
     const bulk = Array.from({ length: QUICK ? 5_000 : 50_000 }, () => g.next());
     const rows: (string | number)[][] = [];
     const data: Record<string, unknown> = { machine: machine(), sessions: SESSIONS, turnsPerSession: TURNS, redis: URL_ };
     for (const t of targets) {
-      const batchRate = await throughput(t, bulk, 100, 1);
-      const concRate = await throughput(t, bulk.slice(0, QUICK ? 5_000 : 20_000), 1, 16);
+      const batchRate = await appendThroughput(t, bulk, 100, 1, SESSIONS, SESSIONS);
+      const concRate = await appendThroughput(t, bulk.slice(0, QUICK ? 5_000 : 20_000), 1, 16, SESSIONS, SESSIONS);
       const a = summary(append[t.name]!);
       const r = summary(reads[t.name]!);
       const s = summary(sess[t.name]!);

@@ -15,25 +15,17 @@ import { open } from 'lmdb';
 import { LmdbStore } from '../src/storage/lmdb/lmdb-store.ts';
 import { encodeTurn } from '../src/storage/codec/turn.ts';
 import type { SyncMode } from '../src/core/config.ts';
-import type { NewTurn } from '../src/core/types.ts';
 import { chatTurns } from './lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { mulberry32 } from './lib/rng.ts';
-import { ms, now, summary } from './lib/stats.ts';
+import { ms, summary } from './lib/stats.ts';
+import { appendThroughput, interleaved, type Target } from './lib/ops.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SESSIONS = 200;
 const TURNS = QUICK ? 20 : 100;
 const READS = QUICK ? 2000 : 20_000;
 
-interface Target {
-  name: string;
-  append(s: number, t: NewTurn): Promise<void>;
-  appendBatch(s: number, ts: NewTurn[]): Promise<void>;
-  last20(s: number): Promise<number>;
-  session(s: number): Promise<unknown>;
-  close(): Promise<void>;
-}
 
 async function sira(dir: string, sync: SyncMode, cache: boolean): Promise<Target> {
   const store = await LmdbStore.open({ path: dir, sync, tailCache: cache ? {} : false });
@@ -84,39 +76,7 @@ async function raw(dir: string, sync: SyncMode): Promise<Target> {
   };
 }
 
-async function measure(targets: Target[], label: string, fn: (t: Target, i: number) => Promise<unknown>, n: number): Promise<Record<string, number[]>> {
-  const lat: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
-  // Interleave the systems op by op so machine noise hits all alike, rotating who goes first (the op right after
-  // another system's async commit pays for that system's write thread still winding down).
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < targets.length; k++) {
-      const t = targets[(i + k) % targets.length]!;
-      const t0 = now();
-      await fn(t, i);
-      lat[t.name]!.push(now() - t0);
-    }
-  }
-  void label;
-  return lat;
-}
 
-async function throughput(t: Target, turns: NewTurn[], batch: number, concurrency: number, sessionBase: number): Promise<number> {
-  let next = 0;
-  const t0 = now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, w) => {
-      while (next < turns.length) {
-        const start = next;
-        next += batch;
-        const chunk = turns.slice(start, start + batch);
-        if (chunk.length === 0) break;
-        if (batch === 1) await t.append(sessionBase + ((start + w) % SESSIONS), chunk[0]!);
-        else await t.appendBatch(sessionBase + ((start / batch) % SESSIONS), chunk);
-      }
-    }),
-  );
-  return turns.length / ((now() - t0) / 1000);
-}
 
 export async function run(): Promise<void> {
   const g = chatTurns(42);
@@ -127,14 +87,14 @@ export async function run(): Promise<void> {
     const targets = [await sira(dirs[0]!, sync, true), await sira(dirs[1]!, sync, false), await raw(dirs[2]!, sync)];
     const turns = Array.from({ length: SESSIONS * TURNS }, () => g.next());
     const appendN = sync === 'always' ? Math.min(turns.length, 2000) : turns.length;
-    const append = await measure(targets, 'append', (t, i) => t.append(i % SESSIONS, turns[i]!), appendN);
+    const append = await interleaved(targets, (t, i) => t.append(i % SESSIONS, turns[i]!), appendN);
     const rng = mulberry32(7);
-    const reads = await measure(targets, 'last20', (t) => t.last20(Math.floor(rng() * SESSIONS)), READS);
-    const sess = await measure(targets, 'session', (t) => t.session(Math.floor(rng() * SESSIONS)), READS);
+    const reads = await interleaved(targets, (t) => t.last20(Math.floor(rng() * SESSIONS)), READS);
+    const sess = await interleaved(targets, (t) => t.session(Math.floor(rng() * SESSIONS)), READS);
     const bulk = Array.from({ length: QUICK ? 10_000 : 100_000 }, () => g.next());
     for (const t of targets) {
-      const batchRate = await throughput(t, sync === 'always' ? bulk.slice(0, 20_000) : bulk, 100, 1, SESSIONS);
-      const concRate = await throughput(t, bulk.slice(0, sync === 'always' ? 5_000 : 20_000), 1, 16, SESSIONS);
+      const batchRate = await appendThroughput(t, sync === 'always' ? bulk.slice(0, 20_000) : bulk, 100, 1, SESSIONS, SESSIONS);
+      const concRate = await appendThroughput(t, bulk.slice(0, sync === 'always' ? 5_000 : 20_000), 1, 16, SESSIONS, SESSIONS);
       const a = summary(append[t.name]!);
       const r = summary(reads[t.name]!);
       const s = summary(sess[t.name]!);
