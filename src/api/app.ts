@@ -15,6 +15,7 @@ import { contextRoutes } from './context.ts';
 import { eventRoutes } from './events.ts';
 import { healthRoutes } from './health.ts';
 import { metricsPlugin } from './metrics.ts';
+import { proxyRoutes } from './proxy.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
 import { stateRoutes } from './state.ts';
@@ -91,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'turns' },
         { name: 'state' },
         { name: 'tensors' },
-        { name: 'context', description: 'Context windows: relevance-scored turns under a token budget' },
+        { name: 'context', description: 'Context windows: relevance-scored turns under a token budget; the gateway routes (enrich, chat completions proxy)' },
         { name: 'events', description: 'Session events: Server-Sent Events or JSON pages, resumable by id' },
         { name: 'health', description: 'Probes and metrics (no auth)' },
       ],
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(tensorRoutes, { sira });
       await v1.register(contextRoutes, { sira });
       await v1.register(eventRoutes, { sira });
+      await v1.register(proxyRoutes, { sira });
     },
     { prefix: '/v1' },
   );

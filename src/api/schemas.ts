@@ -143,7 +143,7 @@ export type WireTensorInfo = Static<typeof TensorInfoSchema>;
 export const TensorParamsSchema = Type.Object({ id: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, description: 'Percent-encode a `/`' }) });
 
 /** An OpenAI chat message from the client (checked precisely by the facade, so errors name the message). */
-const ChatMessageIn = Type.Object(
+export const ChatMessageIn = Type.Object(
   {
     role: Type.String({ description: 'system | developer | user | assistant | tool' }),
     content: Type.Optional(Type.Union([Type.String(), Type.Null(), Type.Array(Type.Record(Type.String(), Type.Unknown()))])),

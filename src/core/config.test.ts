@@ -48,3 +48,16 @@ describe('core/config: events', () => {
     expect(invalid(() => resolveConfig({ eventHeartbeatMs: 0 }))).toBe(true);
   });
 });
+
+describe('core/config: upstream', () => {
+  it('upstream options default to none and 60 s, and are read from SIRA_UPSTREAM_*', () => {
+    expect(resolveConfig()).toMatchObject({ upstreamUrl: undefined, upstreamApiKey: undefined, upstreamTimeoutMs: 60_000 });
+    const env = optionsFromEnv({ SIRA_UPSTREAM_URL: 'http://llm:4000/v1', SIRA_UPSTREAM_API_KEY: 'sk-up', SIRA_UPSTREAM_TIMEOUT_MS: '5000' });
+    expect(resolveConfig(env)).toMatchObject({ upstreamUrl: 'http://llm:4000/v1', upstreamApiKey: 'sk-up', upstreamTimeoutMs: 5000 });
+  });
+
+  it('a non-http upstream URL and a zero timeout are refused', () => {
+    expect(invalid(() => resolveConfig({ upstreamUrl: 'llm:4000' }))).toBe(true);
+    expect(invalid(() => resolveConfig({ upstreamTimeoutMs: 0 }))).toBe(true);
+  });
+});

@@ -108,6 +108,12 @@ export interface SiraOptions {
   eventPollIntervalMs: number;
   /** Ms between `: ping` comments on an idle event stream. @default 15000 */
   eventHeartbeatMs: number;
+  /** Base URL of the OpenAI-compatible upstream of `POST /v1/chat/completions`, up to `/v1`. @default undefined */
+  upstreamUrl: string | undefined;
+  /** Bearer key sent to the upstream (env SIRA_UPSTREAM_API_KEY); the caller's own key is for Sira. @default undefined */
+  upstreamApiKey: string | undefined;
+  /** Ms to wait for the upstream's response headers (and a non-streamed body) before answering 504. @default 60000 */
+  upstreamTimeoutMs: number;
   limits: Limits;
 }
 
@@ -155,6 +161,9 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   eventRetention: 10_000,
   eventPollIntervalMs: 250,
   eventHeartbeatMs: 15_000,
+  upstreamUrl: undefined,
+  upstreamApiKey: undefined,
+  upstreamTimeoutMs: 60_000,
   limits: DEFAULT_LIMITS,
 });
 
@@ -189,6 +198,9 @@ const OptionsSchema = Type.Object({
   eventRetention: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
   eventPollIntervalMs: Type.Integer({ minimum: 0 }),
   eventHeartbeatMs: Type.Integer({ minimum: 10 }),
+  upstreamUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
+  upstreamApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
+  upstreamTimeoutMs: PosInt,
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -259,6 +271,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     eventRetention: num(env.SIRA_EVENT_RETENTION),
     eventPollIntervalMs: num(env.SIRA_EVENT_POLL_INTERVAL_MS),
     eventHeartbeatMs: num(env.SIRA_EVENT_HEARTBEAT_MS),
+    upstreamUrl: env.SIRA_UPSTREAM_URL || undefined,
+    upstreamApiKey: env.SIRA_UPSTREAM_API_KEY || undefined,
+    upstreamTimeoutMs: num(env.SIRA_UPSTREAM_TIMEOUT_MS),
   };
   return out;
 }

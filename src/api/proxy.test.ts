@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { assistantTurn, replyOfCompletion, StreamAccumulator, trailingUserTurns } from './proxy.ts';
+
+const enc = new TextEncoder();
+
+describe('api/proxy: recording helpers', () => {
+  it('StreamAccumulator assembles content and tool-call deltas split across chunks and lines', () => {
+    const acc = new StreamAccumulator();
+    const frames = [
+      { id: 'c1', model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'Let me ' } }] },
+      { id: 'c1', choices: [{ index: 0, delta: { content: 'check.', tool_calls: [{ index: 0, id: 'call_1', function: { name: 'get_', arguments: '{"ci' } }] } }] },
+      { id: 'c1', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { name: 'weather', arguments: 'ty":"Lisbon"}' } }, { index: 1, id: 'call_2', function: { name: 'now', arguments: '{}' } }] } }] },
+      { id: 'c1', choices: [], usage: { total_tokens: 9 } },
+    ];
+    const text = frames.map((f) => `data: ${JSON.stringify(f)}\r\n\r\n`).join('') + ': comment\n\ndata: [DONE]\n\n';
+    const bytes = enc.encode(text);
+    // Odd-sized slices cut lines (and a UTF-8 sequence would be cut too) anywhere.
+    for (let i = 0; i < bytes.length; i += 7) acc.push(bytes.subarray(i, i + 7));
+    const reply = acc.end();
+    expect(reply).toEqual({
+      content: 'Let me check.',
+      toolCalls: [
+        { id: 'call_1', name: 'get_weather', arguments: '{"city":"Lisbon"}' },
+        { id: 'call_2', name: 'now', arguments: '{}' },
+      ],
+      id: 'c1',
+      model: 'm',
+      usage: { total_tokens: 9 },
+    });
+    expect(assistantTurn(reply)).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Let me check.' },
+        { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '{"city":"Lisbon"}' },
+        { type: 'tool_call', id: 'call_2', name: 'now', arguments: '{}' },
+      ],
+      metadata: { model: 'm', upstream_id: 'c1', usage: { total_tokens: 9 } },
+    });
+  });
+
+  it('replyOfCompletion reads a non-streamed completion; an empty reply makes no turn', () => {
+    const reply = replyOfCompletion({ id: 'x', model: 'm', choices: [{ message: { role: 'assistant', content: 'hi' } }] });
+    expect(assistantTurn(reply)).toEqual({ role: 'assistant', content: 'hi', metadata: { model: 'm', upstream_id: 'x' } });
+    expect(assistantTurn(replyOfCompletion({ choices: [] }))).toBeUndefined();
+  });
+
+  it('trailingUserTurns takes the user messages after the last other role, text parts only', () => {
+    const turns = trailingUserTurns([
+      { role: 'user', content: 'old' },
+      { role: 'assistant', content: 'a' },
+      { role: 'user', content: 'one', name: 'ann' },
+      { role: 'user', content: [{ type: 'text', text: 'two' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }] },
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/z.png' } }] },
+    ]);
+    expect(turns).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'one' }], name: 'ann' },
+      { role: 'user', content: [{ type: 'text', text: 'two' }], name: null },
+    ]);
+    expect(trailingUserTurns([{ role: 'tool', tool_call_id: 'c', content: '{}' }])).toEqual([]);
+  });
+});
