@@ -76,6 +76,9 @@ export async function run(): Promise<void> {
     rows.push({ scenario: 'append 1 turn (open loop)', offered: String(rate), achieved: a.achieved, p50: ms(a.latency.p50), p99: ms(a.latency.p99), fromSend: `${ms(a.fromSend.p50)} / ${ms(a.fromSend.p99)}`, errors: a.errors, turnsPerSec: a.achieved });
     const r = await constantRateInWorker(srv.url, auth, rate, DURATION, reads);
     rows.push({ scenario: 'read last 20 turns (open loop)', offered: String(rate), achieved: r.achieved, p50: ms(r.latency.p50), p99: ms(r.latency.p99), fromSend: `${ms(r.fromSend.p50)} / ${ms(r.fromSend.p99)}`, errors: r.errors });
+    const sessionReads = Array.from({ length: 5000 }, () => ({ method: 'GET' as const, path: `/v1/sessions/${sid()}` }));
+    const g2 = await constantRateInWorker(srv.url, auth, rate, DURATION, sessionReads);
+    rows.push({ scenario: 'read session (open loop)', offered: String(rate), achieved: g2.achieved, p50: ms(g2.latency.p50), p99: ms(g2.latency.p99), fromSend: `${ms(g2.fromSend.p50)} / ${ms(g2.fromSend.p99)}`, errors: g2.errors });
   }
   await cannon('append 1 turn (closed loop)', undefined, 16, () => ({ method: 'POST', path: `/v1/sessions/${sid()}/turns`, body: bodies[b++ % bodies.length]! }), 1);
   await cannon('append 100-turn batch (closed loop)', undefined, 16, () => ({ method: 'POST', path: `/v1/sessions/${sid()}/turns`, body: batches[b++ % batches.length]! }), 100);
