@@ -17,7 +17,7 @@ import { chatTurns } from './lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { mulberry32 } from './lib/rng.ts';
 import { ms, summary } from './lib/stats.ts';
-import { appendThroughput, interleaved, type Target } from './lib/ops.ts';
+import { appendThroughput, interleaved, seqCounter, type Target } from './lib/ops.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const URL_ = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -49,12 +49,8 @@ async function sira(name: string, url: string, cache: boolean): Promise<Target> 
 async function raw(url: string): Promise<Target> {
   const prefix = `raw-bench:${randomBytes(4).toString('hex')}:`;
   const r = new Redis(url);
-  const counts = new Map<number, number>();
-  const seq = (s: number, n: number) => {
-    const c = counts.get(s) ?? 0;
-    counts.set(s, c + n);
-    return c + 1;
-  };
+  const seqs = seqCounter();
+  const seq = seqs.take;
   return {
     name: 'raw ioredis (HSET / HMGET)',
     append: async (s, t) => void (await r.hset(`${prefix}${s}`, seq(s, 1), Buffer.from(encodeTurn(t, Date.now(), 64)))),
@@ -65,7 +61,7 @@ async function raw(url: string): Promise<Target> {
       await r.hset(`${prefix}${s}`, ...args);
     },
     last20: async (s) => {
-      const c = counts.get(s) ?? 0;
+      const c = seqs.count(s);
       const fields = Array.from({ length: Math.min(20, c) }, (_, i) => String(c - i));
       return (await r.hmgetBuffer(`${prefix}${s}`, ...fields)).length;
     },

@@ -19,7 +19,7 @@ import { chatTurns } from './lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { mulberry32 } from './lib/rng.ts';
 import { ms, summary } from './lib/stats.ts';
-import { appendThroughput, interleaved, type Target } from './lib/ops.ts';
+import { appendThroughput, interleaved, seqCounter, type Target } from './lib/ops.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SESSIONS = 200;
@@ -44,12 +44,8 @@ async function sira(dir: string, sync: SyncMode, cache: boolean): Promise<Target
 async function raw(dir: string, sync: SyncMode): Promise<Target> {
   const env = open({ path: dir, noSync: sync === 'os', overlappingSync: sync === 'always', maxDbs: 4 });
   const db = env.openDB<Uint8Array, (string | number)[]>({ name: 'turns', encoding: 'binary' });
-  const counts = new Map<number, number>();
-  const seq = (s: number, n: number) => {
-    const c = counts.get(s) ?? 0;
-    counts.set(s, c + n);
-    return c + 1;
-  };
+  const seqs = seqCounter();
+  const seq = seqs.take;
   return {
     name: `raw lmdb (sync ${sync})`,
     // Same commit strategy as Sira: synchronous commits without fsync in 'os' mode, async (shared fsync) otherwise.
@@ -66,12 +62,12 @@ async function raw(dir: string, sync: SyncMode): Promise<Target> {
       else await db.batch(() => recs.forEach((r, i) => db.put([`s${s}`, first + i], r)));
     },
     last20: async (s) => {
-      const c = counts.get(s) ?? 0;
+      const c = seqs.count(s);
       let n = 0;
       for (const _ of db.getRange({ start: [`s${s}`, c - 19], end: [`s${s}`, c + 1] })) n++;
       return n;
     },
-    session: async (s) => counts.get(s),
+    session: async (s) => seqs.count(s),
     close: () => env.close(),
   };
 }

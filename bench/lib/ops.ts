@@ -55,3 +55,19 @@ export async function appendThroughput(t: Target, turns: NewTurn[], batch: numbe
   );
   return turns.length / ((now() - t0) / 1000);
 }
+
+/**
+ * Seq bookkeeping for the raw floors (they have no session record): `take(s, n)` reserves n seqs of session s and
+ * returns the first; `count(s)` is how many were taken.
+ */
+export function seqCounter(): { take(s: number, n: number): number; count(s: number): number } {
+  const counts = new Map<number, number>();
+  return {
+    take: (s, n) => {
+      const c = counts.get(s) ?? 0;
+      counts.set(s, c + n);
+      return c + 1;
+    },
+    count: (s) => counts.get(s) ?? 0,
+  };
+}

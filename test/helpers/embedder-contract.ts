@@ -10,6 +10,7 @@ const TEXTS = ['The meeting moved to Thursday at 3pm.', 'I prefer window seats o
 
 /** Run the embedder contract against `create()`; `skip` lists cases left out, each with a reason. */
 export function runEmbedderContract(name: string, create: () => Embedder, skip: Record<string, string> = {}): void {
+  // A provider may skip a contract test only through `skip`, whose reason goes into the test's name; none does today.
   const test = (title: string, fn: () => Promise<void>) => (title in skip ? it.skip(`${title} (${skip[title]})`, fn) : it(title, fn));
   describe(`Embedder contract: ${name}`, () => {
     test('embed(texts) returns one unit vector of dim per text, in order', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { byteMutationArb, mutate, tensorArb as tensorArbOf } from '../../../test/helpers/tensor-arbitraries.ts';
 import fc from 'fast-check';
 import type { Tensor } from '../../core/types.ts';
-import { DTYPES, DTYPE_SIZE, elementCount, validateTensor } from '../../core/tensor.ts';
+import { DTYPES, DTYPE_SIZE, validateTensor } from '../../core/tensor.ts';
 import { isSiraError } from '../../core/errors.ts';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.ts';
 
@@ -10,16 +11,7 @@ fc.configureGlobal({ seed: SEED, numRuns: 150 });
 
 const UNLIMITED = { maxTensorBytes: Number.MAX_SAFE_INTEGER, maxTensorRank: Number.MAX_SAFE_INTEGER };
 
-const tensorArb: fc.Arbitrary<Tensor> = fc
-  .record({ dtype: fc.constantFrom(...DTYPES), shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }) })
-  .chain(({ dtype, shape }) => {
-    const n = elementCount(shape) * DTYPE_SIZE[dtype];
-    const bytes =
-      dtype === 'bool'
-        ? fc.array(fc.constantFrom(0, 1), { minLength: n, maxLength: n }).map((a) => Uint8Array.from(a))
-        : fc.uint8Array({ minLength: n, maxLength: n });
-    return bytes.map((data) => ({ dtype, shape, data }));
-  });
+const tensorArb = tensorArbOf(4);
 
 const nameArb = fc.string({ unit: 'binary', maxLength: 8 }).filter((s) => s !== '__metadata__');
 const tensorsArb = fc.dictionary(nameArb, tensorArb, { maxKeys: 5 });
@@ -132,24 +124,10 @@ describe(`storage/codec/safetensors (fc seed ${SEED})`, () => {
   });
 
   it('decodeSafetensors never throws anything but SIRA_ERR_TENSOR_INVALID on truncated or mutated input', () => {
-    const mutation = fc.oneof(
-      fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-      fc.record({
-        kind: fc.constant('flip' as const),
-        at: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }),
-      }),
-      fc.record({ kind: fc.constant('append' as const), at: fc.uint8Array({ minLength: 1, maxLength: 9 }) }),
-    );
     fc.assert(
-      fc.property(tensorsArb, metadataArb, mutation, (tensors, metadata, m) => {
+      fc.property(tensorsArb, metadataArb, byteMutationArb, (tensors, metadata, m) => {
         const bytes = encodeSafetensors(tensors, metadata);
-        let mutated: Uint8Array;
-        if (m.kind === 'truncate') mutated = bytes.slice(0, m.at % bytes.length);
-        else if (m.kind === 'append') mutated = Uint8Array.from([...bytes, ...m.at]);
-        else {
-          mutated = bytes.slice();
-          for (const [i, v] of m.at) mutated[i % mutated.length] = v;
-        }
+        const mutated = mutate(bytes, m);
         decodesSafely(mutated);
       }),
     );

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { byteMutationArb, mutate, tensorArb as tensorArbOf } from '../../../test/helpers/tensor-arbitraries.ts';
 import fc from 'fast-check';
 import type { Tensor } from '../../core/types.ts';
-import { DTYPES, DTYPE_SIZE, elementCount, validateTensor } from '../../core/tensor.ts';
+import { validateTensor } from '../../core/tensor.ts';
 import { isSiraError } from '../../core/errors.ts';
 import { isZeroCopy } from '../../core/tensor-view.ts';
 import {
@@ -16,16 +17,7 @@ import {
 const SEED = Number(process.env.SIRA_FC_SEED ?? 20_240_611);
 fc.configureGlobal({ seed: SEED, numRuns: 200 });
 
-const tensorArb: fc.Arbitrary<Tensor> = fc
-  .record({ dtype: fc.constantFrom(...DTYPES), shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 5 }) })
-  .chain(({ dtype, shape }) => {
-    const n = elementCount(shape) * DTYPE_SIZE[dtype];
-    const bytes =
-      dtype === 'bool'
-        ? fc.array(fc.constantFrom(0, 1), { minLength: n, maxLength: n }).map((a) => Uint8Array.from(a))
-        : fc.uint8Array({ minLength: n, maxLength: n });
-    return bytes.map((data) => ({ dtype, shape, data }));
-  });
+const tensorArb = tensorArbOf(5);
 const timeArb = fc.double({ noNaN: true, noDefaultInfinity: true });
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -99,24 +91,10 @@ describe(`storage/codec/tensor-record (fc seed ${SEED})`, () => {
   });
 
   it('decode never throws anything but SIRA_ERR_CODEC_CORRUPT on truncated, extended or mutated records', () => {
-    const mutation = fc.oneof(
-      fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-      fc.record({
-        kind: fc.constant('flip' as const),
-        at: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }),
-      }),
-      fc.record({ kind: fc.constant('append' as const), at: fc.uint8Array({ minLength: 1, maxLength: 9 }) }),
-    );
     fc.assert(
-      fc.property(tensorArb, timeArb, mutation, (t, at, m) => {
+      fc.property(tensorArb, timeArb, byteMutationArb, (t, at, m) => {
         const bytes = encodeTensorRecord(t, at);
-        let mutated: Uint8Array;
-        if (m.kind === 'truncate') mutated = bytes.slice(0, m.at % bytes.length);
-        else if (m.kind === 'append') mutated = Uint8Array.from([...bytes, ...m.at]);
-        else {
-          mutated = bytes.slice();
-          for (const [i, v] of m.at) mutated[i % mutated.length] = v;
-        }
+        const mutated = mutate(bytes, m);
         for (const decode of [() => decodeTensorRecord(mutated).tensor, () => decodeTensorInfo(mutated)]) {
           let out: unknown;
           try {
