@@ -35,6 +35,7 @@ export const ERRORS = {
   SIRA_ERR_TENSOR_LIMIT: { status: 409, title: 'The session holds the most tensors allowed', category: 'user' },
   SIRA_ERR_TENSOR_NOT_FOUND: { status: 404, title: 'Tensor not found', category: 'user' },
   SIRA_ERR_TENSOR_NAME_INVALID: { status: 400, title: 'The tensor name is not valid', category: 'user' },
+  SIRA_ERR_DOC_VERSION_CONFLICT: { status: 409, title: 'The document version does not match', category: 'user' },
   SIRA_ERR_CURSOR_INVALID: { status: 400, title: 'The cursor is not valid', category: 'user' },
   SIRA_ERR_EVENTS_GAP: { status: 410, title: 'The events after this id are no longer retained', category: 'user' },
   SIRA_ERR_EVENTS_AFTER_INVALID: { status: 400, title: 'The event id to resume after is not valid', category: 'user' },

@@ -60,6 +60,31 @@ export interface EventPage {
   last_id: number;
 }
 
+/**
+ * A versioned document in a tenant-scoped collection: the generic record that experiences, profiles, trained
+ * tenant models, workspace members and the like are built on (the memory layer owns each value's encoding).
+ */
+export interface DocRecord {
+  /** Id within the collection (1..200 chars, no NUL). */
+  id: string;
+  /** 1 after the first put, +1 on every put. */
+  version: number;
+  /** ms since the epoch of the last put. */
+  updated_at: number;
+  /** The value's bytes, copied out (the caller owns them). */
+  value: Uint8Array;
+}
+
+/** Options for listing a collection. */
+export interface ListDocsOptions {
+  /** Only ids that start with this prefix. */
+  prefix?: string;
+  /** Opaque cursor from the previous page. */
+  cursor?: string;
+  /** Page size, 1..1000. @default 100 */
+  limit?: number;
+}
+
 /** The storage contract. */
 export interface Store {
   /** Backend name, e.g. `lmdb`. */
@@ -110,6 +135,21 @@ export interface Store {
 
   /** Remove sessions whose expiry is ≤ now (injected clock), at most `limit`; returns how many were removed. */
   sweepExpired(limit?: number): Promise<number>;
+
+  /**
+   * Write a document of a tenant's collection (collection: 1..64 chars of [a-z0-9_.-]). With `expectedVersion`,
+   * only if the current version equals it (0 = the document must not exist), else throws
+   * SIRA_ERR_DOC_VERSION_CONFLICT (details.current_version). Documents do not expire.
+   */
+  putDoc(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion?: number): Promise<DocRecord>;
+  /** The document, or undefined. */
+  getDoc(tenant: string, collection: string, id: string): Promise<DocRecord | undefined>;
+  /** Delete a document; false when it did not exist. */
+  deleteDoc(tenant: string, collection: string, id: string): Promise<boolean>;
+  /** Documents of a collection in ascending id order (byte order of the UTF-8 id), paged. */
+  listDocs(tenant: string, collection: string, opts?: ListDocsOptions): Promise<Page<DocRecord>>;
+  /** Delete every document of a collection (or those whose id starts with `prefix`); returns how many. */
+  deleteDocs(tenant: string, collection: string, prefix?: string): Promise<number>;
 
   /** Store an API key record (by its hash). */
   putApiKey(record: ApiKeyRecord): Promise<void>;

@@ -25,7 +25,16 @@ import type {
   TurnRange,
 } from '../../src/core/types.ts';
 import { decodeCursor, encodeCursor } from '../../src/storage/cursor.ts';
-import { DEFAULT_EVENT_RETENTION, type EventPage, type ListSessionsOptions, type Store, type StoreStats } from '../../src/storage/store.ts';
+import { checkDocKey, compareDocIds, docConflict, docCursor, docPageStart } from '../../src/storage/docs.ts';
+import {
+  DEFAULT_EVENT_RETENTION,
+  type DocRecord,
+  type EventPage,
+  type ListDocsOptions,
+  type ListSessionsOptions,
+  type Store,
+  type StoreStats,
+} from '../../src/storage/store.ts';
 
 interface Entry {
   session: Session;
@@ -64,6 +73,7 @@ export class MemoryStore implements Store {
   readonly #maxTensors: number;
   readonly #tenants = new Map<string, Map<string, Entry>>();
   readonly #keys = new Map<string, ApiKeyRecord>();
+  readonly #docs = new Map<string, Map<string, DocRecord>>();
   #closed = false;
 
   constructor(opts: MemoryStoreOptions = {}) {
@@ -289,6 +299,67 @@ export class MemoryStore implements Store {
           sessions.delete(id);
           n++;
         }
+      }
+    }
+    return n;
+  }
+
+  #collection(tenant: string, collection: string): Map<string, DocRecord> {
+    const k = `${tenant}\0${collection}`;
+    let m = this.#docs.get(k);
+    if (m === undefined) this.#docs.set(k, (m = new Map()));
+    return m;
+  }
+
+  async putDoc(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion?: number): Promise<DocRecord> {
+    this.#open();
+    checkDocKey(collection, id);
+    const m = this.#collection(tenant, collection);
+    const current = m.get(id)?.version ?? 0;
+    if (expectedVersion !== undefined && expectedVersion !== current) throw docConflict(expectedVersion, current);
+    const rec: DocRecord = { id, version: current + 1, updated_at: this.#clock(), value: Uint8Array.from(value) };
+    m.set(id, rec);
+    return { ...rec, value: Uint8Array.from(rec.value) };
+  }
+
+  async getDoc(tenant: string, collection: string, id: string): Promise<DocRecord | undefined> {
+    this.#open();
+    checkDocKey(collection, id);
+    const rec = this.#collection(tenant, collection).get(id);
+    return rec === undefined ? undefined : { ...rec, value: Uint8Array.from(rec.value) };
+  }
+
+  async deleteDoc(tenant: string, collection: string, id: string): Promise<boolean> {
+    this.#open();
+    checkDocKey(collection, id);
+    return this.#collection(tenant, collection).delete(id);
+  }
+
+  async listDocs(tenant: string, collection: string, opts?: ListDocsOptions): Promise<Page<DocRecord>> {
+    this.#open();
+    checkDocKey(collection);
+    const { limit, after } = docPageStart(opts);
+    const prefix = opts?.prefix ?? '';
+    const ids = [...this.#collection(tenant, collection).keys()]
+      .filter((id) => id.startsWith(prefix) && (after === undefined || compareDocIds(id, after) > 0))
+      .sort(compareDocIds);
+    const page = ids.slice(0, limit);
+    const m = this.#collection(tenant, collection);
+    return {
+      items: page.map((id) => ({ ...m.get(id)!, value: Uint8Array.from(m.get(id)!.value) })),
+      cursor: ids.length > limit ? docCursor(page[page.length - 1]!) : null,
+    };
+  }
+
+  async deleteDocs(tenant: string, collection: string, prefix?: string): Promise<number> {
+    this.#open();
+    checkDocKey(collection);
+    const m = this.#collection(tenant, collection);
+    let n = 0;
+    for (const id of [...m.keys()]) {
+      if (prefix === undefined || id.startsWith(prefix)) {
+        m.delete(id);
+        n++;
       }
     }
     return n;

@@ -372,6 +372,76 @@ export function runStoreContract(opts: ContractOptions): void {
       });
     });
 
+    describe('docs', () => {
+      const bytes = (s: string) => new TextEncoder().encode(s);
+      const str = (u: Uint8Array | undefined) => (u === undefined ? undefined : new TextDecoder().decode(u));
+      test('a document is versioned, read back, and deleted', async () => {
+        const a = await store.putDoc(tenant, 'profiles', 'u1', bytes('one'));
+        expect(a.version).toBe(1);
+        expect(a.updated_at).toBe(clock());
+        clock.advance(5);
+        const b = await store.putDoc(tenant, 'profiles', 'u1', bytes('two'), 1);
+        expect(b.version).toBe(2);
+        const got = await store.getDoc(tenant, 'profiles', 'u1');
+        expect({ ...got, value: str(got?.value) }).toEqual({ id: 'u1', version: 2, updated_at: clock(), value: 'two' });
+        await rejects(store.putDoc(tenant, 'profiles', 'u1', bytes('x'), 1), 'SIRA_ERR_DOC_VERSION_CONFLICT');
+        await rejects(store.putDoc(tenant, 'profiles', 'u1', bytes('x'), 0), 'SIRA_ERR_DOC_VERSION_CONFLICT');
+        expect(str((await store.getDoc(tenant, 'profiles', 'u1'))?.value)).toBe('two');
+        expect((await store.putDoc(tenant, 'profiles', 'new', bytes('n'), 0)).version).toBe(1);
+        expect(await store.deleteDoc(tenant, 'profiles', 'u1')).toBe(true);
+        expect(await store.deleteDoc(tenant, 'profiles', 'u1')).toBe(false);
+        expect(await store.getDoc(tenant, 'profiles', 'u1')).toBeUndefined();
+      });
+      test('documents are scoped by tenant and collection, and keep binary values exactly', async () => {
+        const raw = new Uint8Array(300).map((_, i) => (i * 37) % 256);
+        await store.putDoc(tenant, 'a', 'x', raw);
+        expect(await store.getDoc(`${tenant}z`, 'a', 'x')).toBeUndefined();
+        expect(await store.getDoc(tenant, 'b', 'x')).toBeUndefined();
+        expect(Array.from((await store.getDoc(tenant, 'a', 'x'))!.value)).toEqual(Array.from(raw));
+        expect((await store.listDocs(`${tenant}z`, 'a')).items).toEqual([]);
+        await rejects(store.putDoc(tenant, 'Bad Name', 'x', raw), 'SIRA_ERR_REQUEST_INVALID');
+        await rejects(store.putDoc(tenant, 'a', '', raw), 'SIRA_ERR_REQUEST_INVALID');
+      });
+      test('listDocs pages in byte order with a prefix, and deleteDocs removes by prefix', async () => {
+        const ids = ['u2/b', 'u1/c', 'u1/a', 'u10/a', 'v', 'u1/é', 'u1/b'];
+        for (const id of ids) await store.putDoc(tenant, 'c', id, bytes(id));
+        const all: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.listDocs(tenant, 'c', { limit: 2, ...(cursor === undefined ? {} : { cursor }) });
+          expect(page.items.length).toBeLessThanOrEqual(2);
+          all.push(...page.items.map((d) => d.id));
+          cursor = page.cursor ?? undefined;
+        } while (cursor !== undefined);
+        expect(all).toEqual([...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+        const u1 = await store.listDocs(tenant, 'c', { prefix: 'u1/' });
+        expect(u1.items.map((d) => d.id)).toEqual(['u1/a', 'u1/b', 'u1/c', 'u1/é']);
+        expect(u1.cursor).toBeNull();
+        const p1 = await store.listDocs(tenant, 'c', { prefix: 'u1/', limit: 3 });
+        expect(p1.items.map((d) => d.id)).toEqual(['u1/a', 'u1/b', 'u1/c']);
+        const p2 = await store.listDocs(tenant, 'c', { prefix: 'u1/', limit: 3, cursor: p1.cursor! });
+        expect(p2.items.map((d) => d.id)).toEqual(['u1/é']);
+        expect(p2.cursor).toBeNull();
+        expect(await store.deleteDocs(tenant, 'c', 'u1/')).toBe(4);
+        expect((await store.listDocs(tenant, 'c')).items.map((d) => d.id)).toEqual(['u10/a', 'u2/b', 'v']);
+        expect(await store.deleteDocs(tenant, 'c')).toBe(3);
+        expect((await store.listDocs(tenant, 'c')).items).toEqual([]);
+        await rejects(store.listDocs(tenant, 'c', { cursor: 'not a cursor' }), 'SIRA_ERR_CURSOR_INVALID');
+      });
+      test('concurrent versioned puts: exactly one wins per version', async () => {
+        await store.putDoc(tenant, 'cas', 'k', bytes('0'));
+        const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.putDoc(tenant, 'cas', 'k', bytes(String(i)), 1)));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect((await store.getDoc(tenant, 'cas', 'k'))?.version).toBe(2);
+      });
+      test('documents survive reopening', async () => {
+        if (h.reopen === undefined) return;
+        await store.putDoc(tenant, 'p', 'd', bytes('kept'));
+        store = await h.reopen();
+        expect(str((await store.getDoc(tenant, 'p', 'd'))?.value)).toBe('kept');
+      });
+    });
+
     describe('events', () => {
       const all = async (st: Store, id: string, after = 0) => (await st.readEvents(tenant, id, after, 1000))!;
 

@@ -21,6 +21,7 @@ export interface LmdbLayout {
   expiry: Database<Uint8Array, Key>;
   events: Database<Uint8Array, Key>;
   keys: Database<Uint8Array, string>;
+  docs: Database<Uint8Array, Key>;
 }
 
 /** Open (creating if needed) the environment under `path` (always a directory, even when its name has a dot). */
@@ -50,5 +51,6 @@ export function openLayout(opts: { path: string; sync: SyncMode; mapSize: number
     expiry: db<Key>('expiry'),
     events: db<Key>('events'),
     keys: db<string>('keys'),
+    docs: db<Key>('docs'),
   };
 }

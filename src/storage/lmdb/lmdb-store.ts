@@ -12,6 +12,7 @@
  *   expiry    [expires_at, tenant, id]     → ''   (the sweeper's range scan)
  *   events    [tenant, id, event id]       → event record (dense ids per session; the newest key is the counter)
  *   keys      hash                         → API key record
+ *   docs      [tenant, collection, id]     → document record (storage/docs)
  *
  * Every multi-record change runs in one write transaction; writes queued in the same event turn share one
  * commit. Durability: `sync: 'os'` resolves once the commit is written to the OS (survives a killed process);
@@ -39,7 +40,17 @@ import type {
   Turn,
   TurnRange,
 } from '../../core/types.ts';
-import { DEFAULT_EVENT_RETENTION, type EventLogOptions, type EventPage, type ListSessionsOptions, type Store, type StoreStats } from '../store.ts';
+import {
+  DEFAULT_EVENT_RETENTION,
+  type DocRecord,
+  type EventLogOptions,
+  type EventPage,
+  type ListDocsOptions,
+  type ListSessionsOptions,
+  type Store,
+  type StoreStats,
+} from '../store.ts';
+import * as docs from './lmdb-docs.ts';
 import { decodeEvent, decodeSession, decodeState, encodeEvent, encodeSession, encodeState } from '../codec/records.ts';
 import { deleteApiKey, getApiKeyByHash, listApiKeys, lmdbStats, putApiKey } from './lmdb-admin.ts';
 import { openLayout, type Key, type LmdbLayout } from './lmdb-open.ts';
@@ -465,6 +476,31 @@ export class LmdbStore implements Store {
       });
     }
     return removed;
+  }
+
+  async putDoc(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion?: number): Promise<DocRecord> {
+    this.#check();
+    return docs.putDoc(this.#db, (fn) => this.#txn(fn), this.#clock(), { tenant, collection, id }, value, expectedVersion);
+  }
+
+  async getDoc(tenant: string, collection: string, id: string): Promise<DocRecord | undefined> {
+    this.#check();
+    return docs.getDoc(this.#db, tenant, collection, id);
+  }
+
+  async deleteDoc(tenant: string, collection: string, id: string): Promise<boolean> {
+    this.#check();
+    return docs.deleteDoc(this.#db, (fn) => this.#txn(fn), tenant, collection, id);
+  }
+
+  async listDocs(tenant: string, collection: string, opts?: ListDocsOptions): Promise<Page<DocRecord>> {
+    this.#check();
+    return docs.listDocs(this.#db, tenant, collection, opts);
+  }
+
+  async deleteDocs(tenant: string, collection: string, prefix?: string): Promise<number> {
+    this.#check();
+    return docs.deleteDocs(this.#db, (fn) => this.#txn(fn), tenant, collection, prefix);
   }
 
   async putApiKey(record: ApiKeyRecord): Promise<void> {

@@ -71,6 +71,16 @@ export class KeySpace {
     return `${this.prefix}{keys}:all`;
   }
 
+  /** Hash: document id → doc record (storage/docs) of one tenant's collection. */
+  docs(tenant: string, collection: string): string {
+    return `${this.prefix}{doc:${esc(tenant)}/${collection}}:h`;
+  }
+
+  /** Sorted set (all scores 0) of the collection's ids, for listing in byte order (same slot as {@link docs}). */
+  docIds(tenant: string, collection: string): string {
+    return `${this.prefix}{doc:${esc(tenant)}/${collection}}:z`;
+  }
+
   /** Hash of counters, shard `n` of {@link STATS_SHARDS}. */
   stats(n: number): string {
     return `${this.prefix}{stats:${n}}`;

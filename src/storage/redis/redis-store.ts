@@ -36,10 +36,20 @@ import type {
 } from '../../core/types.ts';
 import { decodeTensorInfoHeader, decodeTensorRecord, encodeTensorRecord, tensorRecordDataOffset } from '../codec/tensor-record.ts';
 import { decodeTurn, encodeTurn, encodedTurnTextBytes } from '../codec/turn.ts';
-import { DEFAULT_EVENT_RETENTION, type EventLogOptions, type EventPage, type ListSessionsOptions, type Store, type StoreStats } from '../store.ts';
+import {
+  DEFAULT_EVENT_RETENTION,
+  type DocRecord,
+  type EventLogOptions,
+  type EventPage,
+  type ListDocsOptions,
+  type ListSessionsOptions,
+  type Store,
+  type StoreStats,
+} from '../store.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
 import { connectRedis, parseRedisUrl } from './connect.ts';
 import { RedisApiKeys } from './api-keys.ts';
+import { RedisDocs } from './docs.ts';
 import { RedisIndexes } from './indexes.ts';
 import { KeySpace, parseExpiryMember, type SessionKeys } from './keys.ts';
 import { pairs, purged, sessionFromHash, span, str, type Purged } from './replies.ts';
@@ -84,6 +94,7 @@ export class RedisStore implements Store {
   readonly #tail: TailCache | undefined;
   readonly #ix: RedisIndexes;
   readonly #keys: RedisApiKeys;
+  readonly #docs: RedisDocs;
   #closed = false;
 
   private constructor(opts: RedisStoreOptions, client: RedisClient, kind: 'redis' | 'redis-cluster', keys: KeySpace) {
@@ -98,6 +109,7 @@ export class RedisStore implements Store {
     this.#tail = opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {});
     this.#ix = new RedisIndexes(client, keys);
     this.#keys = new RedisApiKeys(client, keys);
+    this.#docs = new RedisDocs(client, keys, this.#clock);
   }
 
   /** Connect to the server or cluster `opts.url` names; throws SIRA_ERR_STORE_FAILED when it cannot. */
@@ -433,6 +445,26 @@ export class RedisStore implements Store {
     // Bounded concurrency: many sessions in flight at once, never the whole sweep.
     for (let i = 0; i < due.length; i += 64) await this.#do(() => Promise.all(due.slice(i, i + 64).map(one)));
     return removed;
+  }
+
+  async putDoc(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion?: number): Promise<DocRecord> {
+    return this.#do(() => this.#docs.put(tenant, collection, id, value, expectedVersion));
+  }
+
+  async getDoc(tenant: string, collection: string, id: string): Promise<DocRecord | undefined> {
+    return this.#do(() => this.#docs.get(tenant, collection, id));
+  }
+
+  async deleteDoc(tenant: string, collection: string, id: string): Promise<boolean> {
+    return this.#do(() => this.#docs.delete(tenant, collection, id));
+  }
+
+  async listDocs(tenant: string, collection: string, opts?: ListDocsOptions): Promise<Page<DocRecord>> {
+    return this.#do(() => this.#docs.list(tenant, collection, opts));
+  }
+
+  async deleteDocs(tenant: string, collection: string, prefix?: string): Promise<number> {
+    return this.#do(() => this.#docs.deleteAll(tenant, collection, prefix));
   }
 
   async putApiKey(record: ApiKeyRecord): Promise<void> {

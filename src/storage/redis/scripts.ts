@@ -368,6 +368,39 @@ return 1
   false,
 );
 
+/**
+ * KEYS: docs hash, ids zset. ARGV: id, expected version ('' = any), record (storage/docs; its version field is
+ * overwritten here). → {1, new version} or {0, current version} on a version mismatch.
+ */
+export const DOC_PUT = script(
+  'doc_put',
+  `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+local v = 0
+if cur then v = struct.unpack('<I4', cur) end
+if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= v then return {0, v} end
+v = v + 1
+redis.call('HSET', KEYS[1], ARGV[1], struct.pack('<I4', v) .. string.sub(ARGV[3], 5))
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return {1, v}
+`,
+  false,
+);
+
+/** KEYS: docs hash, ids zset. ARGV: ids to delete. → {number deleted}. */
+export const DOC_DEL = script(
+  'doc_del',
+  `
+local n = 0
+for i = 1, #ARGV do
+  n = n + redis.call('HDEL', KEYS[1], ARGV[i])
+  redis.call('ZREM', KEYS[2], ARGV[i])
+end
+return {n}
+`,
+  false,
+);
+
 /** A script argument: strings, numbers and bytes (sent as they are, never base64). */
 export type ScriptArg = string | number | Buffer;
 
