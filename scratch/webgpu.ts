@@ -1,0 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeTinyBert } from '../training/make-tiny-bert.ts';
+import { createOnnxEmbedder } from '../src/models/embedders/onnx.ts';
+const dir = makeTinyBert(join(mkdtempSync(join(tmpdir(), 'x-')), 'tiny-bert'), 16);
+const texts = ['the hotel window seat', 'meeting at noon', 'prefer hotel'];
+const cpu = await createOnnxEmbedder({ model: dir, device: 'cpu' }).embed(texts);
+const gpu = await createOnnxEmbedder({ model: dir, device: 'webgpu' }).embed(texts);
+let maxd = 0;
+for (let i = 0; i < cpu.length; i++) for (let j = 0; j < cpu[i]!.length; j++) maxd = Math.max(maxd, Math.abs(cpu[i]![j]! - gpu[i]![j]!));
+console.log('max abs diff', maxd);
