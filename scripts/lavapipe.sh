@@ -9,6 +9,7 @@ set -euo pipefail
 dir="$(realpath -m "${1:-.cache/lavapipe}")"
 if [ -f "$dir/lvp_icd.json" ] && [ -f "$dir/root/usr/lib/x86_64-linux-gnu/libvulkan_lvp.so" ]; then
   echo "lavapipe: present in $dir"
+  echo "export LD_LIBRARY_PATH=$dir/root/usr/lib/x86_64-linux-gnu VK_DRIVER_FILES=$dir/lvp_icd.json"
   exit 0
 fi
 command -v apt-get >/dev/null || { echo "lavapipe: apt-get not found (Debian/Ubuntu only)" >&2; exit 1; }
@@ -29,3 +30,4 @@ cat > "$dir/lvp_icd.json" <<JSON
 { "file_format_version": "1.0.0", "ICD": { "library_path": "$lib/libvulkan_lvp.so", "api_version": "1.3.0" } }
 JSON
 echo "lavapipe: ready in $dir"
+echo "export LD_LIBRARY_PATH=$lib VK_DRIVER_FILES=$dir/lvp_icd.json"
