@@ -93,6 +93,12 @@ export class LmdbStore implements Store {
   readonly #tail: TailCache | undefined;
   readonly #syncCommit: boolean;
   readonly #retention: number;
+  /**
+   * Newest event id per session written by this process, so an append does not pay a reverse cursor scan for
+   * it (~20 µs). Filled inside write transactions only; cleared whenever a transaction fails, so an aborted
+   * change can never leave a gap in the ids. Bounded: cleared wholesale past 262,144 entries.
+   */
+  readonly #eventIds = new Map<string, number>();
   #closed = false;
 
   private constructor(opts: LmdbStoreOptions) {
@@ -131,11 +137,15 @@ export class LmdbStore implements Store {
       try {
         return Promise.resolve(this.#db.env.transactionSync(fn));
       } catch (e) {
+        this.#eventIds.clear();
         return Promise.reject(e as Error);
       }
     }
     // 'always' mode: fsync must not block the event loop; concurrent transactions share one flush.
-    return this.#db.env.transaction(fn);
+    return this.#db.env.transaction(fn).catch((e: unknown) => {
+      this.#eventIds.clear();
+      throw e;
+    });
   }
 
   /** Write `s` with its indexes moved from `prev` (inside a transaction). */
@@ -161,8 +171,11 @@ export class LmdbStore implements Store {
 
   /** Append the next event of a session and trim the log to the retention (inside the change's transaction). */
   #event(t: string, id: string, type: SessionEventType, at: number, data: JsonObject = {}): void {
-    const next = this.#lastEventId(t, id) + 1;
+    const ck = cacheKey(t, id);
+    const next = (this.#eventIds.get(ck) ?? this.#lastEventId(t, id)) + 1;
     this.#db.events.putSync([t, id, next], encodeEvent(type, at, data));
+    if (this.#eventIds.size >= 262_144) this.#eventIds.clear();
+    this.#eventIds.set(ck, next);
     const cut = next - this.#retention; // ids ≤ cut fall out of the window; normally exactly one
     if (cut >= 1) for (const k of this.#db.events.getKeys({ start: [t, id, 0], end: [t, id, cut + 1] })) this.#db.events.removeSync(k);
   }
@@ -170,6 +183,7 @@ export class LmdbStore implements Store {
   /** Remove a session and everything under it (inside a transaction); returns text bytes freed. */
   #purge(s: Session): void {
     const t = s.tenant;
+    this.#eventIds.delete(cacheKey(t, s.id));
     for (const key of this.#db.turns.getKeys({ start: [t, s.id, 0], end: [t, s.id, MAX_SEQ] })) this.#db.turns.removeSync(key);
     for (const key of this.#db.tensors.getKeys({ start: [t, s.id, ''], end: [t, s.id, '\uffff'] })) this.#db.tensors.removeSync(key);
     for (const key of this.#db.events.getKeys({ start: [t, s.id, 0], end: [t, s.id, MAX_SEQ] })) this.#db.events.removeSync(key);
