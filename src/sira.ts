@@ -54,6 +54,7 @@ import {
   type ContextResult,
 } from './memory/index.ts';
 import { createEmbedder, type Embedder } from './models/index.ts';
+import { loadTokenizer, registerModel } from './models/tokens.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
 import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
@@ -386,6 +387,8 @@ export class SiraSession {
   /** Open the service: validate options, open (or take) the store, start the expiry sweeper. */
   static async open(input: SiraOptionsInput = {}, deps: SiraDeps = {}): Promise<SiraSession> {
     const options = resolveConfig(input);
+    // Models with their own tokenizer.json: registered and loaded now, so a bad path fails at start, not per request.
+    for (const m of options.models) await loadTokenizer(registerModel(m).encoding);
     const context = resolveContextOptions(deps.context);
     const clock = deps.clock ?? systemClock;
     const embedder = deps.embedder ?? embedderFromOptions(options);

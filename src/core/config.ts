@@ -114,6 +114,12 @@ export interface SiraOptions {
   upstreamApiKey: string | undefined;
   /** Ms to wait for the upstream's response headers (and a non-streamed body) before answering 504. @default 60000 */
   upstreamTimeoutMs: number;
+  /**
+   * Models counted exactly with their own Hugging Face `tokenizer.json` (env SIRA_MODELS, a JSON array):
+   * `[{id, tokenizer: <dir or file>, context_window, max_output_tokens?}]`; they take precedence over the built-in
+   * registry. @default []
+   */
+  models: { id: string; tokenizer: string; context_window: number; max_output_tokens?: number }[];
   limits: Limits;
 }
 
@@ -164,6 +170,7 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   upstreamUrl: undefined,
   upstreamApiKey: undefined,
   upstreamTimeoutMs: 60_000,
+  models: [],
   limits: DEFAULT_LIMITS,
 });
 
@@ -201,6 +208,17 @@ const OptionsSchema = Type.Object({
   upstreamUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
   upstreamApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
   upstreamTimeoutMs: PosInt,
+  models: Type.Array(
+    Type.Object(
+      {
+        id: Type.String({ minLength: 1, maxLength: 200 }),
+        tokenizer: Type.String({ minLength: 1 }),
+        context_window: PosInt,
+        max_output_tokens: Type.Optional(PosInt),
+      },
+      { additionalProperties: false },
+    ),
+  ),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -246,6 +264,14 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
   return Object.freeze(merged);
 }
 
+function parseJsonEnv<T>(name: string, v: string): T {
+  try {
+    return JSON.parse(v) as T;
+  } catch (cause) {
+    throw siraError('SIRA_ERR_CONFIG_INVALID', `${name} is not valid JSON`, { cause });
+  }
+}
+
 /** Read `SIRA_*` environment variables into options (unset variables are left out). */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOptionsInput {
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
@@ -274,6 +300,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     upstreamUrl: env.SIRA_UPSTREAM_URL || undefined,
     upstreamApiKey: env.SIRA_UPSTREAM_API_KEY || undefined,
     upstreamTimeoutMs: num(env.SIRA_UPSTREAM_TIMEOUT_MS),
+    models: env.SIRA_MODELS ? parseJsonEnv('SIRA_MODELS', env.SIRA_MODELS) : undefined,
   };
   return out;
 }

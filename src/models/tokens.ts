@@ -8,15 +8,19 @@
  * Exact: plain text, roles, names. Estimates (conservative where it matters): a tool call costs its name, its
  * arguments and 3 tokens (the rendering OpenAI uses is not published); media cost a fixed figure
  * ({@link DEFAULT_MEDIA_TOKENS}). Models of other vendors (Claude, Llama, Mistral, Gemini) are counted with an
- * OpenAI encoding as an approximation, flagged `approximate` in the registry; give those a margin.
+ * OpenAI encoding as an approximation, flagged `approximate` in the registry; give those a margin — or register the
+ * model with its own `tokenizer.json` ({@link registerModel}, config `models`), which makes its counts exact.
  */
 import { siraError } from '../core/errors.ts';
 import type { Turn } from '../core/types.ts';
 import { turnToMessages, type ChatContentPart, type ChatMessage, type RenderOptions } from './chat.ts';
 import { Lru } from './lru.ts';
 
-/** The BPE encodings counted exactly. */
-export type EncodingName = 'o200k_base' | 'cl100k_base';
+/**
+ * The encodings counted exactly: OpenAI's BPEs, and `hf:<path>` — a Hugging Face `tokenizer.json` (a local
+ * directory or the file), see {@link registerModel}.
+ */
+export type EncodingName = 'o200k_base' | 'cl100k_base' | `hf:${string}`;
 export const ENCODINGS: readonly EncodingName[] = ['o200k_base', 'cl100k_base'];
 
 /** Counts the tokens of a text under one encoding. */
@@ -36,6 +40,17 @@ export function loadTokenizer(encoding: EncodingName): Promise<Tokenizer> {
   const hit = loaded.get(encoding);
   if (hit !== undefined) return Promise.resolve(hit);
   let p = loading.get(encoding);
+  if (p === undefined && encoding.startsWith('hf:')) {
+    p = import('./hf-tokenizer.ts').then((m) => {
+      const hf = m.loadHfTokenizer(encoding.slice(3));
+      const tok: Tokenizer = { encoding, count: (text) => hf.count(text) };
+      loaded.set(encoding, tok);
+      return tok;
+    });
+    // A failed load is not cached: the next request tries again (and fails loudly again).
+    p.catch(() => loading.delete(encoding));
+    loading.set(encoding, p);
+  }
   if (p === undefined) {
     const mod = encoding === 'o200k_base' ? import('gpt-tokenizer/encoding/o200k_base') : import('gpt-tokenizer/encoding/cl100k_base');
     p = mod.then((m) => {
@@ -102,6 +117,33 @@ const REGISTRY: readonly Entry[] = [
 ];
 const BY_ID = new Map(REGISTRY.map((e) => [e[0], e]));
 
+/** A model registered at run time with its own tokenizer (config `models`). */
+export interface ModelRegistration {
+  /** Model name or prefix as clients send it (matched like the built-in registry: longest prefix wins). */
+  id: string;
+  /** Directory holding `tokenizer.json` (and optionally `tokenizer_config.json`), or the `tokenizer.json` file. */
+  tokenizer: string;
+  /** Context window in tokens (prompt + reply). */
+  context_window: number;
+  /** Most tokens one reply may take. @default min(8192, context_window / 4) */
+  max_output_tokens?: number;
+}
+
+/**
+ * Register (or replace) a model whose prompts are counted exactly with its own `tokenizer.json`; it takes
+ * precedence over a built-in entry of the same id. The tokenizer file is read on first use; a missing or
+ * malformed one makes that request fail with SIRA_ERR_CONFIG_INVALID (check with {@link loadTokenizer} at start).
+ */
+export function registerModel(m: ModelRegistration): ModelInfo {
+  const id = m.id.trim().toLowerCase();
+  if (id.length === 0 || !Number.isInteger(m.context_window) || m.context_window < 1) {
+    throw siraError('SIRA_ERR_CONFIG_INVALID', `model registration ${JSON.stringify(m.id)} needs an id and a positive context_window`);
+  }
+  const maxOut = m.max_output_tokens ?? Math.min(8192, Math.floor(m.context_window / 4));
+  BY_ID.set(id, [id, `hf:${m.tokenizer}`, m.context_window, maxOut]);
+  return { id, encoding: `hf:${m.tokenizer}`, contextWindow: m.context_window, maxOutputTokens: maxOut, approximate: false };
+}
+
 /**
  * The registry entry of `model`: case-insensitive, a vendor prefix (`openai/`, `anthropic/`) ignored, the longest
  * registered prefix winning (`gpt-4o-mini-2024-07-18` → `gpt-4o`). Throws SIRA_ERR_CONTEXT_MODEL_UNKNOWN.
@@ -118,9 +160,9 @@ export function resolveModel(model: string): ModelInfo {
   throw siraError('SIRA_ERR_CONTEXT_MODEL_UNKNOWN', `unknown model ${JSON.stringify(model.slice(0, 100))}; give budget_tokens instead`);
 }
 
-/** Every registered model id (for docs and tests). */
+/** Every registered model id, built-in and run-time (for docs and tests). */
 export function knownModels(): string[] {
-  return REGISTRY.map((e) => e[0]);
+  return [...BY_ID.keys()];
 }
 
 /** Tokens kept free for the reply when a budget comes from a model's window: min(4096, max output, window / 4). */
