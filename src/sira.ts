@@ -55,6 +55,7 @@ import {
 } from './memory/index.ts';
 import { createEmbedder, type Embedder } from './models/index.ts';
 import { loadTokenizer, registerModel } from './models/tokens.ts';
+import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
 import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
@@ -95,6 +96,8 @@ interface ContextEngine {
   caches: ContextCaches;
   /** Embedding enrichment, when an embedder is configured. */
   enrichment?: Enrichment;
+  /** Abstractive rolling summaries, when a summary model is configured. */
+  summarizer?: RollingSummarizer;
 }
 
 /** Operations on one tenant's data; every id is scoped to the tenant. */
@@ -223,6 +226,8 @@ export class TenantSessions {
     resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
     if (request.messages !== undefined && !Array.isArray(request.messages)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'messages must be an array');
     const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last: this.#opts.contextMaxTurns }));
+    const summarizer = request.strategy === 'recency' ? undefined : this.#context.summarizer;
+    const rolling = summarizer === undefined ? undefined : await summarizer.get(this.tenant, sessionId);
     const enrichment = this.#context.enrichment;
     const scores =
       enrichment === undefined || request.strategy === 'recency'
@@ -240,10 +245,13 @@ export class TenantSessions {
         explain: request.explain,
         scope: { tenant: this.tenant, session: sessionId },
         dense: scores?.dense,
+        ...(rolling === undefined ? {} : { rollingSummary: rolling }),
       },
       this.#context.options,
       this.#context.caches,
     );
+    // Off the request path: when older turns were left out and the session outgrew its summary, refresh it.
+    if (summarizer !== undefined && result.summary !== undefined && turns.length > 0) summarizer.maybeRefresh(this.tenant, sessionId, turns.at(-1)!.seq, rolling);
     if (scores !== undefined) result.usage.embedding = scores.usage;
     return result;
   }
@@ -374,6 +382,15 @@ export class SiraSession {
         maxQueued: options.embedQueueMax,
       });
     }
+    if (options.summaryModel !== undefined) {
+      this.#context.summarizer = new RollingSummarizer(store, {
+        url: (options.summaryUrl ?? options.upstreamUrl)!,
+        model: options.summaryModel,
+        apiKey: options.summaryApiKey ?? options.upstreamApiKey,
+        everyTurns: options.summaryEveryTurns,
+        clock,
+      });
+    }
     this.events = new EventHub(store, { pollIntervalMs: options.eventPollIntervalMs, clock });
     if (options.bootstrapKey !== undefined) this.#bootstrapHash = Buffer.from(hashApiKey(options.bootstrapKey), 'hex');
     if (options.sweepIntervalMs > 0) {
@@ -382,6 +399,11 @@ export class SiraSession {
       }, options.sweepIntervalMs);
       this.#sweeper.unref();
     }
+  }
+
+  /** The abstractive rolling summarizer, when `summaryModel` is configured (stats, `idle()` for tests). */
+  get summarizer(): RollingSummarizer | undefined {
+    return this.#context.summarizer;
   }
 
   /** Open the service: validate options, open (or take) the store, start the expiry sweeper. */
@@ -449,6 +471,7 @@ export class SiraSession {
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     await this.#context.enrichment?.close();
+    await this.#context.summarizer?.close();
     this.events.close();
     await this.store.close();
   }

@@ -195,7 +195,18 @@ export const ContextResponseSchema = Type.Object({
     }),
   ),
   dropped: Type.Optional(Type.Array(Type.Object(Candidate), { description: 'With explain: the candidates left out' })),
-  summary: Type.Optional(Type.Object({ content: Type.String(), tokens: Type.Integer(), seqs: Type.Array(Type.Integer()) }, { description: 'Extractive summary of left-out turns (also in messages, as a system message)' })),
+  summary: Type.Optional(
+    Type.Object(
+      {
+        content: Type.String(),
+        tokens: Type.Integer(),
+        seqs: Type.Array(Type.Integer(), { description: 'turns the extractive summary quotes' }),
+        kind: Type.Union([Type.Literal('extractive'), Type.Literal('abstractive')]),
+        through_seq: Type.Optional(Type.Integer({ description: 'abstractive: every turn up to this seq is covered' })),
+      },
+      { description: 'Summary of left-out turns (also in messages, as a system message): extractive, or the abstractive rolling summary when a summary model is configured' },
+    ),
+  ),
   usage: Type.Object({
     budget: Type.Integer(),
     used: Type.Integer({ description: 'Exact tokens of messages, chat overhead and reply priming included; never above budget' }),

@@ -120,6 +120,17 @@ export interface SiraOptions {
    * registry. @default []
    */
   models: { id: string; tokenizer: string; context_window: number; max_output_tokens?: number }[];
+  /**
+   * Chat model that writes abstractive rolling summaries off the request path (an OpenAI-compatible endpoint);
+   * unset = extractive summaries only. @default undefined
+   */
+  summaryModel: string | undefined;
+  /** Base URL up to `/v1` of the summary model's endpoint. @default upstreamUrl */
+  summaryUrl: string | undefined;
+  /** Bearer key for the summary endpoint (env SIRA_SUMMARY_API_KEY). @default upstreamApiKey */
+  summaryApiKey: string | undefined;
+  /** Refresh a session's summary once this many turns are past what it covers. @default 20 */
+  summaryEveryTurns: number;
   limits: Limits;
 }
 
@@ -171,6 +182,10 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   upstreamApiKey: undefined,
   upstreamTimeoutMs: 60_000,
   models: [],
+  summaryModel: undefined,
+  summaryUrl: undefined,
+  summaryApiKey: undefined,
+  summaryEveryTurns: 20,
   limits: DEFAULT_LIMITS,
 });
 
@@ -219,6 +234,10 @@ const OptionsSchema = Type.Object({
       { additionalProperties: false },
     ),
   ),
+  summaryModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  summaryUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
+  summaryApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
+  summaryEveryTurns: PosInt,
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -257,6 +276,9 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
   }
   if (merged.embedder === 'openai' && (merged.embedderUrl === undefined || merged.embedderModel === undefined || merged.embedderDim === undefined)) {
     throw siraError('SIRA_ERR_CONFIG_INVALID', 'the openai embedder needs embedderUrl, embedderModel and embedderDim');
+  }
+  if (merged.summaryModel !== undefined && (merged.summaryUrl ?? merged.upstreamUrl) === undefined) {
+    throw siraError('SIRA_ERR_CONFIG_INVALID', 'summaryModel needs summaryUrl (or upstreamUrl)');
   }
   if (merged.embedder === 'onnx' && merged.embedderModel === undefined) {
     throw siraError('SIRA_ERR_CONFIG_INVALID', 'the onnx embedder needs embedderModel (a local directory or a Hub name)');
@@ -301,6 +323,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     upstreamApiKey: env.SIRA_UPSTREAM_API_KEY || undefined,
     upstreamTimeoutMs: num(env.SIRA_UPSTREAM_TIMEOUT_MS),
     models: env.SIRA_MODELS ? parseJsonEnv('SIRA_MODELS', env.SIRA_MODELS) : undefined,
+    summaryModel: env.SIRA_SUMMARY_MODEL || undefined,
+    summaryUrl: env.SIRA_SUMMARY_URL || undefined,
+    summaryApiKey: env.SIRA_SUMMARY_API_KEY || undefined,
+    summaryEveryTurns: num(env.SIRA_SUMMARY_EVERY_TURNS),
   };
   return out;
 }

@@ -13,13 +13,16 @@ import { turnText, turnToMessages, type ChatMessage } from '../../models/chat.ts
 import { countMessageTokens, loadTokenizer, REPLY_PRIMING_TOKENS, type EncodingName, type Tokenizer } from '../../models/tokens.ts';
 import { TurnCache } from './analysis.ts';
 import { idf } from './bm25.ts';
-import { pruneSentences, summarize, withoutSeqs, type SummarySource } from './compress.ts';
+import { pruneSentences, summarize, withoutSeqs, type Summary, type SummarySource } from './compress.ts';
 import { nearDuplicates } from './dedupe.ts';
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptions } from './options.ts';
 import { checkMessages, resolveBudget, resolveQuery, resolveStrategy, type Strategy } from './request.ts';
 import { scoreCandidates, type ScoreComponents } from './scorer.ts';
 import { fillSelection, selectCandidates, type Reason, type SelectCandidate } from './select.ts';
 import { terms } from './text.ts';
+
+/** First line of an abstractive rolling summary message. */
+export const ROLLING_SUMMARY_HEADER = 'Summary of the earlier conversation';
 
 /** A context request over a session's turns. */
 export interface ContextRequest {
@@ -43,6 +46,11 @@ export interface ContextRequest {
   scope?: { tenant: string; session: string };
   /** Embedding similarity of the query to each turn, by seq (the dense component; absent without embeddings). */
   dense?: ReadonlyMap<number, number>;
+  /**
+   * An abstractive rolling summary of the turns up to `through_seq` (memory/rolling-summary). When it fits the
+   * summary reserve it is sent instead of the extractive summary. @default none
+   */
+  rollingSummary?: { content: string; through_seq: number };
 }
 
 /** A selected turn and why. */
@@ -76,8 +84,11 @@ export interface ContextResult {
   messages: ChatMessage[];
   selected: SelectedTurn[];
   dropped?: DroppedTurn[];
-  /** The extractive summary of left-out turns, also present in `messages` as a system message. */
-  summary?: { content: string; tokens: number; seqs: number[] };
+  /**
+   * The summary of left-out turns, also present in `messages` as a system message: `extractive` (quoting `seqs`)
+   * or `abstractive` (the stored rolling summary, covering every turn up to `through_seq`).
+   */
+  summary?: { content: string; tokens: number; seqs: number[]; kind: 'extractive' | 'abstractive'; through_seq?: number };
   usage: {
     budget: number;
     /** Exact tokens of `messages` with the reply priming; never above `budget`. */
@@ -256,7 +267,15 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
       .sort((a, b) => cands[b]!.score - cands[a]!.score || cands[b]!.seq - cands[a]!.seq)
       .slice(0, opts.summarySources)
       .map((i) => ({ seq: turns[i]!.seq, speaker: speaker(turns[i]!), score: cands[i]!.score, sentences: sentencesOf(i), cost: sentenceCost(i) }));
-  let summary = reserve > 0 ? summarize(sources(), queryWeights, reserve, sysCount) : undefined;
+  let summary: Summary | undefined;
+  const rolling = req.rollingSummary;
+  if (reserve > 0 && rolling !== undefined && rolling.content.length > 0) {
+    const content = `${ROLLING_SUMMARY_HEADER} (through turn ${rolling.through_seq}):\n${rolling.content}`;
+    // Quotes no seq: the fill below may still bring covered turns back in full.
+    if (sysCount(content) <= reserve) summary = { content, seqs: [], lines: [] };
+  }
+  const abstractive = summary !== undefined;
+  if (summary === undefined && reserve > 0) summary = summarize(sources(), queryWeights, reserve, sysCount);
   let summaryTokens = summary === undefined ? 0 : sysCount(summary.content);
   if (reserve > 0) {
     // The room the summary left goes back to turns, except those it already quotes.
@@ -310,7 +329,13 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
     messages,
     selected,
     ...(req.explain === true ? { dropped } : {}),
-    ...(summary === undefined ? {} : { summary: { content: summary.content, tokens: summaryTokens, seqs: summary.seqs } }),
+    ...(summary === undefined
+      ? {}
+      : {
+          summary: abstractive
+            ? { content: summary.content, tokens: summaryTokens, seqs: [], kind: 'abstractive' as const, through_seq: rolling!.through_seq }
+            : { content: summary.content, tokens: summaryTokens, seqs: summary.seqs, kind: 'extractive' as const },
+        }),
     usage: { budget, used, by_part: byPart, candidates: n, encoding: tok.encoding, model: model?.id ?? null, approximate: model?.approximate ?? false },
     strategy,
     query,
