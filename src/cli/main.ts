@@ -1,6 +1,6 @@
 /**
  * @module cli/main
- * The `sira-session` command line: `serve` and `keys create|list|revoke`. Options come from `SIRA_*` environment
+ * The `sira-session` command line: `serve`, `keys create|list|revoke`, `export`, `import` and `inspect`. Options come from `SIRA_*` environment
  * variables, overridden by flags. Exit codes: 0 success, 1 failure, 2 usage or configuration error.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -10,6 +10,7 @@ import { optionsFromEnv, resolveConfig, type SiraOptionsInput, type SyncMode } f
 import { isSiraError } from '../core/errors.ts';
 import { SiraSession } from '../sira.ts';
 import { closeOnSignals, startServer } from './serve.ts';
+import { exportTenant, importLines, inspect, openOut, readLines } from './transfer.ts';
 
 /** Where the CLI writes and what environment it reads (injectable for tests). */
 export interface CliIo {
@@ -25,6 +26,9 @@ Usage:
   sira-session keys create --tenant T [--name N] [--store S] [--data-dir D]   print a new API key (shown once)
   sira-session keys list [--tenant T] [--json] [--store S] [--data-dir D]     list keys (ids, tenants, names; never keys)
   sira-session keys revoke <id> [--store S] [--data-dir D]                    revoke a key
+  sira-session export --tenant T [--session ID ...] [--out F|-] [--store S] [--data-dir D]  sessions as JSON lines
+  sira-session import --file F|- [--tenant T] [--store S] [--data-dir D]   re-create exported sessions (skips existing)
+  sira-session inspect [--tenant T] [--session ID] [--store S] [--data-dir D]  store counters, or one session
   sira-session --help | --version
 
 Options (environment in brackets; flags win):
@@ -144,6 +148,39 @@ async function keys(args: string[], io: CliIo): Promise<number> {
   throw new UsageError(sub === undefined ? 'keys needs a subcommand: create, list or revoke' : `unknown keys subcommand ${sub}`);
 }
 
+async function transfer(command: 'export' | 'import' | 'inspect', args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, {
+    ...COMMON,
+    tenant: { type: 'string' },
+    session: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    file: { type: 'string' },
+  });
+  if (values.help === true) return help(io);
+  const sira = await SiraSession.open(storeInput(io.env, values));
+  try {
+    if (command === 'export') {
+      if (values.tenant === undefined) throw new UsageError('export needs --tenant');
+      const { out, done } = openOut(values.out ?? '-');
+      const r = await exportTenant(sira.store, values.tenant, out, values.session);
+      await done();
+      io.stderr.write(`exported ${r.sessions} sessions, ${r.turns} turns, ${r.tensors} tensors${r.skipped.length > 0 ? `; missing: ${r.skipped.join(', ')}` : ''}\n`);
+      return 0;
+    }
+    if (command === 'import') {
+      if (values.file === undefined) throw new UsageError('import needs --file (or --file - for stdin)');
+      const r = await importLines(sira.store, readLines(values.file), values.tenant);
+      io.stderr.write(`imported ${r.sessions} sessions, ${r.turns} turns, ${r.tensors} tensors into tenant ${r.tenant}${r.skipped.length > 0 ? `; skipped (existing or expired): ${r.skipped.join(', ')}` : ''}\n`);
+      return 0;
+    }
+    if (values.session !== undefined && values.tenant === undefined) throw new UsageError('inspect --session needs --tenant');
+    io.stdout.write(`${JSON.stringify(await inspect(sira.store, values.tenant, values.session?.[0]), null, 2)}\n`);
+    return 0;
+  } finally {
+    await sira.close();
+  }
+}
+
 function help(io: CliIo): number {
   io.stdout.write(USAGE);
   return 0;
@@ -161,6 +198,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         return await serve(rest, io);
       case 'keys':
         return await keys(rest, io);
+      case 'export':
+      case 'import':
+      case 'inspect':
+        return await transfer(command, rest, io);
       case '--version':
       case '-v':
       case 'version':
