@@ -3,6 +3,11 @@
  * The `sira-session` command line: `serve`, `keys create|list|revoke`, `export`, `import` and `inspect`. Options come from `SIRA_*` environment
  * variables, overridden by flags. Exit codes: 0 success, 1 failure, 2 usage or configuration error.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pino } from 'pino';
 import { VERSION } from '../api/version.ts';
@@ -29,6 +34,7 @@ Usage:
   sira-session export --tenant T [--session ID ...] [--out F|-] [--store S] [--data-dir D]  sessions as JSON lines
   sira-session import --file F|- [--tenant T] [--store S] [--data-dir D]   re-create exported sessions (skips existing)
   sira-session inspect [--tenant T] [--session ID] [--store S] [--data-dir D]  store counters, or one session
+  sira-session bench [name ...]                  run benchmarks (a source checkout only; same as npm run bench)
   sira-session --help | --version
 
 Options (environment in brackets; flags win):
@@ -181,6 +187,18 @@ async function transfer(command: 'export' | 'import' | 'inspect', args: string[]
   }
 }
 
+async function bench(args: string[], io: CliIo): Promise<number> {
+  // The benchmarks live beside the sources (bench/run.ts), not in the published package.
+  const runner = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
+  if (!existsSync(runner)) {
+    io.stderr.write('sira-session: the benchmarks ship with the source checkout (bench/), not with the package\n');
+    return 2;
+  }
+  const child = spawn(process.execPath, [runner, ...args], { stdio: 'inherit', cwd: dirname(dirname(runner)) });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code ?? 1;
+}
+
 function help(io: CliIo): number {
   io.stdout.write(USAGE);
   return 0;
@@ -198,6 +216,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         return await serve(rest, io);
       case 'keys':
         return await keys(rest, io);
+      case 'bench':
+        return await bench(rest, io);
       case 'export':
       case 'import':
       case 'inspect':
