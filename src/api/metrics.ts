@@ -51,6 +51,12 @@ const metrics: FastifyPluginAsyncTypebox<MetricsOptions> = async (app, opts) => 
     STORE_GAUGES.map(([key, help]) => [key, new Gauge({ name: `sira_store_${key}`, help, registers })] as const),
   );
   const ratio = new Gauge({ name: 'sira_store_text_compression_ratio', help: 'text_raw_bytes / text_stored_bytes (1 = none)', registers });
+  const summaries = new Gauge({
+    name: 'sira_rolling_summaries',
+    help: 'Abstractive rolling summaries since start, by outcome (refreshed, failed) and model calls (calls)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -69,6 +75,8 @@ const metrics: FastifyPluginAsyncTypebox<MetricsOptions> = async (app, opts) => 
         const s = await sira.stats();
         for (const [key, gauge] of gauges) gauge.set(s[key]);
         ratio.set(s.text_stored_bytes > 0 ? s.text_raw_bytes / s.text_stored_bytes : 1);
+        const sum = sira.summarizer?.stats;
+        if (sum !== undefined) for (const [outcome, n] of Object.entries(sum)) summaries.set({ outcome }, n);
       } catch (err) {
         request.log.warn({ err }, 'store stats unavailable for /metrics');
       }

@@ -122,6 +122,8 @@ describe('abstractive rolling summary', () => {
     await t.sira.summarizer!.idle();
     expect(t.sira.summarizer!.stats.failed).toBe(1);
     expect((await context()).summary?.kind).toBe('extractive');
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/sira_rolling_summaries\{outcome="failed"\} 1/);
   });
 
   it('recency strategy never reads or queues summaries', async () => {
