@@ -114,6 +114,11 @@ export interface SiraOptions {
   upstreamApiKey: string | undefined;
   /** Ms to wait for the upstream's response headers (and a non-streamed body) before answering 504. @default 60000 */
   upstreamTimeoutMs: number;
+  /**
+   * Bytes a WebSocket connection may have waiting to be sent before the client counts as too slow and is closed
+   * (code 4008, SIRA_ERR_WS_SLOW_CONSUMER; it resumes by event id). @default 4194304
+   */
+  wsMaxBufferedBytes: number;
   limits: Limits;
 }
 
@@ -164,6 +169,7 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   upstreamUrl: undefined,
   upstreamApiKey: undefined,
   upstreamTimeoutMs: 60_000,
+  wsMaxBufferedBytes: 4 * 1024 * 1024,
   limits: DEFAULT_LIMITS,
 });
 
@@ -201,6 +207,7 @@ const OptionsSchema = Type.Object({
   upstreamUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
   upstreamApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
   upstreamTimeoutMs: PosInt,
+  wsMaxBufferedBytes: PosInt,
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,

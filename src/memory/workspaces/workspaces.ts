@@ -120,6 +120,11 @@ export class TenantWorkspaces {
     this.tenant = tenant;
   }
 
+  /** The service's workspace tunables. */
+  get options(): WorkspaceOptions {
+    return this.#svc.options;
+  }
+
   #notify(id: string): void {
     this.#svc.deps.hub.notify(this.tenant, backingId(id));
   }

@@ -1,0 +1,268 @@
+/**
+ * @module api/ws
+ * `GET /v1/ws`: one WebSocket for the events of many sessions and workspaces, and for posting CRDT updates.
+ * The protocol (JSON text messages) is documented in docs/api.md "WebSocket". In short:
+ *
+ * - Auth: `Authorization: Bearer <key>` on the upgrade request; or `?token=<key>` (browsers cannot set headers;
+ *   the key then shows in URLs and logs: prefer the next option); or, with neither, a first message
+ *   `{"op":"auth","token":"<key>"}` within 10 s (else close 4401).
+ * - `{"op":"subscribe","session_id"|"workspace_id":…, "after"?: id, "req"?: …}` → `{"type":"subscribed","channel"}`,
+ *   then `{"type":"event","channel","event"}` with the same event JSON as SSE, gap-free and duplicate-free after
+ *   `after` (none: from now). A trimmed resume id gives `{"type":"error","code":"SIRA_ERR_EVENTS_GAP","status":410}`.
+ * - `{"op":"unsubscribe","channel"}`, `{"op":"crdt.update","workspace_id","doc","update":<base64>}` → `ack`,
+ *   `{"op":"ping"}` → `pong`.
+ * - Heartbeats: a protocol ping every `eventHeartbeatMs`; a client that has not answered the previous one is
+ *   terminated. Backpressure: when more than `wsMaxBufferedBytes` wait to be sent, the client gets a
+ *   SIRA_ERR_WS_SLOW_CONSUMER error and close code 4008 (after everything already queued): it reconnects and
+ *   resubscribes with `after` = the last id it processed per channel, losing nothing. Nothing buffers unboundedly.
+ */
+import websocket from '@fastify/websocket';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { isSiraError, siraError } from '../core/errors.ts';
+import { isValidId } from '../core/ids.ts';
+import type { Subscription } from '../storage/index.ts';
+import { authHook, createKeyCache } from './auth.ts';
+import { toWireEvent } from './events.ts';
+import type { RoutesOptions } from './sessions.ts';
+import { decodeBase64 } from './wire.ts';
+import { streamProblem, toWireWorkspaceEvent } from './workspaces-events.ts';
+
+/** Close codes of the protocol (4000-4999 are the application's). */
+export const WS_CLOSE = Object.freeze({ SLOW_CONSUMER: 4008, AUTH: 4401, GOING_AWAY: 1001 });
+/** Ms a connection without credentials has to send `{"op":"auth"}`. */
+export const WS_AUTH_TIMEOUT_MS = 10_000;
+/** Subscriptions one connection may hold. */
+export const WS_MAX_SUBSCRIPTIONS = 256;
+
+type Msg = Record<string, unknown>;
+
+/** The WebSocket route, with its own auth (header, `?token=` or first message), outside the bearer-only /v1 guard. */
+export const wsRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { sira }) => {
+  await app.register(websocket, { options: { maxPayload: sira.options.limits.maxBodyBytes } });
+  const guard = authHook(sira);
+  const authenticate = createKeyCache((key) => sira.authenticate(key), { clock: sira.clock });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!sira.options.auth) {
+      request.tenant = 'default';
+      return;
+    }
+    if (request.headers.authorization !== undefined) return guard(request, reply);
+    const token = (request.query as { token?: unknown }).token;
+    if (typeof token === 'string' && token !== '') {
+      const tenant = await authenticate(token);
+      if (tenant === undefined) throw siraError('SIRA_ERR_AUTH_INVALID', 'the API key is unknown or revoked');
+      request.tenant = tenant;
+      return;
+    }
+    request.tenant = ''; // authenticated by the first message
+  });
+
+  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket: WebSocket, request: FastifyRequest) => {
+    new Connection(socket, request, sira, authenticate).start();
+  });
+};
+
+/** One client connection: its subscriptions, heartbeat and send budget. */
+class Connection {
+  readonly #socket: WebSocket;
+  readonly #request: FastifyRequest;
+  readonly #sira: RoutesOptions['sira'];
+  readonly #authenticate: (key: string) => Promise<string | undefined>;
+  readonly #subs = new Map<string, Subscription | symbol>();
+  #tenant: string;
+  #alive = true;
+  #closed = false;
+  #timers: NodeJS.Timeout[] = [];
+
+  constructor(socket: WebSocket, request: FastifyRequest, sira: RoutesOptions['sira'], authenticate: (key: string) => Promise<string | undefined>) {
+    this.#socket = socket;
+    this.#request = request;
+    this.#sira = sira;
+    this.#authenticate = authenticate;
+    this.#tenant = request.tenant;
+  }
+
+  start(): void {
+    const s = this.#socket;
+    s.on('message', (data, isBinary) => {
+      this.#onMessage(isBinary ? '' : data.toString()).catch((err: unknown) => this.#error(err as Error, {}));
+    });
+    s.on('pong', () => (this.#alive = true));
+    s.on('close', () => this.#cleanup());
+    s.on('error', () => this.#cleanup());
+    const hb = setInterval(() => {
+      if (!this.#alive) {
+        s.terminate(); // no pong since the last ping: a dead peer
+        return;
+      }
+      this.#alive = false;
+      s.ping();
+    }, this.#sira.options.eventHeartbeatMs);
+    hb.unref();
+    this.#timers.push(hb);
+    if (this.#tenant === '') {
+      const t = setTimeout(() => this.#closeWith(WS_CLOSE.AUTH, siraError('SIRA_ERR_WS_AUTH_TIMEOUT', `send {"op":"auth","token":…} within ${WS_AUTH_TIMEOUT_MS} ms`)), WS_AUTH_TIMEOUT_MS);
+      t.unref();
+      this.#timers.push(t);
+    }
+    this.#send({ type: 'hello', authenticated: this.#tenant !== '', heartbeat_ms: this.#sira.options.eventHeartbeatMs });
+  }
+
+  #cleanup(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const t of this.#timers) clearInterval(t);
+    for (const sub of this.#subs.values()) if (typeof sub !== 'symbol') sub.close();
+    this.#subs.clear();
+  }
+
+  /** Send one message; past the buffer limit the client is too slow: tell it, close 4008, stop everything. */
+  #send(msg: Msg): void {
+    if (this.#closed) return;
+    this.#socket.send(JSON.stringify(msg));
+    if (this.#socket.bufferedAmount > this.#sira.options.wsMaxBufferedBytes) {
+      this.#closeWith(
+        WS_CLOSE.SLOW_CONSUMER,
+        siraError('SIRA_ERR_WS_SLOW_CONSUMER', `more than ${this.#sira.options.wsMaxBufferedBytes} bytes waited to be sent; reconnect and resubscribe after your last event ids`),
+      );
+    }
+  }
+
+  #closeWith(code: number, err: Error): void {
+    if (this.#closed) return;
+    this.#socket.send(JSON.stringify({ type: 'error', ...streamProblem(err, '/v1/ws') }));
+    this.#cleanup();
+    this.#socket.close(code, isSiraError(err) ? err.code : 'error');
+  }
+
+  #error(err: Error, ctx: Msg): void {
+    if (!isSiraError(err)) this.#request.log.error({ err }, 'websocket message failed');
+    this.#send({ type: 'error', ...ctx, ...streamProblem(err, '/v1/ws') });
+  }
+
+  async #onMessage(text: string): Promise<void> {
+    let msg: Msg;
+    try {
+      msg = JSON.parse(text) as Msg;
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new Error('not an object');
+    } catch {
+      throw siraError('SIRA_ERR_WS_MESSAGE_INVALID', 'messages are JSON objects with an "op"');
+    }
+    const req = msg.req === undefined ? {} : { req: msg.req as string };
+    try {
+      await this.#handle(msg, req);
+    } catch (err) {
+      this.#error(err as Error, req);
+    }
+  }
+
+  async #handle(msg: Msg, req: Msg): Promise<void> {
+    if (this.#tenant === '') {
+      if (msg.op !== 'auth' || typeof msg.token !== 'string') {
+        this.#closeWith(WS_CLOSE.AUTH, siraError('SIRA_ERR_WS_AUTH_TIMEOUT', 'the first message must be {"op":"auth","token":…}'));
+        return;
+      }
+      const tenant = await this.#authenticate(msg.token);
+      if (tenant === undefined) {
+        this.#closeWith(WS_CLOSE.AUTH, siraError('SIRA_ERR_AUTH_INVALID', 'the API key is unknown or revoked'));
+        return;
+      }
+      this.#tenant = tenant;
+      clearTimeout(this.#timers.pop());
+      this.#send({ type: 'authenticated', ...req });
+      return;
+    }
+    switch (msg.op) {
+      case 'subscribe':
+        return this.#subscribe(msg, req);
+      case 'unsubscribe': {
+        const channel = typeof msg.channel === 'string' ? msg.channel : channelOf(msg);
+        const sub = this.#subs.get(channel);
+        if (sub !== undefined && typeof sub !== 'symbol') sub.close();
+        this.#subs.delete(channel);
+        this.#send({ type: 'unsubscribed', channel, ...req });
+        return;
+      }
+      case 'crdt.update': {
+        const { workspace_id, doc, update } = msg;
+        if (typeof workspace_id !== 'string' || typeof doc !== 'string' || typeof update !== 'string') {
+          throw siraError('SIRA_ERR_WS_MESSAGE_INVALID', 'crdt.update needs workspace_id, doc and update (base64)');
+        }
+        const bytes = decodeBase64(update);
+        if (bytes === undefined) throw siraError('SIRA_ERR_CRDT_UPDATE_INVALID', 'update must be base64');
+        const r = await this.#sira.workspaces(this.#tenant).applyUpdate(workspace_id, doc, bytes);
+        this.#send({ type: 'ack', op: 'crdt.update', ...req, ...r });
+        return;
+      }
+      case 'ping':
+        this.#send({ type: 'pong', ...req });
+        return;
+      case 'auth':
+        this.#send({ type: 'authenticated', ...req });
+        return;
+      default:
+        throw siraError('SIRA_ERR_WS_MESSAGE_INVALID', `unknown op ${JSON.stringify(msg.op)}`);
+    }
+  }
+
+  async #subscribe(msg: Msg, req: Msg): Promise<void> {
+    const channel = channelOf(msg);
+    const after = msg.after;
+    if (after !== undefined && after !== null && (!Number.isSafeInteger(after) || (after as number) < 0)) {
+      throw siraError('SIRA_ERR_EVENTS_AFTER_INVALID', 'after must be an integer ≥ 0');
+    }
+    const from = after === undefined || after === null ? undefined : (after as number);
+    const old = this.#subs.get(channel);
+    if (old === undefined && this.#subs.size >= WS_MAX_SUBSCRIPTIONS) throw siraError('SIRA_ERR_WS_SUBSCRIPTION_LIMIT', `at most ${WS_MAX_SUBSCRIPTIONS} subscriptions per connection`);
+    if (old !== undefined && typeof old !== 'symbol') old.close(); // resubscribing moves the cursor
+    const token = Symbol(channel);
+    this.#subs.set(channel, token);
+    // Events may arrive before `subscribed` is sent: hold them until it is.
+    let ready = false;
+    const early: Msg[] = [];
+    const emit = (m: Msg) => (ready ? this.#send(m) : early.push(m));
+    const done = (extra: Msg) => {
+      if (this.#subs.get(channel) === token || this.#subs.get(channel) === sub) this.#subs.delete(channel);
+      emit(extra);
+    };
+    const [kind, id] = [channel.slice(0, channel.indexOf(':')), channel.slice(channel.indexOf(':') + 1)];
+    let sub: Subscription | undefined;
+    try {
+      sub =
+        kind === 'session'
+          ? await this.#sira.tenant(this.#tenant).subscribe(id, from, {
+              onEvents: (events) => (events.forEach((e) => emit({ type: 'event', channel, event: toWireEvent(e) })), true),
+              onEnd: (e) => (emit({ type: 'event', channel, event: toWireEvent(e) }), done({ type: 'unsubscribed', channel, reason: 'deleted' })),
+              onError: (err) => done({ type: 'error', channel, ...streamProblem(err, '/v1/ws') }),
+            })
+          : await this.#sira.workspaces(this.#tenant).subscribe(id, from, {
+              onEvents: (events) => (events.forEach((e) => emit({ type: 'event', channel, event: toWireWorkspaceEvent(e) })), true),
+              onEnd: (e) => (emit({ type: 'event', channel, event: toWireWorkspaceEvent(e) }), done({ type: 'unsubscribed', channel, reason: 'deleted' })),
+              onError: (err) => done({ type: 'error', channel, ...streamProblem(err, '/v1/ws') }),
+            });
+    } catch (err) {
+      if (this.#subs.get(channel) === token) this.#subs.delete(channel);
+      this.#error(err as Error, { ...req, channel });
+      return;
+    }
+    if (this.#closed || this.#subs.get(channel) !== token) {
+      sub.close(); // unsubscribed (or gone) meanwhile
+      return;
+    }
+    this.#subs.set(channel, sub);
+    this.#send({ type: 'subscribed', channel, after: from ?? null, ...req });
+    ready = true;
+    for (const m of early) this.#send(m);
+  }
+}
+
+/** `session:<id>` or `workspace:<id>` from a message's `session_id` / `workspace_id`. */
+function channelOf(msg: Msg): string {
+  const s = msg.session_id;
+  const w = msg.workspace_id;
+  if (typeof s === 'string' && isValidId(s) && w === undefined) return `session:${s}`;
+  if (typeof w === 'string' && isValidId(w) && s === undefined) return `workspace:${w}`;
+  throw siraError('SIRA_ERR_WS_MESSAGE_INVALID', 'give exactly one of session_id or workspace_id (a valid id)');
+}
