@@ -12,9 +12,11 @@
  * - `{"op":"unsubscribe","channel"}`, `{"op":"crdt.update","workspace_id","doc","update":<base64>}` → `ack`,
  *   `{"op":"ping"}` → `pong`.
  * - Heartbeats: a protocol ping every `eventHeartbeatMs`; a client that has not answered the previous one is
- *   terminated. Backpressure: when more than `wsMaxBufferedBytes` wait to be sent, the client gets a
- *   SIRA_ERR_WS_SLOW_CONSUMER error and close code 4008 (after everything already queued): it reconnects and
- *   resubscribes with `after` = the last id it processed per channel, losing nothing. Nothing buffers unboundedly.
+ *   terminated. Backpressure: when more than `wsMaxBufferedBytes` wait to be sent, the connection's subscriptions
+ *   pause (their events wait in the durable log; what one hub page already handed over waits in a small queue)
+ *   and resume once the client has read half of it. A client that stays over the limit for `wsSlowConsumerMs`
+ *   gets a SIRA_ERR_WS_SLOW_CONSUMER error and close code 4008 after the data already on the wire: it reconnects
+ *   and resubscribes with `after` = the last id it processed per channel, losing nothing.
  */
 import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -75,6 +77,13 @@ class Connection {
   #alive = true;
   #closed = false;
   #timers: NodeJS.Timeout[] = [];
+  /** Messages not yet handed to the socket (it is over the buffer limit); at most about one hub page per subscription. */
+  #queue: string[] = [];
+  /** Since when (ms) the socket has been over the limit, or undefined. */
+  #congestedSince: number | undefined;
+  #drainTimer: NodeJS.Timeout | undefined;
+  /** Subscriptions paused for backpressure, to resume when the client catches up. */
+  #paused = new Set<Subscription>();
 
   constructor(socket: WebSocket, request: FastifyRequest, sira: RoutesOptions['sira'], authenticate: (key: string) => Promise<string | undefined>) {
     this.#socket = socket;
@@ -113,33 +122,80 @@ class Connection {
   #cleanup(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#drainTimer);
+    this.#queue = [];
+    this.#paused.clear();
     for (const t of this.#timers) clearInterval(t);
     for (const sub of this.#subs.values()) if (typeof sub !== 'symbol') sub.close();
     this.#subs.clear();
   }
 
-  /** Send one message; past the buffer limit the client is too slow: tell it, close 4008, stop everything. */
-  #send(msg: Msg): void {
-    if (this.#closed) return;
-    this.#socket.send(JSON.stringify(msg));
-    if (this.#socket.bufferedAmount > this.#sira.options.wsMaxBufferedBytes) {
-      this.#closeWith(
-        WS_CLOSE.SLOW_CONSUMER,
-        siraError('SIRA_ERR_WS_SLOW_CONSUMER', `more than ${this.#sira.options.wsMaxBufferedBytes} bytes waited to be sent; reconnect and resubscribe after your last event ids`),
-      );
+  /** True while the socket is over the buffer limit (subscriptions should pause). */
+  get #congested(): boolean {
+    return this.#congestedSince !== undefined;
+  }
+
+  /** Send one message, or queue it while the socket is over the limit. Returns false when the caller should pause. */
+  #send(msg: Msg): boolean {
+    if (this.#closed) return true;
+    const text = JSON.stringify(msg);
+    if (this.#congested) {
+      this.#queue.push(text);
+      return false;
     }
+    this.#socket.send(text);
+    if (this.#socket.bufferedAmount <= this.#sira.options.wsMaxBufferedBytes) return true;
+    this.#congestedSince = this.#sira.clock();
+    // ws exposes no drain event: watch the buffer until the client has read half of it, or gave up reading.
+    this.#drainTimer = setInterval(() => this.#checkDrain(), 25);
+    this.#drainTimer.unref();
+    return false;
+  }
+
+  #checkDrain(): void {
+    const { wsMaxBufferedBytes, wsSlowConsumerMs } = this.#sira.options;
+    if (this.#socket.bufferedAmount > wsMaxBufferedBytes / 2) {
+      if (this.#sira.clock() - this.#congestedSince! > wsSlowConsumerMs) {
+        this.#closeWith(
+          WS_CLOSE.SLOW_CONSUMER,
+          siraError('SIRA_ERR_WS_SLOW_CONSUMER', `over ${wsMaxBufferedBytes} unread bytes for ${wsSlowConsumerMs} ms; reconnect and resubscribe after your last event ids`),
+        );
+      }
+      return;
+    }
+    while (this.#queue.length > 0 && this.#socket.bufferedAmount <= wsMaxBufferedBytes) this.#socket.send(this.#queue.shift()!);
+    if (this.#queue.length > 0) {
+      this.#congestedSince = this.#sira.clock();
+      return;
+    }
+    clearInterval(this.#drainTimer);
+    this.#congestedSince = undefined;
+    const paused = [...this.#paused];
+    this.#paused.clear();
+    for (const sub of paused) sub.resume();
+  }
+
+  /** Deliver a batch for a subscription; false (pause it) when the socket is over its limit. */
+  #deliver(msgs: Msg[], sub: () => Subscription | undefined): boolean {
+    let ok = true;
+    for (const m of msgs) ok = this.#send(m) && ok;
+    if (ok) return true;
+    const s = sub();
+    if (s !== undefined) this.#paused.add(s);
+    return false;
   }
 
   #closeWith(code: number, err: Error): void {
     if (this.#closed) return;
-    this.#socket.send(JSON.stringify({ type: 'error', ...streamProblem(err, '/v1/ws') }));
+    // After what is already on the wire (queued messages are dropped: the client resumes after its last id).
+    this.#socket.send(JSON.stringify(errorMessage(err, {})));
     this.#cleanup();
     this.#socket.close(code, isSiraError(err) ? err.code : 'error');
   }
 
   #error(err: Error, ctx: Msg): void {
     if (!isSiraError(err)) this.#request.log.error({ err }, 'websocket message failed');
-    this.#send({ type: 'error', ...ctx, ...streamProblem(err, '/v1/ws') });
+    this.#send(errorMessage(err, ctx));
   }
 
   async #onMessage(text: string): Promise<void> {
@@ -180,7 +236,10 @@ class Connection {
       case 'unsubscribe': {
         const channel = typeof msg.channel === 'string' ? msg.channel : channelOf(msg);
         const sub = this.#subs.get(channel);
-        if (sub !== undefined && typeof sub !== 'symbol') sub.close();
+        if (sub !== undefined && typeof sub !== 'symbol') {
+          sub.close();
+          this.#paused.delete(sub);
+        }
         this.#subs.delete(channel);
         this.#send({ type: 'unsubscribed', channel, ...req });
         return;
@@ -222,25 +281,31 @@ class Connection {
     // Events may arrive before `subscribed` is sent: hold them until it is.
     let ready = false;
     const early: Msg[] = [];
-    const emit = (m: Msg) => (ready ? this.#send(m) : early.push(m));
+    let sub: Subscription | undefined;
+    const emit = (msgs: Msg[]): boolean => {
+      if (ready) return this.#deliver(msgs, () => sub);
+      early.push(...msgs);
+      return true;
+    };
     const done = (extra: Msg) => {
+      if (sub !== undefined) this.#paused.delete(sub);
       if (this.#subs.get(channel) === token || this.#subs.get(channel) === sub) this.#subs.delete(channel);
-      emit(extra);
+      emit([extra]);
     };
     const [kind, id] = [channel.slice(0, channel.indexOf(':')), channel.slice(channel.indexOf(':') + 1)];
-    let sub: Subscription | undefined;
+    const ev = (event: Record<string, unknown>): Msg => ({ type: 'event', channel, event });
     try {
       sub =
         kind === 'session'
           ? await this.#sira.tenant(this.#tenant).subscribe(id, from, {
-              onEvents: (events) => (events.forEach((e) => emit({ type: 'event', channel, event: toWireEvent(e) })), true),
-              onEnd: (e) => (emit({ type: 'event', channel, event: toWireEvent(e) }), done({ type: 'unsubscribed', channel, reason: 'deleted' })),
-              onError: (err) => done({ type: 'error', channel, ...streamProblem(err, '/v1/ws') }),
+              onEvents: (events) => emit(events.map((e) => ev(toWireEvent(e)))),
+              onEnd: (e) => (emit([ev(toWireEvent(e))]), done({ type: 'unsubscribed', channel, reason: 'deleted' })),
+              onError: (err) => done(errorMessage(err, { channel })),
             })
           : await this.#sira.workspaces(this.#tenant).subscribe(id, from, {
-              onEvents: (events) => (events.forEach((e) => emit({ type: 'event', channel, event: toWireWorkspaceEvent(e) })), true),
-              onEnd: (e) => (emit({ type: 'event', channel, event: toWireWorkspaceEvent(e) }), done({ type: 'unsubscribed', channel, reason: 'deleted' })),
-              onError: (err) => done({ type: 'error', channel, ...streamProblem(err, '/v1/ws') }),
+              onEvents: (events) => emit(events.map((e) => ev(toWireWorkspaceEvent(e)))),
+              onEnd: (e) => (emit([ev(toWireWorkspaceEvent(e))]), done({ type: 'unsubscribed', channel, reason: 'deleted' })),
+              onError: (err) => done(errorMessage(err, { channel })),
             });
     } catch (err) {
       if (this.#subs.get(channel) === token) this.#subs.delete(channel);
@@ -254,8 +319,17 @@ class Connection {
     this.#subs.set(channel, sub);
     this.#send({ type: 'subscribed', channel, after: from ?? null, ...req });
     ready = true;
-    for (const m of early) this.#send(m);
+    if (early.length > 0 && !this.#deliver(early, () => sub)) return;
   }
+}
+
+/**
+ * An `error` message: the problem+json fields (code, status, title, detail, instance and any extras such as
+ * `first_retained_id`), with the problem's `type` URI as `problem` since `type` names the message.
+ */
+function errorMessage(err: Error, ctx: Msg): Msg {
+  const { type, ...problem } = streamProblem(err, '/v1/ws');
+  return { type: 'error', ...ctx, ...problem, problem: type };
 }
 
 /** `session:<id>` or `workspace:<id>` from a message's `session_id` / `workspace_id`. */

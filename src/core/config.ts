@@ -115,10 +115,16 @@ export interface SiraOptions {
   /** Ms to wait for the upstream's response headers (and a non-streamed body) before answering 504. @default 60000 */
   upstreamTimeoutMs: number;
   /**
-   * Bytes a WebSocket connection may have waiting to be sent before the client counts as too slow and is closed
-   * (code 4008, SIRA_ERR_WS_SLOW_CONSUMER; it resumes by event id). @default 4194304
+   * Bytes a WebSocket connection may have waiting to be sent; above it, its subscriptions pause (events wait in
+   * the durable log) until the client has read half of it. @default 4194304
    */
   wsMaxBufferedBytes: number;
+  /**
+   * Ms a WebSocket client may stay over `wsMaxBufferedBytes` (not reading) before it is closed with code 4008
+   * (SIRA_ERR_WS_SLOW_CONSUMER). Until then its subscriptions are paused and the events wait in the durable log.
+   * @default 30000
+   */
+  wsSlowConsumerMs: number;
   limits: Limits;
 }
 
@@ -170,6 +176,7 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   upstreamApiKey: undefined,
   upstreamTimeoutMs: 60_000,
   wsMaxBufferedBytes: 4 * 1024 * 1024,
+  wsSlowConsumerMs: 30_000,
   limits: DEFAULT_LIMITS,
 });
 
@@ -208,6 +215,7 @@ const OptionsSchema = Type.Object({
   upstreamApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
   upstreamTimeoutMs: PosInt,
   wsMaxBufferedBytes: PosInt,
+  wsSlowConsumerMs: PosInt,
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
