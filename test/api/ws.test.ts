@@ -138,7 +138,7 @@ describe('/v1/ws', () => {
     await t.app.inject({ method: 'POST', url: '/v1/workspaces', headers: t.auth, payload: { id: 'w' } });
     const docs = [new Y.Doc(), new Y.Doc()];
     const cs = [await connect(), await connect()];
-    const sent = [0, 0];
+    const sent: [number, number] = [0, 0];
     for (const [i, c] of cs.entries()) {
       c.send({ op: 'subscribe', workspace_id: 'w' });
       await c.until((x) => x.msgs.some((m) => m.type === 'subscribed'));
