@@ -289,6 +289,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     upstreamUrl: env.SIRA_UPSTREAM_URL || undefined,
     upstreamApiKey: env.SIRA_UPSTREAM_API_KEY || undefined,
     upstreamTimeoutMs: num(env.SIRA_UPSTREAM_TIMEOUT_MS),
+    wsMaxBufferedBytes: num(env.SIRA_WS_MAX_BUFFERED_BYTES),
+    wsSlowConsumerMs: num(env.SIRA_WS_SLOW_CONSUMER_MS),
   };
   return out;
 }
