@@ -475,6 +475,7 @@ export class SiraSession {
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     await this.#context.enrichment?.close();
+    await this.#workspaces?.idle(); // background CRDT compactions
     this.events.close();
     await this.store.close();
   }

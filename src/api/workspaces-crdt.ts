@@ -55,7 +55,7 @@ export const workspaceCrdtRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = asy
         params: DocParams,
         body: BINARY_BODY,
         response: {
-          200: Type.Object({ update_id: Type.String(), compacted: Type.Integer({ description: 'Updates folded into the snapshot by this call (0 most of the time)' }) }),
+          200: Type.Object({ update_id: Type.String(), compacting: Type.Boolean({ description: 'This write started a background compaction of the doc’s log' }) }),
           ...problemResponses,
           415: problemSchema('Not application/octet-stream'),
         },

@@ -20,8 +20,9 @@ beforeAll(async () => {
 runWorkspaceSuite(async () => {
   const redisKeyPrefix = `sira-test:${randomBytes(6).toString('hex')}:`;
   const opts = { store: URL_, redisKeyPrefix, sweepIntervalMs: 0, eventPollIntervalMs: 20, logLevel: 'silent' as const };
-  const sira = await SiraSession.open(opts);
-  const second = await SiraSession.open(opts);
+  // Compaction every 4 updates, so it runs concurrently with the writers and readers of every CRDT test.
+  const sira = await SiraSession.open(opts, { workspaces: { compactEvery: 4 } });
+  const second = await SiraSession.open(opts, { workspaces: { compactEvery: 4 } });
   return {
     sira,
     second,

@@ -182,17 +182,16 @@ export function runWorkspaceSuite(open: () => Promise<WorkspaceHarness>): void {
       const a = h.sira.workspaces('acme');
       await a.create({ id: 'w' });
       const doc = new Y.Doc();
-      let compacted = 0;
+      let started = 0;
       for (let i = 0; i < 40; i++) {
         const sv = Y.encodeStateVector(doc);
         doc.getText('t').insert(0, String(i % 10));
-        compacted += (await a.applyUpdate('w', 'd', Y.encodeStateAsUpdate(doc, sv))).compacted;
+        if ((await a.applyUpdate('w', 'd', Y.encodeStateAsUpdate(doc, sv))).compacting) started++;
       }
-      expect(compacted).toBeGreaterThanOrEqual(32); // at least one automatic compaction (compactEvery 32)
-      const before = new Y.Doc();
-      Y.applyUpdate(before, await a.getUpdate('w', 'd'));
-      expect(before.getText('t').toString()).toBe(doc.getText('t').toString());
-      await a.compact('w', 'd');
+      expect(started).toBeGreaterThanOrEqual(1); // compactEvery is small in the harnesses
+      await a.idle();
+      // What is left pending is what came after the automatic compaction's listing.
+      expect(await a.compact('w', 'd')).toBeLessThan(40);
       expect(await a.compact('w', 'd')).toBe(0);
       const after = new Y.Doc();
       Y.applyUpdate(after, await a.getUpdate('w', 'd'));
@@ -225,6 +224,8 @@ export function runWorkspaceSuite(open: () => Promise<WorkspaceHarness>): void {
       });
       const compactions = Array.from({ length: 10 }, async (_, i) => (i % 2 === 0 ? a : b).compact('w', 'd'));
       await Promise.all([...writes, ...compactions]);
+      await a.idle();
+      await b.idle();
       const server = new Y.Doc();
       Y.applyUpdate(server, await b.getUpdate('w', 'd'));
       expect(server.getArray('xs').length).toBe(60);

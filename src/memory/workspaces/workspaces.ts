@@ -91,6 +91,29 @@ export class WorkspaceService {
   tenant(tenant: string): TenantWorkspaces {
     return new TenantWorkspaces(this, tenant);
   }
+
+  readonly #compacting = new Map<string, Promise<void>>();
+
+  /**
+   * Compact a doc in the background (off the write's path), at most one compaction per doc in this process at a
+   * time; other processes may compact the same doc concurrently (the snapshot CAS settles it). Returns false when
+   * one was already running here.
+   */
+  compactInBackground(ref: DocRef, onDone: (merged: number) => void): boolean {
+    const key = `${ref.tenant}\u0000${ref.session}\u0000${ref.doc}`;
+    if (this.#compacting.has(key)) return false;
+    const p = compactDoc(this.deps.store, ref)
+      .then((n) => onDone(n ?? 0))
+      .catch(() => {}) // a failed compaction leaves the log as it was; the next write tries again
+      .finally(() => this.#compacting.delete(key));
+    this.#compacting.set(key, p);
+    return true;
+  }
+
+  /** Resolves once the background compactions running now have finished (tests, benchmarks, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#compacting.size > 0) await Promise.all(this.#compacting.values());
+  }
 }
 
 /** A store call on a backing session, with "session not found" reported as the workspace's. */
@@ -278,9 +301,10 @@ export class TenantWorkspaces {
 
   /**
    * Merge a binary Yjs (v1) update into CRDT doc `doc` (created on first use). Validated first: garbage is refused
-   * with SIRA_ERR_CRDT_UPDATE_INVALID and nothing is stored. Compacts the doc when over the thresholds.
+   * with SIRA_ERR_CRDT_UPDATE_INVALID and nothing is stored. Resolves once the update is durable; when the doc's
+   * log is over the thresholds, a compaction starts in the background (`compacting: true`; see {@link idle}).
    */
-  async applyUpdate(id: string, doc: string, update: Uint8Array): Promise<{ update_id: string; compacted: number }> {
+  async applyUpdate(id: string, doc: string, update: Uint8Array): Promise<{ update_id: string; compacting: boolean }> {
     checkUpdate(update, this.#svc.options.maxUpdateBytes);
     const ref = await this.#docRef(id, doc);
     const { update_id, name } = newUpdateName(doc, this.#svc.deps.clock());
@@ -296,13 +320,15 @@ export class TenantWorkspaces {
       await onWorkspace(appendUpdate(this.#store, ref, name, update));
     }
     this.#notify(id);
-    let compacted = 0;
     const pending = await pendingUpdates(this.#store, ref);
-    if (pending !== undefined && shouldCompact(pending, this.#svc.options)) {
-      compacted = (await compactDoc(this.#store, ref)) ?? 0;
-      if (compacted > 0) this.#notify(id);
-    }
-    return { update_id, compacted };
+    const compacting =
+      pending !== undefined && shouldCompact(pending, this.#svc.options) && this.#svc.compactInBackground(ref, (n) => n > 0 && this.#notify(id));
+    return { update_id, compacting };
+  }
+
+  /** Resolves once this service's background compactions have finished. */
+  idle(): Promise<void> {
+    return this.#svc.idle();
   }
 
   /**
