@@ -19,7 +19,7 @@
  *   and resubscribes with `after` = the last id it processed per channel, losing nothing.
  */
 import websocket from '@fastify/websocket';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { isSiraError, siraError } from '../core/errors.ts';
 import { isValidId } from '../core/ids.ts';
@@ -41,7 +41,14 @@ type Msg = Record<string, unknown>;
 
 /** The WebSocket route, with its own auth (header, `?token=` or first message), outside the bearer-only /v1 guard. */
 export const wsRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { sira }) => {
-  await app.register(websocket, { options: { maxPayload: sira.options.limits.maxBodyBytes } });
+  await app.register(websocket, {
+    options: { maxPayload: sira.options.limits.maxBodyBytes },
+    // On shutdown tell clients to go elsewhere (1001 going away) rather than the plugin's bare close (1005).
+    preClose: async function (this: FastifyInstance) {
+      for (const client of this.websocketServer.clients) client.close(WS_CLOSE.GOING_AWAY, 'SIRA_ERR_SHUTTING_DOWN');
+      this.websocketServer.close();
+    },
+  });
   const guard = authHook(sira);
   const authenticate = createKeyCache((key) => sira.authenticate(key), { clock: sira.clock });
 

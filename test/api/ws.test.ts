@@ -218,6 +218,15 @@ describe('/v1/ws', () => {
     expect(dead.closed!.code).toBe(1006);
   });
 
+  it('on server shutdown clients are closed with 1001 (going away)', async () => {
+    await setup();
+    const c = await connect();
+    const closing = t.app.close();
+    await c.until((x) => x.closed !== undefined, 'close');
+    await closing;
+    expect(c.closed!.code).toBe(1001);
+  });
+
   it('bad messages get error messages and keep the connection open', async () => {
     await setup();
     const live = await connect();
