@@ -59,11 +59,14 @@ import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
 import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
+import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOptions } from './memory/workspaces/index.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
 export interface SiraDeps {
   /** A ready store; when absent the embedded LMDB store under `dataDir` is opened. */
   store?: Store;
+  /** Workspace tunables (CRDT compaction thresholds, member limit, event inlining). @default DEFAULT_WORKSPACE_OPTIONS */
+  workspaces?: Partial<WorkspaceOptions>;
   /** The clock (ms). @default Date.now */
   clock?: Clock;
   /** Context engine tunables (weights, recency half-life, summary, …). @default DEFAULT_CONTEXT_OPTIONS */
@@ -176,7 +179,9 @@ export class TenantSessions {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > this.#opts.limits.maxPageSize) {
       throw siraError('SIRA_ERR_REQUEST_INVALID', `limit must be 1..${this.#opts.limits.maxPageSize}`);
     }
-    return this.#store.listSessions(this.tenant, { ...opts, limit });
+    const page = await this.#store.listSessions(this.tenant, { ...opts, limit });
+    // Workspaces are backed by sessions with reserved ids (memory/workspaces/model.ts): not the client's sessions.
+    return { ...page, items: page.items.filter((s) => !isBackingId(s.id)) };
   }
 
   /** Append turns atomically; returns them with their seqs. Throws on bad input before storing anything. */
@@ -415,7 +420,9 @@ export class SiraSession {
     const clock = deps.clock ?? systemClock;
     const embedder = deps.embedder ?? embedderFromOptions(options);
     const store = deps.store ?? (await openStore(options, clock));
-    return new SiraSession(options, store, clock, context, embedder);
+    const sira = new SiraSession(options, store, clock, context, embedder);
+    if (deps.workspaces !== undefined) sira.workspaceOptions = deps.workspaces;
+    return sira;
   }
 
   /** Operations scoped to `tenant`. */
@@ -465,6 +472,28 @@ export class SiraSession {
     return this.#context.enrichment;
   }
 
+  #workspaces: WorkspaceService | undefined;
+
+  /**
+   * Workspaces of `tenant`: contexts shared by agents and sessions (members, shared turns, CAS state, Yjs CRDT
+   * docs, events). See memory/workspaces.
+   */
+  workspaces(tenant: string): TenantWorkspaces {
+    if (!isValidId(tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
+    this.#workspaces ??= new WorkspaceService({
+      store: this.store,
+      hub: this.events,
+      limits: this.options.limits,
+      defaultTtlSeconds: this.options.defaultTtlSeconds,
+      clock: this.clock,
+      options: this.workspaceOptions,
+    });
+    return this.#workspaces.tenant(tenant);
+  }
+
+  /** Workspace tunables given at open (see {@link SiraDeps.workspaces}). */
+  workspaceOptions: Partial<WorkspaceOptions> = {};
+
   /** Stop the sweeper and the embed queue (its batch in flight finishes; queued turns stay pending), close the store (idempotent). */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -472,6 +501,7 @@ export class SiraSession {
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     await this.#context.enrichment?.close();
     await this.#context.summarizer?.close();
+    await this.#workspaces?.idle(); // background CRDT compactions
     this.events.close();
     await this.store.close();
   }

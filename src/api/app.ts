@@ -23,6 +23,8 @@ import { tensorRoutes } from './tensors.ts';
 import { turnRoutes } from './turns.ts';
 import { schemaErrorFormatter, validatorCompiler } from './validation.ts';
 import { VERSION } from './version.ts';
+import { workspaceRoutes } from './workspaces.ts';
+import { wsRoutes } from './ws.ts';
 
 /** What {@link buildApp} needs. */
 export interface AppDeps {
@@ -113,8 +115,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(contextRoutes, { sira });
       await v1.register(eventRoutes, { sira });
       await v1.register(proxyRoutes, { sira });
+      await v1.register(workspaceRoutes, { sira });
     },
     { prefix: '/v1' },
   );
+  // The WebSocket authenticates itself (header, ?token= or first message: browsers cannot send headers).
+  await api.register(wsRoutes, { sira, prefix: '/v1' });
   return app;
 }

@@ -131,6 +131,17 @@ export interface SiraOptions {
   summaryApiKey: string | undefined;
   /** Refresh a session's summary once this many turns are past what it covers. @default 20 */
   summaryEveryTurns: number;
+  /**
+   * Bytes a WebSocket connection may have waiting to be sent; above it, its subscriptions pause (events wait in
+   * the durable log) until the client has read half of it. @default 4194304
+   */
+  wsMaxBufferedBytes: number;
+  /**
+   * Ms a WebSocket client may stay over `wsMaxBufferedBytes` (not reading) before it is closed with code 4008
+   * (SIRA_ERR_WS_SLOW_CONSUMER). Until then its subscriptions are paused and the events wait in the durable log.
+   * @default 30000
+   */
+  wsSlowConsumerMs: number;
   limits: Limits;
 }
 
@@ -186,6 +197,8 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   summaryUrl: undefined,
   summaryApiKey: undefined,
   summaryEveryTurns: 20,
+  wsMaxBufferedBytes: 4 * 1024 * 1024,
+  wsSlowConsumerMs: 30_000,
   limits: DEFAULT_LIMITS,
 });
 
@@ -238,6 +251,8 @@ const OptionsSchema = Type.Object({
   summaryUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
   summaryApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
   summaryEveryTurns: PosInt,
+  wsMaxBufferedBytes: PosInt,
+  wsSlowConsumerMs: PosInt,
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -327,6 +342,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     summaryUrl: env.SIRA_SUMMARY_URL || undefined,
     summaryApiKey: env.SIRA_SUMMARY_API_KEY || undefined,
     summaryEveryTurns: num(env.SIRA_SUMMARY_EVERY_TURNS),
+    wsMaxBufferedBytes: num(env.SIRA_WS_MAX_BUFFERED_BYTES),
+    wsSlowConsumerMs: num(env.SIRA_WS_SLOW_CONSUMER_MS),
   };
   return out;
 }

@@ -1,0 +1,136 @@
+/**
+ * @module api/workspaces-events
+ * `GET /v1/workspaces/:id/events`: a workspace's changes, like a session's (api/events.ts): an SSE stream with
+ * `Accept: text/event-stream` (resume with `Last-Event-ID` or `?after=`; `: ping` heartbeats; a full socket pauses
+ * delivery, which resumes from the durable log on `drain`), else a JSON page `{events, next_after}`.
+ * Event ids are monotonic but not dense (compaction's own log entries are not shown): resume with the last id seen.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ERRORS, isSiraError, siraError } from '../core/errors.ts';
+import type { WorkspaceEvent } from '../memory/workspaces/index.ts';
+import type { Subscription } from '../storage/index.ts';
+import type { RoutesOptions } from './sessions.ts';
+import { problemResponses, problemSchema } from './schemas.ts';
+import { iso } from './wire.ts';
+
+const tags = ['workspaces'];
+const security = [{ bearer: [] }];
+
+/** A workspace event on the wire (`at` as ISO 8601). */
+export function toWireWorkspaceEvent(e: WorkspaceEvent): Record<string, unknown> {
+  return { id: e.id, type: e.type, workspace_id: e.workspace_id, at: iso(e.at), data: e.data };
+}
+
+function sseFrame(e: WorkspaceEvent): string {
+  return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(toWireWorkspaceEvent(e))}\n\n`;
+}
+
+/** Parse an event id given as text; throws SIRA_ERR_EVENTS_AFTER_INVALID. */
+export function parseEventId(v: string, what: string): number {
+  const n = /^\d{1,15}$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw siraError('SIRA_ERR_EVENTS_AFTER_INVALID', `${what} must be an integer ≥ 0`);
+  return n;
+}
+
+/** A problem body for an error raised after a stream started (SSE `error` event, WebSocket `error` message). */
+export function streamProblem(err: Error, instance: string): Record<string, unknown> {
+  const code = isSiraError(err) ? err.code : 'SIRA_ERR_INTERNAL';
+  const spec = ERRORS[code];
+  const detail = isSiraError(err) ? err.message : spec.title;
+  return { type: `https://sira.dev/errors/${code}`, title: spec.title, status: spec.status, detail, instance, code, ...(isSiraError(err) ? err.details : {}) };
+}
+
+const EventSchema = Type.Object({
+  id: Type.Integer({ description: 'Monotonic per workspace (not dense)' }),
+  type: Type.String({ examples: ['crdt.updated'] }),
+  workspace_id: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  data: Type.Object({}, { additionalProperties: true }),
+});
+
+/** The workspace event routes. */
+export const workspaceEventRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, { sira }) => {
+  const streams = new Set<{ end: () => void }>();
+  app.addHook('preClose', async () => {
+    for (const s of streams) s.end();
+  });
+
+  app.get(
+    '/workspaces/:id/events',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Workspace events: an SSE stream (Accept: text/event-stream) or a JSON page',
+        params: Type.Object({ id: Type.String({ minLength: 1 }) }),
+        querystring: Type.Object({ after: Type.Optional(Type.String()), limit: Type.Optional(Type.String()) }),
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String()) }),
+        response: {
+          200: Type.Object({ events: Type.Array(EventSchema), next_after: Type.Integer({ description: 'Pass as after for the next page' }) }),
+          ...problemResponses,
+          410: problemSchema('The events after this id were trimmed (SIRA_ERR_EVENTS_GAP)'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const t = sira.workspaces(request.tenant);
+      const id = request.params.id;
+      const header = request.headers['last-event-id'];
+      const after =
+        typeof header === 'string' && header !== '' ? parseEventId(header, 'Last-Event-ID') : request.query.after === undefined ? undefined : parseEventId(request.query.after, 'after');
+      if (!(request.headers.accept ?? '').includes('text/event-stream')) {
+        const limit = request.query.limit === undefined ? Math.min(100, sira.options.limits.maxPageSize) : parseEventId(request.query.limit, 'limit');
+        const page = await t.readEvents(id, after ?? 0, limit);
+        return reply.send({ events: page.events.map(toWireWorkspaceEvent) as never, next_after: page.last_read });
+      }
+
+      const raw = reply.raw;
+      const st: { sub?: Subscription; heartbeat?: NodeJS.Timeout } = {};
+      let ended = false;
+      const stream = {
+        end: () => {
+          if (ended) return;
+          ended = true;
+          clearInterval(st.heartbeat);
+          st.sub?.close();
+          streams.delete(stream);
+          raw.end();
+        },
+      };
+      const from = after ?? (await t.readEvents(id, 0, 1)).last_id;
+      if (after !== undefined) await t.readEvents(id, after, 1);
+      reply.hijack();
+      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.write(': connected\n\n');
+      streams.add(stream);
+      st.heartbeat = setInterval(() => raw.write(': ping\n\n'), sira.options.eventHeartbeatMs);
+      st.heartbeat.unref();
+      raw.on('close', stream.end);
+      const errorFrame = (err: Error) => `event: error\ndata: ${JSON.stringify(streamProblem(err, request.url))}\n\n`;
+      try {
+        st.sub = await t.subscribe(id, from, {
+          onEvents: (events) => {
+            if (ended) return true;
+            if (raw.write(events.map(sseFrame).join(''))) return true;
+            raw.once('drain', () => st.sub?.resume());
+            return false;
+          },
+          onEnd: (event) => {
+            if (!ended) raw.write(sseFrame(event));
+            stream.end();
+          },
+          onError: (err) => {
+            if (!ended) raw.write(errorFrame(err));
+            stream.end();
+          },
+        });
+      } catch (err) {
+        if (!ended) raw.write(errorFrame(err as Error));
+        stream.end();
+        return;
+      }
+      if (ended) st.sub.close();
+    },
+  );
+};
