@@ -108,6 +108,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await api.register(
     async (v1) => {
       v1.addHook('onRequest', guard);
+      // Ids starting with `_` belong to the service (e.g. `_ws:<id>`, the session behind a workspace): no client
+      // session can have one, and the session routes must not reach those.
+      v1.addHook('onRequest', async (request) => {
+        const header = request.headers['x-sira-session'];
+        if (/^\/v1\/sessions\/(_|%5f)/i.test(request.url) || (typeof header === 'string' && header.startsWith('_'))) {
+          throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
+        }
+      });
       await v1.register(sessionRoutes, { sira });
       await v1.register(turnRoutes, { sira });
       await v1.register(stateRoutes, { sira });

@@ -18,6 +18,18 @@ afterEach(async () => {
 const octet = (auth: Record<string, string>) => ({ ...auth, 'content-type': 'application/octet-stream' });
 
 describe('/v1/workspaces', () => {
+  it('the session behind a workspace is not reachable through the session routes', async () => {
+    await t.app.inject({ method: 'POST', url: '/v1/workspaces', headers: t.auth, payload: { id: 'hidden' } });
+    await t.app.inject({ method: 'POST', url: '/v1/workspaces/hidden/turns', headers: t.auth, payload: { turns: [{ role: 'user', content: 'x' }] } });
+    for (const url of ['/v1/sessions/_ws:hidden', '/v1/sessions/_ws:hidden/turns?last=5', '/v1/sessions/%5Fws:hidden/state']) {
+      expectProblem(await t.app.inject({ url, headers: t.auth }), 404, 'SIRA_ERR_SESSION_NOT_FOUND');
+    }
+    expectProblem(await t.app.inject({ method: 'DELETE', url: '/v1/sessions/_ws:hidden', headers: t.auth }), 404, 'SIRA_ERR_SESSION_NOT_FOUND');
+    const enrich = await t.app.inject({ method: 'POST', url: '/v1/context/enrich', headers: { ...t.auth, 'x-sira-session': '_ws:hidden' }, payload: { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] } });
+    expectProblem(enrich, 404, 'SIRA_ERR_SESSION_NOT_FOUND');
+    expect((await t.app.inject({ url: '/v1/workspaces/hidden/turns', headers: t.auth })).statusCode).toBe(200);
+  });
+
   it('create, get, list, patch, delete; another tenant gets 404 and an empty list', async () => {
     const c = await t.app.inject({ method: 'POST', url: '/v1/workspaces', headers: t.auth, payload: { id: 'trip', agent_id: 'planner', metadata: { a: 1 } } });
     expect(c.statusCode).toBe(201);
