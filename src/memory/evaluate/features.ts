@@ -231,7 +231,8 @@ export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): 
   }
   let markers = 0;
   for (const u of users) {
-    if (u.repeatMarker) {
+    // A marker counts on an ask only ("again: how do I…"), not on a status report ("it crashed again").
+    if (u.repeatMarker && u.ask) {
       markers++;
       repWeight.set(u.seq, Math.max(repWeight.get(u.seq) ?? 0, 0.5));
     }
