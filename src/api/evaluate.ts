@@ -37,6 +37,7 @@ export const EvaluateResponseSchema = Type.Object({
     Type.Null(),
   ]),
   intent_available: Type.Boolean({ description: 'False when the service has no intent classifier (intent is then null)' }),
+  intent_error: Type.Optional(Type.String({ description: 'Present when the classifier failed: intent is null, the quality scores are still computed' })),
   quality: Type.Object({
     resolution: Score,
     repetition: Score,

@@ -2,8 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSiraError } from '../../core/errors.ts';
+import type { Turn } from '../../core/types.ts';
 import { defaultModelsDir, f32Tensor, loadLatestArtifact, saveArtifact } from '../../models/artifact.ts';
 import { fixedConversations } from '../../../test/fixtures/quality/conversations.ts';
 import { SessionEvaluator, type SessionIntentClassifier } from './evaluator.ts';
@@ -160,5 +162,46 @@ describe('features', () => {
     expect(rep.x[i]).toBeGreaterThan(0.5);
     expect(status.x[i]).toBe(0);
     expect(rep.evidence.repetition).toEqual([1, 3]);
+  });
+});
+
+describe('SessionEvaluator properties', () => {
+  it('for random sessions: scores in 0..1, evidence ⊆ the session’s seqs and ascending, deterministic (seed-pinned)', async () => {
+    const ev = new SessionEvaluator();
+    const word = fc.constantFrom('how', 'reset', 'router', 'thanks', 'still', 'NOT', 'working', 'great', 'again', '!!!', '??', 'fixed', 'why', 'manager', 'sorry', '42', 'ugh', 'ok');
+    const turn = fc.record({ role: fc.constantFrom('user', 'assistant', 'tool', 'system'), words: fc.array(word, { maxLength: 12 }), err: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(fc.array(turn, { maxLength: 40 }), async (spec) => {
+        const turns = spec.map((s, i) => ({
+          ...convs.resolved_polite![0]!,
+          seq: i + 1,
+          role: s.role as Turn['role'],
+          parts: s.role === 'tool' ? [{ type: 'tool_result' as const, tool_call_id: 'c', content: s.words.join(' '), is_error: s.err }] : [{ type: 'text' as const, text: s.words.join(' ') }],
+        }));
+        const a = await ev.evaluate(turns);
+        const b = await ev.evaluate(turns);
+        expect(a).toEqual(b);
+        for (const h of HEADS) {
+          expect(a.quality[h].score).toBeGreaterThanOrEqual(0);
+          expect(a.quality[h].score).toBeLessThanOrEqual(1);
+          const e = a.quality[h].evidence;
+          expect(e).toEqual([...e].sort((x, y) => x - y));
+          for (const seq of e) expect(seq >= 1 && seq <= turns.length).toBe(true);
+          expect(e.length).toBeLessThanOrEqual(12);
+        }
+      }),
+      { seed: 20260107, numRuns: 150 },
+    );
+  });
+
+  it('a classifier that throws leaves intent null with intent_error, and the quality scores intact', async () => {
+    const broken: SessionIntentClassifier = {
+      classifySession: () => {
+        throw new Error('model not loaded');
+      },
+    };
+    const r = await new SessionEvaluator({ intent: broken }).evaluate(convs.resolved_polite!);
+    expect(r).toMatchObject({ intent: null, intent_available: true, intent_error: 'model not loaded' });
+    expect(r.quality.resolution.score).toBeGreaterThan(0.5);
   });
 });

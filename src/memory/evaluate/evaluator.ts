@@ -41,6 +41,8 @@ export interface SessionEvaluation {
   /** The intent, or null when no classifier is configured (`intent_available: false`) or it was not asked for. */
   intent: (SessionIntent & { model: { name: string; version: string } | null }) | null;
   intent_available: boolean;
+  /** Why `intent` is null although a classifier is configured: it threw (the quality scores are still returned). */
+  intent_error?: string;
   quality: {
     /** Was the user's issue resolved (1) or not (0). */
     resolution: QualityScore;
@@ -95,13 +97,20 @@ export class SessionEvaluator {
     const score = (v: number, evidence: number[]): QualityScore => ({ score: round(v), evidence });
     const overall = 0.5 * p.resolution + 0.2 * (1 - p.repetition) + 0.2 * (1 - p.frustration) + 0.1 * p.sentiment_trend;
     let intent: SessionEvaluation['intent'] = null;
+    let intentError: string | undefined;
     if (this.#intent !== undefined && opts.intent !== false) {
-      const r = await this.#intent.classifySession(turns);
-      intent = { ...r, model: this.#intent.model ?? null };
+      try {
+        const r = await this.#intent.classifySession(turns);
+        intent = { label: r.label, confidence: r.confidence, distribution: r.distribution, out_of_scope: r.out_of_scope, model: this.#intent.model ?? null };
+      } catch (err) {
+        // A failing classifier must not take the quality scores down with it.
+        intentError = err instanceof Error ? err.message : String(err);
+      }
     }
     return {
       intent,
       intent_available: this.#intent !== undefined,
+      ...(intentError === undefined ? {} : { intent_error: intentError }),
       quality: {
         resolution: score(p.resolution, f.evidence.resolution),
         repetition: score(p.repetition, f.evidence.repetition),
