@@ -101,6 +101,17 @@ export async function run(): Promise<void> {
   const trained = loadQualityModel();
   const fb = fallbackQualityModel();
   const quality: { split: string; head: string; auc: number; fallback: number; n: number }[] = [];
+  // Hard cases of the held-out split: how often the trained model gets each right at the 0.5 threshold.
+  const hard: { case: string; rule: string; n: number; correct: number }[] = [];
+  const RULES: Record<string, [string, (q: Awaited<ReturnType<SessionEvaluator['evaluate']>>['quality']) => boolean]> = {
+    'polite-unresolved': ['resolution < 0.5', (q) => q.resolution.score < 0.5],
+    'terse-satisfied': ['resolution ≥ 0.5', (q) => q.resolution.score >= 0.5],
+    sarcasm: ['frustration ≥ 0.5', (q) => q.frustration.score >= 0.5],
+    'new-question-same-object': ['repetition < 0.5 (when not repetitive)', (q) => q.repetition.score < 0.5],
+    'rephrase-synonyms': ['repetition ≥ 0.5', (q) => q.repetition.score >= 0.5],
+    'frustration-resolved': ['resolution ≥ 0.5 and frustration ≥ 0.5', (q) => q.resolution.score >= 0.5 && q.frustration.score >= 0.5],
+    'concrete-but-failed': ['resolution < 0.5', (q) => q.resolution.score < 0.5],
+  };
   for (const [split, set] of [
     ['train families (new rows)', generateQualitySet({ split: 'train', n: N_EVAL, seed: 9001 })],
     ['held-out families', generateQualitySet({ split: 'heldout', n: N_EVAL, seed: 9002 })],
@@ -109,6 +120,12 @@ export async function run(): Promise<void> {
     const f = new SessionEvaluator({ quality: fb });
     const ra = await Promise.all(set.map((c) => a.evaluate(c.turns)));
     const rf = await Promise.all(set.map((c) => f.evaluate(c.turns)));
+    if (split === 'held-out families') {
+      for (const [name, [rule, ok]] of Object.entries(RULES)) {
+        const idx = set.map((c, i) => [c, i] as const).filter(([c]) => c.confounders.includes(name) && (name !== 'new-question-same-object' || c.labels.repetitive === 0));
+        hard.push({ case: name, rule, n: idx.length, correct: idx.filter(([, i]) => ok(ra[i]!.quality)).length });
+      }
+    }
     for (const h of HEADS) {
       const ys = set.map((c) => c.labels[HEAD_LABEL[h]]);
       quality.push({ split, head: h, auc: auc(ra.map((r) => r.quality[h].score), ys), fallback: auc(rf.map((r) => r.quality[h].score), ys), n: set.length });
@@ -162,6 +179,13 @@ export async function run(): Promise<void> {
       quality.map((q) => [q.split, q.head, q.auc.toFixed(3), q.fallback.toFixed(3)]),
     ),
     '',
+    'Hard cases in the held-out split (trained model, threshold 0.5):',
+    '',
+    table(
+      ['case', 'counted right when', 'conversations', 'right'],
+      hard.map((h) => [h.case, h.rule, h.n, `${h.correct} (${((100 * h.correct) / Math.max(1, h.n)).toFixed(0)}%)`]),
+    ),
+    '',
     `Latency of one evaluation of a 200-turn session (${ITER} sequential requests over ${SESSIONS} sessions after a warm-up; CPU = this process's user+system time over the loop / requests, for HTTP including the fetch client in the same process):`,
     '',
     table(
@@ -169,5 +193,5 @@ export async function run(): Promise<void> {
       lat.map((l) => [l.label, ms(l.p50), ms(l.p99), ms(l.max), ms(l.cpuMean)]),
     ),
   ].join('\n');
-  writeResult('evaluate', { machine: machine(), quick: QUICK, quality, latency: lat }, md);
+  writeResult('evaluate', { machine: machine(), quick: QUICK, quality, hard, latency: lat }, md);
 }
