@@ -74,6 +74,10 @@ interface UserSignals {
   youNeg: boolean;
   /** A request or question (repeats are counted among these only, not among status reports). */
   ask: boolean;
+  /** The terms in `terms` order with their weights, and the weights' sum (filled when the session is scored). */
+  termList: string[];
+  termWeights: Float64Array;
+  termTotal: number;
   escalation: boolean;
   repeatMarker: boolean;
   failure: boolean;
@@ -142,27 +146,33 @@ function userSignals(seq: number, s: string): UserSignals {
     closure: CUES.closure.test(s),
     unresolved: CUES.unresolvedClose.test(s),
     question: s.includes('?'),
+    termList: [],
+    termWeights: new Float64Array(0),
+    termTotal: 0,
   };
+}
+
+/** Fill a turn's term weights once, so the pairwise pass does no table lookups. */
+function weighTerms(u: UserSignals, w: TermWeights | undefined): void {
+  u.termList = [...u.terms];
+  u.termWeights = Float64Array.from(u.termList, (t) => (w === undefined ? 1 : (w.idf.get(t) ?? w.fallback)));
+  u.termTotal = u.termWeights.reduce((a, b) => a + b, 0);
+}
+
+/** IDF-weighted Jaccard of two turns' term sets: Σ w(A ∩ B) / Σ w(A ∪ B). */
+function weightedJaccard(a: UserSignals, b: UserSignals): number {
+  if (a.termTotal === 0 || b.termTotal === 0) return 0;
+  const [small, big] = a.termList.length <= b.termList.length ? [a, b] : [b, a];
+  let inter = 0;
+  for (let i = 0; i < small.termList.length; i++) if (big.terms.has(small.termList[i]!)) inter += small.termWeights[i]!;
+  const uni = a.termTotal + b.termTotal - inter;
+  return uni > 0 ? inter / uni : 0;
 }
 
 /** Inverse document frequency of index terms (from a background corpus); unknown terms weigh `fallback`. */
 export interface TermWeights {
   idf: ReadonlyMap<string, number>;
   fallback: number;
-}
-
-function weightedJaccard(a: Set<string>, b: Set<string>, w: TermWeights | undefined): number {
-  if (a.size === 0 || b.size === 0) return 0;
-  const wt = (t: string) => (w === undefined ? 1 : (w.idf.get(t) ?? w.fallback));
-  let inter = 0;
-  let uni = 0;
-  for (const t of a) {
-    const x = wt(t);
-    uni += x;
-    if (b.has(t)) inter += x;
-  }
-  for (const t of b) if (!a.has(t)) uni += wt(t);
-  return uni > 0 ? inter / uni : 0;
 }
 
 const top = (scored: [number, number][], k = 12): number[] =>
@@ -183,7 +193,11 @@ export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): 
   for (const t of turns) {
     if (t.role === 'user') {
       const s = text(t);
-      if (s.length > 0) users.push(userSignals(t.seq, s));
+      if (s.length > 0) {
+        const u = userSignals(t.seq, s);
+        weighTerms(u, weights);
+        users.push(u);
+      }
     } else if (t.role === 'assistant') {
       const s = text(t);
       if (s.length > 0) asst.push({ seq: t.seq, concrete: CUES.concrete.test(s), hedge: CUES.hedge.test(s) });
@@ -214,7 +228,7 @@ export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): 
       const a = users[i]!;
       if (a.terms.size < 2 || !a.ask) continue;
       const sh = jaccard(a.shingles, b.shingles);
-      const te = weightedJaccard(a.terms, b.terms, weights);
+      const te = weightedJaccard(a, b);
       if (sh > maxSh) maxSh = sh;
       if (te > maxTe) {
         maxTe = te;
@@ -246,7 +260,9 @@ export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): 
     const a = users[best[0]]!;
     const b = users[best[1]]!;
     // Weight of the later ask's terms that the earlier one lacks (a new question brings its own verb or object).
-    x[IDX.rep_novel] = 1 - weightedJaccard(new Set([...b.terms].filter((t) => a.terms.has(t))), b.terms, weights);
+    let shared = 0;
+    for (let i = 0; i < b.termList.length; i++) if (a.terms.has(b.termList[i]!)) shared += b.termWeights[i]!;
+    x[IDX.rep_novel] = b.termTotal > 0 ? 1 - shared / b.termTotal : 0;
     x[IDX.rep_pair_positive_lead] = b.gratitude || b.sentiment > 0.2 ? 1 : 0;
   }
   ev.repetition = top([...repWeight]).sort((a, b) => a - b);

