@@ -1,8 +1,9 @@
 /**
  * Session evaluation benchmark (issue 7): `POST /v1/sessions/:id/evaluate` on 200-turn sessions.
  *  - quality: ROC AUC of the committed artifact (data/models/quality) and of the hand-set fallback on freshly
- *    generated conversations (seeds not used in training): new rows of the training families, and the held-out
- *    families (other templates, phrases, domains, speakers);
+ *    generated conversations (seeds not used in training): new rows of the training families, the held-out
+ *    families (other templates, phrases, domains, speakers), and the blind families (written after the model and
+ *    its features were fixed);
  *  - latency, one request at a time after a warm-up, each request on one of 50 different 200-turn sessions:
  *    in-process (`tenant.evaluateSession`: LMDB read + features + model), and over HTTP on loopback (an app in
  *    this process, fetch), each with no intent classifier and with a stub classifier of realistic cost (hashed
@@ -102,7 +103,7 @@ export async function run(): Promise<void> {
   const fb = fallbackQualityModel();
   const quality: { split: string; head: string; auc: number; fallback: number; n: number }[] = [];
   // Hard cases of the held-out split: how often the trained model gets each right at the 0.5 threshold.
-  const hard: { case: string; rule: string; n: number; correct: number }[] = [];
+  const hard: { split: string; case: string; rule: string; n: number; correct: number }[] = [];
   const RULES: Record<string, [string, (q: Awaited<ReturnType<SessionEvaluator['evaluate']>>['quality']) => boolean]> = {
     'polite-unresolved': ['resolution < 0.5', (q) => q.resolution.score < 0.5],
     'terse-satisfied': ['resolution ≥ 0.5', (q) => q.resolution.score >= 0.5],
@@ -115,15 +116,16 @@ export async function run(): Promise<void> {
   for (const [split, set] of [
     ['train families (new rows)', generateQualitySet({ split: 'train', n: N_EVAL, seed: 9001 })],
     ['held-out families', generateQualitySet({ split: 'heldout', n: N_EVAL, seed: 9002 })],
+    ['blind families', generateQualitySet({ split: 'blind', n: N_EVAL, seed: 9003 })],
   ] as const) {
     const a = new SessionEvaluator({ quality: trained });
     const f = new SessionEvaluator({ quality: fb });
     const ra = await Promise.all(set.map((c) => a.evaluate(c.turns)));
     const rf = await Promise.all(set.map((c) => f.evaluate(c.turns)));
-    if (split === 'held-out families') {
+    if (split !== 'train families (new rows)') {
       for (const [name, [rule, ok]] of Object.entries(RULES)) {
         const idx = set.map((c, i) => [c, i] as const).filter(([c]) => c.confounders.includes(name) && (name !== 'new-question-same-object' || c.labels.repetitive === 0));
-        hard.push({ case: name, rule, n: idx.length, correct: idx.filter(([, i]) => ok(ra[i]!.quality)).length });
+        hard.push({ split, case: name, rule, n: idx.length, correct: idx.filter(([, i]) => ok(ra[i]!.quality)).length });
       }
     }
     for (const h of HEADS) {
@@ -172,18 +174,18 @@ export async function run(): Promise<void> {
   const md = [
     `Machine: ${machine()} (shared, contended VM: 8 helpers building in parallel). ${QUICK ? 'QUICK run — not for quoting.' : ''}`,
     '',
-    `Quality: ROC AUC of the committed artifact (\`${trained.model?.name}/${trained.model?.version}\`) and of the hand-set fallback, ${N_EVAL} fresh conversations per split (seeds 9001/9002, not used in training).`,
+    `Quality: ROC AUC of the committed artifact (\`${trained.model?.name}/${trained.model?.version}\`) and of the hand-set fallback, ${N_EVAL} fresh conversations per split (seeds 9001/9002/9003, not used in training).`,
     '',
     table(
       ['split', 'score', 'AUC (trained)', 'AUC (fallback)'],
       quality.map((q) => [q.split, q.head, q.auc.toFixed(3), q.fallback.toFixed(3)]),
     ),
     '',
-    'Hard cases in the held-out split (trained model, threshold 0.5):',
+    'Hard cases (trained model, threshold 0.5):',
     '',
     table(
-      ['case', 'counted right when', 'conversations', 'right'],
-      hard.map((h) => [h.case, h.rule, h.n, `${h.correct} (${((100 * h.correct) / Math.max(1, h.n)).toFixed(0)}%)`]),
+      ['split', 'case', 'counted right when', 'conversations', 'right'],
+      hard.map((h) => [h.split, h.case, h.rule, h.n, `${h.correct} (${((100 * h.correct) / Math.max(1, h.n)).toFixed(0)}%)`]),
     ),
     '',
     `Latency of one evaluation of a 200-turn session (${ITER} sequential requests over ${SESSIONS} sessions after a warm-up; CPU = this process's user+system time over the loop / requests, for HTTP including the fetch client in the same process):`,

