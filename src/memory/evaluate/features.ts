@@ -7,7 +7,8 @@
  * turns (a 200-turn session: ~5k set comparisons).
  */
 import type { Turn } from '../../core/types.ts';
-import { jaccard, shingles, terms, words } from '../context/text.ts';
+import { stem } from '../context/stem.ts';
+import { isStopword, jaccard, words } from '../context/text.ts';
 import { CUES, valence } from './lexicon.ts';
 
 /** Feature names, in vector order. */
@@ -112,8 +113,28 @@ const NEGATED_SUCCESS = /\b(nothing|not|never|no)\b[^.!?]{0,30}\b(works?|worked|
 const ASK = /\?|\b(how|what|where|why|which|can you|could you|would you|help me|i need|i want|is there|is it possible|tell me|explain)\b/i;
 const YOU = /\b(you|your|you're|yours)\b/i;
 
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Index terms and word-3-gram shingles from the words once (the same values as text.ts `terms` and `shingles`). */
+function termsAndShingles(ws: readonly string[]): { terms: Set<string>; shingles: Uint32Array } {
+  const terms = new Set<string>();
+  for (const w of ws) if (!isStopword(w)) terms.add(stem(w));
+  const hs: number[] = [];
+  if (ws.length < 3) for (const w of ws) hs.push(fnv1a(w));
+  else for (let i = 0; i + 2 < ws.length; i++) hs.push(fnv1a(`${ws[i]} ${ws[i + 1]} ${ws[i + 2]}`));
+  return { terms, shingles: Uint32Array.from(new Set(hs)).sort() };
+}
+
 function userSignals(seq: number, s: string): UserSignals {
   const ws = words(s);
+  const ts = termsAndShingles(ws);
   const v = valence(ws);
   const failure = CUES.failure.test(s) || NEGATED_SUCCESS.test(s);
   const success = CUES.success.test(s) && !failure;
@@ -123,8 +144,8 @@ function userSignals(seq: number, s: string): UserSignals {
   return {
     seq,
     text: s,
-    terms: new Set(terms(s)),
-    shingles: shingles(s),
+    terms: ts.terms,
+    shingles: ts.shingles,
     sentiment,
     neg: v.neg,
     pos: v.pos,
@@ -175,6 +196,13 @@ export interface TermWeights {
   fallback: number;
 }
 
+/**
+ * An ask is compared with the user's previous 150 turns only: repeats come back within a conversation's span, and
+ * the pairwise pass stays linear on very long sessions (2,000 turns: ~100k pairs instead of ~280k). Sessions of up to
+ * ~300 turns are compared in full.
+ */
+const REPEAT_WINDOW = 150;
+
 const top = (scored: [number, number][], k = 12): number[] =>
   scored
     .filter(([, w]) => w > 0)
@@ -224,7 +252,7 @@ export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): 
   for (let j = 1; j < nU; j++) {
     const b = users[j]!;
     if (b.terms.size < 2 || !b.ask) continue;
-    for (let i = 0; i < j; i++) {
+    for (let i = Math.max(0, j - REPEAT_WINDOW); i < j; i++) {
       const a = users[i]!;
       if (a.terms.size < 2 || !a.ask) continue;
       const sh = jaccard(a.shingles, b.shingles);
