@@ -60,6 +60,7 @@ import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
 import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
 import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOptions } from './memory/workspaces/index.ts';
+import { SessionEvaluator, type QualityModel, type SessionEvaluation, type SessionIntentClassifier } from './memory/evaluate/index.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
 export interface SiraDeps {
@@ -73,6 +74,18 @@ export interface SiraDeps {
   context?: ContextOptionsInput;
   /** The embedder; when absent it is built from `options.embedder` (none by default). */
   embedder?: Embedder;
+  /** The session intent classifier for `evaluateSession`; none: evaluations report `intent: null`. */
+  intentClassifier?: SessionIntentClassifier;
+  /** The session quality model; default: the newest data/models/quality artifact, else the hand-set fallback. */
+  qualityModel?: QualityModel;
+}
+
+/** A session evaluation request (`POST /v1/sessions/:id/evaluate`). */
+export interface EvaluateRequestInput {
+  /** Evaluate the newest `last` turns (1..contextMaxTurns). @default contextMaxTurns */
+  last?: number;
+  /** Also classify the intent (when a classifier is configured). @default true */
+  intent?: boolean;
 }
 
 /** A context request (DESIGN §7 `POST /v1/sessions/:id/context`); give `budget_tokens` or `model`. */
@@ -101,6 +114,8 @@ interface ContextEngine {
   enrichment?: Enrichment;
   /** Abstractive rolling summaries, when a summary model is configured. */
   summarizer?: RollingSummarizer;
+  /** Session intent and quality evaluation. */
+  evaluator?: SessionEvaluator;
 }
 
 /** Operations on one tenant's data; every id is scoped to the tenant. */
@@ -332,6 +347,20 @@ export class TenantSessions {
     const page = await this.readEvents(sessionId, afterId ?? 0, 1);
     return this.#hub.subscribe(this.tenant, sessionId, afterId ?? page.last_id, subscriber);
   }
+
+  /**
+   * Intent and quality of the session's newest `last` turns: resolution, repetition, frustration and sentiment
+   * trend, each a score 0..1 with the seqs of its evidence. Throws SIRA_ERR_REQUEST_INVALID (`last`) or
+   * SIRA_ERR_SESSION_NOT_FOUND.
+   */
+  async evaluateSession(sessionId: string, request: EvaluateRequestInput = {}): Promise<SessionEvaluation> {
+    const max = this.#opts.contextMaxTurns;
+    const last = request.last ?? max;
+    if (!Number.isSafeInteger(last) || last < 1 || last > max) throw siraError('SIRA_ERR_REQUEST_INVALID', `last must be an integer 1..${max}`);
+    const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last }));
+    this.#context.evaluator ??= new SessionEvaluator();
+    return this.#context.evaluator.evaluate(turns, { intent: request.intent !== false });
+  }
 }
 
 /** A resume id past the newest event: the log it came from is gone (the session was deleted and re-created). */
@@ -422,6 +451,7 @@ export class SiraSession {
     const store = deps.store ?? (await openStore(options, clock));
     const sira = new SiraSession(options, store, clock, context, embedder);
     if (deps.workspaces !== undefined) sira.workspaceOptions = deps.workspaces;
+    sira.#context.evaluator = new SessionEvaluator({ intent: deps.intentClassifier, quality: deps.qualityModel });
     return sira;
   }
 

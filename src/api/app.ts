@@ -13,6 +13,7 @@ import type { SiraSession } from '../sira.ts';
 import { authHook, type KeyCacheOptions } from './auth.ts';
 import { contextRoutes } from './context.ts';
 import { eventRoutes } from './events.ts';
+import { evaluateRoutes } from './evaluate.ts';
 import { healthRoutes } from './health.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
@@ -124,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(eventRoutes, { sira });
       await v1.register(proxyRoutes, { sira });
       await v1.register(workspaceRoutes, { sira });
+      await v1.register(evaluateRoutes, { sira });
     },
     { prefix: '/v1' },
   );
