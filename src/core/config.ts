@@ -114,6 +114,10 @@ export interface SiraOptions {
   upstreamApiKey: string | undefined;
   /** Ms to wait for the upstream's response headers (and a non-streamed body) before answering 504. @default 60000 */
   upstreamTimeoutMs: number;
+  /** Learn user profiles from user turns (off the request path) and pin them in context windows. @default true */
+  profiles: boolean;
+  /** Most tokens of the pinned facts-and-preferences block of a context window. @default 256 */
+  profileBlockMaxTokens: number;
   limits: Limits;
 }
 
@@ -164,6 +168,8 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   upstreamUrl: undefined,
   upstreamApiKey: undefined,
   upstreamTimeoutMs: 60_000,
+  profiles: true,
+  profileBlockMaxTokens: 256,
   limits: DEFAULT_LIMITS,
 });
 
@@ -201,6 +207,8 @@ const OptionsSchema = Type.Object({
   upstreamUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
   upstreamApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
   upstreamTimeoutMs: PosInt,
+  profiles: Type.Boolean(),
+  profileBlockMaxTokens: Type.Integer({ minimum: 0, maximum: 100_000 }),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -274,6 +282,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     upstreamUrl: env.SIRA_UPSTREAM_URL || undefined,
     upstreamApiKey: env.SIRA_UPSTREAM_API_KEY || undefined,
     upstreamTimeoutMs: num(env.SIRA_UPSTREAM_TIMEOUT_MS),
+    profiles: env.SIRA_PROFILES === undefined ? undefined : env.SIRA_PROFILES !== 'off' && env.SIRA_PROFILES !== 'false',
+    profileBlockMaxTokens: num(env.SIRA_PROFILE_BLOCK_MAX_TOKENS),
   };
   return out;
 }

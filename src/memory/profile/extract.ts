@@ -4,7 +4,7 @@
  * as read), then the classifier decides whether it is the user's own current statement and settles the polarity.
  * Without a classifier the rules' gates decide alone (questions, hypotheticals and reported speech are dropped).
  */
-import { featurize, LABELS, predict, type ClassifierWeights, type Label } from './classifier.ts';
+import { featurize, predict, type ClassifierWeights, type Label } from './classifier.ts';
 import { gateOf, matchClause, slotOf, splitClauses, type RuleMatch } from './rules.ts';
 
 /** A preference or fact a user stated. */
@@ -104,4 +104,3 @@ export function labelSentence(text: string, opts: ExtractOptions = {}): { label:
   return { label: s === undefined ? 'none' : s.polarity, statement: s };
 }
 
-export { LABELS };
