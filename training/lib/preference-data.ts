@@ -192,7 +192,7 @@ export const FAMILIES: Family[] = [
   F('q.canyou', 'question', undefined, 'none', true, ['Can you translate this into {lang}?', 'Could you write a {len} poem about {like}?', 'Can you explain {tool} to me?']),
   F('q.where', 'question', undefined, 'none', false, ['Where can I find good {like} in {city}?', 'Is {city} expensive to live in?', 'Are there {diet} restaurants in {city}?']),
   F('q.diet', 'question', undefined, 'none', true, ['What do {diet} people eat?', 'Is a {diet} diet healthy?', 'Do I need supplements on a {diet} diet?']),
-  F('q.amI', 'question', undefined, 'none', false, ['Am I allergic to {allergen} if I sneeze a lot?', 'Do I need a visa to live in {city}?', 'Is it normal to hate {like}?']),
+  F('q.amI', 'question', undefined, 'none', false, ['Am I allergic to {allergen} if I sneeze a lot?', 'Do I need a visa to live in {city}?', 'Is it normal to hate {like}?', "Do you think I'm {diet}?", 'Would it be weird if I loved {like}?']),
   // hypotheticals
   F('h.ifwere', 'hypothetical', undefined, 'none', false, ['If I were {diet}, what would I eat?', 'If I were {diet}, would I need supplements?', 'If I lived in {city}, where would I shop?']),
   F('h.whatif', 'hypothetical', undefined, 'none', true, ['What if I moved to {city}?', 'What if I stopped eating {eat}?', 'What if I switched to {tool}?']),
@@ -205,7 +205,7 @@ export const FAMILIES: Family[] = [
   // other people
   F('r.friend', 'reported', undefined, 'none', false, ['My {other} hates {like}.', 'My {other} loves {like}.', "My {other} doesn't eat {eat}."]),
   F('r.name', 'reported', undefined, 'none', true, ['{name} is {diet}.', '{name} just moved to {city}.', '{name} loves {like}.']),
-  F('r.says', 'reported', undefined, 'none', false, ['My {other} says {like} is overrated.', '{name} thinks I should use {tool}.', 'My {other} says I should move to {city}.']),
+  F('r.says', 'reported', undefined, 'none', false, ['My {other} says {like} is overrated.', '{name} thinks I should use {tool}.', 'My {other} says I should move to {city}.', "My {other} thinks I'm {diet}.", '{name} says I hate {like}.']),
   F('r.sheis', 'reported', undefined, 'none', true, ['My {other} is {diet}.', "My {other} can't stand {like}.", 'My {other} works as {a_job}.']),
   F('r.told', 'reported', undefined, 'none', false, ['{name} told me she moved to {city}.', "My {other} told me he can't stand {like}.", '{name} said she is allergic to {allergen}.']),
   F('r.people', 'reported', undefined, 'none', true, ['A lot of people love {like}.', 'Most people in {city} use {tool}.', 'Everyone at work is {diet} now.']),

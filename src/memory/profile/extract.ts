@@ -40,6 +40,8 @@ export interface ExtractOptions {
   weights?: ClassifierWeights;
   /** Lowest statement probability (1 − P(none)) that counts as a statement. @default 0.5 */
   threshold?: number;
+  /** Lowest statement probability for a clause the rules gate (question, hypothetical, reported). @default 0.9 */
+  gatedThreshold?: number;
   /** The classifier overrides the rule's polarity only when its pos/neg odds are at least this sure. @default 0.9 */
   polarityOverride?: number;
 }
@@ -56,7 +58,8 @@ export function readClause(clause: string, opts: ExtractOptions = {}, previous?:
   if (opts.weights !== undefined) {
     probs = predict(opts.weights, featurize(clause, match));
     pStatement = 1 - probs[0];
-    isStatement = pStatement >= (opts.threshold ?? 0.5);
+    // A clause the rules gate (question, hypothetical, someone else's words) needs a much surer classifier.
+    isStatement = pStatement >= (gate === undefined ? (opts.threshold ?? 0.5) : (opts.gatedThreshold ?? 0.9));
     const pos = probs[1] / (probs[1] + probs[2]);
     const sure = opts.polarityOverride ?? 0.9;
     if (pos >= sure) polarity = 'positive';

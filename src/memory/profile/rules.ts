@@ -220,7 +220,7 @@ function cleanProper(raw: string): string {
 export function splitClauses(text: string): string[] {
   const out: string[] = [];
   for (const sentence of normalize(text).split(/(?<=[.!?]|:-?\)|;\)|:D)\s+|\n+/)) {
-    for (const c of sentence.split(/\s*;\s*|,?\s+but\s+|\s+(?:--?|—|–)\s+|,\s*(?=(?:is|are|do|does|can|could|would|should|will|what|how|any|anything|which|where|who|why|right|ok|okay|correct|got it)\b)|,\s+(?:and|so)\s+(?=(?:now|these days|nowadays|i|i'm|i've|please|my)\b)/i)) {
+    for (const c of sentence.split(/\s*;\s*|,?\s+but\s+|\s+(?:--?|—|–)\s+|,\s*(?=(?:is|are|do|does|can|could|would|should|will|what|how|any|anything|which|where|who|why|right|ok|okay|correct|got it)\b)|,?\s+(?:and|so)\s+(?=(?:now|these days|nowadays|i|i'm|i've|please|my)\b)/i)) {
       const t = c.replace(/^[^\p{L}\p{N}]+/u, '').trim();
       if (t !== '') out.push(t);
     }
