@@ -2,8 +2,8 @@
  * @module training/lib/preference-data
  * Seeded generator of preference data (our own; no external corpus): single sentences labelled `none`,
  * `positive` or `negative` with the slot and value they state, and multi-session user histories with updates,
- * contradictions and distractors, labelled with each slot's final value. Sentences come from ~90 template
- * families (statements of 13 kinds with paraphrases and negations; questions, hypotheticals, other people's
+ * contradictions and distractors, labelled with each slot's final value. Sentences come from 117 template
+ * families, 345 surfaces (statements of 13 kinds with paraphrases and negations; questions, hypotheticals, other people's
  * preferences, one-off requests and chit-chat that mention the same words), speakers' names from the stdlib
  * first-name lists (Apache-2.0) and vocabularies of foods, pastimes, tools, cities, jobs, languages ….
  *
@@ -184,6 +184,15 @@ export const FAMILIES: Family[] = [
   F('mix.withq', S, 'diet', 'positive', true, ["I'm {diet}, so what should I cook tonight?", "I'm {diet}, any dinner ideas?"]),
   F('mix.told', S, 'city', 'positive', false, ['I told my {other} I live in {city} now.', 'Like I said, I live in {city}.']),
   F('mix.withreq', S, 'like', 'negative', true, ["I don't like {like}, so please leave it out of the plan.", "I can't stand {like} — skip it, please."]),
+  // hedged, corrected and framed statements
+  F('mix.hedge', S, 'diet', 'positive', false, ["I guess I'm {diet} now.", "I think I'm {diet} these days.", "Technically I'm {diet}."]),
+  F('mix.lived', S, 'city', 'positive', false, ["Since last spring I've lived in {city}.", "I've been living in {city} for two years.", "I've lived in {city} since 2019."]),
+  F('mix.correction', S, 'city', 'positive', false, ['Sorry, I meant I live in {city}, not {city2}.', 'Correction: I live in {city} now, not {city2}.']),
+  F('mix.me', S, 'like', 'negative', false, ["Me? I can't stand {like}.", 'As for me, I hate {like}.', 'Personally, I dislike {like}.']),
+  F('mix.hedge2', S, 'allergy', 'positive', true, ["Pretty sure I'm allergic to {allergen}.", "Turns out I'm allergic to {allergen}.", "I'd say I'm mildly allergic to {allergen}."]),
+  F('mix.lately', S, 'city', 'positive', true, ["Lately I've been living in {city}.", "For the past year I've been based in {city}.", 'These days I call {city} home.']),
+  F('mix.scratch', S, 'diet', 'negative', true, ["Scratch that, I'm not {diet}.", "Correction: I'm no longer {diet}.", "Wait, no, I'm not {diet} anymore."]),
+  F('mix.being', S, 'like', 'positive', true, ['Being a huge fan of {like}, I go every week.', 'Ever since college I have loved {like}.', 'Nothing beats {like} for me.']),
   // questions
   F('q.recommend', 'question', undefined, 'none', false, ['Would you recommend {like}?', 'Is {like} healthy?', 'Do you recommend {tool}?']),
   F('q.doyoulike', 'question', undefined, 'none', false, ['Do you like {like}?', 'What do you think of {like}?', 'Do you use {tool}?']),
@@ -209,6 +218,9 @@ export const FAMILIES: Family[] = [
   F('r.sheis', 'reported', undefined, 'none', true, ['My {other} is {diet}.', "My {other} can't stand {like}.", 'My {other} works as {a_job}.']),
   F('r.told', 'reported', undefined, 'none', false, ['{name} told me she moved to {city}.', "My {other} told me he can't stand {like}.", '{name} said she is allergic to {allergen}.']),
   F('r.people', 'reported', undefined, 'none', true, ['A lot of people love {like}.', 'Most people in {city} use {tool}.', 'Everyone at work is {diet} now.']),
+  F('h.noplans', 'hypothetical', undefined, 'none', false, ["I'm not planning to go {diet}.", 'I have no plans to move to {city}.', 'I would never switch to {tool}.']),
+  F('h.notthinking', 'hypothetical', undefined, 'none', true, ["I'm not thinking of going {diet}.", "I don't intend to move to {city}.", 'No way I would ever try {like}.']),
+  F('r.we', 'reported', undefined, 'none', true, ["We're hosting a {diet} friend this weekend.", 'Our new neighbor is from {city}.', 'The kids love {like}.']),
   // one-off requests
   F('t.write', 'request', undefined, 'none', false, ['Write a {len} summary of this article.', 'Give me a {len} explanation of how {tool} works.', 'Write a {len} email to my {other}.']),
   F('t.translate', 'request', undefined, 'none', true, ['Translate this into {lang}.', 'Write this email in {lang}.', 'Say "good morning" in {lang}.']),
@@ -237,6 +249,11 @@ function fill(rng: Rng, template: string, vocab: Record<string, string[]>, fixed
   const picked: Record<string, string> = { ...fixed };
   const get = (k: string): string => {
     if (picked[k] !== undefined) return picked[k]!;
+    if (k === 'city2') {
+      let c = pick(rng, vocab.city!);
+      for (let i = 0; i < 5 && c === picked.city; i++) c = pick(rng, vocab.city!);
+      return (picked[k] = c);
+    }
     const list = k === 'len' ? [...vocab.short!, ...vocab.long!] : vocab[k];
     if (list === undefined) throw new Error(`no vocabulary ${k}`);
     return (picked[k] = pick(rng, list));
@@ -296,8 +313,8 @@ function goldSlot(attribute: string, value: string): string {
 
 const SINGLE = new Set(['city', 'diet', 'job', 'length', 'lang', 'name']);
 const DISTRACT_FOR: Record<string, string[]> = {
-  city: ['q.should', 'h.whatif', 'h.thinking', 'h.wish', 'h.might', 'r.name', 'r.told', 'c.trip', 'h.ifwere', 'h.would', 'r.says'],
-  diet: ['q.diet', 'h.ifwere', 'h.thinking', 'r.sheis', 'r.name', 'r.people', 'h.suppose'],
+  city: ['h.noplans', 'h.notthinking', 'r.we', 'q.should', 'h.whatif', 'h.thinking', 'h.wish', 'h.might', 'r.name', 'r.told', 'c.trip', 'h.ifwere', 'h.would', 'r.says'],
+  diet: ['h.noplans', 'h.notthinking', 'r.we', 'q.diet', 'h.ifwere', 'h.thinking', 'r.sheis', 'r.name', 'r.people', 'h.suppose'],
   like: ['r.friend', 'r.sheis', 'q.doyoulike', 'h.wish', 'h.suppose', 'h.might', 'c.ate', 'r.says', 'r.told'],
   use: ['q.recommend', 'h.whatif', 'h.thinking', 'r.says', 'r.people', 't.help', 'h.might'],
   eat: ['h.whatif', 'r.friend', 'c.ate', 'h.wish', 'q.howto'],
@@ -315,7 +332,7 @@ export function generateHistories(nUsers: number, seed: number, split: Split): U
   const rng = mulberry32(seed);
   const vocab = vocabFor(split);
   const fams = familiesOf(split);
-  const byGroupLabel = (g: string, l: Label) => fams.filter((f) => f.group === g && f.label === l && !f.id.startsWith('mix.'));
+  const byGroupLabel = (g: string, l: Label) => fams.filter((f) => f.group === g && f.label === l);
   const famById = new Map(FAMILIES.map((f) => [f.id, f]));
   const chit = fams.filter((f) => f.kind === 'chitchat' || f.kind === 'request');
   const out: UserHistory[] = [];

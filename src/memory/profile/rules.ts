@@ -143,6 +143,7 @@ const PATTERNS: Pattern[] = [
   // where the user lives
   { id: 'city.moved', re: rx(`${IVE} ${ADV}(?:just |recently |finally )?(?:moved|relocated|emigrated|settled|moved back|moved house) (?:back |down |up |out )?(?:to|in) ${PLACE}`), attribute: 'home_city', polarity: 'positive', group: 1, strength: 0.9, value: place },
   { id: 'city.live', re: rx(`${I} ${ADV}(?<neg>${NEG} )?${ADV}(?:live|reside|stay) (?:in|near) ${PLACE}`), attribute: 'home_city', polarity: 'positive', group: 0, strength: 0.85, value: (_r, m) => place(m[m.length - 1]!) },
+  { id: 'city.lived', re: rx(`\\b(?:i've|i have) ${ADV}(?:been living|lived|been based|been staying) in ${PLACE}`), attribute: 'home_city', polarity: 'positive', group: 1, strength: 0.8, value: place },
   { id: 'city.based', re: rx(`${IM} ${ADV}(?<neg>not |no longer )?${ADV}(?:based|living|located|settled|residing) (?:in|out of) ${PLACE}`), attribute: 'home_city', polarity: 'positive', group: 0, strength: 0.85, value: (_r, m) => place(m[m.length - 1]!) },
   { id: 'city.home', re: rx(`\\b(?:home|my home|my hometown|my place) (?:is|'s) (?:now |currently )?(?:in )?${PLACE}`), attribute: 'home_city', polarity: 'positive', group: 1, strength: 0.8, value: place },
   { id: 'city.usedto', re: rx(`${I} used to live in ${PLACE}`), attribute: 'home_city', polarity: 'negative', group: 1, strength: 0.8, value: place },
