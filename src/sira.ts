@@ -179,8 +179,11 @@ export class TenantSessions {
 
   /** Delete a session and everything in it; throws SIRA_ERR_SESSION_NOT_FOUND. */
   async deleteSession(id: string): Promise<void> {
+    const user = this.#context.profiles === undefined ? undefined : (await this.#store.getSession(this.tenant, id))?.user_id;
     if (!(await this.#store.deleteSession(this.tenant, id))) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
     this.#hub?.ended(this.tenant, id);
+    // What the profile learned from this session's turns goes with them.
+    if (user !== undefined && user !== null) await this.#context.profiles!.forgetSession(this.tenant, user, id);
   }
 
   /** Live sessions, newest first, paged with an opaque cursor. */

@@ -151,6 +151,22 @@ describe.each(backends)('/v1/users/:id/profile (%s)', (_name, input) => {
     expectProblem(await call('GET', `/v1/users/${u}/profile`), 404, 'SIRA_ERR_PROFILE_NOT_FOUND');
   });
 
+  it('deleting a session forgets what it taught: its evidence and the entries only it supported', async () => {
+    const u = user();
+    const s1 = await session(u);
+    const s2 = await session(u);
+    await say(s1, 'I live in Lyon. I love jazz.');
+    await say(s2, 'I moved to Berlin last month. I love jazz.');
+    expect((await call('DELETE', `/v1/sessions/${s2}`)).status).toBe(204);
+    const p = (await call('GET', `/v1/users/${u}/profile`)).body as unknown as Profile;
+    expect(p.entries.find((e) => e.slot === 'home_city')).toMatchObject({ value: 'Lyon', status: 'current' });
+    expect(JSON.stringify(p)).not.toContain('Berlin');
+    expect(p.entries.find((e) => e.slot === 'likes/jazz')!.evidence.map((e) => e.session)).toEqual([s1]);
+    expect((await call('DELETE', `/v1/sessions/${s1}`)).status).toBe(204);
+    const empty = (await call('GET', `/v1/users/${u}/profile`)).body as unknown as Profile;
+    expect({ entries: empty.entries, history: empty.history }).toEqual({ entries: [], history: [] });
+  });
+
   it('DELETE also drops turns still queued for extraction, so nothing is re-learned afterwards', async () => {
     const u = user();
     const s = await session(u);

@@ -211,6 +211,36 @@ export function applyChange(doc: ProfileDoc, change: ProfileChange, at: number, 
   return doc;
 }
 
+/**
+ * Forget what a session taught (its turns are being deleted): its evidence goes from every entry, extracted entries
+ * left without evidence go, and a slot whose current entry went falls back to its newest remaining entry. Returns
+ * whether anything changed (mutates `doc`).
+ */
+export function forgetSession(doc: ProfileDoc, session: string): boolean {
+  let changed = false;
+  for (const e of doc.entries) {
+    const kept = e.evidence.filter((v) => v.session !== session);
+    if (kept.length !== e.evidence.length) {
+      e.evidence = kept;
+      changed = true;
+    }
+  }
+  const before = doc.entries.length;
+  const lostCurrent = new Set(doc.entries.filter((e) => e.source === 'extracted' && e.evidence.length === 0 && e.status === 'current').map((e) => e.slot));
+  doc.entries = doc.entries.filter((e) => !(e.source === 'extracted' && e.evidence.length === 0));
+  if (doc.entries.length !== before) changed = true;
+  for (const slot of lostCurrent) {
+    const prev = doc.entries.filter((e) => e.slot === slot && e.status === 'superseded').sort((a, b) => b.last_seen - a.last_seen)[0];
+    if (prev !== undefined) {
+      prev.status = 'current';
+      delete prev.superseded_by;
+    }
+  }
+  const prefix = `${session}#`;
+  if (doc.seen?.some((k) => k.startsWith(prefix)) === true) doc.seen = doc.seen.filter((k) => !k.startsWith(prefix));
+  return changed;
+}
+
 /** JSON bytes of a profile. */
 export function encodeProfile(doc: ProfileDoc): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(doc));

@@ -21,6 +21,7 @@ import {
   decodeProfile,
   emptyProfile,
   encodeProfile,
+  forgetSession,
   type Observed,
   type ProfileChange,
   type ProfileDoc,
@@ -241,6 +242,20 @@ export class ProfileService {
     await this.#running;
     const profile = await this.#store.deleteDoc(tenant, PROFILES_COLLECTION, user);
     return { profile, queued_turns: before - this.#queue.length };
+  }
+
+  /**
+   * Forget what one session taught a user (called when the session is deleted): its queued turns, its evidence,
+   * and entries only it supported. No write when nothing changes.
+   */
+  async forgetSession(tenant: string, user: string, session: string): Promise<void> {
+    this.#queue = this.#queue.filter((j) => !(j.tenant === tenant && j.session === session));
+    const rec = await this.#store.getDoc(tenant, PROFILES_COLLECTION, user);
+    if (rec === undefined || !forgetSession(decodeProfile(rec.value), session)) return;
+    await this.#update(tenant, user, (doc) => {
+      forgetSession(doc, session);
+      return doc;
+    });
   }
 
   /**
