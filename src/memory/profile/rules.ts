@@ -109,7 +109,7 @@ const person = (raw: string) => cleanProper(raw);
 const REPLY = '(?:answers|replies|responses|explanations|reply|answer|response|messages|outputs|summaries)';
 const RESPOND = '(?:answer|reply|respond|talk to me|speak to me|write to me|chat with me|communicate with me|text me)';
 
-const PATTERNS: Pattern[] = [
+export const PATTERNS: Pattern[] = [
   // name
   { id: 'name.is', re: rx(`\\bmy (?:first )?name(?:'s| is)\\s+${NAME}`), attribute: 'name', polarity: 'positive', group: 1, strength: 0.95, value: person },
   { id: 'name.call', re: rx(`\\b(?:please )?(?:call me|i go by)\\s+${NAME}`), attribute: 'name', polarity: 'positive', group: 1, strength: 0.85, value: person },
@@ -130,7 +130,7 @@ const PATTERNS: Pattern[] = [
   { id: 'len.keep', re: rx(`\\b(?:please |kindly |always )?(?:keep|make) (?:your |the |all )?(?:${REPLY}|it|things|them) (?:(?:nice|really|very|super|a bit|a little) )?(?<v>${LEN_RE})\\b`), attribute: 'answer_length', polarity: 'positive', group: 0, strength: 0.95 },
   { id: 'len.prefer', re: rx(`${I} ${ADV}(?<neg>${NEG} )?${ADV}(?:prefer|like|want|need|love|appreciate|enjoy|hate|dislike|can't stand) (?:my |your )?(?:(?:nice|really|very|super|much|a bit|a little) )?(?<v>${LEN_RE}) ${REPLY}`), attribute: 'answer_length', polarity: 'positive', group: 0, strength: 0.9 },
   { id: 'len.rather', re: rx(`\\b(?:i'd|i would) (?:much )?rather (?:you )?(?:gave me|give me|get|have|kept (?:it|them|things|your ${REPLY})) (?<v>${LEN_RE})\\b`), attribute: 'answer_length', polarity: 'positive', group: 0, strength: 0.85 },
-  { id: 'len.be', re: rx(`^(?:please |kindly )?(?<neg>don't |do not |never )?(?:always )?(?:be|stay) (?:more |a bit more |very |super )?(?<v>${LEN_RE})(?:,? (?:from now on|in (?:your |all )?${REPLY}|with me|going forward|always|please|thanks))*\\W*$`), attribute: 'answer_length', polarity: 'positive', group: 0, strength: 0.8 },
+  { id: 'len.be', re: rx(`^(?:please |kindly )?(?<neg>don't |do not |never )?(?:always )?(?:be|stay) (?:more |a bit more |very |super )?(?<v>${LEN_RE})\\W*$`), attribute: 'answer_length', polarity: 'positive', group: 0, strength: 0.8 },
   { id: 'len.give', re: rx(`^(?:please |kindly |just |always )*(?<neg>don't |do not |never |stop )?(?:give|giving|send|sending|write|writing) (?:me )?(?:(?:really|very|super|more|such|so|nice) )?(?<v>${LEN_RE}) ${REPLY}`), attribute: 'answer_length', polarity: 'positive', group: 0, strength: 0.85 },
   { id: 'len.best', re: rx(`\\b(?<v>${LEN_RE}) ${REPLY} (?:work|are|suit) (?:best|better) for me`), attribute: 'answer_length', polarity: 'positive', group: 0, strength: 0.8 },
   // reply language
@@ -138,8 +138,8 @@ const PATTERNS: Pattern[] = [
   { id: 'lang.prefer', re: rx(`${I} ${ADV}(?<neg>${NEG} )?${ADV}(?:prefer|want|like|need) (?:${REPLY}|to (?:chat|talk|communicate)) in ${NAME}`), attribute: 'reply_language', polarity: 'positive', group: 0, strength: 0.85, value: (_r, m) => cleanProper(m[m.length - 1]!) },
   { id: 'lang.speak', re: rx(`${I} ${ADV}(?<neg>${NEG} )?${ADV}(?:speak|read|understand) ${NAME}`), attribute: 'speaks', polarity: 'positive', group: 0, strength: 0.7, value: (_r, m) => { const v = cleanProper(m[m.length - 1]!); return /^[A-Z]/.test(v) ? v : undefined; } },
   // formatting: imperatives at the assistant, and "I like it when you use X"
-  { id: 'fmt.use', re: rx(`^(?:please |kindly |always |also |just )*(?<neg>don't |do not |never |stop |no more |avoid |quit )?(?:use|using|include|including|add|adding|put|putting|give me|giving me)? ?(?:any |more |some |the |lots of |plenty of )?(?<v>[a-z -]+?)(?:,? (?:in (?:your |the |all )?${REPLY}|when you (?:${RESPOND}|write|explain)|please|from now on|going forward|again|anymore|so much|thanks))*\\W*$`), attribute: 'format', polarity: 'positive', group: 0, strength: 0.85, value: (raw) => { const v = cleanValue(raw); return v !== undefined && FORMATS.has(v) ? v : undefined; } },
-  { id: 'fmt.when', re: rx(`${I} ${ADV}(?<neg>${NEG} )?${ADV}(?:like|love|prefer|appreciate|enjoy|hate|dislike|mind|can't stand) (?:it )?when you (?:use|include|add|give me|put) (?:any |more |some |lots of )?(?<v>[a-z -]+?)(?: in (?:your |the )?${REPLY})?\\W*$`), attribute: 'format', polarity: 'positive', group: 0, strength: 0.85, value: (raw) => { const v = cleanValue(raw); return v !== undefined && FORMATS.has(v) ? v : undefined; } },
+  { id: 'fmt.use', re: rx(`^(?:please |kindly |always |also |just )*(?<neg>don't |do not |never |stop |no more |avoid |quit )?(?:use|using|include|including|add|adding|put|putting|give me|giving me)? ?(?:any |more |some |the |lots of |plenty of )?(?<v>[a-z -]+?)\\W*$`), attribute: 'format', polarity: 'positive', group: 0, strength: 0.85, value: (raw) => { const v = cleanValue(raw); return v !== undefined && FORMATS.has(v) ? v : undefined; } },
+  { id: 'fmt.when', re: rx(`${I} ${ADV}(?<neg>${NEG} )?${ADV}(?:like|love|prefer|appreciate|enjoy|hate|dislike|mind|can't stand) (?:it )?when you (?:use|include|add|give me|put) (?:any |more |some |lots of )?(?<v>[a-z -]+?)\\W*$`), attribute: 'format', polarity: 'positive', group: 0, strength: 0.85, value: (raw) => { const v = cleanValue(raw); return v !== undefined && FORMATS.has(v) ? v : undefined; } },
   // where the user lives
   { id: 'city.moved', re: rx(`${IVE} ${ADV}(?:just |recently |finally )?(?:moved|relocated|emigrated|settled|moved back|moved house) (?:back |down |up |out )?(?:to|in) ${PLACE}`), attribute: 'home_city', polarity: 'positive', group: 1, strength: 0.9, value: place },
   { id: 'city.live', re: rx(`${I} ${ADV}(?<neg>${NEG} )?${ADV}(?:live|reside|stay) (?:in|near) ${PLACE}`), attribute: 'home_city', polarity: 'positive', group: 0, strength: 0.85, value: (_r, m) => place(m[m.length - 1]!) },
@@ -240,6 +240,21 @@ const HYPOTHETICAL = /\b(?:if\s+(?:i|i'm|i'd|i've|i were|we|my)\b|what if|suppos
 const REPORTED = /\b(?:says|said|say|thinks|thought|think that|tells|told|claims|claimed|believes|believed|mentioned|mentions|insists|insisted|reckons|swears|assumes|assumed|asked|asks|wants|wanted|suggests|suggested|heard|hears|read that|according to|apparently|keeps saying|is convinced|was convinced|posted|wrote|texted|complains|complained|jokes|joked|pretends|pretended)\b/i;
 const SELF_REPORT = /\b(?:i|i've|i have|i'd|i already|i just|i've already)\s+(?:already\s+|just\s+|always\s+)?(?:told|said|mentioned|explained|wrote|texted|posted|say|tell)\b/i;
 const MODAL_BEFORE = /\b(?:i'd|i would|i could|i might|i may|i will|i'll|i should|i'd rather not|would|could|might)\s+(?:\w+\s+)?$/i;
+/** Longest clause the patterns read (chars). */
+export const MAX_CLAUSE = 300;
+/** Trailing words addressed to the assistant that carry no value ("…, please", "… in your answers"). */
+const TAIL = new RegExp(`(?:,?\\s+(?:please|thanks|thank you|from now on|going forward|again|so much|with me|always|in (?:your |the |all |all of your )?${REPLY}|when you (?:${RESPOND}|write|explain(?: things)?)))\\W*$`, 'i');
+
+/** Remove {@link TAIL} words one at a time (a loop, not a nested quantifier: linear time). */
+function stripTail(c: string): string {
+  let out = c;
+  for (let i = 0; i < 6; i++) {
+    const next = out.replace(TAIL, '');
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
 const LAUGHS = /(?:\s*(?:lol|haha+|hehe|:-?\)|;\)|:D|xd|!+))+\W*$/i;
 const NEGATOR = /\b(?:not|no|never|no longer|none|nothing|nobody|neither|nor|without|hardly|barely)\b|n't\b/i;
 const CHANGE = /\b(?:used to|no longer|anymore|any more|any longer|stopped|quit|gave up|given up|ditched|moved|switched|since|these days|nowadays|now)\b/i;
@@ -274,7 +289,9 @@ export function gateOf(clause: string, index: number): 'question' | 'hypothetica
 /** The first pattern a clause matches, with its polarity read; `previous` resolves "it"/"them" to an earlier value. */
 export function matchClause(clause: string, previous?: { attribute: string; value: string }): RuleMatch | undefined {
   const full = normalize(clause).trim();
-  const c = full.replace(DISCOURSE, '').replace(LAUGHS, '');
+  // Preferences are short: a very long clause is not read (this also bounds the regexes' work).
+  if (full.length > MAX_CLAUSE) return undefined;
+  const c = stripTail(full.replace(DISCOURSE, '').replace(LAUGHS, ''));
   const offset = full.length - full.replace(DISCOURSE, '').length;
   for (const p of PATTERNS) {
     const m = p.re.exec(c);
