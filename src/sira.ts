@@ -282,68 +282,6 @@ export class TenantSessions {
     };
   }
 
-  /** The pinned profile block for a context request on this session, when its user has a profile. */
-  async #profileBlock(sessionId: string, request: ContextRequestInput) {
-    const profiles = this.#context.profiles;
-    if (profiles === undefined || this.#opts.profileBlockMaxTokens === 0) return undefined;
-    const session = await this.#store.getSession(this.tenant, sessionId);
-    if (session?.user_id === null || session?.user_id === undefined) return undefined;
-    const { encoding } = resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
-    const block = await profiles.block(this.tenant, session.user_id, await loadTokenizer(encoding), this.#opts.profileBlockMaxTokens);
-    return block === undefined ? undefined : { user: session.user_id, block };
-  }
-
-  /** The user's profile (current entries and history); throws SIRA_ERR_USER_ID_INVALID / SIRA_ERR_PROFILE_NOT_FOUND. */
-  async getProfile(userId: string): Promise<StoredProfile> {
-    const p = await this.#profiles(userId).get(this.tenant, userId);
-    if (p === undefined) throw siraError('SIRA_ERR_PROFILE_NOT_FOUND');
-    return p;
-  }
-
-  /**
-   * Set or forget profile slots explicitly (explicit entries win over extracted ones); with `expectedVersion`, only
-   * at that version (else SIRA_ERR_DOC_VERSION_CONFLICT). Throws SIRA_ERR_PROFILE_CHANGE_INVALID on a bad change.
-   */
-  async patchProfile(userId: string, change: ProfileChange, expectedVersion?: number): Promise<StoredProfile> {
-    const profiles = this.#profiles(userId);
-    checkProfileChange(change);
-    return profiles.change(this.tenant, userId, change, expectedVersion);
-  }
-
-  /**
-   * Forget a user's profile: the document (entries, history, evidence quotes) and the user's turns still queued
-   * for extraction; with `sessions`, also delete every session of the user (their turns are the source the profile
-   * was learned from). Idempotent.
-   */
-  async deleteProfile(userId: string, opts: { sessions?: boolean } = {}): Promise<ForgetReport & { sessions_deleted: number }> {
-    const profiles = this.#profiles(userId);
-    const ids = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await this.#store.listSessions(this.tenant, { user_id: userId, limit: this.#opts.limits.maxPageSize, ...(cursor === undefined ? {} : { cursor }) });
-      for (const s of page.items) ids.add(s.id);
-      cursor = page.cursor ?? undefined;
-    } while (cursor !== undefined);
-    const report = await profiles.forget(this.tenant, userId, ids);
-    let deleted = 0;
-    if (opts.sessions === true) {
-      for (const id of ids) {
-        if (await this.#store.deleteSession(this.tenant, id)) {
-          deleted++;
-          this.#hub?.ended(this.tenant, id);
-        }
-      }
-    }
-    return { ...report, sessions_deleted: deleted };
-  }
-
-  #profiles(userId: string): ProfileService {
-    if (!isValidId(userId)) throw siraError('SIRA_ERR_USER_ID_INVALID', 'user ids are 1-128 chars of [A-Za-z0-9_.:-]');
-    const p = this.#context.profiles;
-    if (p === undefined) throw siraError('SIRA_ERR_PROFILE_NOT_FOUND', 'profiles are disabled on this service');
-    return p;
-  }
-
   /** The state and its version (version 0 and `{}` when never written). */
   async getState(sessionId: string): Promise<StateRecord> {
     return found(await this.#store.getState(this.tenant, sessionId));
@@ -414,6 +352,68 @@ export class TenantSessions {
     if (this.#hub === undefined) throw siraError('SIRA_ERR_INTERNAL', 'events are not enabled');
     const page = await this.readEvents(sessionId, afterId ?? 0, 1);
     return this.#hub.subscribe(this.tenant, sessionId, afterId ?? page.last_id, subscriber);
+  }
+
+  /** The pinned profile block for a context request on this session, when its user has a profile. */
+  async #profileBlock(sessionId: string, request: ContextRequestInput) {
+    const profiles = this.#context.profiles;
+    if (profiles === undefined || this.#opts.profileBlockMaxTokens === 0) return undefined;
+    const session = await this.#store.getSession(this.tenant, sessionId);
+    if (session?.user_id === null || session?.user_id === undefined) return undefined;
+    const { encoding } = resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
+    const block = await profiles.block(this.tenant, session.user_id, await loadTokenizer(encoding), this.#opts.profileBlockMaxTokens);
+    return block === undefined ? undefined : { user: session.user_id, block };
+  }
+
+  /** The user's profile (current entries and history); throws SIRA_ERR_USER_ID_INVALID / SIRA_ERR_PROFILE_NOT_FOUND. */
+  async getProfile(userId: string): Promise<StoredProfile> {
+    const p = await this.#profiles(userId).get(this.tenant, userId);
+    if (p === undefined) throw siraError('SIRA_ERR_PROFILE_NOT_FOUND');
+    return p;
+  }
+
+  /**
+   * Set or forget profile slots explicitly (explicit entries win over extracted ones); with `expectedVersion`, only
+   * at that version (else SIRA_ERR_DOC_VERSION_CONFLICT). Throws SIRA_ERR_PROFILE_CHANGE_INVALID on a bad change.
+   */
+  async patchProfile(userId: string, change: ProfileChange, expectedVersion?: number): Promise<StoredProfile> {
+    const profiles = this.#profiles(userId);
+    checkProfileChange(change);
+    return profiles.change(this.tenant, userId, change, expectedVersion);
+  }
+
+  /**
+   * Forget a user's profile: the document (entries, history, evidence quotes) and the user's turns still queued
+   * for extraction; with `sessions`, also delete every session of the user (their turns are the source the profile
+   * was learned from). Idempotent.
+   */
+  async deleteProfile(userId: string, opts: { sessions?: boolean } = {}): Promise<ForgetReport & { sessions_deleted: number }> {
+    const profiles = this.#profiles(userId);
+    const ids = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.#store.listSessions(this.tenant, { user_id: userId, limit: this.#opts.limits.maxPageSize, ...(cursor === undefined ? {} : { cursor }) });
+      for (const s of page.items) ids.add(s.id);
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined);
+    const report = await profiles.forget(this.tenant, userId, ids);
+    let deleted = 0;
+    if (opts.sessions === true) {
+      for (const id of ids) {
+        if (await this.#store.deleteSession(this.tenant, id)) {
+          deleted++;
+          this.#hub?.ended(this.tenant, id);
+        }
+      }
+    }
+    return { ...report, sessions_deleted: deleted };
+  }
+
+  #profiles(userId: string): ProfileService {
+    if (!isValidId(userId)) throw siraError('SIRA_ERR_USER_ID_INVALID', 'user ids are 1-128 chars of [A-Za-z0-9_.:-]');
+    const p = this.#context.profiles;
+    if (p === undefined) throw siraError('SIRA_ERR_PROFILE_NOT_FOUND', 'profiles are disabled on this service');
+    return p;
   }
 }
 

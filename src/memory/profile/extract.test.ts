@@ -126,3 +126,27 @@ describe('applyStatements', () => {
     expect(currentEntries(doc)).toEqual([]);
   });
 });
+
+describe('extractStatements on arbitrary input', () => {
+  it('never throws, and every statement has a slot, a value and a confidence in (0, 1] (fast-check, seed pinned)', async () => {
+    const fc = (await import('fast-check')).default;
+    const seed = Number(process.env.SIRA_FC_SEED ?? 20_261_125);
+    const words = fc.constantFrom('I', "I'm", 'not', "don't", 'love', 'hate', 'vegan', 'live', 'in', 'Lyon', 'my', 'friend', 'if', 'please', 'keep', 'answers', 'short', 'them', 'used', 'to', '?', ',', 'but', 'and', 'no', 'longer', 'use', 'Windows', '🙂', 'über');
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 400 }), fc.array(words, { maxLength: 60 }).map((w) => w.join(' '))), (text) => {
+        for (const s of extractStatements(text, { weights })) {
+          expect(s.slot.length).toBeGreaterThan(0);
+          expect(s.value.length).toBeGreaterThan(0);
+          expect(s.confidence).toBeGreaterThan(0);
+          expect(s.confidence).toBeLessThanOrEqual(1);
+        }
+      }),
+      { seed, numRuns: 300 },
+    );
+  });
+
+  it('a clause longer than 300 characters is not read (preferences are short; this bounds the patterns’ work)', () => {
+    expect(extractStatements(`I love ${'very '.repeat(70)}long walks`)).toEqual([]);
+    expect(extractStatements('I love long walks')).toHaveLength(1);
+  });
+});
