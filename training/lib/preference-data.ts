@@ -2,8 +2,8 @@
  * @module training/lib/preference-data
  * Seeded generator of preference data (our own; no external corpus): single sentences labelled `none`,
  * `positive` or `negative` with the slot and value they state, and multi-session user histories with updates,
- * contradictions and distractors, labelled with each slot's final value. Sentences come from 117 template
- * families, 345 surfaces (statements of 13 kinds with paraphrases and negations; questions, hypotheticals, other people's
+ * contradictions and distractors, labelled with each slot's final value. Sentences come from 121 template
+ * families, 356 surfaces (statements of 13 kinds with paraphrases and negations; questions, hypotheticals, other people's
  * preferences, one-off requests and chit-chat that mention the same words), speakers' names from the stdlib
  * first-name lists (Apache-2.0) and vocabularies of foods, pastimes, tools, cities, jobs, languages ….
  *
@@ -167,6 +167,8 @@ export const FAMILIES: Family[] = [
   F('len.give', S, 'length', 'positive', true, ['Give me {len} answers from now on.', 'Please give me {len} responses.', 'Always give me {len} answers.']),
   F('len.be', S, 'length', 'positive', false, ['Please be {len}.', 'Please be {len} from now on.', 'Be {len} with me, please.']),
   F('len.polite', S, 'length', 'positive', true, ["If it's not too much trouble, please keep answers {len}.", "If you don't mind, keep your replies {len}.", 'If possible, please keep responses {len}.']),
+  F('react.too', S, 'length', 'positive', false, ['Too {antilen}.', 'That was way too {antilen}.', 'Your answers are too {antilen}.']),
+  F('react.too2', S, 'length', 'positive', true, ['Ugh, far too {antilen} again.', "Hmm, that's a bit too {antilen}.", 'Honestly your replies are kind of too {antilen}.']),
   // reply language
   F('lang.answer', S, 'lang', 'positive', false, ['Please answer in {lang}.', 'Reply in {lang} from now on.', 'Please respond in {lang}.']),
   F('lang.prefer', S, 'lang', 'positive', true, ['I prefer answers in {lang}.', 'I want replies in {lang}.', 'Always answer in {lang}, please.']),
@@ -231,6 +233,8 @@ export const FAMILIES: Family[] = [
   F('c.thanks', 'chitchat', undefined, 'none', false, ["Thanks, that's helpful!", 'Great, thanks a lot.', 'Perfect, that works.']),
   F('c.fact', 'chitchat', undefined, 'none', true, ['{Like} was popular in the 90s.', '{city} is a beautiful city.', '{tool} released an update yesterday.']),
   F('c.trip', 'chitchat', undefined, 'none', true, ["I'm going to {city} for a conference next week.", 'I visited {city} last summer.', 'I was in {city} for work.']),
+  F('c.toomuch', 'chitchat', undefined, 'none', false, ['That movie was too long.', 'The line at the {city} airport was too long.', 'The meeting ran too long again.']),
+  F('c.toomuch2', 'chitchat', undefined, 'none', true, ['The flight to {city} felt too long.', 'My commute is too long these days.', 'The {like} concert was too short.']),
   F('c.ate', 'chitchat', undefined, 'none', false, ['I had {eat} for lunch today.', 'I tried {like} once at a party.', 'We watched a documentary about {like}.']),
 ];
 
@@ -249,6 +253,11 @@ function fill(rng: Rng, template: string, vocab: Record<string, string[]>, fixed
   const picked: Record<string, string> = { ...fixed };
   const get = (k: string): string => {
     if (picked[k] !== undefined) return picked[k]!;
+    if (k === 'antilen') {
+      // A reaction: "too long" states a preference for short answers, so the text names the other length.
+      const opposite = CANON_LEN[get('len')] === 'short' ? ['long', 'wordy', 'verbose', 'lengthy'] : ['short', 'brief', 'terse', 'shallow'];
+      return (picked[k] = pick(rng, opposite));
+    }
     if (k === 'city2') {
       let c = pick(rng, vocab.city!);
       for (let i = 0; i < 5 && c === picked.city; i++) c = pick(rng, vocab.city!);
@@ -319,7 +328,7 @@ const DISTRACT_FOR: Record<string, string[]> = {
   use: ['q.recommend', 'h.whatif', 'h.thinking', 'r.says', 'r.people', 't.help', 'h.might'],
   eat: ['h.whatif', 'r.friend', 'c.ate', 'h.wish', 'q.howto'],
   drink: ['h.would', 'r.friend'],
-  length: ['t.write', 'q.canyou'],
+  length: ['t.write', 'q.canyou', 'c.toomuch', 'c.toomuch2'],
   lang: ['t.translate', 'q.canyou'],
 };
 

@@ -61,6 +61,13 @@ describe.each(modes)('extractStatements (%s)', (_name, opts) => {
     expect(one("I moved to Lyon last month. Any good vegetarian restaurants?", opts)).toEqual(['home_city=Lyon:positive']);
   });
 
+  it('reads a reaction to the assistant ("too long") as a preference for the other length', () => {
+    expect(one('Way too long!', opts)).toEqual(['answer_length=short:positive']);
+    expect(one('Hmm, your answers are a bit too brief.', opts)).toEqual(['answer_length=detailed:positive']);
+    expect(one('That movie was too long.', opts)).toEqual([]);
+    expect(one('Is that too long?', opts)).toEqual([]);
+  });
+
   it('labelSentence gives none for chit-chat and the polarity of a statement', () => {
     expect(labelSentence('Thanks, that helps!', opts).label).toBe('none');
     expect(labelSentence("I'm not vegan anymore.", opts).label).toBe('negative');

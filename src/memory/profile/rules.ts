@@ -133,6 +133,16 @@ export const PATTERNS: Pattern[] = [
   { id: 'len.be', re: rx(`^(?:please |kindly )?(?<neg>don't |do not |never )?(?:always )?(?:be|stay) (?:more |a bit more |very |super )?(?<v>${LEN_RE})\\W*$`), attribute: 'answer_length', polarity: 'positive', group: 0, strength: 0.8 },
   { id: 'len.give', re: rx(`^(?:please |kindly |just |always )*(?<neg>don't |do not |never |stop )?(?:give|giving|send|sending|write|writing) (?:me )?(?:(?:really|very|super|more|such|so|nice) )?(?<v>${LEN_RE}) ${REPLY}`), attribute: 'answer_length', polarity: 'positive', group: 0, strength: 0.85 },
   { id: 'len.best', re: rx(`\\b(?<v>${LEN_RE}) ${REPLY} (?:work|are|suit) (?:best|better) for me`), attribute: 'answer_length', polarity: 'positive', group: 0, strength: 0.8 },
+  // reactions to the assistant's answers ("too long!") state a preference for the other length
+  {
+    id: 'len.react',
+    re: rx(`^(?:(?:ugh|hmm|wow|meh|nah|honestly|well|oof|argh)[,!.]?\\s+)*(?:(?:that's|that is|that was|this is|it's|it is|it was|your (?:${REPLY}) (?:are|were|is|keep being))\\s+)?(?:(?:way|far|much|a bit|a little|kind of|kinda|still|again|always|just|really|rather|slightly)\\s+)*too (?<v>long|wordy|verbose|detailed|lengthy|short|brief|terse|shallow|vague)\\b`),
+    attribute: 'answer_length',
+    polarity: 'positive',
+    group: 0,
+    strength: 0.7,
+    value: (raw) => (/^(?:long|wordy|verbose|detailed|lengthy)$/i.test(raw) ? 'short' : 'detailed'),
+  },
   // reply language
   { id: 'lang.respond', re: rx(`^(?:please |kindly |from now on,? |going forward,? |always |only )*(?<neg>don't |do not |never |stop )?(?:${RESPOND}|answering|replying|responding)(?: to me)? (?:only )?in ${NAME}`), attribute: 'reply_language', polarity: 'positive', group: 0, strength: 0.9, value: (_r, m) => cleanProper(m[m.length - 1]!) },
   { id: 'lang.prefer', re: rx(`${I} ${ADV}(?<neg>${NEG} )?${ADV}(?:prefer|want|like|need) (?:${REPLY}|to (?:chat|talk|communicate)) in ${NAME}`), attribute: 'reply_language', polarity: 'positive', group: 0, strength: 0.85, value: (_r, m) => cleanProper(m[m.length - 1]!) },
@@ -310,9 +320,9 @@ export function matchClause(clause: string, previous?: { attribute: string; valu
     let attribute = typeof p.attribute === 'string' ? p.attribute : p.attribute(m);
     if (attribute === undefined) continue;
     let value: string | undefined;
-    if (attribute === 'answer_length') value = lengthOf(raw);
+    if (p.value !== undefined) value = p.value(raw, m);
+    else if (attribute === 'answer_length') value = lengthOf(raw);
     else if (attribute === 'diet') value = dietOf(raw);
-    else if (p.value !== undefined) value = p.value(raw, m);
     else value = raw;
     if (value === undefined) continue;
     const proper = attribute === 'name' || attribute === 'home_city' || attribute === 'reply_language' || attribute === 'speaks' || attribute.startsWith('people/');
