@@ -57,6 +57,7 @@ import { createEmbedder, type Embedder } from './models/index.ts';
 import { loadTokenizer, registerModel } from './models/tokens.ts';
 import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
+import { loadPreferenceClassifier, ProfileService, type ForgetReport, type ProfileChange, type StoredProfile } from './memory/profile/index.ts';
 import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
 import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
 import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOptions } from './memory/workspaces/index.ts';
@@ -116,6 +117,21 @@ interface ContextEngine {
   summarizer?: RollingSummarizer;
   /** Session intent and quality evaluation. */
   evaluator?: SessionEvaluator;
+  /** User profiles (extraction queue, documents, the pinned block), unless `options.profiles` is false. */
+  profiles?: ProfileService;
+}
+
+/** Which profile entries a context window pinned (the `profile` field of a context result). */
+export interface ContextProfileExplanation {
+  user_id: string;
+  /** Exact tokens of the block; 0 when it was left out. */
+  tokens: number;
+  /** False when the block did not fit the budget (it may take at most half of what the client's messages leave). */
+  included: boolean;
+  /** The entries in the block, most confident first. */
+  entries: { id: string; slot: string; value: string; polarity: 'positive' | 'negative'; confidence: number }[];
+  /** Current entries left out by the block's token cap. */
+  omitted: number;
 }
 
 /** Operations on one tenant's data; every id is scoped to the tenant. */
@@ -184,8 +200,11 @@ export class TenantSessions {
 
   /** Delete a session and everything in it; throws SIRA_ERR_SESSION_NOT_FOUND. */
   async deleteSession(id: string): Promise<void> {
+    const user = this.#context.profiles === undefined ? undefined : (await this.#store.getSession(this.tenant, id))?.user_id;
     if (!(await this.#store.deleteSession(this.tenant, id))) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
     this.#hub?.ended(this.tenant, id);
+    // What the profile learned from this session's turns goes with them.
+    if (user !== undefined && user !== null) await this.#context.profiles!.forgetSession(this.tenant, user, id);
   }
 
   /** Live sessions, newest first, paged with an opaque cursor. */
@@ -205,6 +224,8 @@ export class TenantSessions {
     const stored = await this.#store.appendTurns(this.tenant, sessionId, normalized);
     // After the append is durable: embedding never delays or fails it.
     this.#context.enrichment?.enqueue(this.tenant, sessionId, stored);
+    // Profile extraction likewise runs after the acknowledgement, in its own queue.
+    this.#context.profiles?.enqueue(this.tenant, sessionId, stored);
     return this.#changed(sessionId, stored);
   }
 
@@ -241,13 +262,14 @@ export class TenantSessions {
    * SIRA_ERR_CONTEXT_BUDGET_INVALID / _BUDGET_TOO_SMALL / _MODEL_UNKNOWN, SIRA_ERR_REQUEST_INVALID (strategy,
    * messages) or SIRA_ERR_SESSION_NOT_FOUND.
    */
-  async buildContext(sessionId: string, request: ContextRequestInput): Promise<ContextResult> {
+  async buildContext(sessionId: string, request: ContextRequestInput): Promise<ContextResult & { profile?: ContextProfileExplanation }> {
     resolveStrategy(request.strategy);
     resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
     if (request.messages !== undefined && !Array.isArray(request.messages)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'messages must be an array');
     const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last: this.#opts.contextMaxTurns }));
     const summarizer = request.strategy === 'recency' ? undefined : this.#context.summarizer;
     const rolling = summarizer === undefined ? undefined : await summarizer.get(this.tenant, sessionId);
+    const profile = await this.#profileBlock(sessionId, request);
     const enrichment = this.#context.enrichment;
     const scores =
       enrichment === undefined || request.strategy === 'recency'
@@ -266,6 +288,7 @@ export class TenantSessions {
         scope: { tenant: this.tenant, session: sessionId },
         dense: scores?.dense,
         ...(rolling === undefined ? {} : { rollingSummary: rolling }),
+        ...(profile === undefined ? {} : { pinnedBlocks: [{ title: profile.block.title, content: profile.block.content }] }),
       },
       this.#context.options,
       this.#context.caches,
@@ -273,7 +296,18 @@ export class TenantSessions {
     // Off the request path: when older turns were left out and the session outgrew its summary, refresh it.
     if (summarizer !== undefined && result.summary !== undefined && turns.length > 0) summarizer.maybeRefresh(this.tenant, sessionId, turns.at(-1)!.seq, rolling);
     if (scores !== undefined) result.usage.embedding = scores.usage;
-    return result;
+    if (profile === undefined) return result;
+    const included = result.pinned?.[0]?.included === true;
+    return {
+      ...result,
+      profile: {
+        user_id: profile.user,
+        tokens: included ? profile.block.tokens : 0,
+        included,
+        entries: included ? profile.block.included.map((e) => ({ id: e.id, slot: e.slot, value: e.value, polarity: e.polarity, confidence: e.confidence })) : [],
+        omitted: included ? profile.block.omitted : profile.block.included.length + profile.block.omitted,
+      },
+    };
   }
 
   /** The state and its version (version 0 and `{}` when never written). */
@@ -361,12 +395,93 @@ export class TenantSessions {
     this.#context.evaluator ??= new SessionEvaluator();
     return this.#context.evaluator.evaluate(turns, { intent: request.intent !== false });
   }
+
+  /** The pinned profile block for a context request on this session, when its user has a profile. */
+  async #profileBlock(sessionId: string, request: ContextRequestInput) {
+    const profiles = this.#context.profiles;
+    if (profiles === undefined || this.#opts.profileBlockMaxTokens === 0) return undefined;
+    const session = await this.#store.getSession(this.tenant, sessionId);
+    if (session?.user_id === null || session?.user_id === undefined) return undefined;
+    const { encoding } = resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
+    const block = await profiles.block(this.tenant, session.user_id, await loadTokenizer(encoding), this.#opts.profileBlockMaxTokens);
+    return block === undefined ? undefined : { user: session.user_id, block };
+  }
+
+  /** The user's profile (current entries and history); throws SIRA_ERR_USER_ID_INVALID / SIRA_ERR_PROFILE_NOT_FOUND. */
+  async getProfile(userId: string): Promise<StoredProfile> {
+    const p = await this.#profiles(userId).get(this.tenant, userId);
+    if (p === undefined) throw siraError('SIRA_ERR_PROFILE_NOT_FOUND');
+    return p;
+  }
+
+  /**
+   * Set or forget profile slots explicitly (explicit entries win over extracted ones); with `expectedVersion`, only
+   * at that version (else SIRA_ERR_DOC_VERSION_CONFLICT). Throws SIRA_ERR_PROFILE_CHANGE_INVALID on a bad change.
+   */
+  async patchProfile(userId: string, change: ProfileChange, expectedVersion?: number): Promise<StoredProfile> {
+    const profiles = this.#profiles(userId);
+    checkProfileChange(change);
+    return profiles.change(this.tenant, userId, change, expectedVersion);
+  }
+
+  /**
+   * Forget a user's profile: the document (entries, history, evidence quotes) and the user's turns still queued
+   * for extraction; with `sessions`, also delete every session of the user (their turns are the source the profile
+   * was learned from). Idempotent.
+   */
+  async deleteProfile(userId: string, opts: { sessions?: boolean } = {}): Promise<ForgetReport & { sessions_deleted: number }> {
+    const profiles = this.#profiles(userId);
+    const ids = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.#store.listSessions(this.tenant, { user_id: userId, limit: this.#opts.limits.maxPageSize, ...(cursor === undefined ? {} : { cursor }) });
+      for (const s of page.items) ids.add(s.id);
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined);
+    const report = await profiles.forget(this.tenant, userId, ids);
+    let deleted = 0;
+    if (opts.sessions === true) {
+      for (const id of ids) {
+        if (await this.#store.deleteSession(this.tenant, id)) {
+          deleted++;
+          this.#hub?.ended(this.tenant, id);
+        }
+      }
+    }
+    return { ...report, sessions_deleted: deleted };
+  }
+
+  #profiles(userId: string): ProfileService {
+    if (!isValidId(userId)) throw siraError('SIRA_ERR_USER_ID_INVALID', 'user ids are 1-128 chars of [A-Za-z0-9_.:-]');
+    const p = this.#context.profiles;
+    if (p === undefined) throw siraError('SIRA_ERR_PROFILE_NOT_FOUND', 'profiles are disabled on this service');
+    return p;
+  }
 }
 
 /** A resume id past the newest event: the log it came from is gone (the session was deleted and re-created). */
 function resumedPastEnd(afterId: number, lastId: number) {
   return siraError('SIRA_ERR_EVENTS_GAP', `event ${afterId} is past the newest event (${lastId}): the session was re-created`, {
     details: { first_retained_id: 1, last_id: lastId },
+  });
+}
+
+const ATTRIBUTE_RE = /^[a-z][a-z_]{0,31}(?:\/[a-z][a-z_ -]{0,63})?$/;
+
+/** Check an explicit profile change; throws SIRA_ERR_PROFILE_CHANGE_INVALID naming the first bad part. */
+function checkProfileChange(change: ProfileChange): void {
+  const bad = (what: string) => siraError('SIRA_ERR_PROFILE_CHANGE_INVALID', what);
+  const set = change.set ?? [];
+  const remove = change.remove ?? [];
+  if (set.length === 0 && remove.length === 0) throw bad('give set or remove');
+  if (set.length + remove.length > 100) throw bad('at most 100 changes at once');
+  set.forEach((e, i) => {
+    if (typeof e.attribute !== 'string' || !ATTRIBUTE_RE.test(e.attribute)) throw bad(`set[${i}].attribute must be like "diet" or "people/daughter"`);
+    if (typeof e.value !== 'string' || e.value.trim() === '' || e.value.length > 200) throw bad(`set[${i}].value must be 1-200 characters`);
+    if (e.polarity !== undefined && e.polarity !== 'positive' && e.polarity !== 'negative') throw bad(`set[${i}].polarity must be positive or negative`);
+  });
+  remove.forEach((slot, i) => {
+    if (typeof slot !== 'string' || slot.length < 1 || slot.length > 300) throw bad(`remove[${i}] must be a slot name`);
   });
 }
 
@@ -409,6 +524,7 @@ export class SiraSession {
     this.store = store;
     this.clock = clock;
     this.#context = { options: context, caches: createContextCaches() };
+    if (options.profiles) this.#context.profiles = new ProfileService(store, clock, { weights: loadPreferenceClassifier() });
     if (embedder !== undefined) {
       this.#context.enrichment = new Enrichment(store, embedder, {
         batchSize: options.embedBatchSize,
@@ -524,6 +640,11 @@ export class SiraSession {
   /** Workspace tunables given at open (see {@link SiraDeps.workspaces}). */
   workspaceOptions: Partial<WorkspaceOptions> = {};
 
+  /** Profile extraction and storage (its queue's stats, `drain()` in tests), unless `options.profiles` is false. */
+  get profiles(): ProfileService | undefined {
+    return this.#context.profiles;
+  }
+
   /** Stop the sweeper and the embed queue (its batch in flight finishes; queued turns stay pending), close the store (idempotent). */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -532,6 +653,7 @@ export class SiraSession {
     await this.#context.enrichment?.close();
     await this.#context.summarizer?.close();
     await this.#workspaces?.idle(); // background CRDT compactions
+    await this.#context.profiles?.close();
     this.events.close();
     await this.store.close();
   }

@@ -17,6 +17,7 @@ import { evaluateRoutes } from './evaluate.ts';
 import { healthRoutes } from './health.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
+import { profileRoutes } from './profiles.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
 import { stateRoutes } from './state.ts';
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'tensors' },
         { name: 'context', description: 'Context windows: relevance-scored turns under a token budget; the gateway routes (enrich, chat completions proxy)' },
         { name: 'events', description: 'Session events: Server-Sent Events or JSON pages, resumable by id' },
+        { name: 'profiles', description: 'User profiles: preferences and facts learned from user turns, with history and evidence' },
         { name: 'health', description: 'Probes and metrics (no auth)' },
       ],
     },
@@ -126,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(proxyRoutes, { sira });
       await v1.register(workspaceRoutes, { sira });
       await v1.register(evaluateRoutes, { sira });
+      await v1.register(profileRoutes, { sira });
     },
     { prefix: '/v1' },
   );

@@ -142,6 +142,10 @@ export interface SiraOptions {
    * @default 30000
    */
   wsSlowConsumerMs: number;
+  /** Learn user profiles from user turns (off the request path) and pin them in context windows. @default true */
+  profiles: boolean;
+  /** Most tokens of the pinned facts-and-preferences block of a context window. @default 256 */
+  profileBlockMaxTokens: number;
   limits: Limits;
 }
 
@@ -199,6 +203,8 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   summaryEveryTurns: 20,
   wsMaxBufferedBytes: 4 * 1024 * 1024,
   wsSlowConsumerMs: 30_000,
+  profiles: true,
+  profileBlockMaxTokens: 256,
   limits: DEFAULT_LIMITS,
 });
 
@@ -253,6 +259,8 @@ const OptionsSchema = Type.Object({
   summaryEveryTurns: PosInt,
   wsMaxBufferedBytes: PosInt,
   wsSlowConsumerMs: PosInt,
+  profiles: Type.Boolean(),
+  profileBlockMaxTokens: Type.Integer({ minimum: 0, maximum: 100_000 }),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -344,6 +352,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     summaryEveryTurns: num(env.SIRA_SUMMARY_EVERY_TURNS),
     wsMaxBufferedBytes: num(env.SIRA_WS_MAX_BUFFERED_BYTES),
     wsSlowConsumerMs: num(env.SIRA_WS_SLOW_CONSUMER_MS),
+    profiles: env.SIRA_PROFILES === undefined ? undefined : env.SIRA_PROFILES !== 'off' && env.SIRA_PROFILES !== 'false',
+    profileBlockMaxTokens: num(env.SIRA_PROFILE_BLOCK_MAX_TOKENS),
   };
   return out;
 }

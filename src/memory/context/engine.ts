@@ -51,6 +51,12 @@ export interface ContextRequest {
    * summary reserve it is sent instead of the extractive summary. @default none
    */
   rollingSummary?: { content: string; through_seq: number };
+  /**
+   * Blocks pinned after the leading system turns (e.g. the user's facts and preferences), as system messages in
+   * this order. Each is counted exactly against the budget and kept only while it takes at most half of what is
+   * left after the client's messages; `pinned` in the result says which were kept.
+   */
+  pinnedBlocks?: readonly { title: string; content: string }[];
 }
 
 /** A selected turn and why. */
@@ -89,11 +95,13 @@ export interface ContextResult {
    * or `abstractive` (the stored rolling summary, covering every turn up to `through_seq`).
    */
   summary?: { content: string; tokens: number; seqs: number[]; kind: 'extractive' | 'abstractive'; through_seq?: number };
+  /** The pinned blocks asked for, with their exact tokens and whether they are in `messages` (only when asked for). */
+  pinned?: { title: string; tokens: number; included: boolean }[];
   usage: {
     budget: number;
     /** Exact tokens of `messages` with the reply priming; never above `budget`. */
     used: number;
-    by_part: { system: number; turns: number; summary: number; messages: number; reply_priming: number };
+    by_part: { system: number; turns: number; summary: number; messages: number; reply_priming: number; pinned?: number };
     candidates: number;
     encoding: EncodingName;
     model: string | null;
@@ -145,7 +153,16 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
       details: { required_tokens: fixed, budget_tokens: budget },
     });
   }
-  const available = budget - fixed;
+  let available = budget - fixed;
+  // Pinned blocks come first out of what is left, each only while it takes at most half of the rest.
+  const pinned = (req.pinnedBlocks ?? []).map((b) => {
+    const message: ChatMessage = { role: 'system', content: b.content };
+    const tokens = count(message);
+    const included = tokens <= Math.floor(available / 2);
+    if (included) available -= tokens;
+    return { title: b.title, tokens, included, message };
+  });
+  const pinnedTokens = pinned.reduce((a, p) => a + (p.included ? p.tokens : 0), 0);
 
   // Tool calls and results: which ids have both halves, and which turns form one unit.
   const callAt = new Map<string, number>();
@@ -295,8 +312,20 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
   const messages: ChatMessage[] = [];
   const selected: SelectedTurn[] = [];
   const dropped: DroppedTurn[] = [];
-  const byPart = { system: 0, turns: 0, summary: summaryTokens, messages: fixed - REPLY_PRIMING_TOKENS, reply_priming: REPLY_PRIMING_TOKENS };
+  const byPart = {
+    system: 0,
+    turns: 0,
+    summary: summaryTokens,
+    messages: fixed - REPLY_PRIMING_TOKENS,
+    reply_priming: REPLY_PRIMING_TOKENS,
+    ...(pinned.length > 0 ? { pinned: pinnedTokens } : {}),
+  };
   let summaryPlaced = summary === undefined;
+  let pinnedPlaced = pinnedTokens === 0;
+  const placePinned = () => {
+    for (const p of pinned) if (p.included) messages.push(p.message);
+    pinnedPlaced = true;
+  };
   const components = (i: number): ScoreComponents => {
     const c = scored[i]!.components;
     return { lexical: round(c.lexical), recency: round(c.recency), importance: round(c.importance), role: c.role, ...(c.dense === undefined ? {} : { dense: round(c.dense) }), bm25: round(c.bm25) };
@@ -308,6 +337,7 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
       if (req.explain === true) dropped.push({ ...base, tokens: tokens[i]! });
       continue;
     }
+    if (!pinnedPlaced && t.role !== 'system') placePinned();
     if (!summaryPlaced && t.role !== 'system') {
       messages.push({ role: 'system', content: summary!.content });
       summaryPlaced = true;
@@ -318,12 +348,13 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
     else byPart.turns += sel.tokens[i]!;
     selected.push({ ...base, metadata: t.metadata, ...(sel.shrunk[i] ? { compressed: { original_tokens: tokens[i]! } } : {}) });
   }
+  if (!pinnedPlaced) placePinned();
   if (!summaryPlaced) messages.push({ role: 'system', content: summary!.content });
   messages.push(...extra);
 
   // Every part was counted exactly with the function it is sent with, so the sum is the prompt's count (the
   // property tests recount the final messages to hold this).
-  const used = byPart.system + byPart.turns + byPart.summary + byPart.messages + byPart.reply_priming;
+  const used = byPart.system + byPart.turns + byPart.summary + byPart.messages + byPart.reply_priming + pinnedTokens;
   if (used > budget) throw siraError('SIRA_ERR_INTERNAL', `context accounting error: used ${used}, budget ${budget}`);
   return {
     messages,
@@ -336,6 +367,7 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
             ? { content: summary.content, tokens: summaryTokens, seqs: [], kind: 'abstractive' as const, through_seq: rolling!.through_seq }
             : { content: summary.content, tokens: summaryTokens, seqs: summary.seqs, kind: 'extractive' as const },
         }),
+    ...(pinned.length > 0 ? { pinned: pinned.map((p) => ({ title: p.title, tokens: p.tokens, included: p.included })) } : {}),
     usage: { budget, used, by_part: byPart, candidates: n, encoding: tok.encoding, model: model?.id ?? null, approximate: model?.approximate ?? false },
     strategy,
     query,
