@@ -114,6 +114,12 @@ export interface SiraOptions {
   upstreamApiKey: string | undefined;
   /** Ms to wait for the upstream's response headers (and a non-streamed body) before answering 504. @default 60000 */
   upstreamTimeoutMs: number;
+  /** Context scorer weights: `default` (hand-set) or `learned` (data/models/importance, `npm run train -- importance`). @default 'default' */
+  contextWeights: 'default' | 'learned';
+  /** Ms between prefetch rounds that warm the sessions most likely to be resumed into the hot tier (0 = off). @default 0 */
+  prefetchIntervalMs: number;
+  /** Sessions warmed per prefetch round. @default 100 */
+  prefetchTop: number;
   limits: Limits;
 }
 
@@ -164,6 +170,9 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   upstreamUrl: undefined,
   upstreamApiKey: undefined,
   upstreamTimeoutMs: 60_000,
+  contextWeights: 'default',
+  prefetchIntervalMs: 0,
+  prefetchTop: 100,
   limits: DEFAULT_LIMITS,
 });
 
@@ -201,6 +210,9 @@ const OptionsSchema = Type.Object({
   upstreamUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
   upstreamApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
   upstreamTimeoutMs: PosInt,
+  contextWeights: Type.Union([Type.Literal('default'), Type.Literal('learned')]),
+  prefetchIntervalMs: Type.Integer({ minimum: 0 }),
+  prefetchTop: Type.Integer({ minimum: 1, maximum: 100_000 }),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -274,6 +286,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     upstreamUrl: env.SIRA_UPSTREAM_URL || undefined,
     upstreamApiKey: env.SIRA_UPSTREAM_API_KEY || undefined,
     upstreamTimeoutMs: num(env.SIRA_UPSTREAM_TIMEOUT_MS),
+    contextWeights: (env.SIRA_CONTEXT_WEIGHTS || undefined) as SiraOptions['contextWeights'] | undefined,
+    prefetchIntervalMs: num(env.SIRA_PREFETCH_INTERVAL_MS),
+    prefetchTop: num(env.SIRA_PREFETCH_TOP),
   };
   return out;
 }
