@@ -24,6 +24,8 @@ export const RESUME_FEATURES = [
   'log_expected_visits',
   'open_x_inv_rank',
   'log_gap_ratio',
+  'pull_share',
+  'p_pick',
 ] as const;
 
 /** One session's history as the features need it. */
@@ -71,6 +73,12 @@ export function resumeFeatures(user: UserHistory, session: string, now: number, 
     lasts.push(x.events.at(-1) ?? x.createdAt);
   }
   const rank = 1 + lasts.filter((l) => l > last).length;
+  // Habit pull of a session: open tasks, recent and busy sessions draw the user back; its share among the user's.
+  const pull = (x: SessionHistory) => (x.open ? 3 : 0.3) * Math.exp(-Math.max(0, now - (x.events.at(-1) ?? x.createdAt)) / (2 * DAY)) * Math.log2(2 + x.events.length) + 0.002;
+  let pullSum = 0;
+  for (const x of user.sessions.values()) pullSum += pull(x);
+  const share = pull(s) / pullSum;
+  const visits = (userEvents7 / 7) * rhythm * (horizonMs / DAY);
   return Float64Array.from([
     Math.log1p(Math.max(0, now - last) / HOUR),
     Math.log1p(Math.max(0, now - user.last) / HOUR),
@@ -86,6 +94,9 @@ export function resumeFeatures(user: UserHistory, session: string, now: number, 
     (s.open ? 1 : 0) / rank,
     // Idle time against the session's own mean gap between events.
     Math.log(((now - last) / HOUR + 0.1) / (meanGapHours(s.events) + 0.1)),
+    share,
+    // A visit count of `visits` (≈ events / 2.5 per visit) each picking this session with probability `share`.
+    1 - Math.exp(-(visits / 2.5) * share),
   ]);
 }
 
