@@ -143,8 +143,8 @@ async function prefetchSim(ks: number[]) {
         if (t >= warm && prev !== undefined && e.t - prev >= 30 * 60_000) {
           reads++;
           // LRU of capacity K: the K sessions touched most recently before this read.
-          const recent = [...lastSeen.entries()].sort((a, b) => b[1] - a[1]);
-          const rankOf = recent.findIndex(([s]) => s === e.session);
+          let rankOf = 0;
+          for (const v of lastSeen.values()) if (v > prev) rankOf++;
           if (hot.has(e.session)) hits++;
           if (rankOf < K) hitsLru++;
           if (hotHalf.has(e.session) || rankOf < K - Math.floor(K / 2)) hitsHalf++;

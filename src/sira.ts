@@ -196,12 +196,10 @@ export class TenantSessions {
     this.#context.enrichment?.enqueue(this.tenant, sessionId, stored);
     const activity = this.#context.activity;
     if (activity !== undefined && stored.length > 0) {
-      // Off the acknowledgement path: who the session belongs to, for the user's rhythm.
+      // Prefetch on: whose session this is, for the user's rhythm (one session read after the durable append).
       const last = stored.at(-1)!;
-      this.#store.getSession(this.tenant, sessionId).then(
-        (sess) => activity.touch(this.tenant, sess?.user_id ?? sessionId, sessionId, last.created_at, last.role === 'user'),
-        () => undefined,
-      );
+      const sess = await this.#store.getSession(this.tenant, sessionId).catch(() => undefined);
+      activity.touch(this.tenant, sess?.user_id ?? sessionId, sessionId, last.created_at, last.role === 'user');
     }
     return this.#changed(sessionId, stored);
   }
@@ -499,6 +497,11 @@ export class SiraSession {
   /** Store counters. */
   stats(): Promise<StoreStats> {
     return this.store.stats();
+  }
+
+  /** The prefetcher, when `prefetchIntervalMs` > 0 and a resume model is present (`tick()` runs a round now). */
+  get prefetcher(): Prefetcher | undefined {
+    return this.#prefetcher;
   }
 
   /** The embedding enrichment pipeline, when an embedder is configured (its queue's stats, `drain()` in tests). */

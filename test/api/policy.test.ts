@@ -1,6 +1,7 @@
 /**
- * `contextWeights: 'learned'`: the service scores with the weights of data/models/importance (checked through the
- * explanation of a real context request: each score is the weighted mean of its components under those weights).
+ * The adaptive policy in the service. `contextWeights: 'learned'`: the service scores with the weights of data/models/importance (checked through the
+ * explanation of a real context request: each score is the weighted mean of its components under those weights);
+ * prefetch: appends feed the activity log and a round ranks the sessions (real LMDB store).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLearnedWeights } from '../../src/memory/policy/index.ts';
@@ -43,5 +44,26 @@ describe("contextWeights: 'learned'", () => {
     const c = d.find((x) => x.seq === 7)!;
     const k = c.components;
     expect(c.score).toBeCloseTo((w.lexical * k.lexical + w.recency * k.recency + w.importance * k.importance + w.role * k.role) / (w.lexical + w.recency + w.importance + w.role), 3);
+  });
+});
+
+describe('prefetch in the service', () => {
+  it('appends feed the activity log; a round warms the session with the open task first', async () => {
+    const t = await openTestSira({ prefetchIntervalMs: 3_600_000, prefetchTop: 1 });
+    cleanup = t.cleanup;
+    const s = t.sira.tenant('acme');
+    await s.createSession({ id: 'done', user_id: 'u1' });
+    await s.appendTurns('done', [{ role: 'user', content: 'thanks' }, { role: 'assistant', content: 'you are welcome' }]);
+    await s.createSession({ id: 'open', user_id: 'u1' });
+    await s.appendTurns('open', [{ role: 'assistant', content: 'what else?' }, { role: 'user', content: 'can you check the Lisbon hotel?' }]);
+    const round = await t.sira.prefetcher!.tick();
+    expect(round.scored).toBe(2);
+    expect(round.warmed.map((w) => `${w.tenant}/${w.session}`)).toEqual(['acme/open']);
+  });
+
+  it('is off by default', async () => {
+    const t = await openTestSira();
+    cleanup = t.cleanup;
+    expect(t.sira.prefetcher).toBeUndefined();
   });
 });
