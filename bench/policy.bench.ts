@@ -4,6 +4,9 @@
  *     run draws its own reward table, one arm per context lifted above the rest; thumbs are Bernoulli with 10%
  *     of them flipped). Cumulative regret against the per-context oracle (chart) and against the best FIXED arm,
  *     for the service's contextual Thompson sampling (src/memory/policy/bandit.ts) and baselines.
+ *  1b. The same bandit on real engine outcomes: the reward of an arm for a question is a Bernoulli draw with the
+ *     evidence recall its context window reaches (generator v2 TEST split, 1k budget, dense from the offline
+ *     embedder's cached vectors), so the arm to find is whichever preset the engine actually does best with.
  *  2. Prefetch: the committed resume model (data/models/resume) replayed on a held-out usage trace (other users,
  *     other generators than training): hourly, the top-K sessions are warmed; a "resume read" (a user returning to a
  *     session after ≥ 30 min) is a hit when its session is in the hot tier. Against an LRU of the K most recently
@@ -17,7 +20,10 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/core/config.ts';
-import { chooseArm, updateStats, type BanditStats } from '../src/memory/policy/bandit.ts';
+import { chooseArm, DEFAULT_ARMS, updateStats, type BanditStats } from '../src/memory/policy/bandit.ts';
+import { createUseLiteEmbedder } from '../src/models/embedders/index.ts';
+import { generateConversationV2 } from './lib/conversations-v2.ts';
+import { embedConversations, engineStrategy, recallOf } from './lib/context-eval.ts';
 import { loadResumeModel, Prefetcher } from '../src/memory/policy/prefetch.ts';
 import { ActivityLog } from '../src/memory/policy/resume.ts';
 import { openStore } from '../src/storage/index.ts';
@@ -108,6 +114,46 @@ function banditSim(runs: number, rounds: number) {
     });
   }
   return { checkpoints, names, vsOracle, vsFixed, bestLate };
+}
+
+/** Recall@budget of every arm on every v2 test question, then Thompson sampling with Bernoulli(recall) rewards. */
+async function groundedSim(runs: number, rounds: number, budget: number) {
+  const convs = (QUICK ? [1] : [1, 2, 3, 4]).map((s) => generateConversationV2(s, { split: 'test' }));
+  const { denseOf } = await embedConversations(convs, convs.map((c) => `v2-test-${c.seed}`), createUseLiteEmbedder());
+  const qs = convs.flatMap((c) => c.questions.map((q) => ({ c, q })));
+  const recall: number[][] = [];
+  for (const arm of DEFAULT_ARMS) {
+    const s = engineStrategy(arm.strategy, arm.weights === undefined ? {} : { scorer: { weights: arm.weights } }, denseOf);
+    const r: number[] = [];
+    for (const { c, q } of qs) r.push(recallOf(await s(c, q, budget), q));
+    recall.push(r);
+  }
+  const means = recall.map((r) => r.reduce((a, x) => a + x, 0) / r.length);
+  const best = means.indexOf(Math.max(...means));
+  const names = DEFAULT_ARMS.map((a) => a.name);
+  let regret = 0;
+  let bestShare = 0;
+  const checkpoints = [...new Set([100, 1000, 2000, rounds])].filter((c) => c <= rounds);
+  const at: number[] = checkpoints.map(() => 0);
+  for (let run = 0; run < runs; run++) {
+    const rng = mulberry32(500 + run);
+    const stats: BanditStats = {};
+    let reg = 0;
+    let late = 0;
+    for (let t = 1; t <= rounds; t++) {
+      const qi = Math.floor(rng() * qs.length);
+      const arm = chooseArm(stats, 'long:question', names, rng).arm;
+      const k = names.indexOf(arm);
+      reg += means[best]! - means[k]!;
+      if (t > rounds - 500 && k === best) late++;
+      updateStats(stats, 'long:question', arm, rng() < recall[k]![qi]! ? 1 : 0);
+      const ci = checkpoints.indexOf(t);
+      if (ci >= 0) at[ci]! += reg / runs;
+    }
+    regret += reg / runs;
+    bestShare += late / 500 / runs;
+  }
+  return { budget, questions: qs.length, means: Object.fromEntries(names.map((n, i) => [n, means[i]!])), best: names[best]!, checkpoints, regretAt: at, regret, bestShare };
 }
 
 async function prefetchSim(ks: number[]) {
@@ -204,10 +250,11 @@ export async function run(): Promise<void> {
     series: b.names.map((n, i) => ({ name: n, points: b.checkpoints.map((x, j) => [x, b.vsOracle[i]![j]!] as const) })),
   });
   writeFileSync(join(import.meta.dirname, 'results', 'policy-regret.svg'), svg);
+  const g = await groundedSim(runs, QUICK ? 1000 : 5000, 1000);
   const pre = await prefetchSim([25, 50, 100, 200]);
   const lat = await latency(QUICK ? 200 : 2000, QUICK ? 500 : 3000);
   const savedMs = (k: number) => pre.out[k]!.prefetch * pre.out[k]!.reads * (lat.cold.p50 - lat.hot.p50);
-  const data = { machine: machine(), bandit: { runs, rounds, ...b }, prefetch: pre, latency: lat };
+  const data = { machine: machine(), bandit: { runs, rounds, ...b }, grounded: g, prefetch: pre, latency: lat };
   const md = [
     `Machine: ${data.machine} (shared, contended).`,
     '',
@@ -220,6 +267,8 @@ export async function run(): Promise<void> {
     table(['policy', ...b.checkpoints.map(String)], b.names.map((n, i) => [n, ...b.vsFixed[i]!.map((x) => x.toFixed(1))])),
     '',
     `Chart: bench/results/policy-regret.svg.`,
+    '',
+    `The same bandit on real engine outcomes: ${g.questions} generator-v2 TEST questions, ${g.budget}-token budget, dense from USE-lite; reward = Bernoulli(evidence recall of the arm's window). Mean recall per arm (the expected reward): ${Object.entries(g.means).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; best fixed arm ${g.best}. Over ${runs} runs: regret vs that arm ${g.checkpoints.map((c, i) => `${g.regretAt[i]!.toFixed(1)} after ${c}`).join(', ')} rounds; ${g.best} chosen in ${(g.bestShare * 100).toFixed(1)}% of the last 500 rounds.`,
     '',
     `Prefetch: held-out trace of ${pre.users} users (shift and weekend generators, not in training), ${pre.sessions} sessions, ${pre.events.toLocaleString('en-US')} events over 56 days; replayed from day 14, hourly rounds. Hit rate of resume reads (a return to a session after ≥ 30 min) by hot-tier capacity K:`,
     '',

@@ -81,6 +81,15 @@ describe('POST /v1/sessions/:id/feedback', () => {
     expect((await call('POST', '/v1/sessions/s1/feedback', t.auth, { context_id: id, success: false })).body).toMatchObject({ reward: 0 });
   });
 
+  it('is in the OpenAPI document, with its body schema and the context id in the context response', async () => {
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> }> }>> };
+    const op = doc.paths['/v1/sessions/{id}/feedback']?.post;
+    expect(op?.requestBody).toBeDefined();
+    expect(Object.keys(op!.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '409']));
+    const ctx = doc.paths['/v1/sessions/{id}/context']!.post!.responses['200']!.content!['application/json']!.schema!.properties!;
+    expect(Object.keys(ctx)).toEqual(expect.arrayContaining(['id', 'policy']));
+  });
+
   it('tenants are isolated: a context id of another tenant or session is unknown, statistics are per tenant', async () => {
     await sessionWithTurns(t.auth, 's1');
     await sessionWithTurns(t.auth, 's2');
