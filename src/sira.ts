@@ -58,6 +58,7 @@ import { loadTokenizer, registerModel } from './models/tokens.ts';
 import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import { loadPreferenceClassifier, ProfileService, type ForgetReport, type ProfileChange, type StoredProfile } from './memory/profile/index.ts';
+import { ActivityLog, ContextPolicy, contextKey, loadLearnedWeights, loadResumeModel, policyContext, Prefetcher, type FeedbackInput, type FeedbackResult } from './memory/policy/index.ts';
 import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
 import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
 import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOptions } from './memory/workspaces/index.ts';
@@ -119,6 +120,10 @@ interface ContextEngine {
   evaluator?: SessionEvaluator;
   /** User profiles (extraction queue, documents, the pinned block), unless `options.profiles` is false. */
   profiles?: ProfileService;
+  /** The adaptive policy (strategy `adaptive`, feedback). */
+  policy?: ContextPolicy;
+  /** Recent activity, fed by appends when the prefetcher runs. */
+  activity?: ActivityLog;
 }
 
 /** Which profile entries a context window pinned (the `profile` field of a context result). */
@@ -132,6 +137,14 @@ export interface ContextProfileExplanation {
   entries: { id: string; slot: string; value: string; polarity: 'positive' | 'negative'; confidence: number }[];
   /** Current entries left out by the block's token cap. */
   omitted: number;
+}
+
+/** What the adaptive policy adds to a context response. */
+export interface ContextPolicyInfo {
+  /** This response's id: give it to `POST /v1/sessions/:id/feedback` as `context_id`. */
+  id: string;
+  /** With strategy `adaptive`: the arm chosen, its context and why. */
+  policy?: { arm: string; context: string; reason: string; samples: Record<string, number> };
 }
 
 /** Operations on one tenant's data; every id is scoped to the tenant. */
@@ -226,6 +239,13 @@ export class TenantSessions {
     this.#context.enrichment?.enqueue(this.tenant, sessionId, stored);
     // Profile extraction likewise runs after the acknowledgement, in its own queue.
     this.#context.profiles?.enqueue(this.tenant, sessionId, stored);
+    const activity = this.#context.activity;
+    if (activity !== undefined && stored.length > 0) {
+      // Prefetch on: whose session this is, for the user's rhythm (one session read after the durable append).
+      const last = stored.at(-1)!;
+      const sess = await this.#store.getSession(this.tenant, sessionId).catch(() => undefined);
+      activity.touch(this.tenant, sess?.user_id ?? sessionId, sessionId, last.created_at, last.role === 'user');
+    }
     return this.#changed(sessionId, stored);
   }
 
@@ -262,7 +282,47 @@ export class TenantSessions {
    * SIRA_ERR_CONTEXT_BUDGET_INVALID / _BUDGET_TOO_SMALL / _MODEL_UNKNOWN, SIRA_ERR_REQUEST_INVALID (strategy,
    * messages) or SIRA_ERR_SESSION_NOT_FOUND.
    */
-  async buildContext(sessionId: string, request: ContextRequestInput): Promise<ContextResult & { profile?: ContextProfileExplanation }> {
+  async buildContext(sessionId: string, request: ContextRequestInput): Promise<ContextResult & ContextPolicyInfo & { profile?: ContextProfileExplanation }> {
+    const policy = this.#context.policy;
+    if (request.strategy === 'adaptive' && policy !== undefined) return this.#adaptiveContext(sessionId, request, policy);
+    const r = await this.#buildContext(sessionId, request, this.#context.options);
+    const id = newId('ctx_', Date.now());
+    policy?.served(this.tenant, id, sessionId, r.strategy === 'recency' ? 'recency' : 'balanced', contextKey(policyContext(r.usage.candidates, r.query)), false);
+    return Object.assign(r, { id });
+  }
+
+  /** Strategy `adaptive`: the tenant's bandit picks an arm for the request's context. */
+  async #adaptiveContext(
+    sessionId: string,
+    request: ContextRequestInput,
+    policy: ContextPolicy,
+  ): Promise<ContextResult & ContextPolicyInfo & { profile?: ContextProfileExplanation }> {
+    const session = found(await this.#store.getSession(this.tenant, sessionId));
+    const query = resolveQuery(request.query, Array.isArray(request.messages) ? checkMessages(request.messages) : []);
+    const ctx = contextKey(policyContext(Math.min(session.turn_count, this.#opts.contextMaxTurns), query));
+    const choice = await policy.choose(this.tenant, ctx);
+    const arm = policy.arm(choice.arm)!;
+    const base = this.#context.options;
+    const opts = arm.weights === undefined ? base : { ...base, scorer: { ...base.scorer, weights: { ...base.scorer.weights, ...arm.weights } } };
+    const r = await this.#buildContext(sessionId, { ...request, strategy: arm.strategy }, opts);
+    const id = newId('ctx_', Date.now());
+    policy.served(this.tenant, id, sessionId, arm.name, ctx, true);
+    return Object.assign(r, { id, policy: { arm: arm.name, context: ctx, reason: `${arm.name} (${arm.description}): ${choice.reason}`, samples: choice.samples } });
+  }
+
+  /**
+   * Feedback on a context response of this session (thumbs, task success or a score in [0, 1]); updates the
+   * tenant's bandit statistics for the arm that served it. Throws SIRA_ERR_SESSION_NOT_FOUND,
+   * SIRA_ERR_REQUEST_INVALID, SIRA_ERR_POLICY_CONTEXT_NOT_FOUND or SIRA_ERR_POLICY_FEEDBACK_EXISTS.
+   */
+  async feedback(sessionId: string, input: FeedbackInput): Promise<FeedbackResult> {
+    const policy = this.#context.policy;
+    found(await this.#store.getSession(this.tenant, sessionId));
+    if (policy === undefined) throw siraError('SIRA_ERR_POLICY_CONTEXT_NOT_FOUND', 'the adaptive policy is not enabled');
+    return policy.feedback(this.tenant, sessionId, input);
+  }
+
+  async #buildContext(sessionId: string, request: ContextRequestInput, options: ContextOptions): Promise<ContextResult & { profile?: ContextProfileExplanation }> {
     resolveStrategy(request.strategy);
     resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
     if (request.messages !== undefined && !Array.isArray(request.messages)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'messages must be an array');
@@ -290,7 +350,7 @@ export class TenantSessions {
         ...(rolling === undefined ? {} : { rollingSummary: rolling }),
         ...(profile === undefined ? {} : { pinnedBlocks: [{ title: profile.block.title, content: profile.block.content }] }),
       },
-      this.#context.options,
+      options,
       this.#context.caches,
     );
     // Off the request path: when older turns were left out and the session outgrew its summary, refresh it.
@@ -518,13 +578,20 @@ export class SiraSession {
   #bootstrapHash: Buffer | undefined;
   #closed = false;
   readonly #context: ContextEngine;
+  #prefetcher: Prefetcher | undefined;
 
   private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined) {
     this.options = options;
     this.store = store;
     this.clock = clock;
-    this.#context = { options: context, caches: createContextCaches() };
+    this.#context = { options: context, caches: createContextCaches(), policy: new ContextPolicy(store, { clock }) };
     if (options.profiles) this.#context.profiles = new ProfileService(store, clock, { weights: loadPreferenceClassifier() });
+    const resume = options.prefetchIntervalMs > 0 ? loadResumeModel() : undefined;
+    if (resume !== undefined) {
+      this.#context.activity = new ActivityLog();
+      this.#prefetcher = new Prefetcher(store, this.#context.activity, resume.model, { top: options.prefetchTop, horizonMs: resume.horizonMs, clock });
+      this.#prefetcher.start(options.prefetchIntervalMs);
+    }
     if (embedder !== undefined) {
       this.#context.enrichment = new Enrichment(store, embedder, {
         batchSize: options.embedBatchSize,
@@ -561,7 +628,8 @@ export class SiraSession {
     const options = resolveConfig(input);
     // Models with their own tokenizer.json: registered and loaded now, so a bad path fails at start, not per request.
     for (const m of options.models) await loadTokenizer(registerModel(m).encoding);
-    const context = resolveContextOptions(deps.context);
+    const learned = options.contextWeights === 'learned' ? loadLearnedWeights().weights : undefined;
+    const context = resolveContextOptions(learned === undefined ? deps.context : { ...deps.context, scorer: { ...deps.context?.scorer, weights: { ...learned, ...deps.context?.scorer?.weights } } });
     const clock = deps.clock ?? systemClock;
     const embedder = deps.embedder ?? embedderFromOptions(options);
     const store = deps.store ?? (await openStore(options, clock));
@@ -613,6 +681,11 @@ export class SiraSession {
     return this.store.stats();
   }
 
+  /** The prefetcher, when `prefetchIntervalMs` > 0 and a resume model is present (`tick()` runs a round now). */
+  get prefetcher(): Prefetcher | undefined {
+    return this.#prefetcher;
+  }
+
   /** The embedding enrichment pipeline, when an embedder is configured (its queue's stats, `drain()` in tests). */
   get enrichment(): Enrichment | undefined {
     return this.#context.enrichment;
@@ -650,6 +723,7 @@ export class SiraSession {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#prefetcher?.stop();
     await this.#context.enrichment?.close();
     await this.#context.summarizer?.close();
     await this.#workspaces?.idle(); // background CRDT compactions

@@ -12,6 +12,7 @@ import { siraError } from '../core/errors.ts';
 import type { SiraSession } from '../sira.ts';
 import { authHook, type KeyCacheOptions } from './auth.ts';
 import { contextRoutes } from './context.ts';
+import { feedbackRoutes } from './feedback.ts';
 import { eventRoutes } from './events.ts';
 import { evaluateRoutes } from './evaluate.ts';
 import { healthRoutes } from './health.ts';
@@ -124,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(stateRoutes, { sira });
       await v1.register(tensorRoutes, { sira });
       await v1.register(contextRoutes, { sira });
+      await v1.register(feedbackRoutes, { sira });
       await v1.register(eventRoutes, { sira });
       await v1.register(proxyRoutes, { sira });
       await v1.register(workspaceRoutes, { sira });

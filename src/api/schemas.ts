@@ -160,7 +160,7 @@ export const ContextRequestSchema = Type.Object({
   budget_tokens: Type.Optional(Type.Number({ description: 'Budget of the whole prompt in tokens, an integer 1..10,000,000. Give this or model (both: the smaller)' })),
   model: Type.Optional(Type.String({ description: 'Target model (e.g. gpt-4o): its tokenizer, and its window less reply_reserve_tokens as the budget', examples: ['gpt-4o'] })),
   reply_reserve_tokens: Type.Optional(Type.Number({ description: 'Tokens kept for the reply when the budget comes from model (default min(4096, max output, window/4))' })),
-  strategy: Type.Optional(Type.String({ description: 'relevance (default): scored selection, compression, summary; recency: the newest turns that fit', examples: ['relevance'] })),
+  strategy: Type.Optional(Type.String({ description: 'relevance (default): scored selection, compression, summary; recency: the newest turns that fit; adaptive: the tenant’s bandit picks a strategy from feedback', examples: ['relevance'] })),
   explain: Type.Optional(Type.Boolean({ description: 'Also list every dropped candidate with its scores and reason' })),
 });
 
@@ -230,6 +230,13 @@ export const ContextResponseSchema = Type.Object({
   strategy: Type.String(),
   query: Type.String(),
   expansion: Type.Array(Type.String(), { description: 'Stemmed terms the query was expanded with (pseudo-relevance feedback)' }),
+  id: Type.Optional(Type.String({ description: 'This response’s id: the context_id of POST /v1/sessions/:id/feedback' })),
+  policy: Type.Optional(
+    Type.Object(
+      { arm: Type.String(), context: Type.String({ description: 'length bucket:query kind' }), reason: Type.String(), samples: Type.Record(Type.String(), Type.Number()) },
+      { description: 'With strategy adaptive: the arm the bandit chose and why' },
+    ),
+  ),
 });
 
 /** `GET /v1/sessions/:id/enrichment`. */

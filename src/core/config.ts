@@ -146,6 +146,12 @@ export interface SiraOptions {
   profiles: boolean;
   /** Most tokens of the pinned facts-and-preferences block of a context window. @default 256 */
   profileBlockMaxTokens: number;
+  /** Context scorer weights: `default` (hand-set) or `learned` (data/models/importance, `npm run train -- importance`). @default 'default' */
+  contextWeights: 'default' | 'learned';
+  /** Ms between prefetch rounds that warm the sessions most likely to be resumed into the hot tier (0 = off). @default 0 */
+  prefetchIntervalMs: number;
+  /** Sessions warmed per prefetch round. @default 100 */
+  prefetchTop: number;
   limits: Limits;
 }
 
@@ -205,6 +211,9 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   wsSlowConsumerMs: 30_000,
   profiles: true,
   profileBlockMaxTokens: 256,
+  contextWeights: 'default',
+  prefetchIntervalMs: 0,
+  prefetchTop: 100,
   limits: DEFAULT_LIMITS,
 });
 
@@ -261,6 +270,9 @@ const OptionsSchema = Type.Object({
   wsSlowConsumerMs: PosInt,
   profiles: Type.Boolean(),
   profileBlockMaxTokens: Type.Integer({ minimum: 0, maximum: 100_000 }),
+  contextWeights: Type.Union([Type.Literal('default'), Type.Literal('learned')]),
+  prefetchIntervalMs: Type.Integer({ minimum: 0 }),
+  prefetchTop: Type.Integer({ minimum: 1, maximum: 100_000 }),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -354,6 +366,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     wsSlowConsumerMs: num(env.SIRA_WS_SLOW_CONSUMER_MS),
     profiles: env.SIRA_PROFILES === undefined ? undefined : env.SIRA_PROFILES !== 'off' && env.SIRA_PROFILES !== 'false',
     profileBlockMaxTokens: num(env.SIRA_PROFILE_BLOCK_MAX_TOKENS),
+    contextWeights: (env.SIRA_CONTEXT_WEIGHTS || undefined) as SiraOptions['contextWeights'] | undefined,
+    prefetchIntervalMs: num(env.SIRA_PREFETCH_INTERVAL_MS),
+    prefetchTop: num(env.SIRA_PREFETCH_TOP),
   };
   return out;
 }

@@ -42,6 +42,8 @@ export const ERRORS = {
   SIRA_ERR_CONTEXT_BUDGET_INVALID: { status: 400, title: 'The context budget is not valid', category: 'user' },
   SIRA_ERR_CONTEXT_BUDGET_TOO_SMALL: { status: 400, title: 'The budget cannot hold the required messages', category: 'user' },
   SIRA_ERR_CONTEXT_MODEL_UNKNOWN: { status: 400, title: 'The model is not known', category: 'user' },
+  SIRA_ERR_POLICY_CONTEXT_NOT_FOUND: { status: 404, title: 'No such context response to give feedback on', category: 'user' },
+  SIRA_ERR_POLICY_FEEDBACK_EXISTS: { status: 409, title: 'This context response already has feedback', category: 'user' },
   SIRA_ERR_EMBEDDER_FAILED: { status: 502, title: 'The embedding provider failed', category: 'third_party' },
   SIRA_ERR_UPSTREAM_FAILED: { status: 502, title: 'The upstream model endpoint could not be reached', category: 'third_party' },
   SIRA_ERR_UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream model endpoint did not answer in time', category: 'third_party' },

@@ -3,3 +3,4 @@ export * from './context/index.ts';
 export * from './embed-queue.ts';
 export * from './embedding-store.ts';
 export * from './enrichment.ts';
+export * from './policy/index.ts';

@@ -117,6 +117,11 @@ export class LmdbStore implements Store {
     return new LmdbStore(opts);
   }
 
+  /** The hot tier, when on (hit and miss counters for tests, metrics and the prefetcher's bench). */
+  get tailCache(): TailCache | undefined {
+    return this.#tail;
+  }
+
   #check(): void {
     if (this.#closed) throw siraError('SIRA_ERR_STORE_CLOSED');
   }

@@ -1,0 +1,69 @@
+/**
+ * The adaptive policy in the service. `contextWeights: 'learned'`: the service scores with the weights of data/models/importance (checked through the
+ * explanation of a real context request: each score is the weighted mean of its components under those weights);
+ * prefetch: appends feed the activity log and a round ranks the sessions (real LMDB store).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadLearnedWeights } from '../../src/memory/policy/index.ts';
+import { DEFAULT_WEIGHTS } from '../../src/memory/index.ts';
+import { openTestSira } from '../helpers/app.ts';
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+async function scoresWith(contextWeights: 'default' | 'learned') {
+  const t = await openTestSira({ contextWeights });
+  cleanup = t.cleanup;
+  const s = t.sira.tenant('acme');
+  await s.createSession({ id: 's' });
+  await s.appendTurns('s', Array.from({ length: 30 }, (_, i) => ({ role: i % 2 === 0 ? 'user' : 'assistant', content: i === 6 ? 'Finance approved $40,000 for Atlas.' : `turn ${i} about the weather` })));
+  const r = await s.buildContext('s', { query: 'What budget does Atlas have?', budget_tokens: 120, explain: true });
+  return [...r.selected, ...(r.dropped ?? [])];
+}
+
+describe("contextWeights: 'learned'", () => {
+  it('scores every candidate as the weighted mean of its components under the learned weights', async () => {
+    const w = loadLearnedWeights().weights;
+    expect(w).not.toEqual(DEFAULT_WEIGHTS);
+    const cands = await scoresWith('learned');
+    for (const c of cands) {
+      const k = c.components;
+      const lex = cands.some((x) => x.components.lexical > 0);
+      const total = (lex ? w.lexical : 0) + w.recency + w.importance + w.role;
+      const expected = ((lex ? w.lexical * k.lexical : 0) + w.recency * k.recency + w.importance * k.importance + w.role * k.role) / total;
+      expect(c.score).toBeCloseTo(expected, 3);
+    }
+  });
+
+  it('the default weights give other scores', async () => {
+    const d = await scoresWith('default');
+    const w = DEFAULT_WEIGHTS;
+    const c = d.find((x) => x.seq === 7)!;
+    const k = c.components;
+    expect(c.score).toBeCloseTo((w.lexical * k.lexical + w.recency * k.recency + w.importance * k.importance + w.role * k.role) / (w.lexical + w.recency + w.importance + w.role), 3);
+  });
+});
+
+describe('prefetch in the service', () => {
+  it('appends feed the activity log; a round warms the session with the open task first', async () => {
+    const t = await openTestSira({ prefetchIntervalMs: 3_600_000, prefetchTop: 1 });
+    cleanup = t.cleanup;
+    const s = t.sira.tenant('acme');
+    await s.createSession({ id: 'done', user_id: 'u1' });
+    await s.appendTurns('done', [{ role: 'user', content: 'thanks' }, { role: 'assistant', content: 'you are welcome' }]);
+    await s.createSession({ id: 'open', user_id: 'u1' });
+    await s.appendTurns('open', [{ role: 'assistant', content: 'what else?' }, { role: 'user', content: 'can you check the Lisbon hotel?' }]);
+    const round = await t.sira.prefetcher!.tick();
+    expect(round.scored).toBe(2);
+    expect(round.warmed.map((w) => `${w.tenant}/${w.session}`)).toEqual(['acme/open']);
+  });
+
+  it('is off by default', async () => {
+    const t = await openTestSira();
+    cleanup = t.cleanup;
+    expect(t.sira.prefetcher).toBeUndefined();
+  });
+});
