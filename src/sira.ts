@@ -56,6 +56,17 @@ import {
 import { createEmbedder, type Embedder } from './models/index.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
+import {
+  type IntentAnswer,
+  type IntentTrainInput,
+  type TenantIntentModelInfo,
+  classifyTenantIntent,
+  classifyTenantSession,
+  deleteTenantIntentModel,
+  listTenantIntentModels,
+  trainTenantIntentModel,
+} from './memory/intents.ts';
+import type { SessionClassifyOptions, SessionIntentResult } from './models/intent/index.ts';
 import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
@@ -317,6 +328,41 @@ export class TenantSessions {
     if (this.#hub === undefined) throw siraError('SIRA_ERR_INTERNAL', 'events are not enabled');
     const page = await this.readEvents(sessionId, afterId ?? 0, 1);
     return this.#hub.subscribe(this.tenant, sessionId, afterId ?? page.last_id, subscriber);
+  }
+
+  /**
+   * Train an intent model on labelled examples and store it as `name` (default `default`), replacing one of that
+   * name. Throws SIRA_ERR_INTENT_EXAMPLES_INVALID (too few labels or examples per label, too many examples) or
+   * SIRA_ERR_REQUEST_INVALID (bad name). Trained in-process; trainings run one at a time.
+   */
+  trainIntentModel(input: IntentTrainInput): Promise<TenantIntentModelInfo> {
+    // Trained-at stamps use the wall clock: TenantSessions is not given the service clock.
+    return trainTenantIntentModel(this.#store, this.tenant, input, Date.now);
+  }
+
+  /** This tenant's intent models, ascending by name. */
+  listIntentModels(): Promise<TenantIntentModelInfo[]> {
+    return listTenantIntentModels(this.#store, this.tenant);
+  }
+
+  /** Delete an intent model; throws SIRA_ERR_INTENT_MODEL_NOT_FOUND when there is none of that name. */
+  async deleteIntentModel(name: string): Promise<void> {
+    if (!(await deleteTenantIntentModel(this.#store, this.tenant, name))) throw siraError('SIRA_ERR_INTENT_MODEL_NOT_FOUND', `no intent model named ${name}`);
+  }
+
+  /**
+   * Classify a text: with the tenant model `model`, else the built-in of that name (`clinc150`, `banking77`); with
+   * no `model`, the tenant's `default` model, else built-in `clinc150`. `fallback: true` when no model is loaded.
+   */
+  classifyIntent(text: string, model?: string, topK?: number): Promise<IntentAnswer> {
+    return classifyTenantIntent(this.#store, this.tenant, text, model, topK);
+  }
+
+  /** The session-level intent of a session's turns (user turns; recent ones weigh more); model as in {@link classifyIntent}. */
+  async classifySessionIntent(sessionId: string, model?: string, opts?: SessionClassifyOptions): Promise<SessionIntentResult & { model: string | null; builtin: boolean }> {
+    const turns = await this.getTurns(sessionId, { last: 50 });
+    const texts = turns.map((t) => ({ role: t.role, text: t.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n') }));
+    return classifyTenantSession(this.#store, this.tenant, texts, model, opts);
   }
 }
 

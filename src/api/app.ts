@@ -14,6 +14,7 @@ import { authHook, type KeyCacheOptions } from './auth.ts';
 import { contextRoutes } from './context.ts';
 import { eventRoutes } from './events.ts';
 import { healthRoutes } from './health.ts';
+import { intentRoutes } from './intents.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'context', description: 'Context windows: relevance-scored turns under a token budget; the gateway routes (enrich, chat completions proxy)' },
         { name: 'events', description: 'Session events: Server-Sent Events or JSON pages, resumable by id' },
         { name: 'health', description: 'Probes and metrics (no auth)' },
+        { name: 'intents', description: 'Intent classification: built-in models and tenant-trained ones' },
       ],
     },
   });
@@ -113,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(contextRoutes, { sira });
       await v1.register(eventRoutes, { sira });
       await v1.register(proxyRoutes, { sira });
+      await v1.register(intentRoutes, { sira });
     },
     { prefix: '/v1' },
   );

@@ -1,8 +1,9 @@
 /**
  * @module cli/main
- * The `sira-session` command line: `serve` and `keys create|list|revoke`. Options come from `SIRA_*` environment
+ * The `sira-session` command line: `serve`, `keys create|list|revoke` and `intents train|list|classify`. Options come from `SIRA_*` environment
  * variables, overridden by flags. Exit codes: 0 success, 1 failure, 2 usage or configuration error.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pino } from 'pino';
 import { VERSION } from '../api/version.ts';
@@ -25,6 +26,10 @@ Usage:
   sira-session keys create --tenant T [--name N] [--store S] [--data-dir D]   print a new API key (shown once)
   sira-session keys list [--tenant T] [--json] [--store S] [--data-dir D]     list keys (ids, tenants, names; never keys)
   sira-session keys revoke <id> [--store S] [--data-dir D]                    revoke a key
+  sira-session intents train --file F.jsonl --tenant T [--name N] [--threshold X] [--seed N] [--store S] [--data-dir D]
+                                       train a tenant intent model from JSONL lines {"text","label"}; prints its info
+  sira-session intents list --tenant T [--store S] [--data-dir D]             list a tenant's intent models (JSON)
+  sira-session intents classify --tenant T [--model M] <text> [--store S] [--data-dir D]   classify a text (JSON)
   sira-session --help | --version
 
 Options (environment in brackets; flags win):
@@ -144,6 +149,76 @@ async function keys(args: string[], io: CliIo): Promise<number> {
   throw new UsageError(sub === undefined ? 'keys needs a subcommand: create, list or revoke' : `unknown keys subcommand ${sub}`);
 }
 
+/** Read JSONL examples: one `{"text": string, "label": string}` per non-blank line. */
+function readExamples(file: string): { text: string; label: string }[] {
+  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+  const out: { text: string; label: string }[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new UsageError(`${file}:${i + 1}: not JSON`);
+    }
+    const r = row as { text?: unknown; label?: unknown };
+    if (typeof r.text !== 'string' || typeof r.label !== 'string' || r.label === '') throw new UsageError(`${file}:${i + 1}: needs string "text" and "label"`);
+    out.push({ text: r.text, label: r.label });
+  });
+  return out;
+}
+
+async function intents(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'train') {
+    const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' }, name: { type: 'string' }, file: { type: 'string' }, threshold: { type: 'string' }, seed: { type: 'string' } });
+    if (values.help === true) return help(io);
+    if (values.tenant === undefined || values.file === undefined) throw new UsageError('intents train needs --tenant and --file');
+    if (values.threshold !== undefined && !(Number(values.threshold) >= 0 && Number(values.threshold) <= 1)) throw new UsageError('--threshold must be in [0, 1]');
+    if (values.seed !== undefined && !/^\d+$/.test(values.seed)) throw new UsageError('--seed must be an integer ≥ 0');
+    const examples = readExamples(values.file);
+    const sira = await SiraSession.open(storeInput(io.env, values));
+    try {
+      const info = await sira.tenant(values.tenant).trainIntentModel({
+        examples,
+        ...(values.name === undefined ? {} : { name: values.name }),
+        ...(values.threshold === undefined ? {} : { threshold: Number(values.threshold) }),
+        ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+      });
+      io.stdout.write(`${JSON.stringify(info)}\n`);
+      io.stderr.write(`trained intent model ${info.name} v${info.version} for tenant ${values.tenant}: ${info.labels.length} labels, ${info.examples} examples, ${info.training_ms} ms\n`);
+    } finally {
+      await sira.close();
+    }
+    return 0;
+  }
+  if (sub === 'list') {
+    const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' } });
+    if (values.help === true) return help(io);
+    if (values.tenant === undefined) throw new UsageError('intents list needs --tenant');
+    const sira = await SiraSession.open(storeInput(io.env, values));
+    try {
+      io.stdout.write(`${JSON.stringify(await sira.tenant(values.tenant).listIntentModels())}\n`);
+    } finally {
+      await sira.close();
+    }
+    return 0;
+  }
+  if (sub === 'classify') {
+    const { values, positionals } = parse(rest, { ...COMMON, tenant: { type: 'string' }, model: { type: 'string' } }, true);
+    if (values.help === true) return help(io);
+    if (values.tenant === undefined || positionals.length === 0) throw new UsageError('intents classify needs --tenant and a text');
+    const sira = await SiraSession.open(storeInput(io.env, values));
+    try {
+      io.stdout.write(`${JSON.stringify(await sira.tenant(values.tenant).classifyIntent(positionals.join(' '), values.model))}\n`);
+    } finally {
+      await sira.close();
+    }
+    return 0;
+  }
+  throw new UsageError(sub === undefined ? 'intents needs a subcommand: train, list or classify' : `unknown intents subcommand ${sub}`);
+}
+
 function help(io: CliIo): number {
   io.stdout.write(USAGE);
   return 0;
@@ -161,6 +236,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         return await serve(rest, io);
       case 'keys':
         return await keys(rest, io);
+      case 'intents':
+        return await intents(rest, io);
       case '--version':
       case '-v':
       case 'version':

@@ -52,6 +52,8 @@ export const ERRORS = {
   SIRA_ERR_STORE_CLOSED: { status: 503, title: 'The store is closed', category: 'system' },
   SIRA_ERR_SHUTTING_DOWN: { status: 503, title: 'The service is shutting down', category: 'system' },
   SIRA_ERR_INTERNAL: { status: 500, title: 'Internal error', category: 'system' },
+  SIRA_ERR_INTENT_EXAMPLES_INVALID: { status: 400, title: 'The labelled examples cannot train an intent model', category: 'user' },
+  SIRA_ERR_INTENT_MODEL_NOT_FOUND: { status: 404, title: 'Intent model not found', category: 'user' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable error code. */
