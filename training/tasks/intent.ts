@@ -2,8 +2,10 @@
  * @module training/tasks/intent
  * `npm run train -- intent`: the built-in intent models. For each dataset: a small hyperparameter grid is scored on
  * the validation split, the best setting is refit with the feature space pruned to a size budget, the softmax
- * temperature is fitted on validation (NLL) and, for CLINC150, the out-of-scope threshold is chosen on validation
- * (the best in-scope accuracy among thresholds with out-of-scope recall ≥ 0.75). Only then is the test split
+ * temperature is fitted on validation (NLL; for CLINC150 chosen together with the threshold, see chooseDecision)
+ * and, for CLINC150, the out-of-scope threshold is chosen on validation
+ * (the best in-scope accuracy among thresholds with out-of-scope recall ≥ 0.75; a query is out of scope when its
+ * best in-scope probability minus the `oos` probability is below it). Only then is the test split
  * scored, once. Artifacts: data/models/intent-clinc150/vN and data/models/intent-banking77/vN.
  */
 import { saveArtifact, type ModelCard } from '../../src/models/artifact.ts';
@@ -13,6 +15,8 @@ import {
   fitIntentModel,
   fitTemperature,
   type FitOptions,
+  type IntentExample,
+  type IntentModel,
 } from '../../src/models/intent/index.ts';
 import { type IntentSplits, loadBanking77, loadClinc150 } from '../lib/intent-data.ts';
 import { Progress } from '../lib/progress.ts';
@@ -55,14 +59,38 @@ const DATASETS: DatasetSpec[] = [
   },
 ];
 
+const round = (x: number): number => Math.round(x * 10000) / 10000;
+
+/** Temperatures tried for the out-of-scope rule, besides the NLL fit (the rule's score depends on it). */
+const TEMPERATURES = [0.75, 1, 1.5, 2];
+
+/**
+ * Temperature and threshold from validation. Without out-of-scope data: the NLL-fitted temperature, threshold 0.
+ * With it: each temperature in {NLL fit} ∪ TEMPERATURES gets its threshold (best in-scope accuracy with OOS recall ≥
+ * MIN_VAL_OOS_RECALL); the pair with the best validation in-scope accuracy wins.
+ */
+export function chooseDecision(
+  fitted: IntentModel,
+  val: readonly IntentExample[],
+  withOos: boolean,
+): { model: IntentModel; tried: { temperature: number; threshold: number; val_accuracy: number }[] } {
+  const nll = fitTemperature(fitted, val);
+  if (!withOos) return { model: fitted.withDecision({ temperature: nll, threshold: 0 }), tried: [] };
+  const tried = [nll, ...TEMPERATURES.filter((t) => t !== nll)].map((temperature) => {
+    const m = fitted.withDecision({ temperature });
+    const threshold = chooseThreshold(m, val, MIN_VAL_OOS_RECALL);
+    return { temperature, threshold, val_accuracy: round(evaluateIntentModel(m.withDecision({ threshold }), val).accuracy) };
+  });
+  const best = tried.reduce((a, b) => (b.val_accuracy > a.val_accuracy ? b : a));
+  return { model: fitted.withDecision({ temperature: best.temperature, threshold: best.threshold }), tried };
+}
+
 /** The grid scored on validation (full feature space). */
 const GRID: Pick<FitOptions, 'labelSmoothing' | 'l2'>[] = [
   { labelSmoothing: 0.05, l2: 0 },
   { labelSmoothing: 0.1, l2: 0 },
-  { labelSmoothing: 0.05, l2: 1e-6 },
 ];
 
-const round = (x: number): number => Math.round(x * 10000) / 10000;
 
 async function trainOne(spec: DatasetSpec, opts: TrainOptions): Promise<Record<string, number>> {
   const t0 = performance.now();
@@ -81,9 +109,8 @@ async function trainOne(spec: DatasetSpec, opts: TrainOptions): Promise<Record<s
   }
   const best = scored.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
   const fit = await fitIntentModel(train, { ...base, ...best.setting, maxFeatures: spec.maxFeatures, between });
-  let model = fit.model.withDecision({ temperature: fitTemperature(fit.model, data.val) });
-  const threshold = spec.oosLabel === null ? 0 : chooseThreshold(model, data.val, MIN_VAL_OOS_RECALL);
-  model = model.withDecision({ threshold });
+  const decision = chooseDecision(fit.model, data.val, spec.oosLabel !== null);
+  const model = decision.model;
   const val = evaluateIntentModel(model, data.val);
   const test = evaluateIntentModel(model, data.test);
   const seconds = (performance.now() - t0) / 1000;
@@ -112,13 +139,14 @@ async function trainOne(spec: DatasetSpec, opts: TrainOptions): Promise<Record<s
     features:
       'TF-IDF (sublinear tf, smoothed idf) of word unigrams+bigrams and character 2-5-grams (each view L2-normalised, summed), ' +
       'FNV-1a hashed names; multinomial logistic regression by seeded SGD with label smoothing; features pruned to the ' +
-      `${spec.maxFeatures} largest weight-norm rows and refit; weights f16; temperature fitted on validation` +
-      (spec.oosLabel === null ? '' : `; explicit "${spec.oosLabel}" class plus a max-probability threshold chosen on validation (best in-scope accuracy with OOS recall ≥ ${MIN_VAL_OOS_RECALL})`),
+      `${spec.maxFeatures} largest weight-norm rows and refit; weights f16; temperature (NLL fit or a few fixed values) and threshold chosen together on validation` +
+      (spec.oosLabel === null ? '' : `; explicit "${spec.oosLabel}" class; out of scope when p(best in-scope) − p(${spec.oosLabel}) < threshold, chosen on validation (best in-scope accuracy with OOS recall ≥ ${MIN_VAL_OOS_RECALL})`),
     metrics,
     command: opts.command,
     config: {
       ...model.config,
       grid: scored.map((s) => ({ ...s.setting, val_accuracy: round(s.accuracy) })),
+      decision_grid: decision.tried,
       chosen: { ...best.setting, epochs, lr: base.lr, min_df: base.minDf, max_features: spec.maxFeatures },
       quick: opts.quick,
     },

@@ -162,18 +162,40 @@ export function fitTemperature(model: IntentModel, rows: readonly IntentExample[
 }
 
 /**
- * The threshold (grid 0 … 0.95 by 0.01) with the best in-scope accuracy on `rows` among those whose out-of-scope
- * recall is at least `minOosRecall`; 0 when the rows hold no out-of-scope example.
+ * The out-of-scope threshold with the best in-scope accuracy on `rows` among those whose out-of-scope recall is at
+ * least `minOosRecall` (candidates: every row's score, i.e. best in-scope probability minus the out-of-scope
+ * probability); 0 when the rows hold no out-of-scope example.
  */
 export function chooseThreshold(model: IntentModel, rows: readonly IntentExample[], minOosRecall: number): number {
-  const probs = probabilitiesOf(model, rows.map((r) => r.text));
-  const gold = rows.map((r) => r.label);
+  const oosLabel = model.config.oos_label ?? 'oos';
+  const oos = model.config.labels.indexOf(oosLabel);
+  const scored = rows.map((r) => {
+    const p = model.probabilities(r.text);
+    let best = -1;
+    for (let c = 0; c < p.length; c++) if (c !== oos && (best < 0 || (p[c] as number) > (p[best] as number))) best = c;
+    const score = (p[best] as number) - (oos >= 0 ? (p[oos] as number) : 0);
+    return { score, isOos: r.label === oosLabel, right: model.config.labels[best] === r.label };
+  });
+  const oosRows = scored.filter((s) => s.isOos).length;
+  const inRows = scored.length - oosRows;
+  if (oosRows === 0) return 0;
+  // Sweep thresholds upwards: a row is out of scope when its score is below the threshold.
+  scored.sort((a, b) => a.score - b.score);
   let best = { th: 0, acc: -1 };
-  for (let k = 0; k <= 95; k++) {
-    const th = k / 100;
-    const m = scoreAt(model, probs, gold, th);
-    if (Number.isNaN(m.oos_recall)) return 0;
-    if (m.oos_recall >= minOosRecall && m.accuracy > best.acc) best = { th, acc: m.accuracy };
+  let oosOut = 0;
+  let rightOut = 0;
+  const rightAll = scored.filter((s) => !s.isOos && s.right).length;
+  for (let i = 0; i <= scored.length; i++) {
+    // Threshold just above the i-th lowest score puts rows 0..i-1 out of scope.
+    const th = i === 0 ? (scored[0]?.score ?? 0) : i === scored.length ? (scored[i - 1]?.score ?? 0) + 1e-6 : ((scored[i - 1]?.score ?? 0) + (scored[i]?.score ?? 0)) / 2;
+    if (oosOut / oosRows >= minOosRecall) {
+      const acc = (rightAll - rightOut) / Math.max(1, inRows);
+      if (acc > best.acc) best = { th, acc };
+    }
+    const s = scored[i];
+    if (s === undefined) break;
+    if (s.isOos) oosOut++;
+    else if (s.right) rightOut++;
   }
-  return best.acc < 0 ? 0.95 : best.th;
+  return best.acc < 0 ? 1 : Math.round(best.th * 1e6) / 1e6;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeText, termCounts } from './features.ts';
-import { evaluateIntentModel, fitIntentModel, type IntentExample } from './fit.ts';
+import { chooseThreshold, evaluateIntentModel, fitIntentModel, type IntentExample } from './fit.ts';
 import { IntentModel, fallbackIntent } from './model.ts';
 
 // A small, separable set: three intents with distinct vocabulary, generated from templates with a seeded choice.
@@ -97,5 +97,19 @@ describe('IntentModel', () => {
   it('classifySession with no user text answers the fallback', async () => {
     const { model } = await fitIntentModel(examples(0, 4), { epochs: 2 });
     expect(model.classifySession([{ role: 'assistant', text: 'hello' }])).toEqual({ ...fallbackIntent(), turns: [] });
+  });
+
+  it('chooseThreshold reaches the asked out-of-scope recall on its rows, keeping in-scope accuracy as high as it can', async () => {
+    const oos = ['tell me a joke about cats', 'what is the meaning of life', 'who painted the mona lisa', 'how tall is mount everest', 'recommend a good novel', 'what day is it'];
+    const train = [...examples(0, 12), ...oos.slice(0, 3).map((text) => ({ text, label: 'oos' }))];
+    const { model } = await fitIntentModel(train, { epochs: 10, seed: 1, oosLabel: 'oos' });
+    const val = [...examples(5, 6), ...oos.slice(3).map((text) => ({ text, label: 'oos' }))];
+    const th = chooseThreshold(model, val, 1);
+    const m = evaluateIntentModel(model.withDecision({ threshold: th }), val);
+    expect(m.oos_recall).toBe(1);
+    expect(m.oos_rows).toBe(3);
+    const looser = evaluateIntentModel(model.withDecision({ threshold: th - 0.2 }), val);
+    expect(m.accuracy).toBeLessThanOrEqual(looser.accuracy);
+    expect(chooseThreshold(model, examples(5, 3), 0.7)).toBe(0); // no out-of-scope rows: no threshold
   });
 });

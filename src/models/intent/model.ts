@@ -21,7 +21,10 @@ export interface IntentModelConfig {
   labels: string[];
   /** The class that means "none of the known intents" (e.g. CLINC150's `oos`), or null when there is none. */
   oos_label: string | null;
-  /** A query is out of scope when its best in-scope probability is below this (0: never by threshold). */
+  /**
+   * A query is out of scope when its best in-scope probability minus the out-of-scope class's probability (0
+   * without such a class) is below this. 0 with no out-of-scope class: never out of scope.
+   */
   threshold: number;
   /** Softmax temperature (logits are divided by it), fitted on validation data. */
   temperature: number;
@@ -234,7 +237,7 @@ export class IntentModel {
     let best = -1;
     for (let c = 0; c < p.length; c++) if (c !== this.#oos && (best < 0 || (p[c] as number) > (p[best] as number))) best = c;
     const confidence = best < 0 ? 0 : (p[best] as number);
-    const out_of_scope = best < 0 || (this.#oos >= 0 && (p[this.#oos] as number) > confidence) || confidence < this.config.threshold;
+    const out_of_scope = best < 0 || confidence - (this.#oos >= 0 ? (p[this.#oos] as number) : 0) < this.config.threshold;
     const distribution = topK <= 0 ? [] : topLabels(p, labels, topK);
     const label = out_of_scope ? (this.config.oos_label ?? 'oos') : (labels[best] as string);
     return { label, confidence, distribution, out_of_scope, fallback: false };
