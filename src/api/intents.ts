@@ -46,7 +46,7 @@ const BuiltinInfoSchema = Type.Object({
 });
 const IntentResultSchema = Type.Object({
   label: Type.String({ description: 'The intent; the out-of-scope label (`oos`) when out_of_scope; `unknown` on fallback' }),
-  confidence: Type.Number({ description: 'Calibrated probability of the best in-scope intent' }),
+  confidence: Type.Number({ description: 'Probability of the best in-scope intent (at the model temperature)' }),
   distribution: Type.Array(Type.Object({ label: Type.String(), p: Type.Number() }), { description: 'Top-k classes, descending' }),
   out_of_scope: Type.Boolean(),
   fallback: Type.Boolean({ description: 'True when no model was available' }),

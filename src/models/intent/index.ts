@@ -1,6 +1,6 @@
 /**
  * @module models/intent
- * Intent classification: a small, fast, offline classifier (TF-IDF word and character n-grams → calibrated
+ * Intent classification: a small, fast, offline classifier (TF-IDF word and character n-grams → temperature-scaled
  * multinomial logistic regression, f16 weights) with out-of-scope detection, session-level aggregation, training
  * for tenant models, and the committed artifacts `intent-clinc150` and `intent-banking77` under data/models.
  */

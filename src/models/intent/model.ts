@@ -26,7 +26,7 @@ export interface IntentModelConfig {
    * without such a class) is below this. 0 with no out-of-scope class: never out of scope.
    */
   threshold: number;
-  /** Softmax temperature (logits are divided by it), fitted on validation data. */
+  /** Softmax temperature (logits are divided by it), chosen on validation data. */
   temperature: number;
   /** Feature extraction settings. */
   features: FeatureConfig;
@@ -35,7 +35,7 @@ export interface IntentModelConfig {
 /** One entry of a distribution. */
 export interface LabelProb {
   label: string;
-  /** Probability in [0, 1] (temperature-calibrated). */
+  /** Probability in [0, 1] (at the model's temperature). */
   p: number;
 }
 
@@ -43,7 +43,7 @@ export interface LabelProb {
 export interface IntentResult {
   /** The predicted intent; the model's `oos_label` (or `"oos"`) when `out_of_scope`. */
   label: string;
-  /** Probability of the best in-scope intent (calibrated), in [0, 1]. */
+  /** Probability of the best in-scope intent at the model's temperature, in [0, 1]. */
   confidence: number;
   /** The top-k classes by probability, descending (may include the out-of-scope class). */
   distribution: LabelProb[];
@@ -206,7 +206,7 @@ export class IntentModel {
     return vectorize(termCounts(text, this.config.features), this.#index, this.#idf, this.config.features);
   }
 
-  /** Calibrated class probabilities of `text` (in `config.labels` order; a new array). */
+  /** Class probabilities of `text` at the model's temperature (in `config.labels` order; a new array). */
   probabilities(text: string): Float64Array {
     const x = this.vectorize(text);
     const C = this.config.labels.length;
