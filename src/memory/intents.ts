@@ -84,7 +84,23 @@ function serialized<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
-const decoded = new Map<string, { version: number; model: IntentModel; info: TenantIntentModelInfo }>();
+interface Decoded {
+  /** Document version and write time: together they identify one stored model (a re-created name restarts at 1). */
+  version: number;
+  updated_at: number;
+  model: IntentModel;
+  info: TenantIntentModelInfo;
+}
+// Decoded models per store (several services may share a process), by tenant and name; at most 256 per store.
+const decodedByStore = new WeakMap<Store, Map<string, Decoded>>();
+function decodedOf(store: Store): Map<string, Decoded> {
+  let m = decodedByStore.get(store);
+  if (m === undefined) {
+    m = new Map();
+    decodedByStore.set(store, m);
+  }
+  return m;
+}
 const cacheKey = (tenant: string, name: string): string => `${tenant}\u0000${name}`;
 
 function invalid(detail: string, details?: Record<string, unknown>): never {
@@ -142,28 +158,29 @@ export function trainTenantIntentModel(store: Store, tenant: string, input: Inte
     const meta = { name, examples: input.examples.length, train_accuracy, trained_at: clock(), training_ms: Math.round(performance.now() - t0) };
     const bytes = model.toSafetensors({ intent_info: JSON.stringify(meta) });
     const rec = await store.putDoc(tenant, INTENT_COLLECTION, name, bytes);
-    const info: TenantIntentModelInfo = { ...infoOf(model, { intent_info: JSON.stringify(meta) }, rec.version) };
-    decoded.set(cacheKey(tenant, name), { version: rec.version, model, info });
+    const info = infoOf(model, { intent_info: JSON.stringify(meta) }, rec.version);
+    decodedOf(store).set(cacheKey(tenant, name), { version: rec.version, updated_at: rec.updated_at, model, info });
     return info;
   });
 }
 
 async function loadTenantModel(store: Store, tenant: string, name: string): Promise<{ model: IntentModel; info: TenantIntentModelInfo } | undefined> {
+  const cache = decodedOf(store);
   const doc = await store.getDoc(tenant, INTENT_COLLECTION, name);
   if (doc === undefined) {
-    decoded.delete(cacheKey(tenant, name));
+    cache.delete(cacheKey(tenant, name));
     return undefined;
   }
-  const hit = decoded.get(cacheKey(tenant, name));
-  if (hit?.version === doc.version) return hit;
+  const hit = cache.get(cacheKey(tenant, name));
+  if (hit?.version === doc.version && hit.updated_at === doc.updated_at) return hit;
   const { model, metadata } = IntentModel.decodeSafetensors(doc.value);
-  const entry = { version: doc.version, model, info: infoOf(model, metadata, doc.version) };
-  if (decoded.size >= 256) decoded.delete(decoded.keys().next().value as string);
-  decoded.set(cacheKey(tenant, name), entry);
+  const entry = { version: doc.version, updated_at: doc.updated_at, model, info: infoOf(model, metadata, doc.version) };
+  if (cache.size >= 256) cache.delete(cache.keys().next().value as string);
+  cache.set(cacheKey(tenant, name), entry);
   return entry;
 }
 
-/** The tenant's stored models (newest training first is not guaranteed: ascending by name). */
+/** The tenant's stored models, ascending by name. */
 export async function listTenantIntentModels(store: Store, tenant: string): Promise<TenantIntentModelInfo[]> {
   const out: TenantIntentModelInfo[] = [];
   let cursor: string | undefined;
@@ -180,7 +197,7 @@ export async function listTenantIntentModels(store: Store, tenant: string): Prom
 
 /** Delete a tenant model; false when it did not exist. */
 export async function deleteTenantIntentModel(store: Store, tenant: string, name: string): Promise<boolean> {
-  decoded.delete(cacheKey(tenant, name));
+  decodedOf(store).delete(cacheKey(tenant, name));
   return store.deleteDoc(tenant, INTENT_COLLECTION, name);
 }
 

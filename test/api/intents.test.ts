@@ -3,7 +3,7 @@
  * models, tenant isolation, and bad input answered with problem+json and nothing stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp, type TestApp } from '../helpers/app.ts';
+import { openTestSira, testApp, type TestApp } from '../helpers/app.ts';
 
 const TEMPLATES: Record<string, string[]> = {
   refund: ['i want my money back for order {n}', 'please refund order {n}', 'how do i get a refund', 'return the item and refund me', 'refund status for {n}'],
@@ -106,5 +106,26 @@ describe('/v1/intents', () => {
 
   it('/v1/intents needs an API key', async () => {
     problem(await call('GET', '/v1/intents/models', { authorization: 'Bearer nope' }), 401, 'SIRA_ERR_AUTH_INVALID');
+  });
+});
+
+describe('tenant intent models across services in one process', () => {
+  it('two services over different stores keep their own model of the same tenant and name', async () => {
+    const a = await openTestSira();
+    const b = await openTestSira();
+    try {
+      const pick = (labels: string[]) => examples(4).filter((e) => labels.includes(e.label));
+      await a.sira.tenant('acme').trainIntentModel({ name: 'm', examples: pick(['refund', 'shipping']) });
+      await b.sira.tenant('acme').trainIntentModel({ name: 'm', examples: pick(['password', 'shipping']) });
+      expect((await a.sira.tenant('acme').classifyIntent('reset my password please', 'm')).distribution.map((d) => d.label).sort()).toEqual(['refund', 'shipping']);
+      expect((await b.sira.tenant('acme').classifyIntent('reset my password please', 'm')).label).toBe('password');
+      // Deleted and retrained under the same name (version 1 again): the new model answers, not a cached one.
+      await a.sira.tenant('acme').deleteIntentModel('m');
+      await a.sira.tenant('acme').trainIntentModel({ name: 'm', examples: pick(['password', 'refund']) });
+      expect((await a.sira.tenant('acme').classifyIntent('reset my password please', 'm')).label).toBe('password');
+    } finally {
+      await a.cleanup();
+      await b.cleanup();
+    }
   });
 });
