@@ -131,7 +131,7 @@ export async function run(): Promise<void> {
   }
   const pct = (x: number): string => (Number.isNaN(x) ? '—' : (x * 100).toFixed(1) + '%');
   const md = [
-    `Machine: ${machine()} (shared and contended while measured: 8 helpers on 2 cores). Seed ${SEED}.`,
+    `Machine: ${machine()} (a shared machine: other helpers' jobs ran alongside). Seed ${SEED}.`,
     '',
     table(
       ['dataset', 'model', 'threshold', 'test accuracy (in-scope)', 'OOS recall', 'in-scope called OOS', 'classify p50 ms', 'p99 ms', 'best-pass p99 ms', 'CPU p50 / p99 ms', 'train s', 'weights MB'],
