@@ -55,11 +55,23 @@ import {
 } from './memory/index.ts';
 import { createEmbedder, type Embedder } from './models/index.ts';
 import { loadTokenizer, registerModel } from './models/tokens.ts';
+import { turnText } from './models/chat.ts';
 import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import { loadPreferenceClassifier, ProfileService, type ForgetReport, type ProfileChange, type StoredProfile } from './memory/profile/index.ts';
 import { ActivityLog, ContextPolicy, contextKey, loadLearnedWeights, loadResumeModel, policyContext, Prefetcher, type FeedbackInput, type FeedbackResult } from './memory/policy/index.ts';
 import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
+import {
+  type IntentAnswer,
+  type IntentTrainInput,
+  type TenantIntentModelInfo,
+  classifyTenantIntent,
+  classifyTenantSession,
+  deleteTenantIntentModel,
+  listTenantIntentModels,
+  trainTenantIntentModel,
+} from './memory/intents.ts';
+import type { SessionClassifyOptions, SessionIntentResult } from './models/intent/index.ts';
 import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
 import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOptions } from './memory/workspaces/index.ts';
 import { SessionEvaluator, type QualityModel, type SessionEvaluation, type SessionIntentClassifier } from './memory/evaluate/index.ts';
@@ -453,7 +465,26 @@ export class TenantSessions {
     if (!Number.isSafeInteger(last) || last < 1 || last > max) throw siraError('SIRA_ERR_REQUEST_INVALID', `last must be an integer 1..${max}`);
     const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last }));
     this.#context.evaluator ??= new SessionEvaluator();
-    return this.#context.evaluator.evaluate(turns, { intent: request.intent !== false });
+    return this.#context.evaluator.evaluate(turns, { intent: request.intent !== false, classifier: this.#intentClassifier() });
+  }
+
+  /**
+   * The session intent classifier for this tenant: its own `default` model (POST /v1/intents/train), else the
+   * built-in CLINC150 one. With neither (no artifact), classifying throws, so the evaluation reports
+   * `intent: null` with `intent_error` and still scores quality.
+   */
+  #intentClassifier(): SessionIntentClassifier {
+    const store = this.#store;
+    const tenant = this.tenant;
+    const c: { model?: { name: string; version: string }; classifySession: SessionIntentClassifier['classifySession'] } = {
+      async classifySession(turns) {
+        const r = await classifyTenantSession(store, tenant, turns.map((t) => ({ role: t.role, text: turnText(t) })));
+        if (r.model === null || r.fallback) throw siraError('SIRA_ERR_INTENT_MODEL_NOT_FOUND', 'no intent model is available (no tenant model and no built-in artifact)');
+        c.model = { name: r.builtin ? `builtin:${r.model}` : r.model, version: r.builtin ? 'v1' : 'tenant' };
+        return { label: r.label, confidence: r.confidence, distribution: r.distribution, out_of_scope: r.out_of_scope };
+      },
+    };
+    return c;
   }
 
   /** The pinned profile block for a context request on this session, when its user has a profile. */
@@ -516,6 +547,41 @@ export class TenantSessions {
     const p = this.#context.profiles;
     if (p === undefined) throw siraError('SIRA_ERR_PROFILE_NOT_FOUND', 'profiles are disabled on this service');
     return p;
+  }
+
+  /**
+   * Train an intent model on labelled examples and store it as `name` (default `default`), replacing one of that
+   * name. Throws SIRA_ERR_INTENT_EXAMPLES_INVALID (too few labels or examples per label, too many examples) or
+   * SIRA_ERR_REQUEST_INVALID (bad name). Trained in-process; trainings run one at a time.
+   */
+  trainIntentModel(input: IntentTrainInput): Promise<TenantIntentModelInfo> {
+    // Trained-at stamps use the wall clock: TenantSessions is not given the service clock.
+    return trainTenantIntentModel(this.#store, this.tenant, input, Date.now);
+  }
+
+  /** This tenant's intent models, ascending by name. */
+  listIntentModels(): Promise<TenantIntentModelInfo[]> {
+    return listTenantIntentModels(this.#store, this.tenant);
+  }
+
+  /** Delete an intent model; throws SIRA_ERR_INTENT_MODEL_NOT_FOUND when there is none of that name. */
+  async deleteIntentModel(name: string): Promise<void> {
+    if (!(await deleteTenantIntentModel(this.#store, this.tenant, name))) throw siraError('SIRA_ERR_INTENT_MODEL_NOT_FOUND', `no intent model named ${name}`);
+  }
+
+  /**
+   * Classify a text: with the tenant model `model`, else the built-in of that name (`clinc150`, `banking77`); with
+   * no `model`, the tenant's `default` model, else built-in `clinc150`. `fallback: true` when no model is loaded.
+   */
+  classifyIntent(text: string, model?: string, topK?: number): Promise<IntentAnswer> {
+    return classifyTenantIntent(this.#store, this.tenant, text, model, topK);
+  }
+
+  /** The session-level intent of a session's turns (user turns; recent ones weigh more); model as in {@link classifyIntent}. */
+  async classifySessionIntent(sessionId: string, model?: string, opts?: SessionClassifyOptions): Promise<SessionIntentResult & { model: string | null; builtin: boolean }> {
+    const turns = await this.getTurns(sessionId, { last: 50 });
+    const texts = turns.map((t) => ({ role: t.role, text: t.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n') }));
+    return classifyTenantSession(this.#store, this.tenant, texts, model, opts);
   }
 }
 

@@ -16,6 +16,7 @@ import { feedbackRoutes } from './feedback.ts';
 import { eventRoutes } from './events.ts';
 import { evaluateRoutes } from './evaluate.ts';
 import { healthRoutes } from './health.ts';
+import { intentRoutes } from './intents.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
 import { profileRoutes } from './profiles.ts';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'events', description: 'Session events: Server-Sent Events or JSON pages, resumable by id' },
         { name: 'profiles', description: 'User profiles: preferences and facts learned from user turns, with history and evidence' },
         { name: 'health', description: 'Probes and metrics (no auth)' },
+        { name: 'intents', description: 'Intent classification: built-in models and tenant-trained ones' },
       ],
     },
   });
@@ -131,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(workspaceRoutes, { sira });
       await v1.register(evaluateRoutes, { sira });
       await v1.register(profileRoutes, { sira });
+      await v1.register(intentRoutes, { sira });
     },
     { prefix: '/v1' },
   );

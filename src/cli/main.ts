@@ -1,11 +1,12 @@
 /**
  * @module cli/main
- * The `sira-session` command line: `serve`, `keys create|list|revoke`, `export`, `import` and `inspect`. Options come from `SIRA_*` environment
- * variables, overridden by flags. Exit codes: 0 success, 1 failure, 2 usage or configuration error.
+ * The `sira-session` command line: `serve`, `keys create|list|revoke`, `intents train|list|classify`, `export`,
+ * `import`, `inspect` and `bench`. Options come from `SIRA_*` environment variables, overridden by flags. Exit
+ * codes: 0 success, 1 failure, 2 usage or configuration error.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -35,6 +36,10 @@ Usage:
   sira-session import --file F|- [--tenant T] [--store S] [--data-dir D]   re-create exported sessions (skips existing)
   sira-session inspect [--tenant T] [--session ID] [--store S] [--data-dir D]  store counters, or one session
   sira-session bench [name ...]                  run benchmarks (a source checkout only; same as npm run bench)
+  sira-session intents train --file F.jsonl --tenant T [--name N] [--threshold X] [--seed N] [--store S] [--data-dir D]
+                                       train a tenant intent model from JSONL lines {"text","label"}; prints its info
+  sira-session intents list --tenant T [--store S] [--data-dir D]             list a tenant's intent models (JSON)
+  sira-session intents classify --tenant T [--model M] <text> [--store S] [--data-dir D]   classify a text (JSON)
   sira-session --help | --version
 
 Options (environment in brackets; flags win):
@@ -199,6 +204,76 @@ async function bench(args: string[], io: CliIo): Promise<number> {
   return code ?? 1;
 }
 
+/** Read JSONL examples: one `{"text": string, "label": string}` per non-blank line. */
+function readExamples(file: string): { text: string; label: string }[] {
+  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+  const out: { text: string; label: string }[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new UsageError(`${file}:${i + 1}: not JSON`);
+    }
+    const r = row as { text?: unknown; label?: unknown };
+    if (typeof r.text !== 'string' || typeof r.label !== 'string' || r.label === '') throw new UsageError(`${file}:${i + 1}: needs string "text" and "label"`);
+    out.push({ text: r.text, label: r.label });
+  });
+  return out;
+}
+
+async function intents(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'train') {
+    const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' }, name: { type: 'string' }, file: { type: 'string' }, threshold: { type: 'string' }, seed: { type: 'string' } });
+    if (values.help === true) return help(io);
+    if (values.tenant === undefined || values.file === undefined) throw new UsageError('intents train needs --tenant and --file');
+    if (values.threshold !== undefined && !(Number(values.threshold) >= 0 && Number(values.threshold) <= 1)) throw new UsageError('--threshold must be in [0, 1]');
+    if (values.seed !== undefined && !/^\d+$/.test(values.seed)) throw new UsageError('--seed must be an integer ≥ 0');
+    const examples = readExamples(values.file);
+    const sira = await SiraSession.open(storeInput(io.env, values));
+    try {
+      const info = await sira.tenant(values.tenant).trainIntentModel({
+        examples,
+        ...(values.name === undefined ? {} : { name: values.name }),
+        ...(values.threshold === undefined ? {} : { threshold: Number(values.threshold) }),
+        ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+      });
+      io.stdout.write(`${JSON.stringify(info)}\n`);
+      io.stderr.write(`trained intent model ${info.name} v${info.version} for tenant ${values.tenant}: ${info.labels.length} labels, ${info.examples} examples, ${info.training_ms} ms\n`);
+    } finally {
+      await sira.close();
+    }
+    return 0;
+  }
+  if (sub === 'list') {
+    const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' } });
+    if (values.help === true) return help(io);
+    if (values.tenant === undefined) throw new UsageError('intents list needs --tenant');
+    const sira = await SiraSession.open(storeInput(io.env, values));
+    try {
+      io.stdout.write(`${JSON.stringify(await sira.tenant(values.tenant).listIntentModels())}\n`);
+    } finally {
+      await sira.close();
+    }
+    return 0;
+  }
+  if (sub === 'classify') {
+    const { values, positionals } = parse(rest, { ...COMMON, tenant: { type: 'string' }, model: { type: 'string' } }, true);
+    if (values.help === true) return help(io);
+    if (values.tenant === undefined || positionals.length === 0) throw new UsageError('intents classify needs --tenant and a text');
+    const sira = await SiraSession.open(storeInput(io.env, values));
+    try {
+      io.stdout.write(`${JSON.stringify(await sira.tenant(values.tenant).classifyIntent(positionals.join(' '), values.model))}\n`);
+    } finally {
+      await sira.close();
+    }
+    return 0;
+  }
+  throw new UsageError(sub === undefined ? 'intents needs a subcommand: train, list or classify' : `unknown intents subcommand ${sub}`);
+}
+
 function help(io: CliIo): number {
   io.stdout.write(USAGE);
   return 0;
@@ -222,6 +297,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       case 'import':
       case 'inspect':
         return await transfer(command, rest, io);
+      case 'intents':
+        return await intents(rest, io);
       case '--version':
       case '-v':
       case 'version':

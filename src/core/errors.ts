@@ -70,6 +70,8 @@ export const ERRORS = {
   SIRA_ERR_PROFILE_NOT_FOUND: { status: 404, title: 'The user has no profile', category: 'user' },
   SIRA_ERR_PROFILE_CHANGE_INVALID: { status: 400, title: 'The profile change is not valid', category: 'user' },
   SIRA_ERR_USER_ID_INVALID: { status: 400, title: 'The user id is not valid', category: 'user' },
+  SIRA_ERR_INTENT_EXAMPLES_INVALID: { status: 400, title: 'The labelled examples cannot train an intent model', category: 'user' },
+  SIRA_ERR_INTENT_MODEL_NOT_FOUND: { status: 404, title: 'Intent model not found', category: 'user' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable error code. */

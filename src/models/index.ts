@@ -4,3 +4,4 @@ export * from './chat.ts';
 export { Lru } from './lru.ts';
 export * from './embedder.ts';
 export * from './embedders/index.ts';
+export * from './intent/index.ts';

@@ -126,15 +126,31 @@ describe('POST /v1/sessions/:id/evaluate', () => {
     expect(await countTurns()).toBe(n);
   });
 
-  it('without a classifier the service reports intent: null, intent_available: false', async () => {
+  it('without an injected classifier the built-in CLINC150 model classifies, and a tenant model takes over once trained', async () => {
     const plain = await testApp();
     try {
       const s = await plain.app.inject({ method: 'POST', url: '/v1/sessions', headers: plain.auth });
       const id = (JSON.parse(s.body) as { id: string }).id;
-      await plain.app.inject({ method: 'POST', url: `/v1/sessions/${id}/turns`, headers: plain.auth, payload: { turns: convs.resolved_polite } });
+      const turns = [
+        { role: 'user', content: 'how much money do I have in my checking account' },
+        { role: 'assistant', content: 'Your checking balance is 1,204 dollars.' },
+        { role: 'user', content: 'and what is the balance of my savings account' },
+      ];
+      await plain.app.inject({ method: 'POST', url: `/v1/sessions/${id}/turns`, headers: plain.auth, payload: { turns } });
       const res = await plain.app.inject({ method: 'POST', url: `/v1/sessions/${id}/evaluate`, headers: plain.auth, payload: {} });
       expect(res.statusCode).toBe(200);
-      expect(JSON.parse(res.body)).toMatchObject({ intent: null, intent_available: false, fallback: false });
+      const body = JSON.parse(res.body) as { intent: { label: string; out_of_scope: boolean; model: { name: string } }; intent_available: boolean };
+      expect(body).toMatchObject({ intent_available: true, intent: { label: 'balance', out_of_scope: false, model: { name: 'builtin:clinc150' } } });
+      // A tenant's own default model is used for its sessions.
+      const examples = ['where is my parcel', 'track my package', 'has my order shipped', 'when does my delivery arrive', 'what is my balance', 'how much money do I have', 'show my account balance', 'money left in checking'].map(
+        (text, i) => ({ text, label: i < 4 ? 'shipping' : 'funds' }),
+      );
+      const trained = await plain.app.inject({ method: 'POST', url: '/v1/intents/train', headers: plain.auth, payload: { examples } });
+      expect(trained.statusCode).toBeLessThan(300);
+      const again = JSON.parse((await plain.app.inject({ method: 'POST', url: `/v1/sessions/${id}/evaluate`, headers: plain.auth, payload: {} })).body) as typeof body;
+      expect(again.intent).toMatchObject({ label: 'funds', model: { name: 'default' } });
+      const skipped = JSON.parse((await plain.app.inject({ method: 'POST', url: `/v1/sessions/${id}/evaluate`, headers: plain.auth, payload: { intent: false } })).body) as typeof body;
+      expect(skipped.intent).toBeNull();
     } finally {
       await plain.close();
     }

@@ -89,8 +89,12 @@ export class SessionEvaluator {
     return this.#quality;
   }
 
-  /** Evaluate `turns` (chronological); `intent: false` skips the classifier. */
-  async evaluate(turns: readonly Turn[], opts: { intent?: boolean } = {}): Promise<SessionEvaluation> {
+  /**
+   * Evaluate `turns` (chronological); `intent: false` skips the classifier. `classifier` is used when none was
+   * injected at construction (the service passes the tenant's own intent model, else the built-in one).
+   */
+  async evaluate(turns: readonly Turn[], opts: { intent?: boolean; classifier?: SessionIntentClassifier } = {}): Promise<SessionEvaluation> {
+    const classifier = this.#intent ?? opts.classifier;
     const m = this.qualityModel;
     const f = sessionFeatures(turns, m.terms);
     const p = scoreFeatures(m.weights, f.x);
@@ -98,10 +102,10 @@ export class SessionEvaluator {
     const overall = 0.5 * p.resolution + 0.2 * (1 - p.repetition) + 0.2 * (1 - p.frustration) + 0.1 * p.sentiment_trend;
     let intent: SessionEvaluation['intent'] = null;
     let intentError: string | undefined;
-    if (this.#intent !== undefined && opts.intent !== false) {
+    if (classifier !== undefined && opts.intent !== false) {
       try {
-        const r = await this.#intent.classifySession(turns);
-        intent = { label: r.label, confidence: r.confidence, distribution: r.distribution, out_of_scope: r.out_of_scope, model: this.#intent.model ?? null };
+        const r = await classifier.classifySession(turns);
+        intent = { label: r.label, confidence: r.confidence, distribution: r.distribution, out_of_scope: r.out_of_scope, model: classifier.model ?? null };
       } catch (err) {
         // A failing classifier must not take the quality scores down with it.
         intentError = err instanceof Error ? err.message : String(err);
@@ -109,7 +113,7 @@ export class SessionEvaluator {
     }
     return {
       intent,
-      intent_available: this.#intent !== undefined,
+      intent_available: classifier !== undefined,
       ...(intentError === undefined ? {} : { intent_error: intentError }),
       quality: {
         resolution: score(p.resolution, f.evidence.resolution),
