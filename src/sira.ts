@@ -12,6 +12,7 @@
  * await sira.close();
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { join } from 'node:path';
 import {
   checkMetadata,
   checkState,
@@ -56,6 +57,10 @@ import {
 import { createEmbedder, type Embedder } from './models/index.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
+import type { ExternalCandidate } from './memory/context/external.ts';
+import { createHashingEmbedder, Experiences, LessonWriter, type Experience, type ExperienceGraph, type ExperienceQuery, type ExperienceSearchResult } from './memory/experiences/index.ts';
+import { SessionRecall } from './memory/recall.ts';
+import { VectorIndexes } from './memory/vector-index.ts';
 import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
@@ -86,6 +91,10 @@ export interface ContextRequestInput {
   strategy?: string;
   /** Also return every dropped candidate with its scores and the reason. @default false */
   explain?: boolean;
+  /** The agent making the call: its most useful past experiences for the query become candidates. */
+  agent_id?: string;
+  /** Offer turns of the session's user's earlier sessions. @default options.crossSessionRecall */
+  cross_session?: boolean;
 }
 
 /** The context engine a service shares across tenants: options and per-turn caches. */
@@ -94,6 +103,12 @@ interface ContextEngine {
   caches: ContextCaches;
   /** Embedding enrichment, when an embedder is configured. */
   enrichment?: Enrichment;
+  /** Experiences (always: the lexical hashing embedder stands in when none is configured). */
+  experiences?: Experiences;
+  /** Cross-session recall, when an embedder is configured. */
+  recall?: SessionRecall;
+  /** The HNSW indexes behind both. */
+  indexes?: VectorIndexes;
 }
 
 /** Operations on one tenant's data; every id is scoped to the tenant. */
@@ -222,6 +237,7 @@ export class TenantSessions {
     resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
     if (request.messages !== undefined && !Array.isArray(request.messages)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'messages must be an array');
     const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last: this.#opts.contextMaxTurns }));
+    const external = await this.#externalCandidates(sessionId, request);
     const enrichment = this.#context.enrichment;
     const scores =
       enrichment === undefined || request.strategy === 'recency'
@@ -239,12 +255,28 @@ export class TenantSessions {
         explain: request.explain,
         scope: { tenant: this.tenant, session: sessionId },
         dense: scores?.dense,
+        ...(external === undefined ? {} : { external }),
       },
       this.#context.options,
       this.#context.caches,
     );
     if (scores !== undefined) result.usage.embedding = scores.usage;
     return result;
+  }
+
+  /** Candidates from outside the session: the agent's experiences, the user's earlier sessions (undefined: none asked). */
+  async #externalCandidates(sessionId: string, request: ContextRequestInput): Promise<ExternalCandidate[] | undefined> {
+    const crossSession = request.cross_session ?? this.#opts.crossSessionRecall;
+    if (request.agent_id === undefined && !crossSession) return undefined;
+    if (request.agent_id !== undefined && !isValidId(request.agent_id)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'agent_id is not a valid id');
+    const query = resolveQuery(request.query, Array.isArray(request.messages) ? checkMessages(request.messages) : []);
+    const out: ExternalCandidate[] = [];
+    if (request.agent_id !== undefined && this.#context.experiences !== undefined) out.push(...(await this.#context.experiences.candidates(this.tenant, request.agent_id, query)));
+    if (crossSession && this.#context.recall !== undefined) {
+      const session = await this.getSession(sessionId);
+      if (session.user_id !== null) out.push(...(await this.#context.recall.candidates(this.tenant, session.user_id, session, query)));
+    }
+    return out;
   }
 
   /** The state and its version (version 0 and `{}` when never written). */
@@ -318,6 +350,36 @@ export class TenantSessions {
     const page = await this.readEvents(sessionId, afterId ?? 0, 1);
     return this.#hub.subscribe(this.tenant, sessionId, afterId ?? page.last_id, subscriber);
   }
+
+  #experiences(): Experiences {
+    if (this.#context.experiences === undefined) throw siraError('SIRA_ERR_INTERNAL', 'experiences are not enabled');
+    return this.#context.experiences;
+  }
+
+  /** Store an agent trajectory; throws SIRA_ERR_EXPERIENCE_INVALID / SIRA_ERR_EXPERIENCE_EXISTS. */
+  putExperience(input: unknown): Promise<Experience> {
+    return this.#experiences().put(this.tenant, input);
+  }
+
+  /** An experience; throws SIRA_ERR_EXPERIENCE_NOT_FOUND. */
+  getExperience(id: string): Promise<Experience> {
+    return this.#experiences().get(this.tenant, id);
+  }
+
+  /** Delete an experience (and its index entry); throws SIRA_ERR_EXPERIENCE_NOT_FOUND. */
+  deleteExperience(id: string): Promise<void> {
+    return this.#experiences().delete(this.tenant, id);
+  }
+
+  /** The most useful past runs for a task, its cluster's statistics and lessons. */
+  searchExperiences(query: ExperienceQuery): Promise<ExperienceSearchResult> {
+    return this.#experiences().search(this.tenant, query);
+  }
+
+  /** Task clusters → strategies → outcomes, with counts. */
+  experienceGraph(opts: { agent_id?: string; threshold?: number; limit?: number } = {}): Promise<ExperienceGraph> {
+    return this.#experiences().graph(this.tenant, opts);
+  }
 }
 
 /** A resume id past the newest event: the log it came from is gone (the session was deleted and re-created). */
@@ -360,6 +422,7 @@ export class SiraSession {
   #bootstrapHash: Buffer | undefined;
   #closed = false;
   readonly #context: ContextEngine;
+  #lessons: LessonWriter | undefined;
 
   private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined) {
     this.options = options;
@@ -373,6 +436,14 @@ export class SiraSession {
         maxQueued: options.embedQueueMax,
       });
     }
+    this.#context.indexes = new VectorIndexes(store, { dir: join(options.dataDir, 'vector-index') });
+    const writer =
+      options.upstreamUrl !== undefined && options.lessonsModel !== undefined
+        ? new LessonWriter(store, { url: options.upstreamUrl, apiKey: options.upstreamApiKey, model: options.lessonsModel, timeoutMs: options.upstreamTimeoutMs, clock })
+        : undefined;
+    this.#context.experiences = new Experiences(store, embedder ?? createHashingEmbedder(), this.#context.indexes, clock, writer);
+    this.#lessons = writer;
+    if (this.#context.enrichment !== undefined) this.#context.recall = new SessionRecall(store, this.#context.enrichment, this.#context.indexes);
     this.events = new EventHub(store, { pollIntervalMs: options.eventPollIntervalMs, clock });
     if (options.bootstrapKey !== undefined) this.#bootstrapHash = Buffer.from(hashApiKey(options.bootstrapKey), 'hex');
     if (options.sweepIntervalMs > 0) {
@@ -440,12 +511,24 @@ export class SiraSession {
     return this.#context.enrichment;
   }
 
+  /** The written-lessons queue, when `lessonsModel` is configured (`drain()` in tests). */
+  get lessons(): LessonWriter | undefined {
+    return this.#lessons;
+  }
+
+  /** The HNSW indexes of experiences and cross-session recall (`flush()` in tests). */
+  get vectorIndexes(): VectorIndexes | undefined {
+    return this.#context.indexes;
+  }
+
   /** Stop the sweeper and the embed queue (its batch in flight finishes; queued turns stay pending), close the store (idempotent). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     await this.#context.enrichment?.close();
+    await this.#lessons?.close();
+    await this.#context.indexes?.close();
     this.events.close();
     await this.store.close();
   }

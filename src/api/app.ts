@@ -13,6 +13,7 @@ import type { SiraSession } from '../sira.ts';
 import { authHook, type KeyCacheOptions } from './auth.ts';
 import { contextRoutes } from './context.ts';
 import { eventRoutes } from './events.ts';
+import { experienceRoutes } from './experiences.ts';
 import { healthRoutes } from './health.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'context', description: 'Context windows: relevance-scored turns under a token budget; the gateway routes (enrich, chat completions proxy)' },
         { name: 'events', description: 'Session events: Server-Sent Events or JSON pages, resumable by id' },
         { name: 'health', description: 'Probes and metrics (no auth)' },
+        { name: 'experiences', description: 'Agent trajectories: similar-task search with success statistics and lessons, the strategy graph' },
       ],
     },
   });
@@ -113,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(contextRoutes, { sira });
       await v1.register(eventRoutes, { sira });
       await v1.register(proxyRoutes, { sira });
+      await v1.register(experienceRoutes, { sira });
     },
     { prefix: '/v1' },
   );

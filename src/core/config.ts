@@ -114,6 +114,10 @@ export interface SiraOptions {
   upstreamApiKey: string | undefined;
   /** Ms to wait for the upstream's response headers (and a non-streamed body) before answering 504. @default 60000 */
   upstreamTimeoutMs: number;
+  /** Chat model (at `upstreamUrl`) that writes experience lessons off the request path; unset: statistics only. @default undefined */
+  lessonsModel: string | undefined;
+  /** Context requests of a session with a user offer turns of the user's earlier sessions (needs an embedder). @default false */
+  crossSessionRecall: boolean;
   limits: Limits;
 }
 
@@ -164,6 +168,8 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   upstreamUrl: undefined,
   upstreamApiKey: undefined,
   upstreamTimeoutMs: 60_000,
+  lessonsModel: undefined,
+  crossSessionRecall: false,
   limits: DEFAULT_LIMITS,
 });
 
@@ -201,6 +207,8 @@ const OptionsSchema = Type.Object({
   upstreamUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
   upstreamApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
   upstreamTimeoutMs: PosInt,
+  lessonsModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  crossSessionRecall: Type.Boolean(),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -274,6 +282,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     upstreamUrl: env.SIRA_UPSTREAM_URL || undefined,
     upstreamApiKey: env.SIRA_UPSTREAM_API_KEY || undefined,
     upstreamTimeoutMs: num(env.SIRA_UPSTREAM_TIMEOUT_MS),
+    lessonsModel: env.SIRA_LESSONS_MODEL || undefined,
+    crossSessionRecall: env.SIRA_CROSS_SESSION === undefined ? undefined : env.SIRA_CROSS_SESSION === 'true' || env.SIRA_CROSS_SESSION === '1',
   };
   return out;
 }
