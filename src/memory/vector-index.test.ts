@@ -122,7 +122,7 @@ describe('VectorIndexes on a real LMDB store', () => {
   };
   beforeAll(async () => {
     dir = await tempDir();
-    store = await openStore(resolveConfig({ dataDir: join(dir, 'db') }));
+    store = await openStore(resolveConfig({ dataDir: join(dir, 'db') }), () => Date.now());
   });
   afterAll(async () => {
     await store.close();
