@@ -163,6 +163,27 @@ describe('VectorIndexes on a real LMDB store', () => {
     await reg2.close();
   });
 
+  it('beyond maxOpen the least recently used index is saved and dropped, then reloaded from its file', async () => {
+    const reg = new VectorIndexes(store, { dir: join(dir, 'lru'), maxOpen: 2 });
+    const built: string[] = [];
+    const src = (name: string) => () => {
+      built.push(name);
+      return (async function* () {
+        yield { key: `${name}-key`, vector: vs[0]! };
+      })();
+    };
+    await reg.open('t3', 'a', 8, src('a'));
+    await reg.open('t3', 'b', 8, src('b'));
+    await reg.open('t3', 'a', 8, src('a')); // a is now the most recent: b is the one to go
+    await reg.open('t3', 'c', 8, src('c'));
+    expect(reg.openCount).toBe(2);
+    await reg.flush();
+    const b = await reg.open('t3', 'b', 8, src('b'));
+    expect([...b.keys()]).toEqual(['b-key']);
+    expect(built).toEqual(['a', 'b', 'c']);
+    await reg.close();
+  });
+
   it('indexes are per tenant: another tenant’s scope of the same name starts from its own source', async () => {
     const reg = new VectorIndexes(store, { dir: join(dir, 'idx') });
     const other = await reg.open('t2', 'exp', 8, () =>

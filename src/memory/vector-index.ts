@@ -30,7 +30,7 @@ export interface VectorIndexOptions {
   efConstruction: number;
   /** Candidate list while searching (at least k is used). @default 64 */
   efSearch: number;
-  /** First capacity; doubled whenever full. @default 1024 */
+  /** First capacity; doubled whenever full. @default 128 */
   initialCapacity: number;
   /** Seed of the level generator (builds are reproducible). @default 100 */
   seed: number;
@@ -40,7 +40,7 @@ export const DEFAULT_VECTOR_INDEX_OPTIONS: Readonly<Omit<VectorIndexOptions, 'di
   m: 16,
   efConstruction: 200,
   efSearch: 64,
-  initialCapacity: 1024,
+  initialCapacity: 128,
   seed: 100,
 });
 
@@ -186,6 +186,8 @@ export interface VectorIndexesOptions {
   saveDelayMs: number;
   /** HNSW parameters besides `dim`. */
   hnsw?: Partial<Omit<VectorIndexOptions, 'dim'>>;
+  /** Indexes kept in memory; the least recently used beyond it is saved and dropped (reloaded on next use). @default 64 */
+  maxOpen: number;
 }
 
 /** The collection of the store that holds each index's version counter (documents `<scope>`). */
@@ -213,11 +215,13 @@ export class VectorIndexes {
   readonly #store: Store;
   readonly #opts: VectorIndexesOptions;
   readonly #entries = new Map<string, Entry>();
+  /** Saves of evicted indexes still running (flush waits for them). */
+  readonly #evicting = new Set<Promise<unknown>>();
   #closed = false;
 
   constructor(store: Store, opts: Partial<VectorIndexesOptions> = {}) {
     this.#store = store;
-    this.#opts = { dir: undefined, saveDelayMs: 2000, ...opts };
+    this.#opts = { dir: undefined, saveDelayMs: 2000, maxOpen: 64, ...opts };
   }
 
   #base(tenant: string, scope: string): string | undefined {
@@ -241,6 +245,11 @@ export class VectorIndexes {
     if (e === undefined || e.index.opts.dim !== dim) {
       e = { index: new VectorIndex({ ...this.#opts.hnsw, dim }), chain: Promise.resolve(), dirty: false };
       e.index.version = -1; // not loaded yet
+      this.#entries.set(k, e);
+      if (this.#entries.size > this.#opts.maxOpen) this.#evict(this.#entries.keys().next().value!);
+    } else {
+      // Map order is the LRU order: the entry moves to the end on every use.
+      this.#entries.delete(k);
       this.#entries.set(k, e);
     }
     return e;
@@ -278,7 +287,14 @@ export class VectorIndexes {
     const e = this.#entry(tenant, scope, dim);
     return this.#serial(e, async () => {
       const before = e.index.version;
-      const rec = await this.#store.putDoc(tenant, VECTOR_INDEX_COLLECTION, scope, new Uint8Array(0));
+      let rec;
+      try {
+        rec = await this.#store.putDoc(tenant, VECTOR_INDEX_COLLECTION, scope, new Uint8Array(0));
+      } catch (err) {
+        // The store changed but the counter did not: never trust this index again (nor its file) until rebuilt.
+        e.index.version = -2;
+        throw err;
+      }
       if (before >= 0 && rec.version === before + 1) {
         apply(e.index);
         e.index.version = rec.version;
@@ -323,6 +339,25 @@ export class VectorIndexes {
     if (base !== undefined) await Promise.all([rm(`${base}.hnsw`, { force: true }), rm(`${base}.json`, { force: true })]);
   }
 
+  /** Save (when changed) and forget an entry; a later use reloads it from its file or rebuilds it. */
+  #evict(k: string): void {
+    const e = this.#entries.get(k)!;
+    this.#entries.delete(k);
+    if (e.saveTimer !== undefined) clearTimeout(e.saveTimer);
+    e.saveTimer = undefined;
+    const [tenant, scope] = k.split('\u0000') as [string, string];
+    const base = this.#base(tenant, scope);
+    if (base === undefined) return;
+    const p = this.#serial(e, () => this.#save(base, e)).catch(() => {});
+    this.#evicting.add(p);
+    void p.finally(() => this.#evicting.delete(p));
+  }
+
+  /** Indexes held in memory. */
+  get openCount(): number {
+    return this.#entries.size;
+  }
+
   #scheduleSave(tenant: string, scope: string, e: Entry): void {
     const base = this.#base(tenant, scope);
     if (base === undefined || this.#closed) return;
@@ -344,6 +379,7 @@ export class VectorIndexes {
 
   /** Save every changed index now (tests; close). */
   async flush(): Promise<void> {
+    await Promise.all([...this.#evicting]);
     await Promise.all(
       [...this.#entries].map(([k, e]) => {
         if (e.saveTimer !== undefined) clearTimeout(e.saveTimer);
