@@ -68,7 +68,6 @@ export class SessionRecall {
   async sync(tenant: string, user: string): Promise<{ index: VectorIndex; sessions: Map<string, Session> }> {
     const dim = this.#enrichment.embedder.dim;
     const scope = this.#scope(user);
-    await this.#indexes.openLocal(tenant, scope, dim);
     const sessions = new Map((await this.#sessions(tenant, user)).map((s) => [s.id, s]));
     const index = await this.#indexes.update(tenant, scope, dim, async (idx) => {
       const marks = (idx.meta.sessions ?? {}) as Record<string, Mark>;

@@ -309,21 +309,23 @@ export class VectorIndexes {
    */
   openLocal(tenant: string, scope: string, dim: number): Promise<VectorIndex> {
     const e = this.#entry(tenant, scope, dim);
-    return this.#serial(e, async () => {
-      if (e.index.version !== -1) return e.index;
-      const base = this.#base(tenant, scope);
-      const loaded = base === undefined ? undefined : await VectorIndex.load(base, { ...this.#opts.hnsw, dim });
-      e.index = loaded ?? new VectorIndex({ ...this.#opts.hnsw, dim });
-      e.index.version = 0;
-      return e.index;
-    });
+    return this.#serial(e, () => this.#loadLocal(e, tenant, scope, dim));
   }
 
-  /** Run `fn` on the (tenant, scope) index with writes serialised, and schedule a save. */
+  async #loadLocal(e: Entry, tenant: string, scope: string, dim: number): Promise<VectorIndex> {
+    if (e.index.version !== -1) return e.index;
+    const base = this.#base(tenant, scope);
+    const loaded = base === undefined ? undefined : await VectorIndex.load(base, { ...this.#opts.hnsw, dim });
+    e.index = loaded ?? new VectorIndex({ ...this.#opts.hnsw, dim });
+    e.index.version = 0;
+    return e.index;
+  }
+
+  /** Run `fn` on the (tenant, scope) index kept by its caller ({@link openLocal}) with writes serialised, and schedule a save. */
   update<T>(tenant: string, scope: string, dim: number, fn: (index: VectorIndex) => Promise<T>): Promise<T> {
     const e = this.#entry(tenant, scope, dim);
     return this.#serial(e, async () => {
-      const r = await fn(e.index);
+      const r = await fn(await this.#loadLocal(e, tenant, scope, dim));
       this.#scheduleSave(tenant, scope, e);
       return r;
     });
