@@ -336,13 +336,17 @@ export async function run(): Promise<void> {
   const md = [
     `Experiences benchmark — ${machine()} (shared, contended 2-core VM: latencies are indicative)`,
     '',
-    `Quality: ${c.fams.length} task families (6 actions × 8 objects: each shares words with 12 distractor families), ${c.runs.length} stored runs, ${c.queries.length} queries from held-out templates, names and times; each query slot uses a held-out synonym with p = ½.`,
-    '',
-    table(
+    ...(rows.length === 0
+      ? []
+      : [
+          `Quality: ${c.fams.length} task families (6 actions × 8 objects: each shares words with 12 distractor families), ${c.runs.length} stored runs, ${c.queries.length} queries from held-out templates, names and times; each query slot uses a held-out synonym with p = ½.`,
+          '',
+          table(
       ['retriever', 'hit@5', 'precision@5', 'top-1', 'hit@5 by held-out slots (0 / 1 / 2)', 'cluster purity', 'cluster recall', 'queries with a "do" lesson', 'top lesson in good strategy', 'search p50 / p99 ms', 'embedding the corpus'],
       rows.map((r) => [r.retriever, pct(r.hit5), pct(r.p5), pct(r.top1), r.hit5ByHeld.map(pct).join(' / '), pct(r.clusterPurity), pct(r.clusterRecall), pct(r.withLesson), pct(r.lessonOk), `${ms(r.searchP50)} / ${ms(r.searchP99)}`, r.embedMs === 0 ? '–' : `${(r.embedMs / 1000).toFixed(1)} s (${Math.round(((c.runs.length + c.queries.length) / r.embedMs) * 1000)} texts/s)`]),
-    ),
-    '',
+          ),
+          '',
+        ]),
     ...(lat === undefined
       ? []
       : [
