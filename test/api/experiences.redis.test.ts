@@ -11,6 +11,7 @@ import { buildApp } from '../../src/api/app.ts';
 import { RedisStore } from '../../src/storage/redis/redis-store.ts';
 import { SiraSession } from '../../src/sira.ts';
 import { tempDir } from '../helpers/app.ts';
+import { createHashEmbedder } from '../helpers/hash-embedder.ts';
 import { deleteKeysWithPrefix, requireStandaloneRedis } from '../helpers/redis-cluster.ts';
 import { FAMILIES, trajectories } from '../helpers/trajectories.ts';
 
@@ -27,10 +28,13 @@ interface Instance {
 const live = new Set<Instance>();
 const dirs: string[] = [];
 
-async function instance(dir?: string): Promise<Instance> {
+async function instance(dir?: string, embed = false): Promise<Instance> {
   const d = dir ?? (await tempDir());
   if (dir === undefined) dirs.push(d);
-  const sira = await SiraSession.open({ store: URL_, redisKeyPrefix: prefix, dataDir: d, bootstrapKey: KEY, sweepIntervalMs: 0, logLevel: 'silent' });
+  const sira = await SiraSession.open(
+    { store: URL_, redisKeyPrefix: prefix, dataDir: d, bootstrapKey: KEY, sweepIntervalMs: 0, logLevel: 'silent', embedMaxDelayMs: 0 },
+    embed ? { embedder: createHashEmbedder() } : {},
+  );
   const app = await buildApp({ sira });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const i = { sira, app, url, dir: d };
@@ -107,4 +111,23 @@ it('tenants do not mix on a shared Redis', async () => {
   const mine = (await call(a, 'POST', '/experiences', trajectories(FAMILIES[0]!, 1)[0], key)).body.id as string;
   expect(ids(await call(b, 'POST', '/experiences/search', { task: 'refund the duplicate charge on the customer invoice', k: 100 }, key))).toEqual([mine]);
   expect(ids(await call(b, 'POST', '/experiences/search', { task: 'refund the duplicate charge on the customer invoice', k: 100 }))).not.toContain(mine);
+});
+
+it('cross-session recall on Redis: a user’s earlier session is recalled through another instance, and forgotten once deleted', async () => {
+  const c = await instance(undefined, true);
+  const d = await instance(undefined, true);
+  const mk = async (i: Instance, texts: string[]) => {
+    const id = (await call(i, 'POST', '/sessions', { user_id: 'redis-user' })).body.id as string;
+    await call(i, 'POST', `/sessions/${id}/turns`, { turns: texts.map((t) => ({ role: 'user', content: t })) });
+    await i.sira.enrichment!.drain();
+    return id;
+  };
+  const earlier = await mk(c, ['hello', 'my favourite tea is a smoky lapsang souchong']);
+  await new Promise((r) => setTimeout(r, 5)); // created_at must differ by at least 1 ms (real clock, two instances)
+  const current = await mk(c, ['hi again']);
+  const ask = () => call(d, 'POST', `/sessions/${current}/context`, { query: 'which tea is my favourite, lapsang?', budget_tokens: 1000, cross_session: true });
+  const r = await ask();
+  expect((r.body.external.selected as Json[])[0]).toMatchObject({ source: 'session', id: `${earlier}#2`, ref: { session_id: earlier, seq: 2 } });
+  expect((await call(c, 'DELETE', `/sessions/${earlier}`)).status).toBe(204);
+  expect(JSON.stringify((await ask()).body.messages)).not.toContain('lapsang souchong');
 });
