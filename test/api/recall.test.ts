@@ -155,6 +155,18 @@ describe('experiences as context candidates (agent_id)', () => {
     expect(JSON.stringify(r.body.messages)).not.toContain('flights:');
   });
 
+  it('the gateway routes take the agent from X-Sira-Agent', async () => {
+    const id = await session(s, undefined, ['hello']);
+    const r = await fetch(`${s.url}/v1/context/enrich`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'x-sira-session': id, 'x-sira-agent': 'support-bot', 'x-sira-budget-tokens': '2000' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'the customer was charged twice on the invoice, please refund' }] }),
+    });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as Json;
+    expect(JSON.stringify(body.messages)).toContain('billing:lookup_invoice → billing:verify_duplicate → billing:refund');
+  });
+
   it('an invalid agent_id is SIRA_ERR_REQUEST_INVALID; an agent without runs adds nothing', async () => {
     const id = await session(s, undefined, ['hello']);
     const bad = await ctx(s, id, { query: 'refund', agent_id: 'not valid!' });
