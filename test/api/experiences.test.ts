@@ -158,6 +158,13 @@ describe('experiences API (LMDB, real HTTP)', () => {
     expect(refundWin).toMatchObject({ runs: 6, success_rate: 1 });
   });
 
+  it('a neighbourhood with no split is capped at the 20 nearest runs', async () => {
+    const g = s.sira.tenant('gamma');
+    for (let i = 0; i < 25; i++) await g.putExperience({ task: `rotate the api keys of service ${i % 2 ? 'alpha' : 'beta'}`, agent_id: 'ops', steps: [{ action: 'rotate', ok: true }], outcome: 'success' });
+    const r = await g.searchExperiences({ task: 'rotate the api keys of service gamma' });
+    expect(r.cluster.runs).toBe(20);
+  });
+
   it('DELETE removes the run from the store and from searches', async () => {
     const gone = ids.flight![0]!;
     expect((await call(s, 'DELETE', `/experiences/${gone}`)).status).toBe(204);
