@@ -12,6 +12,7 @@
  * await sira.close();
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { join } from 'node:path';
 import {
   checkMetadata,
   checkState,
@@ -72,6 +73,10 @@ import {
   trainTenantIntentModel,
 } from './memory/intents.ts';
 import type { SessionClassifyOptions, SessionIntentResult } from './models/intent/index.ts';
+import type { ExternalCandidate } from './memory/context/external.ts';
+import { createHashingEmbedder, Experiences, LessonWriter, type Experience, type ExperienceGraph, type ExperienceQuery, type ExperienceSearchResult } from './memory/experiences/index.ts';
+import { SessionRecall } from './memory/recall.ts';
+import { VectorIndexes } from './memory/vector-index.ts';
 import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
 import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOptions } from './memory/workspaces/index.ts';
 import { SessionEvaluator, type QualityModel, type SessionEvaluation, type SessionIntentClassifier } from './memory/evaluate/index.ts';
@@ -118,6 +123,10 @@ export interface ContextRequestInput {
   strategy?: string;
   /** Also return every dropped candidate with its scores and the reason. @default false */
   explain?: boolean;
+  /** The agent making the call: its most useful past experiences for the query become candidates. */
+  agent_id?: string;
+  /** Offer turns of the session's user's earlier sessions. @default options.crossSessionRecall */
+  cross_session?: boolean;
 }
 
 /** The context engine a service shares across tenants: options and per-turn caches. */
@@ -136,6 +145,12 @@ interface ContextEngine {
   policy?: ContextPolicy;
   /** Recent activity, fed by appends when the prefetcher runs. */
   activity?: ActivityLog;
+  /** Experiences (always: the lexical hashing embedder stands in when none is configured). */
+  experiences?: Experiences;
+  /** Cross-session recall, when an embedder is configured. */
+  recall?: SessionRecall;
+  /** The HNSW indexes behind both. */
+  indexes?: VectorIndexes;
 }
 
 /** Which profile entries a context window pinned (the `profile` field of a context result). */
@@ -342,6 +357,7 @@ export class TenantSessions {
     const summarizer = request.strategy === 'recency' ? undefined : this.#context.summarizer;
     const rolling = summarizer === undefined ? undefined : await summarizer.get(this.tenant, sessionId);
     const profile = await this.#profileBlock(sessionId, request);
+    const external = await this.#externalCandidates(sessionId, request);
     const enrichment = this.#context.enrichment;
     const scores =
       enrichment === undefined || request.strategy === 'recency'
@@ -361,6 +377,7 @@ export class TenantSessions {
         dense: scores?.dense,
         ...(rolling === undefined ? {} : { rollingSummary: rolling }),
         ...(profile === undefined ? {} : { pinnedBlocks: [{ title: profile.block.title, content: profile.block.content }] }),
+        ...(external === undefined ? {} : { external }),
       },
       options,
       this.#context.caches,
@@ -380,6 +397,21 @@ export class TenantSessions {
         omitted: included ? profile.block.omitted : profile.block.included.length + profile.block.omitted,
       },
     };
+  }
+
+  /** Candidates from outside the session: the agent's experiences, the user's earlier sessions (undefined: none asked). */
+  async #externalCandidates(sessionId: string, request: ContextRequestInput): Promise<ExternalCandidate[] | undefined> {
+    const crossSession = request.cross_session ?? this.#opts.crossSessionRecall;
+    if (request.agent_id === undefined && !crossSession) return undefined;
+    if (request.agent_id !== undefined && !isValidId(request.agent_id)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'agent_id is not a valid id');
+    const query = resolveQuery(request.query, Array.isArray(request.messages) ? checkMessages(request.messages) : []);
+    const out: ExternalCandidate[] = [];
+    if (request.agent_id !== undefined && this.#context.experiences !== undefined) out.push(...(await this.#context.experiences.candidates(this.tenant, request.agent_id, query)));
+    if (crossSession && this.#context.recall !== undefined) {
+      const session = await this.getSession(sessionId);
+      if (session.user_id !== null) out.push(...(await this.#context.recall.candidates(this.tenant, session.user_id, session, query)));
+    }
+    return out;
   }
 
   /** The state and its version (version 0 and `{}` when never written). */
@@ -583,6 +615,36 @@ export class TenantSessions {
     const texts = turns.map((t) => ({ role: t.role, text: t.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n') }));
     return classifyTenantSession(this.#store, this.tenant, texts, model, opts);
   }
+
+  #experiences(): Experiences {
+    if (this.#context.experiences === undefined) throw siraError('SIRA_ERR_INTERNAL', 'experiences are not enabled');
+    return this.#context.experiences;
+  }
+
+  /** Store an agent trajectory; throws SIRA_ERR_EXPERIENCE_INVALID / SIRA_ERR_EXPERIENCE_EXISTS. */
+  putExperience(input: unknown): Promise<Experience> {
+    return this.#experiences().put(this.tenant, input);
+  }
+
+  /** An experience; throws SIRA_ERR_EXPERIENCE_NOT_FOUND. */
+  getExperience(id: string): Promise<Experience> {
+    return this.#experiences().get(this.tenant, id);
+  }
+
+  /** Delete an experience (and its index entry); throws SIRA_ERR_EXPERIENCE_NOT_FOUND. */
+  deleteExperience(id: string): Promise<void> {
+    return this.#experiences().delete(this.tenant, id);
+  }
+
+  /** The most useful past runs for a task, its cluster's statistics and lessons. */
+  searchExperiences(query: ExperienceQuery): Promise<ExperienceSearchResult> {
+    return this.#experiences().search(this.tenant, query);
+  }
+
+  /** Task clusters → strategies → outcomes, with counts. */
+  experienceGraph(opts: { agent_id?: string; threshold?: number; limit?: number } = {}): Promise<ExperienceGraph> {
+    return this.#experiences().graph(this.tenant, opts);
+  }
 }
 
 /** A resume id past the newest event: the log it came from is gone (the session was deleted and re-created). */
@@ -645,6 +707,7 @@ export class SiraSession {
   #closed = false;
   readonly #context: ContextEngine;
   #prefetcher: Prefetcher | undefined;
+  #lessons: LessonWriter | undefined;
 
   private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined) {
     this.options = options;
@@ -674,6 +737,14 @@ export class SiraSession {
         clock,
       });
     }
+    this.#context.indexes = new VectorIndexes(store, { dir: join(options.dataDir, 'vector-index') });
+    const writer =
+      options.upstreamUrl !== undefined && options.lessonsModel !== undefined
+        ? new LessonWriter(store, { url: options.upstreamUrl, apiKey: options.upstreamApiKey, model: options.lessonsModel, timeoutMs: options.upstreamTimeoutMs, clock })
+        : undefined;
+    this.#context.experiences = new Experiences(store, embedder ?? createHashingEmbedder(), this.#context.indexes, clock, writer);
+    this.#lessons = writer;
+    if (this.#context.enrichment !== undefined) this.#context.recall = new SessionRecall(store, this.#context.enrichment, this.#context.indexes);
     this.events = new EventHub(store, { pollIntervalMs: options.eventPollIntervalMs, clock });
     if (options.bootstrapKey !== undefined) this.#bootstrapHash = Buffer.from(hashApiKey(options.bootstrapKey), 'hex');
     if (options.sweepIntervalMs > 0) {
@@ -784,6 +855,16 @@ export class SiraSession {
     return this.#context.profiles;
   }
 
+  /** The written-lessons queue, when `lessonsModel` is configured (`drain()` in tests). */
+  get lessons(): LessonWriter | undefined {
+    return this.#lessons;
+  }
+
+  /** The HNSW indexes of experiences and cross-session recall (`flush()` in tests). */
+  get vectorIndexes(): VectorIndexes | undefined {
+    return this.#context.indexes;
+  }
+
   /** Stop the sweeper and the embed queue (its batch in flight finishes; queued turns stay pending), close the store (idempotent). */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -794,6 +875,8 @@ export class SiraSession {
     await this.#context.summarizer?.close();
     await this.#workspaces?.idle(); // background CRDT compactions
     await this.#context.profiles?.close();
+    await this.#lessons?.close();
+    await this.#context.indexes?.close();
     this.events.close();
     await this.store.close();
   }

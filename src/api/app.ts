@@ -15,6 +15,7 @@ import { contextRoutes } from './context.ts';
 import { feedbackRoutes } from './feedback.ts';
 import { eventRoutes } from './events.ts';
 import { evaluateRoutes } from './evaluate.ts';
+import { experienceRoutes } from './experiences.ts';
 import { healthRoutes } from './health.ts';
 import { intentRoutes } from './intents.ts';
 import { metricsPlugin } from './metrics.ts';
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'profiles', description: 'User profiles: preferences and facts learned from user turns, with history and evidence' },
         { name: 'health', description: 'Probes and metrics (no auth)' },
         { name: 'intents', description: 'Intent classification: built-in models and tenant-trained ones' },
+        { name: 'experiences', description: 'Agent trajectories: similar-task search with success statistics and lessons, the strategy graph' },
       ],
     },
   });
@@ -134,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(evaluateRoutes, { sira });
       await v1.register(profileRoutes, { sira });
       await v1.register(intentRoutes, { sira });
+      await v1.register(experienceRoutes, { sira });
     },
     { prefix: '/v1' },
   );

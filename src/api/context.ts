@@ -31,6 +31,8 @@ export const contextRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (ap
         reply_reserve_tokens: b.reply_reserve_tokens,
         strategy: b.strategy,
         explain: b.explain,
+        agent_id: b.agent_id,
+        cross_session: b.cross_session,
       });
       // Spread: ChatMessage is an interface, which TypeScript will not treat as the schema's open object type.
       return { ...r, messages: r.messages.map((m) => ({ ...m })) };

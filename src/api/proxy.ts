@@ -38,6 +38,7 @@ const EnrichedSchema = Type.Object(
 const GatewayHeadersSchema = Type.Object({
   'x-sira-session': Type.Optional(Type.String({ description: 'The session id (required)' })),
   'x-sira-budget-tokens': Type.Optional(Type.String({ description: 'Budget of the whole prompt in tokens (default: the model’s window less the reply reserve)' })),
+  'x-sira-agent': Type.Optional(Type.String({ description: 'The calling agent: its most useful past experiences join the window (as `agent_id` of a context request)' })),
 });
 
 type ChatRequest = { model?: string; messages: Record<string, unknown>[] } & Record<string, unknown>;
@@ -61,7 +62,8 @@ async function enrich(sira: SiraSession, request: FastifyRequest, body: ChatRequ
   }
   // With an explicit budget, a model the registry does not know (a gateway's own name) only loses its tokenizer.
   const model = typeof body.model === 'string' && (budget === undefined || knownModel(body.model)) ? body.model : undefined;
-  const r = await sira.tenant(request.tenant).buildContext(sessionId, { messages: body.messages, budget_tokens: budget, model });
+  const agent = request.headers['x-sira-agent'];
+  const r = await sira.tenant(request.tenant).buildContext(sessionId, { messages: body.messages, budget_tokens: budget, model, ...(typeof agent === 'string' && agent !== '' ? { agent_id: agent } : {}) });
   return { sessionId, body: { ...body, messages: r.messages.map((m) => ({ ...m })) }, usedTokens: r.usage.used };
 }
 

@@ -162,6 +162,8 @@ export const ContextRequestSchema = Type.Object({
   reply_reserve_tokens: Type.Optional(Type.Number({ description: 'Tokens kept for the reply when the budget comes from model (default min(4096, max output, window/4))' })),
   strategy: Type.Optional(Type.String({ description: 'relevance (default): scored selection, compression, summary; recency: the newest turns that fit; adaptive: the tenant’s bandit picks a strategy from feedback', examples: ['relevance'] })),
   explain: Type.Optional(Type.Boolean({ description: 'Also list every dropped candidate with its scores and reason' })),
+  agent_id: Type.Optional(Type.String({ description: 'The calling agent: its most useful past experiences for the query compete for the budget (one labelled system message)' })),
+  cross_session: Type.Optional(Type.Boolean({ description: 'Offer the best-matching turns of the session user’s earlier sessions (default: the service’s crossSessionRecall)' })),
 });
 
 const Components = Type.Object(

@@ -152,6 +152,10 @@ export interface SiraOptions {
   prefetchIntervalMs: number;
   /** Sessions warmed per prefetch round. @default 100 */
   prefetchTop: number;
+  /** Chat model (at `upstreamUrl`) that writes experience lessons off the request path; unset: statistics only. @default undefined */
+  lessonsModel: string | undefined;
+  /** Context requests of a session with a user offer turns of the user's earlier sessions (needs an embedder). @default false */
+  crossSessionRecall: boolean;
   limits: Limits;
 }
 
@@ -214,6 +218,8 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   contextWeights: 'default',
   prefetchIntervalMs: 0,
   prefetchTop: 100,
+  lessonsModel: undefined,
+  crossSessionRecall: false,
   limits: DEFAULT_LIMITS,
 });
 
@@ -273,6 +279,8 @@ const OptionsSchema = Type.Object({
   contextWeights: Type.Union([Type.Literal('default'), Type.Literal('learned')]),
   prefetchIntervalMs: Type.Integer({ minimum: 0 }),
   prefetchTop: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  lessonsModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  crossSessionRecall: Type.Boolean(),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -369,6 +377,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     contextWeights: (env.SIRA_CONTEXT_WEIGHTS || undefined) as SiraOptions['contextWeights'] | undefined,
     prefetchIntervalMs: num(env.SIRA_PREFETCH_INTERVAL_MS),
     prefetchTop: num(env.SIRA_PREFETCH_TOP),
+    lessonsModel: env.SIRA_LESSONS_MODEL || undefined,
+    crossSessionRecall: env.SIRA_CROSS_SESSION === undefined ? undefined : env.SIRA_CROSS_SESSION === 'true' || env.SIRA_CROSS_SESSION === '1',
   };
   return out;
 }

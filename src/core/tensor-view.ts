@@ -93,8 +93,9 @@ export function tensorView<D extends DType>(t: Tensor & { dtype: D }): TypedArra
   const n = checkLength(t);
   const Ctor = CTORS[t.dtype];
   if (isZeroCopy(t)) return new Ctor(t.data.buffer, t.data.byteOffset, n) as TypedArrayByDType[D];
-  // Typed arrays cannot start at an unaligned offset, so copy into a fresh (offset 0) buffer.
-  return new Ctor(t.data.slice().buffer, 0, n) as TypedArrayByDType[D];
+  // Typed arrays cannot start at an unaligned offset, so copy into a fresh (offset 0) buffer. Not `t.data.slice()`:
+  // on a Node Buffer (a Redis reply) that is a view of the same memory, whose `.buffer` is the whole pool.
+  return new Ctor(Uint8Array.prototype.slice.call(t.data).buffer, 0, n) as TypedArrayByDType[D];
 }
 
 /**

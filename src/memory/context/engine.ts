@@ -15,6 +15,7 @@ import { TurnCache } from './analysis.ts';
 import { idf } from './bm25.ts';
 import { pruneSentences, summarize, withoutSeqs, type Summary, type SummarySource } from './compress.ts';
 import { nearDuplicates } from './dedupe.ts';
+import { selectExternal, type ExternalCandidate, type ExternalResult } from './external.ts';
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptions } from './options.ts';
 import { checkMessages, resolveBudget, resolveQuery, resolveStrategy, type Strategy } from './request.ts';
 import { scoreCandidates, type ScoreComponents } from './scorer.ts';
@@ -57,6 +58,10 @@ export interface ContextRequest {
    * left after the client's messages; `pinned` in the result says which were kept.
    */
   pinnedBlocks?: readonly { title: string; content: string }[];
+  /** Candidates from outside the session (experiences, earlier sessions): one labelled system message. */
+  external?: readonly ExternalCandidate[];
+  /** Most of the budget left after the client's messages that `external` may take. @default 0.2 */
+  externalShare?: number;
 }
 
 /** A selected turn and why. */
@@ -101,7 +106,7 @@ export interface ContextResult {
     budget: number;
     /** Exact tokens of `messages` with the reply priming; never above `budget`. */
     used: number;
-    by_part: { system: number; turns: number; summary: number; messages: number; reply_priming: number; pinned?: number };
+    by_part: { system: number; turns: number; summary: number; messages: number; reply_priming: number; pinned?: number; external?: number };
     candidates: number;
     encoding: EncodingName;
     model: string | null;
@@ -114,6 +119,8 @@ export interface ContextResult {
   query: string;
   /** Terms the query was expanded with (pseudo-relevance feedback from the best-matching turns). */
   expansion: string[];
+  /** The external candidates chosen and left out (when the request gave any). */
+  external?: ExternalResult;
 }
 
 /** Caches shared across requests (one per service). */
@@ -163,6 +170,9 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
     return { title: b.title, tokens, included, message };
   });
   const pinnedTokens = pinned.reduce((a, p) => a + (p.included ? p.tokens : 0), 0);
+  // Outside candidates take their share of what the client's messages leave; what they leave goes to the turns.
+  const ext = req.external === undefined || req.external.length === 0 ? undefined : selectExternal(req.external, Math.min(available, Math.floor((budget - fixed) * (req.externalShare ?? 0.2))), (content) => count({ role: 'system', content }));
+  available -= ext?.result.tokens ?? 0;
 
   // Tool calls and results: which ids have both halves, and which turns form one unit.
   const callAt = new Map<string, number>();
@@ -312,7 +322,7 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
   const messages: ChatMessage[] = [];
   const selected: SelectedTurn[] = [];
   const dropped: DroppedTurn[] = [];
-  const byPart = {
+  const byPart: ContextResult['usage']['by_part'] = {
     system: 0,
     turns: 0,
     summary: summaryTokens,
@@ -326,6 +336,8 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
     for (const p of pinned) if (p.included) messages.push(p.message);
     pinnedPlaced = true;
   };
+  let externalPlaced = ext?.content === undefined;
+  if (ext !== undefined) byPart.external = ext.result.tokens;
   const components = (i: number): ScoreComponents => {
     const c = scored[i]!.components;
     return { lexical: round(c.lexical), recency: round(c.recency), importance: round(c.importance), role: c.role, ...(c.dense === undefined ? {} : { dense: round(c.dense) }), bm25: round(c.bm25) };
@@ -338,6 +350,10 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
       continue;
     }
     if (!pinnedPlaced && t.role !== 'system') placePinned();
+    if (!externalPlaced && t.role !== 'system') {
+      messages.push({ role: 'system', content: ext!.content! });
+      externalPlaced = true;
+    }
     if (!summaryPlaced && t.role !== 'system') {
       messages.push({ role: 'system', content: summary!.content });
       summaryPlaced = true;
@@ -349,12 +365,13 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
     selected.push({ ...base, metadata: t.metadata, ...(sel.shrunk[i] ? { compressed: { original_tokens: tokens[i]! } } : {}) });
   }
   if (!pinnedPlaced) placePinned();
+  if (!externalPlaced) messages.push({ role: 'system', content: ext!.content! });
   if (!summaryPlaced) messages.push({ role: 'system', content: summary!.content });
   messages.push(...extra);
 
   // Every part was counted exactly with the function it is sent with, so the sum is the prompt's count (the
   // property tests recount the final messages to hold this).
-  const used = byPart.system + byPart.turns + byPart.summary + byPart.messages + byPart.reply_priming + pinnedTokens;
+  const used = byPart.system + byPart.turns + byPart.summary + byPart.messages + byPart.reply_priming + pinnedTokens + (byPart.external ?? 0);
   if (used > budget) throw siraError('SIRA_ERR_INTERNAL', `context accounting error: used ${used}, budget ${budget}`);
   return {
     messages,
@@ -372,5 +389,6 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
     strategy,
     query,
     expansion,
+    ...(ext === undefined ? {} : { external: ext.result }),
   };
 }

@@ -8,6 +8,7 @@ export { bm25Scores, bm25Weighted, expansionTerms, idf, termFrequencies, DEFAULT
 export { textImportance, turnImportance, IMPORTANCE_FEATURES } from './importance.ts';
 export { pruneSentences, pruneText, summarize, sentenceScore, SUMMARY_HEADER, type SummarySource } from './compress.ts';
 export { nearDuplicates } from './dedupe.ts';
+export { selectExternal, EXTERNAL_HEADER, type ExternalCandidate, type ExternalExplained, type ExternalResult } from './external.ts';
 export { selectCandidates, fillSelection, type Reason, type SelectCandidate, type SelectOptions } from './select.ts';
 export { stem } from './stem.ts';
 export { terms, words, sentences, shingles, jaccard, isStopword } from './text.ts';

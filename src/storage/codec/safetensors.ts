@@ -254,7 +254,7 @@ export function decodeSafetensors(bytes: Uint8Array, opts: DecodeSafetensorsOpti
     if (e.dtype === 'bool') {
       for (const b of view) if (b > 1) invalid(`bool tensor "${e.name}" holds a byte other than 0 or 1`);
     }
-    put(tensors, e.name, { dtype: e.dtype, shape: e.shape, data: opts.copy === true ? view.slice() : view });
+    put(tensors, e.name, { dtype: e.dtype, shape: e.shape, data: opts.copy === true ? Uint8Array.prototype.slice.call(view) : view });
   }
   return { tensors, metadata };
 }

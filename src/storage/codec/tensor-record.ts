@@ -140,7 +140,7 @@ export function decodeTensorRecord(bytes: Uint8Array, opts: DecodeTensorRecordOp
   const view = bytes.subarray(h.start);
   if (h.dtype === 'bool') for (const b of view) if (b > 1) corrupt('bool element other than 0 or 1');
   return {
-    tensor: { dtype: h.dtype, shape: h.shape, data: opts.copy === true ? view.slice() : view },
+    tensor: { dtype: h.dtype, shape: h.shape, data: opts.copy === true ? Uint8Array.prototype.slice.call(view) : view },
     updated_at: h.updated_at,
   };
 }

@@ -1,0 +1,364 @@
+/**
+ * Experiences (issue 7): does a search for a new task find runs of the same task family, and is the HNSW index
+ * fast at scale?
+ *
+ * Quality: 48 task families (6 actions × 8 objects, so every family shares its action with 7 others and its object
+ * with 5: built-in distractors with overlapping words). Stored runs are written from 3 training templates and the
+ * training synonyms of each action/object; queries use 3 held-out templates, held-out names and times, and for
+ * each slot (action, object) a held-out synonym with probability ½ — so a quarter of the queries share no content
+ * word with their family's runs. Each family has a good strategy (succeeds 85%) and a bad one (25%). Measured
+ * through the service (Experiences.search on LMDB, HNSW): hit@5 (a same-family run in the top 5), precision@5, the
+ * cluster's purity and recall, and whether the top "do" lesson is part of the family's good strategy — for the
+ * offline encoder USE-lite and for the lexical hashing embedder the service falls back to without one; a brute
+ * force BM25 over the task texts is the third row (same queries). Latency: HNSW build and search (k = 10) at
+ * N = 100,000 random 512-d unit vectors (synthetic: random vectors are the hard case for HNSW, real embeddings
+ * cluster), recall@10 against exact search, and the end-to-end search latency at the quality corpus size.
+ * usage: npm run bench -- experiences   (env BENCH_QUICK=1: 10,000 vectors, hash only; EXP_PARTS=quality or
+ *        EXP_PARTS=latency runs one half, written to bench/results/experiences-<part>.{json,md})
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SiraSession } from '../src/sira.ts';
+import type { Embedder } from '../src/models/embedder.ts';
+import { createEmbedder } from '../src/models/embedders/index.ts';
+import { bm25Scores, termFrequencies } from '../src/memory/context/bm25.ts';
+import { terms } from '../src/memory/context/text.ts';
+import { VectorIndex } from '../src/memory/vector-index.ts';
+import { l2normalize } from '../src/models/embedder.ts';
+import { machine, table, writeResult } from './lib/report.ts';
+import { mulberry32, pick, type Rng } from './lib/rng.ts';
+import { ms, now, summary } from './lib/stats.ts';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const RUNS_PER_FAMILY = 30;
+const QUERIES_PER_FAMILY = 8;
+const N_VECTORS = QUICK ? 10_000 : 100_000;
+const SEARCHES = 2000;
+const RECALL_QUERIES = 100;
+const CENTRES = 1000;
+const PARTS = (process.env.EXP_PARTS ?? 'quality,latency').split(',');
+
+interface Slot {
+  train: string[];
+  held: string[];
+}
+const ACTIONS: Record<string, Slot> = {
+  cancel: { train: ['cancel', 'call off'], held: ['abort', 'terminate'] },
+  create: { train: ['create', 'set up'], held: ['establish', 'start'] },
+  update: { train: ['update', 'modify'], held: ['change', 'edit'] },
+  status: { train: ['check the status of', 'look up the status of'], held: ['find out the progress of', 'track'] },
+  delete: { train: ['delete', 'remove'], held: ['erase', 'get rid of'] },
+  share: { train: ['share', 'send over'], held: ['forward', 'pass along'] },
+};
+const OBJECTS: Record<string, Slot> = {
+  invoice: { train: ['invoice', 'bill'], held: ['billing statement', 'payment request'] },
+  flight: { train: ['flight booking', 'plane reservation'], held: ['air ticket', 'airline seat'] },
+  password: { train: ['account password', 'login password'], held: ['sign-in credentials', 'passcode'] },
+  backup: { train: ['database backup', 'db snapshot'], held: ['backup of the database', 'data dump'] },
+  pr: { train: ['pull request', 'code review'], held: ['merge request', 'patch review'] },
+  shipment: { train: ['shipment', 'parcel delivery'], held: ['package', 'courier order'] },
+  meeting: { train: ['calendar meeting', 'team meeting'], held: ['appointment', 'video call'] },
+  subscription: { train: ['subscription', 'monthly plan'], held: ['membership', 'recurring plan'] },
+};
+const TRAIN_TEMPLATES = ['{a} the {o} for {who}', 'please {a} the {o} {when}', 'I need you to {a} the {o} of {who} {when}'];
+const QUERY_TEMPLATES = ['could you {a} my {o}?', '{who} asked us to {a} their {o} {when}', 'task: {a} {o} asap'];
+const WHO = { train: ['Maria', 'the ACME account', 'John', 'our biggest client'], held: ['Priya', 'the Globex team', 'Ahmed'] };
+const WHEN = { train: ['today', 'before friday', 'this week'], held: ['by tomorrow noon', 'right away', 'before the weekend'] };
+const TOOLS = ['crm', 'billing', 'mail', 'calendar', 'db', 'shell', 'docs', 'ticketing'];
+const VERBS = ['lookup', 'verify', 'apply', 'notify', 'fetch', 'confirm', 'validate', 'log'];
+
+interface Family {
+  name: string;
+  action: string;
+  object: string;
+  good: { tool: string; action: string }[];
+  bad: { tool: string; action: string }[];
+}
+
+function families(rng: Rng): Family[] {
+  const out: Family[] = [];
+  const strat = () => Array.from({ length: 3 + Math.floor(rng() * 2) }, () => ({ tool: pick(rng, TOOLS), action: pick(rng, VERBS) }));
+  for (const a of Object.keys(ACTIONS)) for (const o of Object.keys(OBJECTS)) out.push({ name: `${a}/${o}`, action: a, object: o, good: strat(), bad: strat() });
+  return out;
+}
+const fill = (tpl: string, a: string, o: string, who: string, when: string) => tpl.replace('{a}', a).replace('{o}', o).replace('{who}', who).replace('{when}', when);
+
+interface Run {
+  task: string;
+  family: string;
+  experience: Record<string, unknown>;
+}
+interface Query {
+  task: string;
+  family: string;
+  heldSlots: number;
+}
+
+export function corpus(seed: number): { fams: Family[]; runs: Run[]; queries: Query[] } {
+  const rng = mulberry32(seed);
+  const fams = families(rng);
+  const runs: Run[] = [];
+  const queries: Query[] = [];
+  for (const f of fams) {
+    for (let i = 0; i < RUNS_PER_FAMILY; i++) {
+      const task = fill(pick(rng, TRAIN_TEMPLATES), pick(rng, ACTIONS[f.action]!.train), pick(rng, OBJECTS[f.object]!.train), pick(rng, WHO.train), pick(rng, WHEN.train));
+      const goodRun = rng() < 0.5;
+      const success = rng() < (goodRun ? 0.85 : 0.25);
+      const steps = (goodRun ? f.good : f.bad).map((s, j, all) => ({ ...s, ok: success || j < all.length - 1 }));
+      runs.push({ task, family: f.name, experience: { task, agent_id: 'bench-agent', steps, outcome: success ? 'success' : 'failure', reward: success ? 1 : 0, metadata: { family: f.name } } });
+    }
+    for (let i = 0; i < QUERIES_PER_FAMILY; i++) {
+      const ha = rng() < 0.5;
+      const ho = rng() < 0.5;
+      const a = pick(rng, ha ? ACTIONS[f.action]!.held : ACTIONS[f.action]!.train);
+      const o = pick(rng, ho ? OBJECTS[f.object]!.held : OBJECTS[f.object]!.train);
+      queries.push({ task: fill(pick(rng, QUERY_TEMPLATES), a, o, pick(rng, WHO.held), pick(rng, WHEN.held)), family: f.name, heldSlots: Number(ha) + Number(ho) });
+    }
+  }
+  return { fams, runs, queries };
+}
+
+/** An embedder that answers from vectors computed in batches beforehand (a service embeds one text per put). */
+async function precomputed(base: Embedder, texts: string[]): Promise<{ embedder: Embedder; ms: number }> {
+  const cache = new Map<string, Float32Array>();
+  const uniq = [...new Set(texts)];
+  const t0 = now();
+  for (let i = 0; i < uniq.length; i += 64) {
+    const batch = uniq.slice(i, i + 64);
+    const vs = await base.embed(batch);
+    batch.forEach((t, j) => cache.set(t, vs[j]!));
+  }
+  const took = now() - t0;
+  return {
+    ms: took,
+    embedder: {
+      id: base.id,
+      dim: base.dim,
+      embed: async (ts) => {
+        const miss = ts.filter((t) => !cache.has(t));
+        if (miss.length > 0) (await base.embed(miss)).forEach((v, j) => cache.set(miss[j]!, v));
+        return ts.map((t) => Float32Array.from(cache.get(t)!));
+      },
+    },
+  };
+}
+
+interface QualityRow {
+  retriever: string;
+  hit5: number;
+  p5: number;
+  top1: number;
+  hit5ByHeld: number[];
+  clusterPurity: number;
+  clusterRecall: number;
+  lessonOk: number;
+  /** Share of queries whose cluster yields a "do" lesson at all. */
+  withLesson: number;
+  searchP50: number;
+  searchP99: number;
+  embedMs: number;
+}
+
+async function quality(name: string, embedder: Embedder | undefined, c: ReturnType<typeof corpus>): Promise<QualityRow> {
+  const dir = mkdtempSync(join(tmpdir(), 'sira-bench-exp-'));
+  let embedMs = 0;
+  let e = embedder;
+  if (embedder !== undefined) {
+    const p = await precomputed(embedder, [...c.runs.map((r) => r.task), ...c.queries.map((q) => q.task)]);
+    e = p.embedder;
+    embedMs = p.ms;
+  }
+  const sira = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent' }, e === undefined ? {} : { embedder: e });
+  try {
+    const t = sira.tenant('bench');
+    const famOf = new Map<string, string>();
+    for (const r of c.runs) famOf.set((await t.putExperience(r.experience)).id, r.family);
+    const good = new Map(c.fams.map((f) => [f.name, f.good.map((s) => `${s.tool}:${s.action}`).join('\u0001')]));
+    let hit = 0, p5 = 0, top1 = 0, purity = 0, recall = 0, lessonOk = 0, lessonN = 0;
+    const byHeld = [0, 0, 0];
+    const nHeld = [0, 0, 0];
+    const lat: number[] = [];
+    for (const q of c.queries) {
+      const t0 = now();
+      const r = await t.searchExperiences({ task: q.task, k: 5 });
+      lat.push(now() - t0);
+      const fams = r.experiences.map((x) => famOf.get(x.id));
+      const h = fams.includes(q.family) ? 1 : 0;
+      hit += h;
+      byHeld[q.heldSlots]! += h;
+      nHeld[q.heldSlots]!++;
+      p5 += fams.filter((f) => f === q.family).length / 5;
+      top1 += fams[0] === q.family ? 1 : 0;
+      const inCluster = r.cluster.ids.map((id) => famOf.get(id));
+      purity += inCluster.length === 0 ? 0 : inCluster.filter((f) => f === q.family).length / inCluster.length;
+      recall += inCluster.filter((f) => f === q.family).length / RUNS_PER_FAMILY;
+      const top = r.lessons.do[0];
+      if (top !== undefined) {
+        lessonN++;
+        if (good.get(q.family)!.includes(top.pattern.join('\u0001'))) lessonOk++;
+      }
+    }
+    const n = c.queries.length;
+    const s = summary(lat);
+    return {
+      retriever: name,
+      hit5: hit / n,
+      p5: p5 / n,
+      top1: top1 / n,
+      hit5ByHeld: byHeld.map((x, i) => x / Math.max(1, nHeld[i]!)),
+      clusterPurity: purity / n,
+      clusterRecall: recall / n,
+      lessonOk: lessonN === 0 ? 0 : lessonOk / lessonN,
+      withLesson: lessonN / n,
+      searchP50: s.p50,
+      searchP99: s.p99,
+      embedMs,
+    };
+  } finally {
+    await sira.close();
+    await embedder?.close?.();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function bm25Row(c: ReturnType<typeof corpus>): QualityRow {
+  const docs = c.runs.map((r) => {
+    const ts = terms(r.task);
+    return { tf: termFrequencies(ts), length: ts.length };
+  });
+  let hit = 0, p5 = 0, top1 = 0;
+  const byHeld = [0, 0, 0];
+  const nHeld = [0, 0, 0];
+  const lat: number[] = [];
+  for (const q of c.queries) {
+    const t0 = now();
+    const s = bm25Scores(docs, [...new Set(terms(q.task))]);
+    const top = [...s.keys()].sort((a, b) => s[b]! - s[a]! || a - b).slice(0, 5).map((i) => c.runs[i]!.family);
+    lat.push(now() - t0);
+    const h = top.includes(q.family) ? 1 : 0;
+    hit += h;
+    byHeld[q.heldSlots]! += h;
+    nHeld[q.heldSlots]!++;
+    p5 += top.filter((f) => f === q.family).length / 5;
+    top1 += top[0] === q.family ? 1 : 0;
+  }
+  const n = c.queries.length;
+  const s = summary(lat);
+  return { retriever: 'BM25 brute force (no index)', hit5: hit / n, p5: p5 / n, top1: top1 / n, hit5ByHeld: byHeld.map((x, i) => x / Math.max(1, nHeld[i]!)), clusterPurity: NaN, clusterRecall: NaN, lessonOk: NaN, withLesson: NaN, searchP50: s.p50, searchP99: s.p99, embedMs: 0 };
+}
+
+interface LatencyRow {
+  n: number;
+  dim: number;
+  buildS: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** CPU time of the process per search (ms): what a search costs when it is not waiting for a core. */
+  cpuP50: number;
+  cpuP99: number;
+  recall10: number;
+  saveMs: number;
+  loadMs: number;
+}
+
+async function latency(n: number, dim: number): Promise<LatencyRow> {
+  const rng = mulberry32(42);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const centres = Array.from({ length: CENTRES }, () => l2normalize(Float32Array.from({ length: dim }, gauss)));
+  // A point: a random centre plus isotropic noise of about the centre's own norm (cosine to its centre ≈ 0.7).
+  const vec = () => {
+    const c = pick(rng, centres);
+    return l2normalize(Float32Array.from({ length: dim }, (_, j) => c[j]! + gauss() / Math.sqrt(dim)));
+  };
+  const data = Array.from({ length: n }, vec);
+  const idx = new VectorIndex({ dim });
+  const t0 = now();
+  data.forEach((v, i) => idx.add(`k${i}`, v));
+  const buildS = (now() - t0) / 1000;
+  const queries = Array.from({ length: SEARCHES }, vec);
+  for (let i = 0; i < 100; i++) idx.search(queries[i]!, 10);
+  const lat: number[] = [];
+  const cpu: number[] = [];
+  for (const q of queries) {
+    const c0 = process.cpuUsage();
+    const a = now();
+    idx.search(q, 10);
+    lat.push(now() - a);
+    const c1 = process.cpuUsage(c0);
+    cpu.push((c1.user + c1.system) / 1000);
+  }
+  let found = 0;
+  for (const q of queries.slice(0, RECALL_QUERIES)) {
+    const scores = data.map((v, i) => {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += v[j]! * q[j]!;
+      return { i, s };
+    });
+    scores.sort((a, b) => b.s - a.s);
+    const want = new Set(scores.slice(0, 10).map((x) => `k${x.i}`));
+    found += idx.search(q, 10).filter((h) => want.has(h.key)).length;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sira-bench-hnsw-'));
+  try {
+    const s0 = now();
+    await idx.save(join(dir, 'i'));
+    const saveMs = now() - s0;
+    const l0 = now();
+    await VectorIndex.load(join(dir, 'i'), { dim });
+    const loadMs = now() - l0;
+    const s = summary(lat);
+    return { n, dim, buildS, p50: s.p50, p90: s.p90, p99: s.p99, max: s.max, cpuP50: summary(cpu).p50, cpuP99: summary(cpu).p99, recall10: found / (RECALL_QUERIES * 10), saveMs, loadMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const pct = (x: number) => (Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`);
+
+export async function run(): Promise<void> {
+  const c = corpus(7);
+  console.log(`corpus: ${c.fams.length} families, ${c.runs.length} runs, ${c.queries.length} queries`);
+  const rows: QualityRow[] = [];
+  if (PARTS.includes('quality')) {
+    if (!QUICK) {
+      console.log('USE-lite (embedding the corpus in batches)…');
+      rows.push(await quality('USE-lite 512-d (offline) + HNSW', createEmbedder({ provider: 'offline' }), c));
+    }
+    console.log('hashing embedder…');
+    rows.push(await quality('hash-terms 512-d (no embedder configured) + HNSW', undefined, c));
+    rows.push(bm25Row(c));
+  }
+  if (PARTS.includes('latency')) console.log(`HNSW latency at ${N_VECTORS} vectors…`);
+  const lat = PARTS.includes('latency') ? await latency(N_VECTORS, 512) : undefined;
+  const md = [
+    `Experiences benchmark — ${machine()} (shared, contended 2-core VM: latencies are indicative)`,
+    '',
+    ...(rows.length === 0
+      ? []
+      : [
+          `Quality: ${c.fams.length} task families (6 actions × 8 objects: each shares words with 12 distractor families), ${c.runs.length} stored runs, ${c.queries.length} queries from held-out templates, names and times; each query slot uses a held-out synonym with p = ½.`,
+          '',
+          table(
+      ['retriever', 'hit@5', 'precision@5', 'top-1', 'hit@5 by held-out slots (0 / 1 / 2)', 'cluster purity', 'cluster recall', 'queries with a "do" lesson', 'top lesson in good strategy', 'search p50 / p99 ms', 'embedding the corpus'],
+      rows.map((r) => [r.retriever, pct(r.hit5), pct(r.p5), pct(r.top1), r.hit5ByHeld.map(pct).join(' / '), pct(r.clusterPurity), pct(r.clusterRecall), pct(r.withLesson), pct(r.lessonOk), `${ms(r.searchP50)} / ${ms(r.searchP99)}`, r.embedMs === 0 ? '–' : `${(r.embedMs / 1000).toFixed(1)} s (${Math.round(((c.runs.length + c.queries.length) / r.embedMs) * 1000)} texts/s)`]),
+          ),
+          '',
+        ]),
+    ...(lat === undefined
+      ? []
+      : [
+          `HNSW (hnswlib-node, cosine, M 16, efConstruction 200, efSearch 64), ${lat.n.toLocaleString('en')} synthetic ${lat.dim}-d unit vectors (${CENTRES} random centres + noise, like embeddings of many task families), k = 10, ${SEARCHES} searches:`,
+          '',
+          table(
+            ['vectors', 'build', 'search p50', 'p90', 'p99', 'max', 'CPU time per search p50 / p99', 'recall@10 vs exact', 'save / load'],
+            [[lat.n.toLocaleString('en'), `${lat.buildS.toFixed(1)} s (${Math.round(lat.n / lat.buildS)}/s)`, `${ms(lat.p50)} ms`, `${ms(lat.p90)} ms`, `${ms(lat.p99)} ms`, `${ms(lat.max)} ms`, `${ms(lat.cpuP50)} / ${ms(lat.cpuP99)} ms`, pct(lat.recall10), `${(lat.saveMs / 1000).toFixed(2)} s / ${(lat.loadMs / 1000).toFixed(2)} s`]],
+          ),
+        ]),
+  ].join('\n');
+  // One half alone is written to its own file (experiences-quality / experiences-latency), so both can be quoted.
+  const name = PARTS.includes('quality') && PARTS.includes('latency') ? 'experiences' : `experiences-${PARTS.join('-')}`;
+  writeResult(name, { machine: machine(), quick: QUICK, corpus: { families: c.fams.length, runs: c.runs.length, queries: c.queries.length }, quality: rows, latency: lat }, md);
+}
