@@ -81,7 +81,7 @@ describe('cross-session recall', () => {
     expect(sessions.has(otherUser)).toBe(false);
     expect(sessions.has(current)).toBe(false);
     expect(sessions.has(later)).toBe(false);
-    const block = (r.body.messages as Json[]).find((m) => m.role === 'system' && String(m.content).includes('Biscuit'));
+    const block = (r.body.messages as Json[]).find((m) => m.role === 'system' && String(m.content).includes('earlier session'));
     expect(String(block?.content)).toContain(`earlier session ${earlier}#3`);
     expect(r.body.usage.by_part.external).toBe(r.body.external.tokens);
   });
