@@ -56,7 +56,7 @@ import {
 import { createEmbedder, type Embedder } from './models/index.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
-import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
+import { EventHub, openStore, RedisStore, type EventSubscriber, type EventWakeSource, type Subscription } from './storage/index.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
 export interface SiraDeps {
@@ -390,7 +390,18 @@ export class SiraSession {
     const clock = deps.clock ?? systemClock;
     const embedder = deps.embedder ?? embedderFromOptions(options);
     const store = deps.store ?? (await openStore(options, clock));
-    return new SiraSession(options, store, clock, context, embedder);
+    const sira = new SiraSession(options, store, clock, context, embedder);
+    sira.#attachWakeups();
+    return sira;
+  }
+
+  #wakeups: EventWakeSource | undefined;
+
+  /** Redis with `eventWakeups: 'pubsub'`: events written through other instances reach this one's subscribers at once. */
+  #attachWakeups(): void {
+    if (!(this.store instanceof RedisStore) || this.options.eventWakeups !== 'pubsub') return;
+    this.#wakeups = this.store.eventWakeups();
+    this.events.attachWakeSource(this.#wakeups, this.options.eventFallbackPollMs);
   }
 
   /** Operations scoped to `tenant`. */
@@ -447,6 +458,7 @@ export class SiraSession {
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     await this.#context.enrichment?.close();
     this.events.close();
+    await this.#wakeups?.close();
     await this.store.close();
   }
 }

@@ -114,6 +114,25 @@ export interface SiraOptions {
   upstreamApiKey: string | undefined;
   /** Ms to wait for the upstream's response headers (and a non-streamed body) before answering 504. @default 60000 */
   upstreamTimeoutMs: number;
+  /**
+   * Redis only. When a write is acknowledged: `local` = applied on the master (Redis replicates asynchronously,
+   * so a failover can lose the last acknowledged writes); `replicated` = also acknowledged by
+   * `durabilityReplicas` replicas within `durabilityTimeoutMs` (`WAIT`), else the request fails with
+   * SIRA_ERR_STORE_NOT_REPLICATED (503). @default 'local'
+   */
+  durability: 'local' | 'replicated';
+  /** Replicas that must acknowledge each write under durability `replicated`. @default 1 */
+  durabilityReplicas: number;
+  /** Longest wait for them, in ms. @default 1000 */
+  durabilityTimeoutMs: number;
+  /**
+   * Redis only. How events written through other instances reach this one's subscribers: `pubsub` (a wake-up
+   * message per write; the log is then read, with a fallback poll every `eventFallbackPollMs`) or `poll` (every
+   * `eventPollIntervalMs`). @default 'pubsub'
+   */
+  eventWakeups: 'pubsub' | 'poll';
+  /** Ms between log reads for sessions with subscribers when wake-ups come by pub/sub (lost messages, expiry). @default 2000 */
+  eventFallbackPollMs: number;
   limits: Limits;
 }
 
@@ -164,6 +183,11 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   upstreamUrl: undefined,
   upstreamApiKey: undefined,
   upstreamTimeoutMs: 60_000,
+  durability: 'local',
+  durabilityReplicas: 1,
+  durabilityTimeoutMs: 1000,
+  eventWakeups: 'pubsub',
+  eventFallbackPollMs: 2000,
   limits: DEFAULT_LIMITS,
 });
 
@@ -201,6 +225,11 @@ const OptionsSchema = Type.Object({
   upstreamUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
   upstreamApiKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
   upstreamTimeoutMs: PosInt,
+  durability: Type.Union([Type.Literal('local'), Type.Literal('replicated')]),
+  durabilityReplicas: Type.Integer({ minimum: 1, maximum: 16 }),
+  durabilityTimeoutMs: PosInt,
+  eventWakeups: Type.Union([Type.Literal('pubsub'), Type.Literal('poll')]),
+  eventFallbackPollMs: Type.Integer({ minimum: 0 }),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -236,6 +265,9 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
     // Encryption at rest is the embedded store's (lmdb-js pages); silently storing plaintext in Redis is worse than refusing.
     if (merged.store !== 'lmdb') throw siraError('SIRA_ERR_CONFIG_INVALID', 'encryptionKey applies to the lmdb store only; use Redis TLS and its own at-rest encryption');
     deriveEncryptionKey(merged.encryptionKey);
+  }
+  if (merged.durability === 'replicated' && merged.store === 'lmdb') {
+    throw siraError('SIRA_ERR_CONFIG_INVALID', 'durability replicated applies to a Redis store only (lmdb acknowledges on its own commit; see sync)');
   }
   if (merged.embedder === 'openai' && (merged.embedderUrl === undefined || merged.embedderModel === undefined || merged.embedderDim === undefined)) {
     throw siraError('SIRA_ERR_CONFIG_INVALID', 'the openai embedder needs embedderUrl, embedderModel and embedderDim');
@@ -274,6 +306,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     upstreamUrl: env.SIRA_UPSTREAM_URL || undefined,
     upstreamApiKey: env.SIRA_UPSTREAM_API_KEY || undefined,
     upstreamTimeoutMs: num(env.SIRA_UPSTREAM_TIMEOUT_MS),
+    durability: (env.SIRA_DURABILITY || undefined) as SiraOptions['durability'] | undefined,
+    durabilityReplicas: num(env.SIRA_DURABILITY_REPLICAS),
+    durabilityTimeoutMs: num(env.SIRA_DURABILITY_TIMEOUT_MS),
+    eventWakeups: (env.SIRA_EVENT_WAKEUPS || undefined) as SiraOptions['eventWakeups'] | undefined,
+    eventFallbackPollMs: num(env.SIRA_EVENT_FALLBACK_POLL_MS),
   };
   return out;
 }

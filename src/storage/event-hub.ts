@@ -6,9 +6,10 @@
  * cannot take more (a full socket) pauses; when it resumes it is read from its cursor again, from the log.
  *
  * Writes made through this process are pushed at once (the facade calls {@link EventHub.notify} after each
- * acknowledged write). Writes made through other instances sharing the store, and expiry, are picked up by reading
- * the log of every session with subscribers every `pollIntervalMs` (first version; Redis XREAD BLOCK or pub/sub
- * is a later step).
+ * acknowledged write). Writes made through other instances sharing the store reach it through a wake-up source
+ * when one is attached ({@link EventHub.attachWakeSource}: Redis pub/sub, storage/redis/event-wakeups.ts), and,
+ * as a fallback for lost wake-ups and for expiry, by reading the log of every session with subscribers every
+ * `pollIntervalMs`.
  */
 import { isSiraError, siraError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/types.ts';
@@ -34,6 +35,17 @@ export interface Subscription {
   resume(): void;
   /** Unsubscribe; idempotent. */
   close(): void;
+}
+
+/** Called by a wake-up source: a session's log may have new events; without arguments, any session's may. */
+export type WakeFn = (tenant?: string, sessionId?: string) => void;
+
+/** Tells the hub that other instances wrote events (a hint: the hub reads the durable log to find out what). */
+export interface EventWakeSource {
+  /** Start calling `wake`; call `wake()` (no arguments) whenever wake-ups may have been missed (a reconnect). */
+  start(wake: WakeFn): void;
+  /** Stop and release its connection. */
+  close(): Promise<void>;
 }
 
 /** Options of {@link EventHub}. */
@@ -94,7 +106,7 @@ const channelKey = (tenant: string, id: string): string => `${tenant}\u0000${id}
 /** Fans a session's events out to the subscribers of this process. */
 export class EventHub {
   readonly #store: Store;
-  readonly #pollMs: number;
+  #pollMs: number;
   readonly #pageSize: number;
   readonly #clock: () => number;
   readonly #channels = new Map<string, Channel>();
@@ -135,6 +147,25 @@ export class EventHub {
     ch.subs.add(sub);
     this.pump(ch);
     return sub;
+  }
+
+  /**
+   * Take wake-ups from other instances from `source` (started here; its owner closes it), and read the logs only
+   * every `fallbackPollMs` otherwise (lost wake-ups, expiry). Call once, before subscribers arrive.
+   */
+  attachWakeSource(source: EventWakeSource, fallbackPollMs = this.#pollMs): void {
+    this.#pollMs = fallbackPollMs;
+    if (this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      this.#startPolling();
+    }
+    source.start((tenant, sessionId) => {
+      if (this.#closed) return;
+      if (tenant === undefined || sessionId === undefined) {
+        for (const ch of this.#channels.values()) this.pump(ch);
+      } else this.notify(tenant, sessionId);
+    });
   }
 
   /** A write to the session was acknowledged: deliver its events (no-op without subscribers here). */
