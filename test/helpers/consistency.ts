@@ -1,0 +1,451 @@
+/**
+ * @module test/helpers/consistency
+ * The consistency harness (issue 5): several service instances on one store, N agents × M concurrent writes
+ * through randomly chosen instances, an SSE subscriber per session on every instance, forced reconnects of those
+ * subscribers (resumed with Last-Event-ID). It reports:
+ *  - acknowledged writes lost (each writer kind checks its own ledger against the store);
+ *  - subscribers converged: once the writers stop, every subscriber's events equal the session's durable log;
+ *  - events missed (in the log, never delivered) and duplicated (delivered twice), across reconnects;
+ *  - fan-out latency: from the write request leaving the agent to a subscriber on another instance receiving its
+ *    event (an upper bound of publish → subscriber), and from the write's acknowledgement.
+ *
+ * Writer kinds are pluggable ({@link WriterKind}): turn appends and CAS counters are here; a CRDT workload
+ * (workspaces) is another kind with its own write, event key and verification. Used by the vitest test
+ * (test/api/consistency.redis.test.ts, in-process instances) and by bench/consistency.bench.ts (child processes).
+ * Plain HTTP (fetch and node:http), no service code: it sees what any client sees.
+ */
+import { request as httpRequest, type ClientRequest } from 'node:http';
+
+/** A service instance: its base URL and an API key (all instances must see the same tenant). */
+export interface HarnessInstance {
+  url: string;
+  key: string;
+}
+
+/** What an acknowledged write left in the ledger. */
+export interface Ack {
+  kind: string;
+  session: string;
+  /** The instance it went through. */
+  instance: number;
+  /** Matches {@link WriterKind.eventKey} of the event the write produced. */
+  eventKey: string;
+  /** Kind-specific (e.g. the text appended, the counter value written). */
+  value: unknown;
+  sentAt: number;
+  ackAt: number;
+}
+
+/** Calls a writer kind can make. */
+export interface WriteContext {
+  instances: HarnessInstance[];
+  /** JSON request through instance `i`; resolves with status, headers and parsed body (never throws on HTTP errors). */
+  call(i: number, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: unknown }>;
+  rng: () => number;
+}
+
+/** One kind of write: how to make it, which event it produces, how to check nothing acknowledged was lost. */
+export interface WriterKind {
+  name: string;
+  /** Relative frequency among kinds. @default 1 */
+  weight?: number;
+  /** Prepare a new session (through instance 0) before any write. */
+  setup?(ctx: WriteContext, session: string): Promise<void>;
+  /** Make one write; the ack (without times), or undefined when it was not acknowledged. */
+  write(ctx: WriteContext, session: string, instance: number, agent: number, n: number): Promise<Omit<Ack, 'sentAt' | 'ackAt' | 'instance'> | undefined>;
+  /** The key linking an event to its write, or undefined for events of other kinds. */
+  eventKey(type: string, data: Record<string, unknown>): string | undefined;
+  /** Acknowledged writes of this kind missing from the store (0 is the target). */
+  verify(ctx: WriteContext, session: string, acks: Ack[]): Promise<number>;
+}
+
+export interface HarnessOptions {
+  instances: HarnessInstance[];
+  sessions: number;
+  /** Concurrent agents (N). */
+  agents: number;
+  /** Writes per agent (M). */
+  writesPerAgent: number;
+  kinds: WriterKind[];
+  /** Force-close one random subscriber connection this often (ms), resuming it at once with Last-Event-ID; 0 = never. */
+  reconnectEveryMs?: number;
+  /** Pause between one agent's writes (ms; 0 = as fast as acknowledged). @default 0 */
+  thinkMs?: number;
+  seed?: number;
+  /** Longest wait for subscribers to catch up once the writers stop. @default 20000 */
+  settleTimeoutMs?: number;
+  /** Session id prefix (unique per run). */
+  prefix: string;
+}
+
+export interface HarnessReport {
+  instances: number;
+  sessions: number;
+  agents: number;
+  writesPerAgent: number;
+  subscribers: number;
+  acknowledged: Record<string, number>;
+  /** Writes that were not acknowledged (HTTP error or network), by kind. */
+  failed: Record<string, number>;
+  /** CAS retries after 409 (CAS kinds), all kinds together. */
+  retries: number;
+  lost: Record<string, number>;
+  lostTotal: number;
+  reconnects: number;
+  converged: number;
+  convergedPct: number;
+  missed: number;
+  duplicated: number;
+  /** Per event: its delivery to each subscriber on an instance other than the writer's, live connections only. */
+  fanoutFromSendMs: number[];
+  fanoutFromAckMs: number[];
+  elapsedMs: number;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Received {
+  id: number;
+  type: string;
+  data: Record<string, unknown>;
+  at: number;
+  /** When the connection it came on was opened (a replay if that is after the write was sent). */
+  connOpenedAt: number;
+}
+
+/** An SSE subscriber that reconnects with Last-Event-ID and keeps every event it received, duplicates included. */
+class Subscriber {
+  readonly session: string;
+  readonly instance: number;
+  readonly received: Received[] = [];
+  lastId = 0;
+  ended = false;
+  reconnects = 0;
+  #req: ClientRequest | undefined;
+  #inst: HarnessInstance;
+  #closed = false;
+  #connOpenedAt = 0;
+
+  constructor(inst: HarnessInstance, instance: number, session: string) {
+    this.#inst = inst;
+    this.instance = instance;
+    this.session = session;
+  }
+
+  /** Resolves once the stream answered 200 (the subscription is registered once `: connected` arrives). */
+  open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const openedAt = performance.now();
+      this.#connOpenedAt = openedAt;
+      const req = httpRequest(`${this.#inst.url}/v1/sessions/${this.session}/events`, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${this.#inst.key}`, 'last-event-id': String(this.lastId) },
+      });
+      this.#req = req;
+      req.on('response', (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(new Error(`SSE ${this.session} on instance ${this.instance}: HTTP ${res.statusCode}`));
+          return;
+        }
+        let buf = '';
+        let connected = false;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const at = performance.now();
+          buf += chunk;
+          let i;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            if (block.startsWith(': connected') && !connected) {
+              connected = true;
+              resolve();
+              continue;
+            }
+            const line = block.split('\n').find((l) => l.startsWith('data: '));
+            if (line === undefined) continue;
+            const ev = JSON.parse(line.slice(6)) as { id: number; type: string; data: Record<string, unknown> };
+            if (ev.type === 'session.deleted') this.ended = true;
+            this.received.push({ id: ev.id, type: ev.type, data: ev.data, at, connOpenedAt: openedAt });
+            if (ev.id > this.lastId) this.lastId = ev.id;
+          }
+        });
+        res.on('error', () => {});
+      });
+      req.on('error', (err) => {
+        if (this.#req === req && !this.#closed) reject(err);
+      });
+      req.end();
+    });
+  }
+
+  /** Cut the connection and resume from the last id received. */
+  async reconnect(): Promise<void> {
+    this.#req?.destroy();
+    this.reconnects++;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.open();
+        return;
+      } catch (err) {
+        if (attempt >= 20 || this.#closed) throw err;
+        await sleep(50);
+      }
+    }
+  }
+
+  get connOpenedAt(): number {
+    return this.#connOpenedAt;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#req?.destroy();
+  }
+}
+
+function makeContext(instances: HarnessInstance[], rng: () => number): WriteContext {
+  return {
+    instances,
+    rng,
+    call: async (i, method, path, body, headers = {}) => {
+      const inst = instances[i]!;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const res = await fetch(`${inst.url}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${inst.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          });
+          const text = await res.text();
+          return { status: res.status, headers: res.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+        } catch (err) {
+          // A reset keep-alive socket: retry reads; writes report status 0 (not acknowledged) to stay honest.
+          if (method !== 'GET' || attempt >= 3) return { status: 0, headers: new Headers(), body: { error: String(err) } };
+        }
+      }
+    },
+  };
+}
+
+/** Turn appends: each carries a unique text; the store must hold it at the acknowledged seq. */
+export function turnWriter(weight = 1): WriterKind {
+  return {
+    name: 'turns',
+    weight,
+    async write(ctx, session, instance, agent, n) {
+      const text = `a${agent}-${n}`;
+      const r = await ctx.call(instance, 'POST', `/v1/sessions/${session}/turns`, { turns: [{ role: 'user', content: text }] });
+      if (r.status !== 201) return undefined;
+      const seq = (r.body as { turns: { seq: number }[] }).turns[0]!.seq;
+      return { kind: 'turns', session, eventKey: `turn:${seq}`, value: { seq, text } };
+    },
+    eventKey: (type, data) => (type === 'turns.appended' ? `turn:${String(data.first_seq)}` : undefined),
+    async verify(ctx, session, acks) {
+      const bySeq = new Map<number, string>();
+      for (let after = 0; ; ) {
+        const r = await ctx.call(0, 'GET', `/v1/sessions/${session}/turns?after_seq=${after}&limit=1000`);
+        const turns = (r.body as { turns: { seq: number; content: unknown }[] }).turns;
+        for (const t of turns) bySeq.set(t.seq, typeof t.content === 'string' ? t.content : JSON.stringify(t.content));
+        if (turns.length < 1000) break;
+        after = turns.at(-1)!.seq;
+      }
+      let lost = 0;
+      for (const a of acks) {
+        const { seq, text } = a.value as { seq: number; text: string };
+        if (bySeq.get(seq) !== text) lost++;
+      }
+      return lost;
+    },
+  };
+}
+
+/**
+ * CAS counters: read the state and its ETag, write `count + 1` with If-Match, retry on 409. A lost update would
+ * leave the final count below the number of acknowledged increments, or two acknowledgements with one version.
+ */
+export function casCounterWriter(weight = 1): WriterKind {
+  let retries = 0;
+  const kind: WriterKind & { retries: () => number } = {
+    name: 'cas',
+    weight,
+    retries: () => retries,
+    async setup(ctx, session) {
+      const r = await ctx.call(0, 'PUT', `/v1/sessions/${session}/state`, { count: 0 });
+      if (r.status !== 200) throw new Error(`state setup of ${session}: HTTP ${r.status}`);
+    },
+    async write(ctx, session, instance) {
+      for (let attempt = 0; attempt < 1000; attempt++) {
+        const cur = await ctx.call(instance, 'GET', `/v1/sessions/${session}/state`);
+        if (cur.status !== 200) return undefined;
+        const { version, state } = cur.body as { version: number; state: { count: number } };
+        const next = state.count + 1;
+        const put = await ctx.call(instance, 'PUT', `/v1/sessions/${session}/state`, { count: next }, { 'if-match': `"${version}"` });
+        if (put.status === 409) {
+          retries++;
+          continue;
+        }
+        if (put.status !== 200) return undefined;
+        const v = (put.body as { version: number }).version;
+        return { kind: 'cas', session, eventKey: `state:${v}`, value: { version: v, count: next } };
+      }
+      return undefined;
+    },
+    eventKey: (type, data) => (type === 'state.changed' ? `state:${String(data.version)}` : undefined),
+    async verify(ctx, session, acks) {
+      const r = await ctx.call(0, 'GET', `/v1/sessions/${session}/state`);
+      const final = (r.body as { state: { count: number } }).state.count;
+      const versions = new Set(acks.map((a) => (a.value as { version: number }).version));
+      const counts = new Set(acks.map((a) => (a.value as { count: number }).count));
+      // Every acknowledged increment must be in the final count, each with its own version and value.
+      return Math.max(0, acks.length - final) + (acks.length - versions.size) + (acks.length - counts.size);
+    },
+  };
+  return kind;
+}
+
+/** Run the harness (see the module note). Sessions are created through instance 0. */
+export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> {
+  const rng = mulberry32(o.seed ?? 1);
+  const ctx = makeContext(o.instances, rng);
+  const sessions = Array.from({ length: o.sessions }, (_, i) => `${o.prefix}${i}`);
+  for (const s of sessions) {
+    const r = await ctx.call(0, 'POST', '/v1/sessions', { id: s });
+    if (r.status !== 201) throw new Error(`create ${s}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+    for (const k of o.kinds) await k.setup?.(ctx, s);
+  }
+  const subs: Subscriber[] = [];
+  for (const s of sessions) for (let i = 0; i < o.instances.length; i++) subs.push(new Subscriber(o.instances[i]!, i, s));
+  await Promise.all(subs.map((s) => s.open()));
+
+  const acks: Ack[] = [];
+  const failed: Record<string, number> = {};
+  const totalWeight = o.kinds.reduce((a, k) => a + (k.weight ?? 1), 0);
+  const pickKind = (): WriterKind => {
+    let x = rng() * totalWeight;
+    for (const k of o.kinds) if ((x -= k.weight ?? 1) < 0) return k;
+    return o.kinds.at(-1)!;
+  };
+  let writing = true;
+  const reconnector = (async () => {
+    if ((o.reconnectEveryMs ?? 0) <= 0) return;
+    while (writing) {
+      await sleep(o.reconnectEveryMs!);
+      if (!writing) break;
+      await subs[Math.floor(rng() * subs.length)]!.reconnect();
+    }
+  })();
+  const t0 = performance.now();
+  const agent = async (a: number): Promise<void> => {
+    for (let n = 0; n < o.writesPerAgent; n++) {
+      const session = sessions[Math.floor(rng() * sessions.length)]!;
+      const instance = Math.floor(rng() * o.instances.length);
+      const kind = pickKind();
+      const sentAt = performance.now();
+      const ack = await kind.write(ctx, session, instance, a, n);
+      if (ack === undefined) failed[kind.name] = (failed[kind.name] ?? 0) + 1;
+      else acks.push({ ...ack, instance, sentAt, ackAt: performance.now() });
+      if ((o.thinkMs ?? 0) > 0) await sleep(o.thinkMs!);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: o.agents }, (_, a) => agent(a)));
+  } finally {
+    writing = false;
+    await reconnector;
+  }
+  const elapsedMs = performance.now() - t0;
+
+  // The durable log of each session is the reference.
+  const logs = new Map<string, { id: number; type: string; data: string }[]>();
+  for (const s of sessions) {
+    const log: { id: number; type: string; data: string }[] = [];
+    for (let after = 0; ; ) {
+      const r = await ctx.call(0, 'GET', `/v1/sessions/${s}/events?after=${after}&limit=1000`);
+      const page = r.body as { events: { id: number; type: string; data: unknown }[] };
+      for (const e of page.events) log.push({ id: e.id, type: e.type, data: JSON.stringify(e.data) });
+      if (page.events.length < 1000) break;
+      after = page.events.at(-1)!.id;
+    }
+    logs.set(s, log);
+  }
+  const deadline = Date.now() + (o.settleTimeoutMs ?? 20_000);
+  while (Date.now() < deadline && subs.some((s) => s.lastId < (logs.get(s.session)!.at(-1)?.id ?? 0))) await sleep(20);
+  for (const s of subs) s.close();
+
+  let converged = 0;
+  let missed = 0;
+  let duplicated = 0;
+  for (const s of subs) {
+    const log = logs.get(s.session)!;
+    const seen = new Map<number, Received>();
+    for (const r of s.received) {
+      if (seen.has(r.id)) duplicated++;
+      else seen.set(r.id, r);
+    }
+    const ordered = s.received.every((r, i) => i === 0 || r.id === s.received[i - 1]!.id + 1);
+    const same = ordered && s.received.length === log.length && log.every((e, i) => s.received[i]!.id === e.id && s.received[i]!.type === e.type && JSON.stringify(s.received[i]!.data) === e.data);
+    if (same) converged++;
+    for (const e of log) if (!seen.has(e.id)) missed++;
+  }
+
+  // Fan-out: a write's event at each subscriber of its session on another instance, on a connection already open.
+  const byKey = new Map<string, Ack>();
+  for (const a of acks) byKey.set(`${a.session}|${a.eventKey}`, a);
+  const fromSend: number[] = [];
+  const fromAck: number[] = [];
+  for (const s of subs) {
+    for (const r of s.received) {
+      for (const k of o.kinds) {
+        const key = k.eventKey(r.type, r.data);
+        if (key === undefined) continue;
+        const a = byKey.get(`${s.session}|${key}`);
+        if (a === undefined || a.instance === s.instance || r.connOpenedAt > a.sentAt) continue;
+        fromSend.push(r.at - a.sentAt);
+        fromAck.push(r.at - a.ackAt);
+      }
+    }
+  }
+
+  const acknowledged: Record<string, number> = {};
+  const lost: Record<string, number> = {};
+  for (const k of o.kinds) {
+    const mine = acks.filter((a) => a.kind === k.name);
+    acknowledged[k.name] = mine.length;
+    let l = 0;
+    for (const s of sessions) l += await k.verify(ctx, s, mine.filter((a) => a.session === s));
+    lost[k.name] = l;
+  }
+  const retries = o.kinds.reduce((n, k) => n + ((k as { retries?: () => number }).retries?.() ?? 0), 0);
+  return {
+    instances: o.instances.length,
+    sessions: o.sessions,
+    agents: o.agents,
+    writesPerAgent: o.writesPerAgent,
+    subscribers: subs.length,
+    acknowledged,
+    failed,
+    retries,
+    lost,
+    lostTotal: Object.values(lost).reduce((a, b) => a + b, 0),
+    reconnects: subs.reduce((n, s) => n + s.reconnects, 0),
+    converged,
+    convergedPct: (100 * converged) / subs.length,
+    missed,
+    duplicated,
+    fanoutFromSendMs: fromSend,
+    fanoutFromAckMs: fromAck,
+    elapsedMs,
+  };
+}
