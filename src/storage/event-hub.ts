@@ -37,8 +37,11 @@ export interface Subscription {
   close(): void;
 }
 
-/** Called by a wake-up source: a session's log may have new events; without arguments, any session's may. */
-export type WakeFn = (tenant?: string, sessionId?: string) => void;
+/**
+ * Called by a wake-up source: a session's log may have new events; without arguments, any session's may. `event`,
+ * when given, is the event just appended with that id, exactly as the log holds it.
+ */
+export type WakeFn = (tenant?: string, sessionId?: string, event?: SessionEvent) => void;
 
 /** Tells the hub that other instances wrote events (a hint: the hub reads the durable log to find out what). */
 export interface EventWakeSource {
@@ -160,12 +163,44 @@ export class EventHub {
       this.#timer = undefined;
       this.#startPolling();
     }
-    source.start((tenant, sessionId) => {
+    source.start((tenant, sessionId, event) => {
       if (this.#closed) return;
       if (tenant === undefined || sessionId === undefined) {
         for (const ch of this.#channels.values()) this.pump(ch);
-      } else this.notify(tenant, sessionId);
+      } else if (event !== undefined) this.offer(tenant, sessionId, event);
+      else this.notify(tenant, sessionId);
     });
+  }
+
+  /**
+   * `event` was just appended to the session's log (a wake-up carried it): hand it straight to each subscriber
+   * whose last id is the one before; anyone further behind is read from the log. Subscribers already past it (a
+   * read got there first) skip it, so nothing is delivered twice.
+   */
+  offer(tenant: string, sessionId: string, event: SessionEvent): void {
+    const ch = this.#channels.get(channelKey(tenant, sessionId));
+    if (ch === undefined) return;
+    if (ch.pumping) {
+      // A read is in flight and may predate this event: let the read loop go round once more.
+      this.pump(ch);
+      return;
+    }
+    let behind = false;
+    for (const s of [...ch.subs]) {
+      if (s.paused || s.closed || s.lastId >= event.id) continue;
+      if (s.lastId !== event.id - 1) {
+        behind = true;
+        continue;
+      }
+      s.lastId = event.id;
+      try {
+        if (!s.subscriber.onEvents([event])) s.paused = true;
+      } catch {
+        // a throwing subscriber callback must not take the wake-up source down
+      }
+    }
+    ch.head = Math.max(ch.head, event.id);
+    if (behind) this.pump(ch);
   }
 
   /** A write to the session was acknowledged: deliver its events (no-op without subscribers here). */

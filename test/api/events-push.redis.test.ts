@@ -65,10 +65,16 @@ async function killSubscribers(): Promise<void> {
   );
 }
 
-it('parseWakeMessage reads the session hash tag and undoes the key escaping', () => {
+it('parseWakeMessage reads the session hash tag (undoing the key escaping) and the event it carries', () => {
   expect(parseWakeMessage('acme/s1 7')).toEqual({ tenant: 'acme', sessionId: 's1' });
   expect(parseWakeMessage('a%2Fb/x%7By 3')).toEqual({ tenant: 'a/b', sessionId: 'x{y' });
   expect(parseWakeMessage('no-slash 1')).toBeUndefined();
+  expect(parseWakeMessage('acme/s1 4 turns.appended 1700000000000 {"first_seq":3,"count":1}')).toEqual({
+    tenant: 'acme',
+    sessionId: 's1',
+    event: { id: 4, type: 'turns.appended', session_id: 's1', at: 1_700_000_000_000, data: { first_seq: 3, count: 1 } },
+  });
+  expect(parseWakeMessage('acme/s1 0')).toEqual({ tenant: 'acme', sessionId: 's1' }); // purged: read the log
 });
 
 it('an event written through one instance reaches a subscriber on another by the wake-up alone (no poll)', async () => {

@@ -3,8 +3,10 @@
  * Cross-instance wake-ups for the EventHub. Every session script that appends an event also PUBLISHes
  * `<session hash tag> <event id>` on the channel `<key prefix>events` (./scripts.ts, `wake`); a Cluster
  * broadcasts a PUBLISH to every node, so one subscriber connection to any node (master or replica) hears every
- * session's writes. The message is only a wake-up: the hub then reads the session's stream from its subscribers'
- * cursors, so a lost message costs latency (the hub's fallback poll), never an event.
+ * session's writes. The message is only a wake-up: the hub reads the session's stream from its subscribers'
+ * cursors, so a lost message costs latency (the hub's fallback poll), never an event. It also carries the event
+ * (type, time, data: what the stream entry holds), which the hub hands straight to subscribers whose last id is
+ * the one before — the common case — saving the read on the fan-out path.
  *
  * The connection is a dedicated one (a subscribed connection cannot send other commands). When it drops, it is
  * opened again — on a Cluster to another node the main client currently knows, since the one that dropped may be
@@ -18,23 +20,38 @@
  * Cluster of this service sees; sharded channels are the step after that.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { JsonObject, SessionEvent, SessionEventType } from '../../core/types.ts';
 import type { EventWakeSource, WakeFn } from '../event-hub.ts';
 import type { RedisTarget } from './connect.ts';
 import type { RedisClient } from './scripts.ts';
 
 const MAX_BACKOFF_MS = 1000;
 
-/** Parse a wake-up message `<escaped tenant>/<escaped id> <event id>`; undefined when malformed. */
-export function parseWakeMessage(msg: string): { tenant: string; sessionId: string } | undefined {
-  const sp = msg.lastIndexOf(' ');
-  const tag = sp < 0 ? msg : msg.slice(0, sp);
+/**
+ * Parse a wake-up message `<escaped tenant>/<escaped id> <event id>[ <type> <at> <data JSON>]` (./scripts.ts
+ * `wake`); `event` when it carries one. Undefined when malformed.
+ */
+export function parseWakeMessage(msg: string): { tenant: string; sessionId: string; event?: SessionEvent } | undefined {
+  const parts = msg.split(' ');
+  const tag = parts[0]!;
   const slash = tag.indexOf('/');
-  if (slash <= 0) return undefined;
+  if (slash <= 0 || parts.length < 2) return undefined;
+  let tenant: string;
+  let sessionId: string;
   try {
     // keys.ts escapes % / { } as %XX in any part that is not a valid id; valid ids hold none of them.
-    return { tenant: decodeURIComponent(tag.slice(0, slash)), sessionId: decodeURIComponent(tag.slice(slash + 1)) };
+    tenant = decodeURIComponent(tag.slice(0, slash));
+    sessionId = decodeURIComponent(tag.slice(slash + 1));
   } catch {
     return undefined;
+  }
+  const id = Number(parts[1]);
+  if (parts.length < 5 || !Number.isSafeInteger(id) || id < 1) return { tenant, sessionId };
+  try {
+    const data = JSON.parse(parts.slice(4).join(' ')) as JsonObject;
+    return { tenant, sessionId, event: { id, type: parts[2] as SessionEventType, session_id: sessionId, at: Number(parts[3]), data } };
+  } catch {
+    return { tenant, sessionId };
   }
 }
 
@@ -100,7 +117,7 @@ export class RedisEventWakeups implements EventWakeSource {
     sub.on('error', () => {}); // a drop ends in 'end' below
     sub.on('message', (_ch: string, msg: string) => {
       const w = parseWakeMessage(msg);
-      if (w !== undefined) this.#wake?.(w.tenant, w.sessionId);
+      if (w !== undefined) this.#wake?.(w.tenant, w.sessionId, w.event);
     });
     sub.once('end', () => {
       if (this.#sub !== sub) return;

@@ -46,19 +46,22 @@ local function touch(now, ttl, gc_base, extra)
   redis.call('HSET', KEYS[1], unpack(f))
   expire_all(ttl, gc_base)
 end
--- Wake the subscribers of other instances: PUBLISH '<session hash tag> <event id>' on '<key prefix>events' (a
--- Cluster broadcasts it to every node). Only a wake-up: the stream stays the source of truth, so a lost message
--- costs latency (the hub's fallback poll), never an event. Id 0: the session was purged.
-local function wake(id)
+-- Wake the subscribers of other instances: PUBLISH '<session hash tag> <event id>[ <type> <at> <data>]' on
+-- '<key prefix>events' (a Cluster broadcasts it to every node). Only a wake-up: the stream stays the source of
+-- truth, so a lost message costs latency (the hub's fallback poll), never an event; the event it carries is
+-- delivered only to subscribers whose last id is the one before. Id 0: the session was purged.
+local function wake(id, typ, now, data)
   local p, tag = string.match(KEYS[1], '^([^{]*){([^}]*)}')
-  redis.call('PUBLISH', p .. 'events', tag .. ' ' .. id)
+  local msg = tag .. ' ' .. id
+  if typ then msg = msg .. ' ' .. typ .. ' ' .. now .. ' ' .. data end
+  redis.call('PUBLISH', p .. 'events', msg)
 end
 -- Append the session's next event (id = HINCRBY of field ev) to its stream with the explicit entry id
 -- '<id>-0', trimming it to exactly the retention, which every write script takes as its last ARGV.
 local function event(now, typ, data)
   local id = redis.call('HINCRBY', KEYS[1], 'ev', 1)
   redis.call('XADD', KEYS[6], 'MAXLEN', ARGV[#ARGV], fmt(id) .. '-0', 't', typ, 'at', now, 'd', data or '{}')
-  wake(fmt(id))
+  wake(fmt(id), typ, now, data or '{}')
 end
 local function live(now)
   local f = redis.call('HMGET', KEYS[1], 'ca', 'exp', 'ttl', 'tc', 'sv')
