@@ -2,7 +2,8 @@
  * HTTP through the service on a local Redis Cluster (issue 5 target: append and read p99 ≤ 5 ms at 1,000
  * requests/s). A 3-master, 3-replica Cluster is started for the run; the service runs as users start it
  * (`sira-session serve --store redis-cluster://…`, auth on) once with durability `local` (the default) and once
- * with `replicated` (WAIT 1 after each write). Each: 500 sessions pre-filled with 20 turns, a warm-up, then an
+ * with `replicated` (WAIT 1 after each write), after the same on the embedded LMDB store as a same-run baseline
+ * (what the shared machine allows the service at that moment). Each: 500 sessions pre-filled with 20 turns, a warm-up, then an
  * open-loop constant rate (bench/lib/load.ts, in a worker thread; latency from when each request was due) of
  * 1,000 requests/s appending one turn, then 1,000 requests/s reading the last 20 turns.
  * usage: npm run bench -- cluster-http   (BENCH_QUICK=1 for 3-second runs)
@@ -30,8 +31,10 @@ export async function run(): Promise<void> {
   const rows: (string | number)[][] = [];
   const data: Record<string, unknown> = { machine: machine(), duration: DURATION, rate: RATE };
   try {
-    for (const durability of ['local', 'replicated'] as const) {
-      const srv = await startServer(['--store', storeUrl, '--durability', durability], { env: { SIRA_REDIS_KEY_PREFIX: `sira-bench:${randomBytes(4).toString('hex')}:` } });
+    // The embedded store first, as the same-run baseline: what this machine allows the service at this moment.
+    for (const durability of ['lmdb baseline', 'local', 'replicated'] as const) {
+      const args = durability === 'lmdb baseline' ? [] : ['--store', storeUrl, '--durability', durability];
+      const srv = await startServer(args, { env: { SIRA_REDIS_KEY_PREFIX: `sira-bench:${randomBytes(4).toString('hex')}:` } });
       try {
         const auth = { authorization: `Bearer ${srv.key}`, 'content-type': 'application/json' };
         const g = chatTurns(21);
@@ -73,7 +76,7 @@ export async function run(): Promise<void> {
   const md = [
     `Machine: ${data.machine as string}. Redis 7.0 Cluster, 3 masters + 3 replicas, and the service (bin, auth on, one process) on the same machine (loopback); ${SESSIONS} sessions pre-filled with 20 turns; open loop at ${RATE} requests/s for ${DURATION} s per row, latency in ms from when each request was due (and from when it was sent).`,
     '',
-    table(['scenario', 'durability', 'offered req/s', 'achieved req/s', 'p50 ms', 'p99 ms', 'from send p50 / p99 ms', 'max ms', 'non-2xx + errors'], rows),
+    table(['scenario', 'store / durability', 'offered req/s', 'achieved req/s', 'p50 ms', 'p99 ms', 'from send p50 / p99 ms', 'max ms', 'non-2xx + errors'], rows),
   ].join('\n');
   writeResult('cluster-http', data, md);
 }
