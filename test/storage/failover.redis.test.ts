@@ -49,6 +49,9 @@ it('durability replicated: no acknowledged append is lost when a master is kille
 it('durability replicated: a write no replica acknowledges fails with SIRA_ERR_STORE_NOT_REPLICATED', { timeout: 120_000 }, async () => {
   const { cluster: c, store: s } = await setup('replicated');
   await s.createSession('t', { id: 'solo' });
+  // With every replica up, writes are acknowledged (documents too: WAIT follows their script as well).
+  expect(await s.putDoc('t', 'notes', 'n1', new Uint8Array([1, 2]))).toMatchObject({ id: 'n1', version: 1 });
+  expect(await s.deleteDocs('t', 'notes')).toBe(1);
   // Kill the session's replica: its master acknowledges the write but WAIT 1 times out.
   const { shardOf } = await import('../helpers/failover.ts');
   const shard = await shardOf(c, s.keys.session('t', 'solo').session);

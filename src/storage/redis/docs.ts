@@ -95,7 +95,7 @@ export class RedisDocs {
     for (;;) {
       const ids = takeWhilePrefix(await this.#r.zrangebylex(this.#k.docIds(tenant, collection), start, '+', 'LIMIT', 0, 500), prefix ?? '');
       if (ids.length === 0) return n;
-      const reply = await runScript(this.#r, DOC_DEL, [this.#k.docs(tenant, collection), this.#k.docIds(tenant, collection)], ids);
+      const reply = await runScript(this.#r, DOC_DEL, [this.#k.docs(tenant, collection), this.#k.docIds(tenant, collection)], ids, this.#wait);
       n += Number(reply[0]);
     }
   }
