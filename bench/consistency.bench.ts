@@ -6,11 +6,16 @@
  *    every 20 ms and resumed with Last-Event-ID → lost, converged, missed, duplicated, fan-out under load;
  *  - paced: the same at a moderate rate (each agent pauses 20 ms between writes), no forced reconnects, once with
  *    pub/sub wake-ups (the default) and once with polling (`SIRA_EVENT_WAKEUPS=poll`, 250 ms) → fan-out latency
- *    publish → subscriber on another instance, the figure that chose pub/sub.
+ *    publish → subscriber on another instance, the figure that chose pub/sub;
+ *  - failover: the stress workload (paced at 5 ms) on a cluster of its own while the master of one shard is
+ *    SIGKILLed, its replica promoted and the old master restarted as a replica, once per durability → the service
+ *    keeps serving, and what was acknowledged and delivered survives.
  * usage: npm run bench -- consistency   (env BENCH_QUICK=1 for a short run; BENCH_INSTANCES, default 3)
  */
 import { randomBytes } from 'node:crypto';
+import { KeySpace } from '../src/storage/redis/keys.ts';
 import { casCounterWriter, runConsistency, turnWriter, type HarnessReport } from '../test/helpers/consistency.ts';
+import { crashMaster } from '../test/helpers/failover.ts';
 import { startRedisCluster } from '../test/helpers/redis-cluster.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { startServer, type RunningServer } from './lib/server.ts';
@@ -36,6 +41,7 @@ function row(name: string, r: HarnessReport): (string | number)[] {
     `${r.agents} × ${r.writesPerAgent}`,
     `${acked} (${Object.entries(r.acknowledged).map(([k, v]) => `${k} ${v}`).join(', ')})`,
     r.retries,
+    Object.values(r.failed).reduce((x, y) => x + y, 0),
     r.lostTotal,
     `${r.converged}/${r.subscribers} (${r.convergedPct.toFixed(0)}%)`,
     r.missed,
@@ -92,11 +98,43 @@ export async function run(): Promise<void> {
   } finally {
     await cluster.stop();
   }
+  // A master killed under the harness's load, on a cluster of its own (short node timeout, replicas in sync).
+  for (const durability of ['local', 'replicated'] as const) {
+    const fo = await startRedisCluster({ awaitReplicas: true, nodeTimeoutMs: 1000 });
+    const url = `redis-cluster://${fo.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+    const prefix = `sira-bench:${randomBytes(4).toString('hex')}:`;
+    const env = { SIRA_REDIS_KEY_PREFIX: prefix, SIRA_SWEEP_INTERVAL_MS: '0', SIRA_DURABILITY: durability };
+    const servers = await Promise.all(Array.from({ length: INSTANCES }, () => startServer(['--store', url], { key: KEY, env })));
+    const sessionPrefix = `fo${randomBytes(3).toString('hex')}-`;
+    let crash: Awaited<ReturnType<typeof crashMaster>> | undefined;
+    try {
+      const r = await runConsistency({
+        instances: servers.map((s) => ({ url: s.url, key: KEY })),
+        sessions: QUICK ? 8 : 24,
+        agents: QUICK ? 8 : 16,
+        writesPerAgent: QUICK ? 25 : 100,
+        kinds: [turnWriter(), casCounterWriter()],
+        reconnectEveryMs: 50,
+        thinkMs: 5,
+        seed: 13,
+        prefix: sessionPrefix,
+        chaosAfterMs: 1000,
+        chaos: async () => {
+          crash = await crashMaster(fo, new KeySpace(prefix).session('default', `${sessionPrefix}0`).session);
+        },
+      });
+      rows.push(row(`master killed under load, durability ${durability} (promoted after ${crash?.promotedAfterMs ?? '?'} ms)`, r));
+      results[`failover_${durability}`] = { ...strip(r), crash };
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      await fo.stop();
+    }
+  }
   const md = [
     `Machine: ${results.machine as string}; a 3-master, 3-replica Redis 7.0 Cluster and ${INSTANCES} service processes on the same machine (loopback), with the harness process as client. Fan-out: ms from the write request leaving the agent (or from its acknowledgement) to its event reaching an SSE subscriber on another instance, over connections open before the write.`,
     '',
     table(
-      ['run', 'instances', 'agents × writes', 'acknowledged', 'CAS retries (409)', 'lost', 'subscribers converged', 'missed', 'duplicated', 'forced reconnects', 'fan-out p50 / p99 from send (ms)', 'from ack (ms)', 'fan-out samples', 'writes/s'],
+      ['run', 'instances', 'agents × writes', 'acknowledged', 'CAS retries (409)', 'failed (not acknowledged)', 'lost', 'subscribers converged', 'missed', 'duplicated', 'forced reconnects', 'fan-out p50 / p99 from send (ms)', 'from ack (ms)', 'fan-out samples', 'writes/s'],
       rows,
     ),
   ].join('\n');

@@ -5,7 +5,9 @@
  * subscribers (resumed with Last-Event-ID). It reports:
  *  - acknowledged writes lost (each writer kind checks its own ledger against the store);
  *  - subscribers converged: once the writers stop, every subscriber's events equal the session's durable log;
- *  - events missed (in the log, never delivered) and duplicated (delivered twice), across reconnects;
+ *  - events missed (in the log, never delivered) and duplicated (delivered twice), across reconnects (each resumed
+ *    on a random instance) and, optionally, trouble caused meanwhile ({@link HarnessOptions.chaos}: a killed
+ *    Redis master);
  *  - fan-out latency: from the write request leaving the agent to a subscriber on another instance receiving its
  *    event (an upper bound of publish → subscriber), and from the write's acknowledgement.
  *
@@ -67,8 +69,18 @@ export interface HarnessOptions {
   /** Writes per agent (M). */
   writesPerAgent: number;
   kinds: WriterKind[];
-  /** Force-close one random subscriber connection this often (ms), resuming it at once with Last-Event-ID; 0 = never. */
+  /**
+   * Force-close one random subscriber connection this often (ms), resuming it at once with Last-Event-ID on a
+   * random instance (not necessarily the one it was on); 0 = never.
+   */
   reconnectEveryMs?: number;
+  /**
+   * Trouble to cause while the agents write (e.g. kill a Redis master): started `chaosAfterMs` after the first
+   * write; the agents go on past their M writes until it has resolved.
+   */
+  chaos?: () => Promise<void>;
+  /** @default 500 */
+  chaosAfterMs?: number;
   /** Pause between one agent's writes (ms; 0 = as fast as acknowledged). @default 0 */
   thinkMs?: number;
   seed?: number;
@@ -122,23 +134,24 @@ interface Received {
   at: number;
   /** When the connection it came on was opened (a replay if that is after the write was sent). */
   connOpenedAt: number;
+  /** The instance that delivered it. */
+  instance: number;
 }
 
 /** An SSE subscriber that reconnects with Last-Event-ID and keeps every event it received, duplicates included. */
 class Subscriber {
   readonly session: string;
-  readonly instance: number;
+  instance: number;
   readonly received: Received[] = [];
   lastId = 0;
   ended = false;
   reconnects = 0;
   #req: ClientRequest | undefined;
-  #inst: HarnessInstance;
+  readonly #all: HarnessInstance[];
   #closed = false;
-  #connOpenedAt = 0;
 
-  constructor(inst: HarnessInstance, instance: number, session: string) {
-    this.#inst = inst;
+  constructor(all: HarnessInstance[], instance: number, session: string) {
+    this.#all = all;
     this.instance = instance;
     this.session = session;
   }
@@ -147,9 +160,10 @@ class Subscriber {
   open(): Promise<void> {
     return new Promise((resolve, reject) => {
       const openedAt = performance.now();
-      this.#connOpenedAt = openedAt;
-      const req = httpRequest(`${this.#inst.url}/v1/sessions/${this.session}/events`, {
-        headers: { accept: 'text/event-stream', authorization: `Bearer ${this.#inst.key}`, 'last-event-id': String(this.lastId) },
+      const instance = this.instance;
+      const inst = this.#all[instance]!;
+      const req = httpRequest(`${inst.url}/v1/sessions/${this.session}/events`, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${inst.key}`, 'last-event-id': String(this.lastId) },
       });
       this.#req = req;
       req.on('response', (res) => {
@@ -177,7 +191,7 @@ class Subscriber {
             if (line === undefined) continue;
             const ev = JSON.parse(line.slice(6)) as { id: number; type: string; data: Record<string, unknown> };
             if (ev.type === 'session.deleted') this.ended = true;
-            this.received.push({ id: ev.id, type: ev.type, data: ev.data, at, connOpenedAt: openedAt });
+            this.received.push({ id: ev.id, type: ev.type, data: ev.data, at, connOpenedAt: openedAt, instance });
             if (ev.id > this.lastId) this.lastId = ev.id;
           }
         });
@@ -190,10 +204,11 @@ class Subscriber {
     });
   }
 
-  /** Cut the connection and resume from the last id received. */
-  async reconnect(): Promise<void> {
+  /** Cut the connection and resume from the last id received, on instance `to`. */
+  async reconnect(to: number): Promise<void> {
     this.#req?.destroy();
     this.reconnects++;
+    this.instance = to;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.open();
@@ -203,10 +218,6 @@ class Subscriber {
         await sleep(50);
       }
     }
-  }
-
-  get connOpenedAt(): number {
-    return this.#connOpenedAt;
   }
 
   close(): void {
@@ -326,7 +337,7 @@ export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> 
     for (const k of o.kinds) await k.setup?.(ctx, s);
   }
   const subs: Subscriber[] = [];
-  for (const s of sessions) for (let i = 0; i < o.instances.length; i++) subs.push(new Subscriber(o.instances[i]!, i, s));
+  for (const s of sessions) for (let i = 0; i < o.instances.length; i++) subs.push(new Subscriber(o.instances, i, s));
   await Promise.all(subs.map((s) => s.open()));
 
   const acks: Ack[] = [];
@@ -343,12 +354,22 @@ export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> 
     while (writing) {
       await sleep(o.reconnectEveryMs!);
       if (!writing) break;
-      await subs[Math.floor(rng() * subs.length)]!.reconnect();
+      await subs[Math.floor(rng() * subs.length)]!.reconnect(Math.floor(rng() * o.instances.length));
     }
   })();
   const t0 = performance.now();
+  let chaosDone = o.chaos === undefined;
+  const chaos = (async () => {
+    if (o.chaos === undefined) return;
+    try {
+      await sleep(o.chaosAfterMs ?? 500);
+      await o.chaos();
+    } finally {
+      chaosDone = true;
+    }
+  })();
   const agent = async (a: number): Promise<void> => {
-    for (let n = 0; n < o.writesPerAgent; n++) {
+    for (let n = 0; n < o.writesPerAgent || !chaosDone; n++) {
       const session = sessions[Math.floor(rng() * sessions.length)]!;
       const instance = Math.floor(rng() * o.instances.length);
       const kind = pickKind();
@@ -360,7 +381,7 @@ export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> 
     }
   };
   try {
-    await Promise.all(Array.from({ length: o.agents }, (_, a) => agent(a)));
+    await Promise.all([...Array.from({ length: o.agents }, (_, a) => agent(a)), chaos]);
   } finally {
     writing = false;
     await reconnector;
@@ -411,7 +432,7 @@ export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> 
         const key = k.eventKey(r.type, r.data);
         if (key === undefined) continue;
         const a = byKey.get(`${s.session}|${key}`);
-        if (a === undefined || a.instance === s.instance || r.connOpenedAt > a.sentAt) continue;
+        if (a === undefined || a.instance === r.instance || r.connOpenedAt > a.sentAt) continue;
         fromSend.push(r.at - a.sentAt);
         fromAck.push(r.at - a.ackAt);
       }

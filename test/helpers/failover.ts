@@ -108,6 +108,21 @@ export async function shardOf(cluster: RedisClusterHandle, key: string): Promise
   });
 }
 
+/**
+ * SIGKILL the master owning `key`'s slot, wait until its replica is master, start the killed node again and wait
+ * until it is that master's replica in sync (bounded waits). For the consistency harness's `chaos` hook.
+ */
+export async function crashMaster(cluster: RedisClusterHandle, key: string, timeoutMs = 30_000): Promise<{ promotedAfterMs: number; replicaBackAfterMs: number }> {
+  const victim = await shardOf(cluster, key);
+  const t0 = performance.now();
+  await cluster.kill(victim.master);
+  await until('the replica to take over', timeoutMs, () => withNode(victim.replica, async (r) => String((await r.call('ROLE')) as unknown[]).startsWith('master')));
+  const promoted = performance.now();
+  await cluster.restart(victim.master);
+  await until('the old master to rejoin as a replica in sync', timeoutMs, () => withNode(victim.master, async (r) => /master_link_status:up/.test(await r.info('replication'))));
+  return { promotedAfterMs: Math.round(promoted - t0), replicaBackAfterMs: Math.round(performance.now() - t0) };
+}
+
 const codeOf = (err: unknown): string => {
   const e = err as { code?: unknown; message?: unknown };
   if (typeof e.code === 'string' && e.code.startsWith('SIRA_ERR_')) return e.code;
