@@ -49,6 +49,8 @@ export interface EventWakeSource {
   start(wake: WakeFn): void;
   /** Stop and release its connection. */
   close(): Promise<void>;
+  /** Tell the other instances that the log keyed (tenant, sessionId) has new events (for logs no script announces). */
+  publish?(tenant: string, sessionId: string): void;
 }
 
 /** Options of {@link EventHub}. */
@@ -115,6 +117,7 @@ export class EventHub {
   readonly #channels = new Map<string, Channel>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #source: EventWakeSource | undefined;
 
   constructor(store: Store, opts: EventHubOptions = {}) {
     this.#store = store;
@@ -157,6 +160,7 @@ export class EventHub {
    * every `fallbackPollMs` otherwise (lost wake-ups, expiry). Call once, before subscribers arrive.
    */
   attachWakeSource(source: EventWakeSource, fallbackPollMs = this.#pollMs): void {
+    this.#source = source;
     this.#pollMs = fallbackPollMs;
     if (this.#timer !== undefined) {
       clearInterval(this.#timer);
@@ -201,6 +205,15 @@ export class EventHub {
     }
     ch.head = Math.max(ch.head, event.id);
     if (behind) this.pump(ch);
+  }
+
+  /**
+   * {@link notify}, and tell the other instances too (through the wake-up source, when it can publish). For event
+   * logs whose writes do not announce themselves: the session scripts on Redis already do.
+   */
+  announce(tenant: string, sessionId: string): void {
+    this.notify(tenant, sessionId);
+    this.#source?.publish?.(tenant, sessionId);
   }
 
   /** A write to the session was acknowledged: deliver its events (no-op without subscribers here). */

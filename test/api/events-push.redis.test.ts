@@ -107,3 +107,16 @@ it('an event written through one instance reaches a subscriber on another by the
   await onB[1]!.ended;
   expect(onB[1]!.frames.at(-1)?.event).toBe('session.deleted');
 });
+
+it('EventHub.announce() publishes a wake-up for logs that no script announces (read-the-log message, id 0)', async () => {
+  const a = instances[0] ?? (await instance());
+  const listener = new Redis(cluster.nodes[5]!);
+  try {
+    const got = new Promise<string>((resolve) => listener.on('message', (_ch: string, msg: string) => msg.startsWith('default/ws-1 ') && resolve(msg)));
+    await listener.subscribe(`${prefix}events`);
+    a.sira.events.announce('default', 'ws-1');
+    expect(await got).toBe('default/ws-1 0');
+  } finally {
+    listener.disconnect();
+  }
+});

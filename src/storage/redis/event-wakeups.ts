@@ -23,6 +23,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { JsonObject, SessionEvent, SessionEventType } from '../../core/types.ts';
 import type { EventWakeSource, WakeFn } from '../event-hub.ts';
 import type { RedisTarget } from './connect.ts';
+import { KeySpace } from './keys.ts';
 import type { RedisClient } from './scripts.ts';
 
 const MAX_BACKOFF_MS = 1000;
@@ -60,6 +61,7 @@ export class RedisEventWakeups implements EventWakeSource {
   readonly #main: RedisClient;
   readonly #target: RedisTarget;
   readonly #channel: string;
+  readonly #keys: KeySpace;
   #wake: WakeFn | undefined;
   #sub: Redis | undefined;
   #lastNode = '';
@@ -71,6 +73,7 @@ export class RedisEventWakeups implements EventWakeSource {
   constructor(main: RedisClient, target: RedisTarget, keyPrefix: string) {
     this.#main = main;
     this.#target = target;
+    this.#keys = new KeySpace(keyPrefix);
     this.#channel = `${keyPrefix}events`;
   }
 
@@ -108,6 +111,13 @@ export class RedisEventWakeups implements EventWakeSource {
       ...(t.username === undefined ? {} : { username: t.username }),
       ...(t.password === undefined ? {} : { password: t.password }),
     });
+  }
+
+  /** Wake the other instances' subscribers of (tenant, sessionId): they read its log (message `<tag> 0`). */
+  publish(tenant: string, sessionId: string): void {
+    const key = this.#keys.session(tenant, sessionId).session;
+    const tag = key.slice(key.indexOf('{') + 1, key.indexOf('}'));
+    this.#main.publish(this.#channel, `${tag} 0`).catch(() => {}); // a lost wake-up costs latency only
   }
 
   #connect(): void {
