@@ -7,6 +7,7 @@
  * with a short node timeout so the failover takes about a second.
  */
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import { RedisStore } from '../../src/storage/redis/redis-store.ts';
 import { runFailover } from '../helpers/failover.ts';
@@ -62,4 +63,27 @@ it('durability replicated: a write no replica acknowledges fails with SIRA_ERR_S
   });
   // Reads need no replica.
   expect((await s.getTurns('t', 'solo'))?.length).toBe(1);
+});
+
+it('durability replicated: after a manual failover (CLUSTER FAILOVER, no dropped connection) writes follow the MOVED redirect', { timeout: 120_000 }, async () => {
+  const { cluster: c, store: s } = await setup('replicated');
+  await s.createSession('t', { id: 'moved' });
+  await s.appendTurns('t', 'moved', [{ role: 'user', parts: [{ type: 'text', text: 'before' }] }]);
+  const { shardOf } = await import('../helpers/failover.ts');
+  const shard = await shardOf(c, s.keys.session('t', 'moved').session);
+  const replica = new Redis({ host: '127.0.0.1', port: shard.replica });
+  try {
+    await replica.call('CLUSTER', 'FAILOVER');
+    const deadline = Date.now() + 20_000;
+    while (!String((await replica.call('ROLE')) as unknown[]).startsWith('master')) {
+      if (Date.now() > deadline) throw new Error('failover did not complete');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    replica.disconnect();
+  }
+  // The old master is now the new one's replica: the write is redirected, and WAIT 1 is satisfied there.
+  const [t] = await s.appendTurns('t', 'moved', [{ role: 'user', parts: [{ type: 'text', text: 'after' }] }]);
+  expect(t?.seq).toBe(2);
+  expect((await s.getTurns('t', 'moved'))?.map((x) => x.seq)).toEqual([1, 2]);
 });

@@ -9,7 +9,7 @@
  * Scripts are sent with EVALSHA and loaded with EVAL on NOSCRIPT (a fresh or restarted node, a failover).
  */
 import { createHash } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { siraError } from '../../core/errors.ts';
 
 /** A client of either kind. */
@@ -468,10 +468,19 @@ async function runScriptReplicated(client: RedisClient, s: Script, keys: readonl
     }
     return script[1] as unknown[];
   };
-  try {
-    return await once('EVALSHA');
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-    return once('EVAL');
+  for (let redirects = 0; ; redirects++) {
+    try {
+      try {
+        return await once('EVALSHA');
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return await once('EVAL');
+      }
+    } catch (err) {
+      // ioredis follows MOVED for a pipeline only when every command in it failed alike; WAIT (keyless) answers
+      // anyway, so after a failover or resharding the redirect comes back here: refresh the slot map, go again.
+      if (!(client instanceof Cluster) || !(err instanceof Error) || !err.message.startsWith('MOVED') || redirects >= 2) throw err;
+      await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+    }
   }
 }
