@@ -50,6 +50,7 @@ it('durability replicated: no acknowledged append is lost when a master is kille
 it('durability replicated: a write no replica acknowledges fails with SIRA_ERR_STORE_NOT_REPLICATED', { timeout: 120_000 }, async () => {
   const { cluster: c, store: s } = await setup('replicated');
   await s.createSession('t', { id: 'solo' });
+  expect(await s.minReplicas()).toBe(1);
   // With every replica up, writes are acknowledged (documents too: WAIT follows their script as well).
   expect(await s.putDoc('t', 'notes', 'n1', new Uint8Array([1, 2]))).toMatchObject({ id: 'n1', version: 1 });
   expect(await s.deleteDocs('t', 'notes')).toBe(1);

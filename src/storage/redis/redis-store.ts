@@ -14,6 +14,7 @@
  * Indexes that cross sessions (listing, expiry, API keys, counters) live in other slots and are updated in a
  * second step after the session script; readers tolerate entries whose session is gone. See docs/internals.md.
  */
+import { Cluster } from 'ioredis';
 import type { Clock } from '../../core/clock.ts';
 import { isSiraError, siraError } from '../../core/errors.ts';
 import { isValidId, newId } from '../../core/ids.ts';
@@ -142,6 +143,16 @@ export class RedisStore implements Store {
    */
   eventWakeups(): EventWakeSource {
     return new RedisEventWakeups(this.#r, this.#target, this.#k.prefix);
+  }
+
+  /**
+   * The fewest replicas connected to any master (INFO replication `connected_slaves`; each master of a Cluster):
+   * below the required number, durability `replicated` fails every write to that shard.
+   */
+  async minReplicas(): Promise<number> {
+    const masters = this.#r instanceof Cluster ? this.#r.nodes('master') : [this.#r];
+    const counts = await this.#do(() => Promise.all(masters.map(async (m) => Number(/connected_slaves:(\d+)/.exec(await m.info('replication'))?.[1] ?? 0))));
+    return counts.length === 0 ? 0 : Math.min(...counts);
   }
 
   /** The acknowledged-write policy in use. */
