@@ -46,11 +46,12 @@ function row(name: string, r: HarnessReport): (string | number)[] {
     `${r.converged}/${r.subscribers} (${r.convergedPct.toFixed(0)}%)`,
     r.missed,
     r.duplicated,
-    r.reconnects,
+    `${r.reconnects} + ${r.autoReconnects}`,
     `${ms(s.p50)} / ${ms(s.p99)}`,
     `${ms(a.p50)} / ${ms(a.p99)}`,
     s.n,
     Math.round((acked / r.elapsedMs) * 1000),
+    ms(r.clientLoopDelayP99Ms),
   ];
 }
 
@@ -134,7 +135,7 @@ export async function run(): Promise<void> {
     `Machine: ${results.machine as string}; a 3-master, 3-replica Redis 7.0 Cluster and ${INSTANCES} service processes on the same machine (loopback), with the harness process as client. Fan-out: ms from the write request leaving the agent (or from its acknowledgement) to its event reaching an SSE subscriber on another instance, over connections open before the write.`,
     '',
     table(
-      ['run', 'instances', 'agents × writes', 'acknowledged', 'CAS retries (409)', 'failed (not acknowledged)', 'lost', 'subscribers converged', 'missed', 'duplicated', 'forced reconnects', 'fan-out p50 / p99 from send (ms)', 'from ack (ms)', 'fan-out samples', 'writes/s'],
+      ['run', 'instances', 'agents × writes', 'acknowledged', 'CAS retries (409)', 'failed (not acknowledged)', 'lost', 'subscribers converged', 'missed', 'duplicated', 'reconnects forced + after an error event', 'fan-out p50 / p99 from send (ms)', 'from ack (ms)', 'fan-out samples', 'writes/s', 'harness event-loop delay p99 (ms)'],
       rows,
     ),
   ].join('\n');

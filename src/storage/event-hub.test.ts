@@ -121,13 +121,16 @@ describe('EventHub', () => {
     const r = recorder();
     h.subscribe('t', 's', 1, r);
     await store.appendTurns('t', 's', turn('a'));
-    src.wake!('t', 's', await lastEvent());
-    expect(r.got.map((e) => e.id)).toEqual([2]); // synchronously: no read on this path
     h.notify('t', 's');
+    await r.until(1); // delivered by a read; the read loop has ended when this resumes
     await store.appendTurns('t', 's', turn('b'));
+    src.wake!('t', 's', await lastEvent());
+    expect(r.got.map((e) => e.id)).toEqual([2, 3]); // synchronously: no read on this path
     h.notify('t', 's');
-    await r.until(2);
-    expect(r.got.map((e) => e.id)).toEqual([2, 3]);
+    await store.appendTurns('t', 's', turn('c'));
+    h.notify('t', 's');
+    await r.until(3);
+    expect(r.got.map((e) => e.id)).toEqual([2, 3, 4]);
   });
 
   it('a wake-up for a subscriber further behind reads the log from its cursor, and wake() re-reads every session', async () => {
@@ -145,5 +148,30 @@ describe('EventHub', () => {
     src.wake!(); // e.g. after the source reconnected
     await r.until(3);
     expect(r.got.map((e) => e.id)).toEqual([2, 3, 4]);
+  });
+
+  it('a log read that never settles is abandoned after readTimeoutMs; the next wake-up reads again and delivers', async () => {
+    // The real store, except that its first readEvents never answers (a client stuck in a failover).
+    let hang = true;
+    const stuck = Object.create(store) as LmdbStore;
+    stuck.readEvents = (...args: Parameters<LmdbStore['readEvents']>) => {
+      if (hang) {
+        hang = false;
+        return new Promise(() => {});
+      }
+      return store.readEvents(...args);
+    };
+    const h = new EventHub(stuck, { pollIntervalMs: 0, readTimeoutMs: 20 });
+    hubs.push(h);
+    const r = recorder();
+    h.subscribe('t', 's', 1, r); // its first read hangs
+    await store.appendTurns('t', 's', turn('a'));
+    // Wake until delivered: wake-ups during the hung read only mark the loop to go again, which never happens
+    // without the timeout.
+    for (let i = 0; i < 500 && r.got.length === 0; i++) {
+      h.notify('t', 's');
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    expect(r.got.map((e) => e.id)).toEqual([2]);
   });
 });

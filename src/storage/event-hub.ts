@@ -59,6 +59,12 @@ export interface EventHubOptions {
   pollIntervalMs?: number;
   /** Events read per log read. @default 500 */
   pageSize?: number;
+  /**
+   * Longest wait for one log read (ms): a read still pending then is abandoned and the channel reads again on its
+   * next wake-up or poll, so a store call that never settles (a client stuck in a failover) cannot stall a
+   * session's delivery for good. @default 10000
+   */
+  readTimeoutMs?: number;
   /** Clock for the `at` of live-only events. @default Date.now */
   clock?: () => number;
 }
@@ -113,6 +119,7 @@ export class EventHub {
   readonly #store: Store;
   #pollMs: number;
   readonly #pageSize: number;
+  readonly #readTimeoutMs: number;
   readonly #clock: () => number;
   readonly #channels = new Map<string, Channel>();
   #timer: NodeJS.Timeout | undefined;
@@ -123,6 +130,7 @@ export class EventHub {
     this.#store = store;
     this.#pollMs = opts.pollIntervalMs ?? 250;
     this.#pageSize = opts.pageSize ?? 500;
+    this.#readTimeoutMs = opts.readTimeoutMs ?? 10_000;
     this.#clock = opts.clock ?? Date.now;
   }
 
@@ -259,6 +267,18 @@ export class EventHub {
     this.#drain(ch).catch(() => {}); // a throwing subscriber callback must not take the hub down
   }
 
+  /** One log read, bounded by readTimeoutMs (then it rejects; a late answer is dropped). */
+  #read(ch: Channel, from: number): ReturnType<Store['readEvents']> {
+    const read = this.#store.readEvents(ch.tenant, ch.sessionId, from, this.#pageSize);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`event log read of ${ch.sessionId} took over ${this.#readTimeoutMs} ms`)), this.#readTimeoutMs);
+      timer.unref();
+    });
+    read.catch(() => {}); // an abandoned read that fails later must not be an unhandled rejection
+    return Promise.race([read, timeout]).finally(() => clearTimeout(timer));
+  }
+
   async #drain(ch: Channel): Promise<void> {
     // ch.pumping is reset in the same step that ends the rounds, so a pump() in between is never lost.
     try {
@@ -269,7 +289,7 @@ export class EventHub {
         const from = Math.min(...active.map((s) => s.lastId));
         let page;
         try {
-          page = await this.#store.readEvents(ch.tenant, ch.sessionId, from, this.#pageSize);
+          page = await this.#read(ch, from);
         } catch (err) {
           if (isSiraError(err, 'SIRA_ERR_EVENTS_GAP')) {
             const first = Number(err.details?.first_retained_id ?? 0);

@@ -17,6 +17,7 @@
  * Plain HTTP (fetch and node:http), no service code: it sees what any client sees.
  */
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export { casCounterWriter, turnWriter } from './consistency-writers.ts';
 
@@ -106,14 +107,23 @@ export interface HarnessReport {
   lost: Record<string, number>;
   lostTotal: number;
   reconnects: number;
+  /** Subscribers whose stream ended with `session.deleted` (none of the harness's sessions is deleted). */
+  ended: number;
+  /** Reconnects subscribers made by themselves after the service ended a stream with an `error` event. */
+  autoReconnects: number;
+  errorEvents: number;
   converged: number;
   convergedPct: number;
+  /** How the first few subscribers that did not converge differ from the log. */
+  divergent: string[];
   missed: number;
   duplicated: number;
   /** Per event: its delivery to each subscriber on an instance other than the writer's, live connections only. */
   fanoutFromSendMs: number[];
   fanoutFromAckMs: number[];
   elapsedMs: number;
+  /** Event-loop delay of the harness process itself while writing (p99, ms): how much of a tail is the client's. */
+  clientLoopDelayP99Ms: number;
 }
 
 function mulberry32(seed: number): () => number {
@@ -140,7 +150,12 @@ interface Received {
   instance: number;
 }
 
-/** An SSE subscriber that reconnects with Last-Event-ID and keeps every event it received, duplicates included. */
+/**
+ * An SSE subscriber that keeps every event it received, duplicates included. Like a browser's EventSource it
+ * reconnects with Last-Event-ID by itself when the service ends the stream (an `error` event, e.g. the store
+ * failing while a subscription starts during a failover) or the connection drops; and the harness forces
+ * reconnects on top ({@link reconnect}).
+ */
 class Subscriber {
   readonly session: string;
   instance: number;
@@ -148,6 +163,12 @@ class Subscriber {
   lastId = 0;
   ended = false;
   reconnects = 0;
+  /** Reconnects the subscriber made by itself after the stream ended or failed. */
+  autoReconnects = 0;
+  /** `error` events the service sent before ending a stream. */
+  errorEvents = 0;
+  /** The last error event's code, or why the last reconnect attempt failed (diagnostics). */
+  lastProblem = '';
   #req: ClientRequest | undefined;
   readonly #all: HarnessInstance[];
   #closed = false;
@@ -171,6 +192,7 @@ class Subscriber {
       req.on('response', (res) => {
         if (res.statusCode !== 200) {
           res.resume();
+          this.lastProblem = `HTTP ${res.statusCode} on reconnect`;
           reject(new Error(`SSE ${this.session} on instance ${this.instance}: HTTP ${res.statusCode}`));
           return;
         }
@@ -191,6 +213,11 @@ class Subscriber {
             }
             const line = block.split('\n').find((l) => l.startsWith('data: '));
             if (line === undefined) continue;
+            if (block.split('\n').includes('event: error')) {
+              this.errorEvents++;
+              this.lastProblem = `error event: ${line.slice(6, 300)}`;
+              continue;
+            }
             const ev = JSON.parse(line.slice(6)) as { id: number; type: string; data: Record<string, unknown> };
             if (ev.type === 'session.deleted') this.ended = true;
             this.received.push({ id: ev.id, type: ev.type, data: ev.data, at, connOpenedAt: openedAt, instance });
@@ -198,6 +225,10 @@ class Subscriber {
           }
         });
         res.on('error', () => {});
+        // The service ended the stream (or the connection dropped): reconnect from the last id, as EventSource does.
+        res.on('close', () => {
+          if (this.#req === req && !this.#closed && !this.ended && connected) void this.#again();
+        });
       });
       req.on('error', (err) => {
         if (this.#req === req && !this.#closed) reject(err);
@@ -206,20 +237,36 @@ class Subscriber {
     });
   }
 
+  async #again(): Promise<void> {
+    this.autoReconnects++;
+    this.#req = undefined;
+    for (;;) {
+      await sleep(100);
+      if (this.#closed || this.#req !== undefined) return; // closed, or a forced reconnect got there first
+      try {
+        await this.open();
+        return;
+      } catch {
+        // the instance or the store is not there yet: try again
+      }
+    }
+  }
+
   /** Cut the connection and resume from the last id received, on instance `to`. */
   async reconnect(to: number): Promise<void> {
     this.#req?.destroy();
     this.reconnects++;
     this.instance = to;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; attempt < 20 && !this.#closed; attempt++) {
       try {
         await this.open();
         return;
-      } catch (err) {
-        if (attempt >= 20 || this.#closed) throw err;
+      } catch {
         await sleep(50);
       }
     }
+    // Not back within a second (e.g. its shard is failing over): keep trying in the background, as EventSource would.
+    if (!this.#closed) void this.#again();
   }
 
   close(): void {
@@ -283,6 +330,8 @@ export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> 
       await subs[Math.floor(rng() * subs.length)]!.reconnect(Math.floor(rng() * o.instances.length));
     }
   })();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const t0 = performance.now();
   let chaosDone = o.chaos === undefined;
   const chaos = (async () => {
@@ -313,6 +362,7 @@ export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> 
     await reconnector;
   }
   const elapsedMs = performance.now() - t0;
+  loop.disable();
 
   // The durable log of each session is the reference.
   const logs = new Map<string, { id: number; type: string; data: string }[]>();
@@ -332,6 +382,7 @@ export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> 
   for (const s of subs) s.close();
 
   let converged = 0;
+  const divergent: string[] = [];
   let missed = 0;
   let duplicated = 0;
   for (const s of subs) {
@@ -344,6 +395,13 @@ export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> 
     const ordered = s.received.every((r, i) => i === 0 || r.id === s.received[i - 1]!.id + 1);
     const same = ordered && s.received.length === log.length && log.every((e, i) => s.received[i]!.id === e.id && s.received[i]!.type === e.type && JSON.stringify(s.received[i]!.data) === e.data);
     if (same) converged++;
+    else if (divergent.length < 5) {
+      const i = log.findIndex((e, j) => s.received[j]?.id !== e.id || s.received[j]?.type !== e.type || JSON.stringify(s.received[j]?.data) !== e.data);
+      const got = s.received[i];
+      divergent.push(
+        `${s.session} on instance ${s.instance}: ${s.received.length} received, ${log.length} in the log; first difference at #${i}: log ${JSON.stringify(log[i])}, got ${got === undefined ? 'nothing' : JSON.stringify({ id: got.id, type: got.type, data: got.data })}${s.lastProblem === '' ? '' : `; last problem: ${s.lastProblem}`}`,
+      );
+    }
     for (const e of log) if (!seen.has(e.id)) missed++;
   }
 
@@ -387,12 +445,17 @@ export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> 
     lost,
     lostTotal: Object.values(lost).reduce((a, b) => a + b, 0),
     reconnects: subs.reduce((n, s) => n + s.reconnects, 0),
+    ended: subs.filter((s) => s.ended).length,
+    autoReconnects: subs.reduce((n, s) => n + s.autoReconnects, 0),
+    errorEvents: subs.reduce((n, s) => n + s.errorEvents, 0),
     converged,
+    divergent,
     convergedPct: (100 * converged) / subs.length,
     missed,
     duplicated,
     fanoutFromSendMs: fromSend,
     fanoutFromAckMs: fromAck,
     elapsedMs,
+    clientLoopDelayP99Ms: loop.percentile(99) / 1e6,
   };
 }
