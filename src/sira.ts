@@ -77,7 +77,7 @@ import type { ExternalCandidate } from './memory/context/external.ts';
 import { createHashingEmbedder, Experiences, LessonWriter, type Experience, type ExperienceGraph, type ExperienceQuery, type ExperienceSearchResult } from './memory/experiences/index.ts';
 import { SessionRecall } from './memory/recall.ts';
 import { VectorIndexes } from './memory/vector-index.ts';
-import { EventHub, openStore, type EventSubscriber, type Subscription } from './storage/index.ts';
+import { EventHub, openStore, RedisStore, type EventSubscriber, type EventWakeSource, type Subscription } from './storage/index.ts';
 import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOptions } from './memory/workspaces/index.ts';
 import { SessionEvaluator, type QualityModel, type SessionEvaluation, type SessionIntentClassifier } from './memory/evaluate/index.ts';
 
@@ -773,7 +773,17 @@ export class SiraSession {
     const sira = new SiraSession(options, store, clock, context, embedder);
     if (deps.workspaces !== undefined) sira.workspaceOptions = deps.workspaces;
     sira.#context.evaluator = new SessionEvaluator({ intent: deps.intentClassifier, quality: deps.qualityModel });
+    sira.#attachWakeups();
     return sira;
+  }
+
+  #wakeups: EventWakeSource | undefined;
+
+  /** Redis with `eventWakeups: 'pubsub'`: events written through other instances reach this one's subscribers at once. */
+  #attachWakeups(): void {
+    if (!(this.store instanceof RedisStore) || this.options.eventWakeups !== 'pubsub') return;
+    this.#wakeups = this.store.eventWakeups();
+    this.events.attachWakeSource(this.#wakeups, this.options.eventFallbackPollMs);
   }
 
   /** Operations scoped to `tenant`. */
@@ -878,6 +888,7 @@ export class SiraSession {
     await this.#lessons?.close();
     await this.#context.indexes?.close();
     this.events.close();
+    await this.#wakeups?.close();
     await this.store.close();
   }
 }

@@ -23,17 +23,25 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Extra settings of {@link startServer}. */
+export interface StartOptions {
+  /** The bootstrap key (several instances of one deployment share it). @default a random one */
+  key?: string;
+  /** Environment added to the child's (e.g. SIRA_REDIS_KEY_PREFIX). */
+  env?: Record<string, string>;
+}
+
 /** Start `sira-session serve` on a free loopback port with a fresh data dir; resolves once /healthz answers. */
-export async function startServer(extraArgs: string[] = []): Promise<RunningServer> {
+export async function startServer(extraArgs: string[] = [], opts: StartOptions = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'sira-http-bench-'));
-  const key = `bench-${Math.random().toString(36).slice(2)}`;
+  const key = opts.key ?? `bench-${Math.random().toString(36).slice(2)}`;
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'sira-session.js');
   // The same V8 heap cap as `npm start` (see README): without one V8 collects lazily on a large machine and RSS
   // holds garbage. BENCH_SERVER_NODE_ARGS replaces it.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '--max-old-space-size=768').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
-    env: { ...process.env, SIRA_BOOTSTRAP_KEY: key },
+    env: { ...process.env, ...opts.env, SIRA_BOOTSTRAP_KEY: key },
     stdio: ['ignore', process.env.BENCH_SERVER_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -29,6 +29,7 @@ export const USAGE = `sira-session ${VERSION} — session and context service of
 
 Usage:
   sira-session serve [--host H] [--port P] [--store S] [--data-dir D] [--sync os|always] [--no-auth] [--log-level L]
+                     [--durability local|replicated]
   sira-session keys create --tenant T [--name N] [--store S] [--data-dir D]   print a new API key (shown once)
   sira-session keys list [--tenant T] [--json] [--store S] [--data-dir D]     list keys (ids, tenants, names; never keys)
   sira-session keys revoke <id> [--store S] [--data-dir D]                    revoke a key
@@ -51,6 +52,8 @@ Options (environment in brackets; flags win):
   --sync        os: acknowledged writes survive a killed process; always: fsync each commit [SIRA_SYNC]
   --no-auth     serve without API keys, as tenant "default" (refused unless the host is loopback) [SIRA_AUTH=off]
   --log-level   fatal|error|warn|info|debug|trace|silent [SIRA_LOG_LEVEL] (default info)
+  --durability  Redis: local (acknowledged once the master applied it) or replicated (also WAIT for a replica;
+                fails with 503 SIRA_ERR_STORE_NOT_REPLICATED otherwise) [SIRA_DURABILITY] (default local)
 Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS.
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 `;
@@ -87,6 +90,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     sync: { type: 'string' },
     'no-auth': { type: 'boolean' },
     'log-level': { type: 'string' },
+    durability: { type: 'string' },
   });
   if (values.help === true) {
     io.stdout.write(USAGE);
@@ -101,6 +105,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   if (values.sync !== undefined) input.sync = values.sync as SyncMode;
   if (values['no-auth'] === true) input.auth = false;
   if (values['log-level'] !== undefined) input.logLevel = values['log-level'] as SiraOptionsInput['logLevel'];
+  if (values.durability !== undefined) input.durability = values.durability as SiraOptionsInput['durability'];
   const options = resolveConfig(input);
   const logger = pino({ level: options.logLevel });
   const server = await startServer(options, { logger });

@@ -10,7 +10,7 @@ import { buildApp } from '../api/app.ts';
 import { isLoopbackHost, resolveConfig, type SiraOptionsInput } from '../core/config.ts';
 import { siraError } from '../core/errors.ts';
 import { SiraSession, type SiraDeps } from '../sira.ts';
-import { redactUrl } from '../storage/index.ts';
+import { RedisStore, redactUrl } from '../storage/index.ts';
 
 /** A listening server. */
 export interface RunningServer {
@@ -54,6 +54,12 @@ export async function startServer(input: SiraOptionsInput = {}, deps: ServeDeps 
   if (!options.auth) logger.warn({ host: options.host }, 'auth is off: every request acts for tenant "default"');
   else if (options.bootstrapKey === undefined && (await sira.listApiKeys()).length === 0) {
     logger.warn('no API keys exist yet: create one with `sira-session keys create --tenant <t>` or set SIRA_BOOTSTRAP_KEY');
+  }
+  if (options.durability === 'replicated' && sira.store instanceof RedisStore) {
+    const replicas = await sira.store.minReplicas().catch(() => 0);
+    if (replicas < options.durabilityReplicas) {
+      logger.warn({ replicas, required: options.durabilityReplicas }, 'durability replicated: a master has fewer replicas than required; its writes will fail with SIRA_ERR_STORE_NOT_REPLICATED');
+    }
   }
   const where = sira.store.kind === 'lmdb' ? { dataDir: options.dataDir, sync: options.sync } : { storeUrl: redactUrl(options.store) };
   logger.info({ url, ...where, store: sira.store.kind }, 'sira-session ready');

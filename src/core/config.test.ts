@@ -61,3 +61,25 @@ describe('core/config: upstream', () => {
     expect(invalid(() => resolveConfig({ upstreamTimeoutMs: 0 }))).toBe(true);
   });
 });
+
+describe('core/config: durability and event wake-ups', () => {
+  it('default to local durability (1 replica, 1 s when replicated) and pub/sub wake-ups (2 s fallback poll); read from SIRA_*', () => {
+    expect(resolveConfig()).toMatchObject({ durability: 'local', durabilityReplicas: 1, durabilityTimeoutMs: 1000, eventWakeups: 'pubsub', eventFallbackPollMs: 2000 });
+    const env = optionsFromEnv({
+      SIRA_STORE: 'redis-cluster://h:1',
+      SIRA_DURABILITY: 'replicated',
+      SIRA_DURABILITY_REPLICAS: '2',
+      SIRA_DURABILITY_TIMEOUT_MS: '250',
+      SIRA_EVENT_WAKEUPS: 'poll',
+      SIRA_EVENT_FALLBACK_POLL_MS: '0',
+    });
+    expect(resolveConfig(env)).toMatchObject({ durability: 'replicated', durabilityReplicas: 2, durabilityTimeoutMs: 250, eventWakeups: 'poll', eventFallbackPollMs: 0 });
+  });
+
+  it('durability replicated is refused on the lmdb store, and unknown modes anywhere', () => {
+    expect(invalid(() => resolveConfig({ durability: 'replicated' }))).toBe(true);
+    expect(invalid(() => resolveConfig({ store: 'redis://h:1', durability: 'fsync' as never }))).toBe(true);
+    expect(invalid(() => resolveConfig({ store: 'redis://h:1', eventWakeups: 'xread' as never }))).toBe(true);
+    expect(invalid(() => resolveConfig({ store: 'redis://h:1', durability: 'replicated', durabilityReplicas: 0 }))).toBe(true);
+  });
+});

@@ -156,6 +156,25 @@ export interface SiraOptions {
   lessonsModel: string | undefined;
   /** Context requests of a session with a user offer turns of the user's earlier sessions (needs an embedder). @default false */
   crossSessionRecall: boolean;
+  /**
+   * Redis only. When a write is acknowledged: `local` = applied on the master (Redis replicates asynchronously,
+   * so a failover can lose the last acknowledged writes); `replicated` = also acknowledged by
+   * `durabilityReplicas` replicas within `durabilityTimeoutMs` (`WAIT`), else the request fails with
+   * SIRA_ERR_STORE_NOT_REPLICATED (503). @default 'local'
+   */
+  durability: 'local' | 'replicated';
+  /** Replicas that must acknowledge each write under durability `replicated`. @default 1 */
+  durabilityReplicas: number;
+  /** Longest wait for them, in ms. @default 1000 */
+  durabilityTimeoutMs: number;
+  /**
+   * Redis only. How events written through other instances reach this one's subscribers: `pubsub` (a wake-up
+   * message per write; the log is then read, with a fallback poll every `eventFallbackPollMs`) or `poll` (every
+   * `eventPollIntervalMs`). @default 'pubsub'
+   */
+  eventWakeups: 'pubsub' | 'poll';
+  /** Ms between log reads for sessions with subscribers when wake-ups come by pub/sub (lost messages, expiry). @default 2000 */
+  eventFallbackPollMs: number;
   limits: Limits;
 }
 
@@ -220,6 +239,11 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   prefetchTop: 100,
   lessonsModel: undefined,
   crossSessionRecall: false,
+  durability: 'local',
+  durabilityReplicas: 1,
+  durabilityTimeoutMs: 1000,
+  eventWakeups: 'pubsub',
+  eventFallbackPollMs: 2000,
   limits: DEFAULT_LIMITS,
 });
 
@@ -281,6 +305,11 @@ const OptionsSchema = Type.Object({
   prefetchTop: Type.Integer({ minimum: 1, maximum: 100_000 }),
   lessonsModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
   crossSessionRecall: Type.Boolean(),
+  durability: Type.Union([Type.Literal('local'), Type.Literal('replicated')]),
+  durabilityReplicas: Type.Integer({ minimum: 1, maximum: 16 }),
+  durabilityTimeoutMs: PosInt,
+  eventWakeups: Type.Union([Type.Literal('pubsub'), Type.Literal('poll')]),
+  eventFallbackPollMs: Type.Integer({ minimum: 0 }),
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -316,6 +345,9 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
     // Encryption at rest is the embedded store's (lmdb-js pages); silently storing plaintext in Redis is worse than refusing.
     if (merged.store !== 'lmdb') throw siraError('SIRA_ERR_CONFIG_INVALID', 'encryptionKey applies to the lmdb store only; use Redis TLS and its own at-rest encryption');
     deriveEncryptionKey(merged.encryptionKey);
+  }
+  if (merged.durability === 'replicated' && merged.store === 'lmdb') {
+    throw siraError('SIRA_ERR_CONFIG_INVALID', 'durability replicated applies to a Redis store only (lmdb acknowledges on its own commit; see sync)');
   }
   if (merged.embedder === 'openai' && (merged.embedderUrl === undefined || merged.embedderModel === undefined || merged.embedderDim === undefined)) {
     throw siraError('SIRA_ERR_CONFIG_INVALID', 'the openai embedder needs embedderUrl, embedderModel and embedderDim');
@@ -379,6 +411,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     prefetchTop: num(env.SIRA_PREFETCH_TOP),
     lessonsModel: env.SIRA_LESSONS_MODEL || undefined,
     crossSessionRecall: env.SIRA_CROSS_SESSION === undefined ? undefined : env.SIRA_CROSS_SESSION === 'true' || env.SIRA_CROSS_SESSION === '1',
+    durability: (env.SIRA_DURABILITY || undefined) as SiraOptions['durability'] | undefined,
+    durabilityReplicas: num(env.SIRA_DURABILITY_REPLICAS),
+    durabilityTimeoutMs: num(env.SIRA_DURABILITY_TIMEOUT_MS),
+    eventWakeups: (env.SIRA_EVENT_WAKEUPS || undefined) as SiraOptions['eventWakeups'] | undefined,
+    eventFallbackPollMs: num(env.SIRA_EVENT_FALLBACK_POLL_MS),
   };
   return out;
 }

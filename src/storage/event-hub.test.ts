@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../core/types.ts';
-import { EventHub, type EventSubscriber } from './event-hub.ts';
+import { EventHub, type EventSubscriber, type WakeFn } from './event-hub.ts';
 import { LmdbStore } from './lmdb/lmdb-store.ts';
 
 const turn = (t: string) => [{ role: 'user' as const, parts: [{ type: 'text' as const, text: t }] }];
@@ -105,5 +105,73 @@ describe('EventHub', () => {
     await r.until(1);
     expect(r.got[0]).toMatchObject({ id: 2, type: 'session.deleted', data: { reason: 'missing' } });
     expect(h.subscriberCount).toBe(0);
+  });
+
+  /** A wake-up source the test drives (what Redis pub/sub does in production). */
+  const source = () => {
+    const src = { wake: undefined as WakeFn | undefined, start: (w: WakeFn) => void (src.wake = w), close: async () => {} };
+    return src;
+  };
+  const lastEvent = async () => (await store.readEvents('t', 's', 0, 1000))!.events.at(-1)!;
+
+  it('a wake-up carrying the next event delivers it; a later read of the log does not deliver it again', async () => {
+    const h = hub();
+    const src = source();
+    h.attachWakeSource(src, 0);
+    const r = recorder();
+    h.subscribe('t', 's', 1, r);
+    await store.appendTurns('t', 's', turn('a'));
+    h.notify('t', 's');
+    await r.until(1); // delivered by a read; the read loop has ended when this resumes
+    await store.appendTurns('t', 's', turn('b'));
+    src.wake!('t', 's', await lastEvent());
+    expect(r.got.map((e) => e.id)).toEqual([2, 3]); // synchronously: no read on this path
+    h.notify('t', 's');
+    await store.appendTurns('t', 's', turn('c'));
+    h.notify('t', 's');
+    await r.until(3);
+    expect(r.got.map((e) => e.id)).toEqual([2, 3, 4]);
+  });
+
+  it('a wake-up for a subscriber further behind reads the log from its cursor, and wake() re-reads every session', async () => {
+    const h = hub();
+    const src = source();
+    h.attachWakeSource(src, 0);
+    const r = recorder();
+    h.subscribe('t', 's', 1, r);
+    await store.appendTurns('t', 's', turn('a'));
+    await store.appendTurns('t', 's', turn('b'));
+    src.wake!('t', 's', await lastEvent()); // event 3; the subscriber is at 1
+    await r.until(2);
+    expect(r.got.map((e) => e.id)).toEqual([2, 3]);
+    await store.appendTurns('t', 's', turn('c'));
+    src.wake!(); // e.g. after the source reconnected
+    await r.until(3);
+    expect(r.got.map((e) => e.id)).toEqual([2, 3, 4]);
+  });
+
+  it('a log read that never settles is abandoned after readTimeoutMs; the next wake-up reads again and delivers', async () => {
+    // The real store, except that its first readEvents never answers (a client stuck in a failover).
+    let hang = true;
+    const stuck = Object.create(store) as LmdbStore;
+    stuck.readEvents = (...args: Parameters<LmdbStore['readEvents']>) => {
+      if (hang) {
+        hang = false;
+        return new Promise(() => {});
+      }
+      return store.readEvents(...args);
+    };
+    const h = new EventHub(stuck, { pollIntervalMs: 0, readTimeoutMs: 20 });
+    hubs.push(h);
+    const r = recorder();
+    h.subscribe('t', 's', 1, r); // its first read hangs
+    await store.appendTurns('t', 's', turn('a'));
+    // Wake until delivered: wake-ups during the hung read only mark the loop to go again, which never happens
+    // without the timeout.
+    for (let i = 0; i < 500 && r.got.length === 0; i++) {
+      h.notify('t', 's');
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    expect(r.got.map((e) => e.id)).toEqual([2]);
   });
 });

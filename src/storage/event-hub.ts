@@ -6,9 +6,10 @@
  * cannot take more (a full socket) pauses; when it resumes it is read from its cursor again, from the log.
  *
  * Writes made through this process are pushed at once (the facade calls {@link EventHub.notify} after each
- * acknowledged write). Writes made through other instances sharing the store, and expiry, are picked up by reading
- * the log of every session with subscribers every `pollIntervalMs` (first version; Redis XREAD BLOCK or pub/sub
- * is a later step).
+ * acknowledged write). Writes made through other instances sharing the store reach it through a wake-up source
+ * when one is attached ({@link EventHub.attachWakeSource}: Redis pub/sub, storage/redis/event-wakeups.ts), and,
+ * as a fallback for lost wake-ups and for expiry, by reading the log of every session with subscribers every
+ * `pollIntervalMs`.
  */
 import { isSiraError, siraError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/types.ts';
@@ -36,12 +37,34 @@ export interface Subscription {
   close(): void;
 }
 
+/**
+ * Called by a wake-up source: a session's log may have new events; without arguments, any session's may. `event`,
+ * when given, is the event just appended with that id, exactly as the log holds it.
+ */
+export type WakeFn = (tenant?: string, sessionId?: string, event?: SessionEvent) => void;
+
+/** Tells the hub that other instances wrote events (a hint: the hub reads the durable log to find out what). */
+export interface EventWakeSource {
+  /** Start calling `wake`; call `wake()` (no arguments) whenever wake-ups may have been missed (a reconnect). */
+  start(wake: WakeFn): void;
+  /** Stop and release its connection. */
+  close(): Promise<void>;
+  /** Tell the other instances that the log keyed (tenant, sessionId) has new events (for logs no script announces). */
+  publish?(tenant: string, sessionId: string): void;
+}
+
 /** Options of {@link EventHub}. */
 export interface EventHubOptions {
   /** Ms between log reads for sessions with subscribers (catches other instances' writes and expiry); 0 = never. @default 250 */
   pollIntervalMs?: number;
   /** Events read per log read. @default 500 */
   pageSize?: number;
+  /**
+   * Longest wait for one log read (ms): a read still pending then is abandoned and the channel reads again on its
+   * next wake-up or poll, so a store call that never settles (a client stuck in a failover) cannot stall a
+   * session's delivery for good. @default 10000
+   */
+  readTimeoutMs?: number;
   /** Clock for the `at` of live-only events. @default Date.now */
   clock?: () => number;
 }
@@ -94,17 +117,20 @@ const channelKey = (tenant: string, id: string): string => `${tenant}\u0000${id}
 /** Fans a session's events out to the subscribers of this process. */
 export class EventHub {
   readonly #store: Store;
-  readonly #pollMs: number;
+  #pollMs: number;
   readonly #pageSize: number;
+  readonly #readTimeoutMs: number;
   readonly #clock: () => number;
   readonly #channels = new Map<string, Channel>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #source: EventWakeSource | undefined;
 
   constructor(store: Store, opts: EventHubOptions = {}) {
     this.#store = store;
     this.#pollMs = opts.pollIntervalMs ?? 250;
     this.#pageSize = opts.pageSize ?? 500;
+    this.#readTimeoutMs = opts.readTimeoutMs ?? 10_000;
     this.#clock = opts.clock ?? Date.now;
   }
 
@@ -135,6 +161,67 @@ export class EventHub {
     ch.subs.add(sub);
     this.pump(ch);
     return sub;
+  }
+
+  /**
+   * Take wake-ups from other instances from `source` (started here; its owner closes it), and read the logs only
+   * every `fallbackPollMs` otherwise (lost wake-ups, expiry). Call once, before subscribers arrive.
+   */
+  attachWakeSource(source: EventWakeSource, fallbackPollMs = this.#pollMs): void {
+    this.#source = source;
+    this.#pollMs = fallbackPollMs;
+    if (this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      this.#startPolling();
+    }
+    source.start((tenant, sessionId, event) => {
+      if (this.#closed) return;
+      if (tenant === undefined || sessionId === undefined) {
+        for (const ch of this.#channels.values()) this.pump(ch);
+      } else if (event !== undefined) this.offer(tenant, sessionId, event);
+      else this.notify(tenant, sessionId);
+    });
+  }
+
+  /**
+   * `event` was just appended to the session's log (a wake-up carried it): hand it straight to each subscriber
+   * whose last id is the one before; anyone further behind is read from the log. Subscribers already past it (a
+   * read got there first) skip it, so nothing is delivered twice.
+   */
+  offer(tenant: string, sessionId: string, event: SessionEvent): void {
+    const ch = this.#channels.get(channelKey(tenant, sessionId));
+    if (ch === undefined) return;
+    if (ch.pumping) {
+      // A read is in flight and may predate this event: let the read loop go round once more.
+      this.pump(ch);
+      return;
+    }
+    let behind = false;
+    for (const s of [...ch.subs]) {
+      if (s.paused || s.closed || s.lastId >= event.id) continue;
+      if (s.lastId !== event.id - 1) {
+        behind = true;
+        continue;
+      }
+      s.lastId = event.id;
+      try {
+        if (!s.subscriber.onEvents([event])) s.paused = true;
+      } catch {
+        // a throwing subscriber callback must not take the wake-up source down
+      }
+    }
+    ch.head = Math.max(ch.head, event.id);
+    if (behind) this.pump(ch);
+  }
+
+  /**
+   * {@link notify}, and tell the other instances too (through the wake-up source, when it can publish). For event
+   * logs whose writes do not announce themselves: the session scripts on Redis already do.
+   */
+  announce(tenant: string, sessionId: string): void {
+    this.notify(tenant, sessionId);
+    this.#source?.publish?.(tenant, sessionId);
   }
 
   /** A write to the session was acknowledged: deliver its events (no-op without subscribers here). */
@@ -180,6 +267,18 @@ export class EventHub {
     this.#drain(ch).catch(() => {}); // a throwing subscriber callback must not take the hub down
   }
 
+  /** One log read, bounded by readTimeoutMs (then it rejects; a late answer is dropped). */
+  #read(ch: Channel, from: number): ReturnType<Store['readEvents']> {
+    const read = this.#store.readEvents(ch.tenant, ch.sessionId, from, this.#pageSize);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`event log read of ${ch.sessionId} took over ${this.#readTimeoutMs} ms`)), this.#readTimeoutMs);
+      timer.unref();
+    });
+    read.catch(() => {}); // an abandoned read that fails later must not be an unhandled rejection
+    return Promise.race([read, timeout]).finally(() => clearTimeout(timer));
+  }
+
   async #drain(ch: Channel): Promise<void> {
     // ch.pumping is reset in the same step that ends the rounds, so a pump() in between is never lost.
     try {
@@ -190,7 +289,7 @@ export class EventHub {
         const from = Math.min(...active.map((s) => s.lastId));
         let page;
         try {
-          page = await this.#store.readEvents(ch.tenant, ch.sessionId, from, this.#pageSize);
+          page = await this.#read(ch, from);
         } catch (err) {
           if (isSiraError(err, 'SIRA_ERR_EVENTS_GAP')) {
             const first = Number(err.details?.first_retained_id ?? 0);

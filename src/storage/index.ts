@@ -7,7 +7,7 @@ import { isRedisUrl } from './redis/connect.ts';
 
 export type { Store, StoreStats, ListSessionsOptions, EventPage, EventLogOptions } from './store.ts';
 export { DEFAULT_EVENT_RETENTION } from './store.ts';
-export { EventHub, type EventHubOptions, type EventSubscriber, type Subscription } from './event-hub.ts';
+export { EventHub, type EventHubOptions, type EventSubscriber, type EventWakeSource, type Subscription, type WakeFn } from './event-hub.ts';
 export { LmdbStore } from './lmdb/lmdb-store.ts';
 export { RedisStore, type RedisStoreOptions } from './redis/redis-store.ts';
 export { isRedisUrl, parseRedisUrl, redactUrl } from './redis/connect.ts';
@@ -26,6 +26,9 @@ export async function openStore(options: SiraOptions, clock: Clock): Promise<Sto
       compressMinBytes: options.compressMinBytes,
       maxTensorsPerSession: options.limits.maxTensorsPerSession,
       eventRetention: options.eventRetention,
+      durability: options.durability,
+      replicas: options.durabilityReplicas,
+      replicaTimeoutMs: options.durabilityTimeoutMs,
     });
   }
   return LmdbStore.open({

@@ -147,3 +147,12 @@ describe('sira-session (in process)', () => {
     expect(badSync.err()).toMatch(/sync/);
   });
 });
+
+it('serve --durability: an unknown mode, or replicated on the lmdb store, exits 2 naming the option', async () => {
+  const bad = captureIo();
+  expect(await main(['serve', '--durability', 'eventual', '--data-dir', await tempDir()], bad)).toBe(2);
+  expect(bad.err()).toMatch(/durability/);
+  const lmdb = captureIo();
+  expect(await main(['serve', '--durability', 'replicated', '--data-dir', await tempDir()], lmdb)).toBe(2);
+  expect(lmdb.err()).toMatch(/durability replicated applies to a Redis store only/);
+});

@@ -1,6 +1,7 @@
 /**
  * Events across service instances: two SiraSession + app pairs on one standalone Redis (one key prefix). A
- * subscriber on instance B sees writes made through instance A (B polls the log of sessions with subscribers), and
+ * subscriber on instance B sees writes made through instance A (a pub/sub wake-up; events-push.redis.test.ts tests
+ * that path alone on a Cluster), and
  * reconnecting to A with Last-Event-ID delivers exactly what was missed.
  */
 import { randomBytes } from 'node:crypto';

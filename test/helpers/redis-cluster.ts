@@ -21,6 +21,16 @@ export interface RedisClusterHandle {
   nodes: { host: string; port: number }[];
   /** Kill every node and remove the directory. */
   stop(): Promise<void>;
+  /** SIGKILL the node on `port` (a crash: no shutdown, no last sync to its replica); resolves once it exited. */
+  kill(port: number): Promise<void>;
+  /**
+   * Start a killed node again with its cluster config (same node id, no data: nodes keep none on disk). A master
+   * that was failed over meanwhile rejoins as a replica of its successor. Resolves once it answers PING.
+   */
+  restart(port: number): Promise<void>;
+  /** SIGSTOP / SIGCONT the node on `port`: a stalled node (it neither answers nor replicates until resumed). */
+  pause(port: number): void;
+  resume(port: number): void;
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -66,7 +76,7 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
  * `awaitReplicas` (failover tests) it also waits until every replica is in sync and known to every node (a few
  * seconds of gossip more).
  */
-export async function startRedisCluster(opts: { awaitReplicas?: boolean } = {}): Promise<RedisClusterHandle> {
+export async function startRedisCluster(opts: { awaitReplicas?: boolean; nodeTimeoutMs?: number } = {}): Promise<RedisClusterHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'sira-redis-cluster-'));
   const ports = await freePorts(6);
   const procs: ChildProcess[] = [];
@@ -86,19 +96,18 @@ export async function startRedisCluster(opts: { awaitReplicas?: boolean } = {}):
     );
     await rm(dir, { recursive: true, force: true });
   };
+  const spawnNode = (port: number) =>
+    spawn(
+      'redis-server',
+      [
+        '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
+        '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 5000),
+        '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', `redis-${port}.log`, '--repl-diskless-sync-delay', '0',
+      ],
+      { stdio: 'ignore' },
+    );
   try {
-    for (const port of ports) {
-      const p = spawn(
-        'redis-server',
-        [
-          '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-          '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000',
-          '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', `redis-${port}.log`, '--repl-diskless-sync-delay', '0',
-        ],
-        { stdio: 'ignore' },
-      );
-      procs.push(p);
-    }
+    for (const port of ports) procs.push(spawnNode(port));
     await Promise.all(ports.map((port) => until(`node ${port} to start`, 10_000, async () => (await cli(port, 'ping')).trim() === 'PONG')));
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
       timeout: 20_000,
@@ -119,7 +128,35 @@ export async function startRedisCluster(opts: { awaitReplicas?: boolean } = {}):
       }
       return true;
     });
-    return { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
+    const kill = async (port: number) => {
+      const p = procs[ports.indexOf(port)];
+      if (p === undefined) throw new Error(`no node on port ${port}`);
+      if (p.exitCode !== null || p.signalCode !== null) return;
+      const gone = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
+      await gone;
+    };
+    const restart = async (port: number) => {
+      const i = ports.indexOf(port);
+      const p = procs[i];
+      if (p === undefined) throw new Error(`no node on port ${port}`);
+      if (p.exitCode === null && p.signalCode === null) throw new Error(`node ${port} is running`);
+      procs[i] = spawnNode(port);
+      await until(`node ${port} to restart`, 10_000, async () => (await cli(port, 'ping')).trim() === 'PONG');
+    };
+    const signal = (port: number, sig: 'SIGSTOP' | 'SIGCONT') => {
+      const p = procs[ports.indexOf(port)];
+      if (p === undefined) throw new Error(`no node on port ${port}`);
+      p.kill(sig);
+    };
+    return {
+      nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
+      stop,
+      kill,
+      restart,
+      pause: (port) => signal(port, 'SIGSTOP'),
+      resume: (port) => signal(port, 'SIGCONT'),
+    };
   } catch (err) {
     await stop();
     throw err;

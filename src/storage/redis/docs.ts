@@ -8,7 +8,7 @@ import type { Page } from '../../core/types.ts';
 import { checkDocKey, decodeDoc, docConflict, docCursor, docPageStart, encodeDoc } from '../docs.ts';
 import type { DocRecord, ListDocsOptions } from '../store.ts';
 import type { KeySpace } from './keys.ts';
-import { DOC_DEL, DOC_PUT, runScript, type RedisClient } from './scripts.ts';
+import { DOC_DEL, DOC_PUT, runScript, type RedisClient, type ReplicaWait } from './scripts.ts';
 
 /** Escape a string for a ZRANGEBYLEX bound (the bound is raw bytes after `[` or `(`). */
 const lexStart = (after: string | undefined, prefix: string): string =>
@@ -24,11 +24,13 @@ export class RedisDocs {
   readonly #r: RedisClient;
   readonly #k: KeySpace;
   readonly #now: () => number;
+  readonly #wait: ReplicaWait | undefined;
 
-  constructor(client: RedisClient, keys: KeySpace, now: () => number) {
+  constructor(client: RedisClient, keys: KeySpace, now: () => number, wait?: ReplicaWait) {
     this.#r = client;
     this.#k = keys;
     this.#now = now;
+    this.#wait = wait;
   }
 
   async put(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion: number | undefined): Promise<DocRecord> {
@@ -40,7 +42,7 @@ export class RedisDocs {
       id,
       expectedVersion === undefined ? '' : String(expectedVersion),
       rec,
-    ]);
+    ], this.#wait);
     const status = Number(reply[0]);
     const version = Number(reply[1]);
     if (status !== 1) throw docConflict(expectedVersion ?? -1, version);
@@ -55,7 +57,7 @@ export class RedisDocs {
 
   async delete(tenant: string, collection: string, id: string): Promise<boolean> {
     checkDocKey(collection, id);
-    const reply = await runScript(this.#r, DOC_DEL, [this.#k.docs(tenant, collection), this.#k.docIds(tenant, collection)], [id]);
+    const reply = await runScript(this.#r, DOC_DEL, [this.#k.docs(tenant, collection), this.#k.docIds(tenant, collection)], [id], this.#wait);
     return Number(reply[0]) === 1;
   }
 
@@ -93,7 +95,7 @@ export class RedisDocs {
     for (;;) {
       const ids = takeWhilePrefix(await this.#r.zrangebylex(this.#k.docIds(tenant, collection), start, '+', 'LIMIT', 0, 500), prefix ?? '');
       if (ids.length === 0) return n;
-      const reply = await runScript(this.#r, DOC_DEL, [this.#k.docs(tenant, collection), this.#k.docIds(tenant, collection)], ids);
+      const reply = await runScript(this.#r, DOC_DEL, [this.#k.docs(tenant, collection), this.#k.docIds(tenant, collection)], ids, this.#wait);
       n += Number(reply[0]);
     }
   }

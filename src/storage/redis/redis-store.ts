@@ -14,6 +14,7 @@
  * Indexes that cross sessions (listing, expiry, API keys, counters) live in other slots and are updated in a
  * second step after the session script; readers tolerate entries whose session is gone. See docs/internals.md.
  */
+import { Cluster } from 'ioredis';
 import type { Clock } from '../../core/clock.ts';
 import { isSiraError, siraError } from '../../core/errors.ts';
 import { isValidId, newId } from '../../core/ids.ts';
@@ -47,7 +48,9 @@ import {
   type StoreStats,
 } from '../store.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
-import { connectRedis, parseRedisUrl } from './connect.ts';
+import { connectRedis, parseRedisUrl, type RedisTarget } from './connect.ts';
+import { RedisEventWakeups } from './event-wakeups.ts';
+import type { EventWakeSource } from '../event-hub.ts';
 import { RedisApiKeys } from './api-keys.ts';
 import { RedisDocs } from './docs.ts';
 import { RedisIndexes } from './indexes.ts';
@@ -75,6 +78,16 @@ export interface RedisStoreOptions extends EventLogOptions {
    * current, but skips the transfer and decoding. `false` turns it off. @default {}
    */
   tailCache?: TailCacheOptions | false;
+  /**
+   * When a write is acknowledged: `local` = applied on the master (replication is asynchronous: a failover can
+   * lose the last writes); `replicated` = also acknowledged by `replicas` replicas within `replicaTimeoutMs`
+   * (`WAIT`), else the call throws SIRA_ERR_STORE_NOT_REPLICATED. @default 'local'
+   */
+  durability?: 'local' | 'replicated';
+  /** Replicas that must acknowledge each write under `replicated`. @default 1 */
+  replicas?: number;
+  /** Longest wait for them in ms. @default 1000 */
+  replicaTimeoutMs?: number;
 }
 
 const cacheKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
@@ -95,10 +108,14 @@ export class RedisStore implements Store {
   readonly #ix: RedisIndexes;
   readonly #keys: RedisApiKeys;
   readonly #docs: RedisDocs;
+  readonly #wait: S.ReplicaWait | undefined;
+  readonly #target: RedisTarget;
   #closed = false;
 
-  private constructor(opts: RedisStoreOptions, client: RedisClient, kind: 'redis' | 'redis-cluster', keys: KeySpace) {
-    this.kind = kind;
+  private constructor(opts: RedisStoreOptions, client: RedisClient, target: RedisTarget, keys: KeySpace) {
+    this.kind = target.kind === 'cluster' ? 'redis-cluster' : 'redis';
+    this.#target = target;
+    this.#wait = opts.durability === 'replicated' ? { replicas: opts.replicas ?? 1, timeoutMs: opts.replicaTimeoutMs ?? 1000 } : undefined;
     this.#r = client;
     this.#k = keys;
     this.#clock = opts.clock ?? Date.now;
@@ -109,7 +126,7 @@ export class RedisStore implements Store {
     this.#tail = opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {});
     this.#ix = new RedisIndexes(client, keys);
     this.#keys = new RedisApiKeys(client, keys);
-    this.#docs = new RedisDocs(client, keys, this.#clock);
+    this.#docs = new RedisDocs(client, keys, this.#clock, this.#wait);
   }
 
   /** Connect to the server or cluster `opts.url` names; throws SIRA_ERR_STORE_FAILED when it cannot. */
@@ -117,7 +134,30 @@ export class RedisStore implements Store {
     const target = parseRedisUrl(opts.url);
     const keys = new KeySpace(opts.keyPrefix ?? 'sira:');
     const client = await connectRedis(target, opts.url);
-    return new RedisStore(opts, client, target.kind === 'cluster' ? 'redis-cluster' : 'redis', keys);
+    return new RedisStore(opts, client, target, keys);
+  }
+
+  /**
+   * A new wake-up source for an EventHub: a dedicated subscriber connection to the channel every session script
+   * publishes its new event ids on (see ./event-wakeups.ts). The caller owns it (close it before the store).
+   */
+  eventWakeups(): EventWakeSource {
+    return new RedisEventWakeups(this.#r, this.#target, this.#k.prefix);
+  }
+
+  /**
+   * The fewest replicas connected to any master (INFO replication `connected_slaves`; each master of a Cluster):
+   * below the required number, durability `replicated` fails every write to that shard.
+   */
+  async minReplicas(): Promise<number> {
+    const masters = this.#r instanceof Cluster ? this.#r.nodes('master') : [this.#r];
+    const counts = await this.#do(() => Promise.all(masters.map(async (m) => Number(/connected_slaves:(\d+)/.exec(await m.info('replication'))?.[1] ?? 0))));
+    return counts.length === 0 ? 0 : Math.min(...counts);
+  }
+
+  /** The acknowledged-write policy in use. */
+  get durability(): 'local' | 'replicated' {
+    return this.#wait === undefined ? 'local' : 'replicated';
   }
 
   /** The client (for backend-only tests and tools); owned by the store. */
@@ -152,6 +192,11 @@ export class RedisStore implements Store {
 
   #run(s: Script, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown[]> {
     return this.#do(() => S.runScript(this.#r, s, keys, args));
+  }
+
+  /** {@link #run} for a script that changes data: under durability `replicated`, followed by WAIT. */
+  #write(s: Script, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown[]> {
+    return this.#do(() => S.runScript(this.#r, s, keys, args, this.#wait));
   }
 
   #sk(tenant: string, id: string): string[] {
@@ -191,7 +236,7 @@ export class RedisStore implements Store {
       turn_count: 0,
       state_version: 0,
     };
-    const reply = await this.#run(S.CREATE, this.#sk(tenant, s.id), [
+    const reply = await this.#write(S.CREATE, this.#sk(tenant, s.id), [
       String(now),
       this.#gc(),
       s.id,
@@ -216,7 +261,7 @@ export class RedisStore implements Store {
 
   async updateSession(tenant: string, id: string, patch: SessionPatch): Promise<Session | undefined> {
     const op = (v: string | null | undefined): [string, string] => (v === undefined ? ['k', ''] : v === null ? ['d', ''] : ['s', v]);
-    const reply = await this.#run(S.UPDATE, this.#sk(tenant, id), [
+    const reply = await this.#write(S.UPDATE, this.#sk(tenant, id), [
       String(this.#clock()),
       this.#gc(),
       ...op(patch.user_id),
@@ -235,7 +280,7 @@ export class RedisStore implements Store {
   }
 
   async deleteSession(tenant: string, id: string): Promise<boolean> {
-    const reply = await this.#run(S.DELETE, this.#sk(tenant, id), [String(this.#clock())]);
+    const reply = await this.#write(S.DELETE, this.#sk(tenant, id), [String(this.#clock())]);
     if (str(reply[0]) === 'nf') return false;
     await this.#purged(tenant, id, purged(reply, 2));
     return str(reply[1]) === '1';
@@ -254,7 +299,7 @@ export class RedisStore implements Store {
       raw += encodedTurnTextBytes(r);
       stored += r.byteLength;
     }
-    const reply = await this.#run(S.APPEND, this.#sk(tenant, sessionId), [
+    const reply = await this.#write(S.APPEND, this.#sk(tenant, sessionId), [
       String(now),
       this.#gc(),
       String(records.length),
@@ -336,7 +381,7 @@ export class RedisStore implements Store {
   async putState(tenant: string, sessionId: string, value: JsonObject, expectedVersion?: number): Promise<StateRecord> {
     const now = this.#clock();
     const json = JSON.stringify(value);
-    const reply = await this.#run(S.PUT_STATE, this.#sk(tenant, sessionId), [String(now), this.#gc(), expectedVersion === undefined ? '' : String(expectedVersion), json, this.#retention]);
+    const reply = await this.#write(S.PUT_STATE, this.#sk(tenant, sessionId), [String(now), this.#gc(), expectedVersion === undefined ? '' : String(expectedVersion), json, this.#retention]);
     const status = str(reply[0]);
     if (status === 'nf') throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
     if (status === 'conflict') throw conflict(Number(str(reply[1])), expectedVersion);
@@ -362,7 +407,7 @@ export class RedisStore implements Store {
     const now = this.#clock();
     const rec = encodeTensorRecord(tensor, now);
     const header = rec.subarray(0, tensorRecordDataOffset(tensor.shape.length));
-    const reply = await this.#run(S.PUT_TENSOR, this.#sk(tenant, sessionId), [
+    const reply = await this.#write(S.PUT_TENSOR, this.#sk(tenant, sessionId), [
       String(now),
       this.#gc(),
       name,
@@ -396,7 +441,7 @@ export class RedisStore implements Store {
   }
 
   async deleteTensor(tenant: string, sessionId: string, name: string): Promise<boolean> {
-    const reply = await this.#run(S.DELETE_TENSOR, this.#sk(tenant, sessionId), [String(this.#clock()), this.#gc(), name, this.#retention]);
+    const reply = await this.#write(S.DELETE_TENSOR, this.#sk(tenant, sessionId), [String(this.#clock()), this.#gc(), name, this.#retention]);
     const removed = str(reply[0]) === 'ok' && str(reply[1]) === '1';
     if (removed) this.#count({ tensors: -1 });
     return removed;

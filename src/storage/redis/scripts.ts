@@ -9,7 +9,8 @@
  * Scripts are sent with EVALSHA and loaded with EVAL on NOSCRIPT (a fresh or restarted node, a failover).
  */
 import { createHash } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import { siraError } from '../../core/errors.ts';
 
 /** A client of either kind. */
 export type RedisClient = Redis | Cluster;
@@ -45,11 +46,22 @@ local function touch(now, ttl, gc_base, extra)
   redis.call('HSET', KEYS[1], unpack(f))
   expire_all(ttl, gc_base)
 end
+-- Wake the subscribers of other instances: PUBLISH '<session hash tag> <event id>[ <type> <at> <data>]' on
+-- '<key prefix>events' (a Cluster broadcasts it to every node). Only a wake-up: the stream stays the source of
+-- truth, so a lost message costs latency (the hub's fallback poll), never an event; the event it carries is
+-- delivered only to subscribers whose last id is the one before. Id 0: the session was purged.
+local function wake(id, typ, now, data)
+  local p, tag = string.match(KEYS[1], '^([^{]*){([^}]*)}')
+  local msg = tag .. ' ' .. id
+  if typ then msg = msg .. ' ' .. typ .. ' ' .. now .. ' ' .. data end
+  redis.call('PUBLISH', p .. 'events', msg)
+end
 -- Append the session's next event (id = HINCRBY of field ev) to its stream with the explicit entry id
 -- '<id>-0', trimming it to exactly the retention, which every write script takes as its last ARGV.
 local function event(now, typ, data)
   local id = redis.call('HINCRBY', KEYS[1], 'ev', 1)
   redis.call('XADD', KEYS[6], 'MAXLEN', ARGV[#ARGV], fmt(id) .. '-0', 't', typ, 'at', now, 'd', data or '{}')
+  wake(fmt(id), typ, now, data or '{}')
 end
 local function live(now)
   local f = redis.call('HMGET', KEYS[1], 'ca', 'exp', 'ttl', 'tc', 'sv')
@@ -61,6 +73,7 @@ local function purge()
   local f = redis.call('HMGET', KEYS[1], 'ca', 'uid', 'exp', 'tc', 'rb', 'wb')
   local n = redis.call('HLEN', KEYS[5])
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+  wake('0')
   return {f[1] or '', f[2] or '', f[3] or '', f[4] or '0', tostring(n), f[5] or '0', f[6] or '0'}
 end
 `;
@@ -413,11 +426,61 @@ export function buf(u: Uint8Array): Buffer {
  * Run `s` with EVALSHA; on NOSCRIPT (not loaded on that node yet) send it once with EVAL, which also loads it.
  * Bulk replies come back as Buffers, integers as numbers.
  */
-export async function runScript(client: RedisClient, s: Script, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown[]> {
+export async function runScript(client: RedisClient, s: Script, keys: readonly string[], args: readonly ScriptArg[], wait?: ReplicaWait): Promise<unknown[]> {
+  if (wait !== undefined) return runScriptReplicated(client, s, keys, args, wait);
   try {
     return (await client.callBuffer('EVALSHA', s.sha, keys.length, ...keys, ...args)) as unknown[];
   } catch (err) {
     if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
     return (await client.callBuffer('EVAL', s.lua, keys.length, ...keys, ...args)) as unknown[];
+  }
+}
+
+/** `WAIT numreplicas timeout` after a write (durability `replicated`). */
+export interface ReplicaWait {
+  /** Replicas that must acknowledge the write. */
+  replicas: number;
+  /** Longest wait in ms. */
+  timeoutMs: number;
+}
+
+/**
+ * {@link runScript}, then `WAIT` in the same pipeline: a Cluster pipeline goes whole to the node that owns the keys'
+ * slot, on one connection, so WAIT counts the replicas that acknowledged this script's effects (WAIT covers every
+ * write sent before it on its connection). Throws SIRA_ERR_STORE_NOT_REPLICATED when fewer replicas acknowledged
+ * in time: the write is applied on the master but may be lost if it fails now.
+ */
+async function runScriptReplicated(client: RedisClient, s: Script, keys: readonly string[], args: readonly ScriptArg[], wait: ReplicaWait): Promise<unknown[]> {
+  const once = async (cmd: 'EVALSHA' | 'EVAL'): Promise<unknown[]> => {
+    const res = await client
+      .pipeline()
+      .callBuffer(cmd, cmd === 'EVALSHA' ? s.sha : s.lua, keys.length, ...keys, ...args)
+      .call('WAIT', wait.replicas, wait.timeoutMs)
+      .exec();
+    const [script, acked] = res ?? [];
+    if (script === undefined || acked === undefined) throw new Error('redis: the pipeline was discarded');
+    if (script[0] !== null) throw script[0];
+    if (acked[0] !== null) throw acked[0];
+    if (Number(acked[1]) < wait.replicas) {
+      throw siraError('SIRA_ERR_STORE_NOT_REPLICATED', `${String(acked[1])} of ${wait.replicas} replicas acknowledged the write within ${wait.timeoutMs} ms`, {
+        details: { replicas_acknowledged: Number(acked[1]), replicas_required: wait.replicas },
+      });
+    }
+    return script[1] as unknown[];
+  };
+  for (let redirects = 0; ; redirects++) {
+    try {
+      try {
+        return await once('EVALSHA');
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return await once('EVAL');
+      }
+    } catch (err) {
+      // ioredis follows MOVED for a pipeline only when every command in it failed alike; WAIT (keyless) answers
+      // anyway, so after a failover or resharding the redirect comes back here: refresh the slot map, go again.
+      if (!(client instanceof Cluster) || !(err instanceof Error) || !err.message.startsWith('MOVED') || redirects >= 2) throw err;
+      await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+    }
   }
 }
