@@ -6,6 +6,7 @@
  */
 import { Agent, request } from 'node:http';
 import type { NewTurn, Part } from '../../src/core/types.ts';
+import { diskBytes, processRss } from '../lib/footprint.ts';
 import { startServer } from '../lib/server.ts';
 import { partsChars, recencyWindow, type PeerSystem, type SeedSession } from './adapter.ts';
 
@@ -15,6 +16,8 @@ interface WireTurn {
 
 const wire = (t: NewTurn) => ({ role: t.role, content: t.parts.length === 1 && t.parts[0]!.type === 'text' ? t.parts[0]!.text : t.parts, metadata: t.metadata ?? null });
 const wireChars = (t: WireTurn): number => (typeof t.content === 'string' ? t.content.length : partsChars(t.content));
+
+const optional = (rss: number | undefined) => (rss === undefined ? {} : { processRss: rss });
 
 /** Start the service and return its adapter. */
 export async function siraHttp(): Promise<PeerSystem> {
@@ -64,6 +67,7 @@ export async function siraHttp(): Promise<PeerSystem> {
     lastK: async (s, k) => (await newest(s, k)).length,
     getState: async (s) => (await call('GET', `/v1/sessions/${s}/state`)).text.length,
     contextWindow: (s, budget) => recencyWindow((k) => newest(s, k), budget, wireChars),
+    footprint: async () => ({ storedBytes: diskBytes(srv.dataDir), storedWhat: 'LMDB files on disk', ...optional(processRss(srv.child.pid)) }),
     async teardown() {
       agent.destroy();
       process.off('exit', killServer);
