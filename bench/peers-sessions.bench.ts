@@ -122,7 +122,15 @@ export async function run(): Promise<void> {
         const ownProcess = (await s.footprint?.())?.processRss !== undefined;
         if (!ownProcess) gcNow();
         const rss0 = process.memoryUsage().rss;
-        const secs = await load(s, l.sessions, point);
+        let secs: number;
+        try {
+          secs = await load(s, l.sessions, point);
+        } catch (e) {
+          // One system failing (a crashed service or child) must not lose the others' curves.
+          stopped.set(s, `failed while loading to ${point.toLocaleString('en-US')} sessions: ${e instanceof Error ? e.message : String(e)}`);
+          console.error(`peers-sessions: ${s.name} ${stopped.get(s)}`);
+          continue;
+        }
         if (!ownProcess) {
           gcNow();
           l.rss += process.memoryUsage().rss - rss0;

@@ -25,6 +25,11 @@ export async function siraHttp(): Promise<PeerSystem> {
   // If the benchmark dies before teardown, do not leave the service running.
   const killServer = () => void srv.child.kill('SIGKILL');
   process.once('exit', killServer);
+  // A service that dies mid-run says how (a bare EPIPE on the next request does not).
+  let stopping = false;
+  srv.child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`sira-http: the service exited during the run (code ${code}, signal ${signal})`);
+  });
   const url = new URL(srv.url);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const auth = `Bearer ${srv.key}`;
@@ -69,6 +74,7 @@ export async function siraHttp(): Promise<PeerSystem> {
     contextWindow: (s, budget) => recencyWindow((k) => newest(s, k), budget, wireChars),
     footprint: async () => ({ storedBytes: diskBytes(srv.dataDir), storedWhat: 'LMDB files on disk', ...optional(processRss(srv.child.pid)) }),
     async teardown() {
+      stopping = true;
       agent.destroy();
       process.off('exit', killServer);
       await srv.stop();
