@@ -18,7 +18,8 @@
  *        and system), PEERS_ROUNDS (3), PEERS_SESSIONS_LOAD_BUDGET_S (240), PEERS_SYSTEMS (default: sira,
  *        sira-cold, sira-http, mastra-libsql, mastra-pg, langgraph-sqlite, langgraph-pg, raw-lmdb, raw-redis),
  *        PEERS_SESSIONS_ALWAYS (systems grown whatever the budget: sira,sira-cold,sira-http,raw-lmdb,raw-redis),
- *        PG_URL, REDIS_URL, PEERS_SQLITE_NODE, BENCH_QUICK=1 (200,1000,3000 sessions, 10 ops, 2 rounds).
+ *        PEERS_SESSIONS_OUT (peers-sessions: the result files' name), PG_URL, REDIS_URL, PEERS_SQLITE_NODE,
+ *        BENCH_QUICK=1 (200,1000,3000 sessions, 10 ops, 2 rounds).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,6 +39,8 @@ const TURNS = Number(process.env.PEERS_SESSIONS_TURNS ?? 20);
 const OPS = Number(process.env.PEERS_SESSIONS_OPS ?? (QUICK ? 10 : 30));
 const ROUNDS = Number(process.env.PEERS_ROUNDS ?? (QUICK ? 2 : 3));
 const BUDGET_S = Number(process.env.PEERS_SESSIONS_LOAD_BUDGET_S ?? 240);
+/** Name of the result files (bench/results/<OUT>.{json,md}, <OUT>-*.svg), so a partial rerun keeps the full one. */
+const OUT = process.env.PEERS_SESSIONS_OUT ?? 'peers-sessions';
 const CHUNK = 250;
 const LOAD_CONCURRENCY = 4;
 const BLOCK = 5;
@@ -215,12 +218,12 @@ function report(systems: readonly PeerSystem[], curves: Map<PeerSystem, Point[]>
   const series = (f: (p: Point) => number | undefined) => systems.map((s) => ({ name: s.name, points: curves.get(s)!.map((p) => [p.sessions, f(p) ?? Number.NaN] as const) }));
   const charts: [string, string][] = [];
   for (const o of OPS_DEF) {
-    const file = `peers-sessions-${o.key}.svg`;
+    const file = `${OUT}-${o.key}.svg`;
     writeFileSync(join(dir, file), logLogChart({ title: `${o.label}, p50 (ms) as sessions grow`, xLabel: 'sessions stored', yLabel: 'ms (log)', series: series((p) => p.ops[o.key].median) }));
     charts.push([o.label, file]);
   }
-  writeFileSync(join(dir, 'peers-sessions-bytes.svg'), logLogChart({ title: 'Bytes stored per turn as sessions grow', xLabel: 'sessions stored', yLabel: 'bytes per turn (log)', series: series((p) => p.bytesPerTurn) }));
-  charts.push(['bytes per turn', 'peers-sessions-bytes.svg']);
+  writeFileSync(join(dir, `${OUT}-bytes.svg`), logLogChart({ title: 'Bytes stored per turn as sessions grow', xLabel: 'sessions stored', yLabel: 'bytes per turn (log)', series: series((p) => p.bytesPerTurn) }));
+  charts.push(['bytes per turn', `${OUT}-bytes.svg`]);
   const md = [
     `Machine: ${machine()}. Each system loaded to ${POINTS.map((p) => p.toLocaleString('en-US')).join(' → ')} sessions of ${TURNS} corpus turns and a small JSON state (chunks of ${CHUNK} sessions through each system's own API, ${LOAD_CONCURRENCY} chunks in flight; not timed as a figure), then at each point ${ROUNDS} rounds of ${OPS} single appends, ${OPS} reads of the last ${K} and ${OPS} state fetches per system on uniformly random sessions, interleaved in blocks of ${BLOCK}. Cells: median of the rounds' p50 in ms (min–max); n/m = not measured. Wall time ${wall.toFixed(0)} s.`,
     '',
@@ -245,7 +248,7 @@ function report(systems: readonly PeerSystem[], curves: Map<PeerSystem, Point[]>
     ...systems.map((s) => `- ${s.name}: ${s.notes}`),
   ].join('\n');
   writeResult(
-    'peers-sessions',
+    OUT,
     {
       machine: machine(),
       config: { points: POINTS, turns: TURNS, ops: OPS, rounds: ROUNDS, block: BLOCK, chunk: CHUNK, loadConcurrency: LOAD_CONCURRENCY, loadBudgetSeconds: BUDGET_S },

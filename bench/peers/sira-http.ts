@@ -33,7 +33,10 @@ export async function siraHttp(): Promise<PeerSystem> {
   const url = new URL(srv.url);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const auth = `Bearer ${srv.key}`;
-  const call = (method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> =>
+  // `retried`: a request that failed on a reused keep-alive socket before any response (the server had closed it
+  // while idle: EPIPE / ECONNRESET) is sent once more on a fresh socket, as Node's http docs advise; the server
+  // never saw the first attempt. Seen while other systems loaded for minutes between two calls.
+  const call = (method: string, path: string, body?: unknown, retried = false): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : JSON.stringify(body);
       const headers: Record<string, string | number> = { authorization: auth };
@@ -51,7 +54,10 @@ export async function siraHttp(): Promise<PeerSystem> {
         });
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (!retried && req.reusedSocket && (e.code === 'EPIPE' || e.code === 'ECONNRESET')) call(method, path, body, true).then(resolve, reject);
+        else reject(e);
+      });
       req.end(data);
     });
   const newest = async (s: string, k: number): Promise<WireTurn[]> => (JSON.parse((await call('GET', `/v1/sessions/${s}/turns?last=${k}`)).text) as { turns: WireTurn[] }).turns;
