@@ -12,6 +12,8 @@ export interface LoadRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   body?: string;
+  /** Optional label: latencies are also summarised per tag (`LoadResult.byTag`). */
+  tag?: string;
 }
 
 export interface LoadResult {
@@ -25,6 +27,8 @@ export interface LoadResult {
   fromSend: ReturnType<typeof summary>;
   /** How late the generator sent requests (timer granularity, its own pauses). */
   sendLag: ReturnType<typeof summary>;
+  /** Latency from the due time per request tag, when requests carry tags. */
+  byTag?: Record<string, ReturnType<typeof summary>>;
 }
 
 /** Offer `rate` requests/s for `seconds` to `baseUrl`; `next()` builds each request. */
@@ -35,6 +39,14 @@ export async function constantRate(baseUrl: string, headers: Record<string, stri
   const lat: number[] = [];
   const fromSend: number[] = [];
   const lag: number[] = [];
+  const tagged = new Map<string, number[]>();
+  const record = (tag: string | undefined, x: number) => {
+    lat.push(x);
+    if (tag === undefined) return;
+    const xs = tagged.get(tag);
+    if (xs === undefined) tagged.set(tag, [x]);
+    else xs.push(x);
+  };
   let errors = 0;
   let done = 0;
   const t0 = performance.now() + 20;
@@ -55,7 +67,7 @@ export async function constantRate(baseUrl: string, headers: Record<string, stri
             res.on('end', () => {
               if (res.statusCode === undefined || res.statusCode >= 300) errors++;
               const end = performance.now();
-              lat.push(end - due);
+              record(r.tag, end - due);
               fromSend.push(end - sent);
               if (++done === total) resolve();
             });
@@ -63,7 +75,7 @@ export async function constantRate(baseUrl: string, headers: Record<string, stri
         );
         req.on('error', () => {
           errors++;
-          lat.push(performance.now() - due);
+          record(r.tag, performance.now() - due);
           fromSend.push(performance.now() - sent);
           if (++done === total) resolve();
         });
@@ -77,7 +89,8 @@ export async function constantRate(baseUrl: string, headers: Record<string, stri
   });
   const elapsed = (performance.now() - t0) / 1000;
   agent.destroy();
-  return { offered: rate, achieved: total / elapsed, sent: total, errors, latency: summary(lat), fromSend: summary(fromSend), sendLag: summary(lag) };
+  const byTag = tagged.size === 0 ? {} : { byTag: Object.fromEntries([...tagged].map(([t, xs]) => [t, summary(xs)])) };
+  return { offered: rate, achieved: total / elapsed, sent: total, errors, latency: summary(lat), fromSend: summary(fromSend), sendLag: summary(lag), ...byTag };
 }
 
 /** {@link constantRate} in a worker thread (its own heap); `requests` are cycled in order. */

@@ -29,12 +29,14 @@ export interface StartOptions {
   key?: string;
   /** Environment added to the child's (e.g. SIRA_REDIS_KEY_PREFIX). */
   env?: Record<string, string>;
+  /** Serve an existing data dir instead (pre-filled by the caller, who keeps it: `stop()` leaves it). */
+  dataDir?: string;
 }
 
 /** Start `sira-session serve` on a free loopback port with a fresh data dir; resolves once /healthz answers. */
 export async function startServer(extraArgs: string[] = [], opts: StartOptions = {}): Promise<RunningServer> {
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'sira-http-bench-'));
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sira-http-bench-'));
   const key = opts.key ?? `bench-${Math.random().toString(36).slice(2)}`;
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'sira-session.js');
   // The same V8 heap cap as `npm start` (see README): without one V8 collects lazily on a large machine and RSS
@@ -63,7 +65,7 @@ export async function startServer(extraArgs: string[] = [], opts: StartOptions =
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (opts.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -42,6 +42,20 @@ export interface PeerSystem {
   contextWindow?(session: string, budgetTokens: number): Promise<number>;
   /** Close connections and remove everything the system stored. */
   teardown(): Promise<void>;
+  /** What the system keeps for the sessions stored so far (bench/peers-sessions.bench.ts); absent: not measured. */
+  footprint?(): Promise<Footprint>;
+}
+
+/**
+ * Bytes a system keeps. `storedBytes`: its files on disk, or for an in-memory store (Redis) the memory its keys
+ * take; `processRss`: resident memory of a process of its own (the service, a child), absent for systems that
+ * live in the benchmark's process.
+ */
+export interface Footprint {
+  storedBytes: number;
+  /** What `storedBytes` counts, for the report. */
+  storedWhat: string;
+  processRss?: number;
 }
 
 /** Tokens of a text by the simple estimate used wherever a system has no tokenizer of its own: 4 chars/token. */

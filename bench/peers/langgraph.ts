@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import { langGraphOps } from './langgraph/graph.mjs';
+import { diskBytes, processRss } from '../lib/footprint.ts';
 import type { PeerSystem, SeedSession } from './adapter.ts';
 import { freshDatabase } from './postgres.ts';
 
@@ -27,6 +28,7 @@ export async function langGraphPg(): Promise<PeerSystem> {
     name: 'LangGraph + pg',
     notes: `@langchain/langgraph-checkpoint-postgres 1.0.5, local PostgreSQL over TCP (synchronous_commit ${db.synchronousCommit}). ${OPS_NOTE}`,
     ...ops,
+    footprint: async () => ({ storedBytes: await db.size(), storedWhat: 'pg_database_size' }),
     async teardown() {
       await saver.end();
       await db.drop();
@@ -99,6 +101,10 @@ export async function langGraphSqlite(): Promise<ChildSystem> {
     getState: async (s) => (await call('getState', s)) as number,
     contextWindow: async (s, budget) => (await call('contextWindow', s, budget)) as number,
     ping: async (payload) => void (await call('ping', payload)),
+    footprint: async () => {
+      const rss = processRss(child.pid);
+      return { storedBytes: diskBytes(dir), storedWhat: 'SQLite files on disk (db + WAL)', ...(rss === undefined ? {} : { processRss: rss }) };
+    },
     async teardown() {
       await call('close');
       child.stdin.end();

@@ -14,7 +14,8 @@ import { LibSQLStore } from '@mastra/libsql';
 import { PostgresStore } from '@mastra/pg';
 import type { MastraDBMessage } from '@mastra/core/agent/message-list';
 import type { NewTurn } from '../../src/core/types.ts';
-import type { PeerSystem, SeedSession } from './adapter.ts';
+import { diskBytes } from '../lib/footprint.ts';
+import type { Footprint, PeerSystem, SeedSession } from './adapter.ts';
 import { freshDatabase } from './postgres.ts';
 
 const RESOURCE = 'bench-user';
@@ -43,7 +44,7 @@ function toMessage(thread: string, t: NewTurn): MastraDBMessage {
 
 type Storage = LibSQLStore | PostgresStore;
 
-function adapter(name: string, notes: string, storage: Storage, cleanup: () => Promise<void>): PeerSystem {
+function adapter(name: string, notes: string, storage: Storage, cleanup: () => Promise<void>, footprint: () => Promise<Footprint>): PeerSystem {
   const memory = new Memory({ storage });
   return {
     name,
@@ -64,6 +65,7 @@ function adapter(name: string, notes: string, storage: Storage, cleanup: () => P
     // Mastra's own token-budgeted history (messageHistory.maxTokens, its own token estimate); atMaxRemoveTokens 0
     // keeps it to "the newest messages that fit" instead of freeing a further 25% of the budget.
     contextWindow: async (s, budget) => (await memory.recall({ threadId: s, threadConfig: { messageHistory: { maxTokens: budget, atMaxRemoveTokens: 0 } } })).messages.length,
+    footprint,
     async teardown() {
       await memory.settled();
       await storage.close();
@@ -80,12 +82,12 @@ const COMMON =
 export async function mastraLibsql(): Promise<PeerSystem> {
   const dir = mkdtempSync(join(tmpdir(), 'peers-mastra-'));
   const storage = new LibSQLStore({ id: 'peers-libsql', url: `file:${join(dir, 'mastra.db')}` });
-  return adapter('Mastra + libsql', `@mastra/libsql 1.23.1, local file (WAL; synchronous FULL, the connection default Mastra keeps: every commit fsyncs the WAL). ${COMMON}`, storage, async () => rmSync(dir, { recursive: true, force: true }));
+  return adapter('Mastra + libsql', `@mastra/libsql 1.23.1, local file (WAL; synchronous FULL, the connection default Mastra keeps: every commit fsyncs the WAL). ${COMMON}`, storage, async () => rmSync(dir, { recursive: true, force: true }), async () => ({ storedBytes: diskBytes(dir), storedWhat: 'SQLite files on disk (db + WAL)' }));
 }
 
 /** Mastra Memory on a fresh PostgreSQL database. */
 export async function mastraPg(): Promise<PeerSystem> {
   const db = await freshDatabase('sira_peers_mastra');
   const storage = new PostgresStore({ id: 'peers-pg', connectionString: db.url });
-  return adapter('Mastra + pg', `@mastra/pg 1.27.1, local PostgreSQL over TCP (synchronous_commit ${db.synchronousCommit}). ${COMMON}`, storage, () => db.drop());
+  return adapter('Mastra + pg', `@mastra/pg 1.27.1, local PostgreSQL over TCP (synchronous_commit ${db.synchronousCommit}). ${COMMON}`, storage, () => db.drop(), async () => ({ storedBytes: await db.size(), storedWhat: 'pg_database_size' }));
 }

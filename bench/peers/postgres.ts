@@ -12,6 +12,8 @@ export interface FreshDatabase {
   synchronousCommit: string;
   /** Drop the database (terminating leftover connections). */
   drop(): Promise<void>;
+  /** Bytes the database takes on disk (`pg_database_size`: tables, indexes, TOAST; WAL not included). */
+  size(): Promise<number>;
 }
 
 /** Create database `<prefix>_<pid>_<time>` and return how to reach and drop it. */
@@ -28,6 +30,13 @@ export async function freshDatabase(prefix: string): Promise<FreshDatabase> {
   return {
     url: url.toString(),
     synchronousCommit: sc,
+    async size() {
+      const c = new pg.Client({ connectionString: url.toString() });
+      await c.connect();
+      const n = (await c.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n')).rows[0]!.n;
+      await c.end();
+      return Number(n);
+    },
     async drop() {
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { encodeTurn } from '../../src/storage/codec/turn.ts';
+import { diskBytes } from '../lib/footprint.ts';
 import { recencyWindow, type PeerSystem, type SeedSession } from './adapter.ts';
 
 /** Text length recorded in a turn record's header (bytes 4-7, little-endian). */
@@ -51,6 +52,7 @@ export async function rawLmdb(): Promise<PeerSystem> {
     lastK: async (s, k) => newest(s, k).length,
     getState: async (s) => states.getBinary(s)?.length ?? 0,
     contextWindow: (s, budget) => recencyWindow(async (k) => newest(s, k), budget, recordTextBytes),
+    footprint: async () => ({ storedBytes: diskBytes(dir), storedWhat: 'LMDB files on disk' }),
     async teardown() {
       await env.close();
       rmSync(dir, { recursive: true, force: true });

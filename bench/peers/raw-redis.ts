@@ -43,6 +43,17 @@ export async function rawRedis(): Promise<PeerSystem> {
     lastK: async (s, k) => (await redis.lrangeBuffer(tk(s), -k, -1)).length,
     getState: async (s) => (await redis.getBuffer(sk(s)))?.length ?? 0,
     contextWindow: (s, budget) => recencyWindow((k) => redis.lrangeBuffer(tk(s), -k, -1), budget, recordTextBytes),
+    // MEMORY USAGE of up to 200 evenly spaced sessions' keys, scaled to all of them (the server is shared, so
+    // used_memory would count other clients' keys too).
+    async footprint() {
+      const step = Math.max(1, Math.floor(ids.length / 200));
+      let bytes = 0;
+      let n = 0;
+      for (let i = 0; i < ids.length; i += step, n++) {
+        for (const key of [tk(ids[i]!), sk(ids[i]!)]) bytes += Number((await redis.memory('USAGE', key, 'SAMPLES', 0)) ?? 0);
+      }
+      return { storedBytes: n === 0 ? 0 : (bytes / n) * ids.length, storedWhat: 'Redis memory of its keys (MEMORY USAGE, sampled)' };
+    },
     async teardown() {
       for (let i = 0; i < ids.length; i += 500) await redis.del(...ids.slice(i, i + 500).flatMap((s) => [tk(s), sk(s)]));
       redis.disconnect();

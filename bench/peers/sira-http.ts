@@ -6,6 +6,7 @@
  */
 import { Agent, request } from 'node:http';
 import type { NewTurn, Part } from '../../src/core/types.ts';
+import { diskBytes, processRss } from '../lib/footprint.ts';
 import { startServer } from '../lib/server.ts';
 import { partsChars, recencyWindow, type PeerSystem, type SeedSession } from './adapter.ts';
 
@@ -16,16 +17,26 @@ interface WireTurn {
 const wire = (t: NewTurn) => ({ role: t.role, content: t.parts.length === 1 && t.parts[0]!.type === 'text' ? t.parts[0]!.text : t.parts, metadata: t.metadata ?? null });
 const wireChars = (t: WireTurn): number => (typeof t.content === 'string' ? t.content.length : partsChars(t.content));
 
+const optional = (rss: number | undefined) => (rss === undefined ? {} : { processRss: rss });
+
 /** Start the service and return its adapter. */
 export async function siraHttp(): Promise<PeerSystem> {
   const srv = await startServer();
   // If the benchmark dies before teardown, do not leave the service running.
   const killServer = () => void srv.child.kill('SIGKILL');
   process.once('exit', killServer);
+  // A service that dies mid-run says how (a bare EPIPE on the next request does not).
+  let stopping = false;
+  srv.child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`sira-http: the service exited during the run (code ${code}, signal ${signal})`);
+  });
   const url = new URL(srv.url);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const auth = `Bearer ${srv.key}`;
-  const call = (method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> =>
+  // `retried`: a request that failed on a reused keep-alive socket before any response (the server had closed it
+  // while idle: EPIPE / ECONNRESET) is sent once more on a fresh socket, as Node's http docs advise; the server
+  // never saw the first attempt. Seen while other systems loaded for minutes between two calls.
+  const call = (method: string, path: string, body?: unknown, retried = false): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : JSON.stringify(body);
       const headers: Record<string, string | number> = { authorization: auth };
@@ -43,7 +54,10 @@ export async function siraHttp(): Promise<PeerSystem> {
         });
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (!retried && req.reusedSocket && (e.code === 'EPIPE' || e.code === 'ECONNRESET')) call(method, path, body, true).then(resolve, reject);
+        else reject(e);
+      });
       req.end(data);
     });
   const newest = async (s: string, k: number): Promise<WireTurn[]> => (JSON.parse((await call('GET', `/v1/sessions/${s}/turns?last=${k}`)).text) as { turns: WireTurn[] }).turns;
@@ -64,7 +78,9 @@ export async function siraHttp(): Promise<PeerSystem> {
     lastK: async (s, k) => (await newest(s, k)).length,
     getState: async (s) => (await call('GET', `/v1/sessions/${s}/state`)).text.length,
     contextWindow: (s, budget) => recencyWindow((k) => newest(s, k), budget, wireChars),
+    footprint: async () => ({ storedBytes: diskBytes(srv.dataDir), storedWhat: 'LMDB files on disk', ...optional(processRss(srv.child.pid)) }),
     async teardown() {
+      stopping = true;
       agent.destroy();
       process.off('exit', killServer);
       await srv.stop();

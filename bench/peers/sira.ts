@@ -12,6 +12,7 @@ import { SiraSession, type TenantSessions } from '../../src/sira.ts';
 import { LmdbStore } from '../../src/storage/index.ts';
 import type { SyncMode } from '../../src/core/config.ts';
 import type { NewTurn, Turn, TurnInput } from '../../src/core/index.ts';
+import { diskBytes } from '../lib/footprint.ts';
 import { partsChars, recencyWindow, type PeerSystem, type SeedSession } from './adapter.ts';
 
 const input = (t: NewTurn): TurnInput => ({ role: t.role, content: t.parts, metadata: t.metadata ?? null });
@@ -47,6 +48,7 @@ export async function siraInProcess(opts: { sync?: SyncMode; tailCache?: boolean
     lastK: async (s, k) => (await t.getTurns(s, { last: k })).length,
     getState: async (s) => (await t.getState(s)).version,
     contextWindow: (s, budget) => recencyWindow((k) => t.getTurns(s, { last: k }), budget, (x: Turn) => partsChars(x.parts)),
+    footprint: async () => ({ storedBytes: diskBytes(dir), storedWhat: 'LMDB files on disk' }),
     async teardown() {
       await sira.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,32 @@
+/**
+ * @module bench/lib/footprint
+ * How much a system keeps: bytes its files take on disk (allocated blocks, so a sparse LMDB map counts what is
+ * written, not its mapped size) and the resident memory of a process (from /proc, Linux only).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Allocated bytes of every file under `path` (recursively); 0 when it does not exist. */
+export function diskBytes(path: string): number {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return st.blocks * 512;
+  let n = 0;
+  for (const f of readdirSync(path)) n += diskBytes(join(path, f));
+  return n;
+}
+
+/** Resident set size of process `pid` in bytes (VmRSS), or undefined where /proc cannot tell. */
+export function processRss(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
