@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { KeySpace } from '../src/storage/redis/keys.ts';
-import { casCounterWriter, runConsistency, turnWriter, type HarnessReport } from '../test/helpers/consistency.ts';
+import { casCounterWriter, crdtWriter, runConsistency, turnWriter, type HarnessReport } from '../test/helpers/consistency.ts';
 import { crashMaster } from '../test/helpers/failover.ts';
 import { startRedisCluster } from '../test/helpers/redis-cluster.ts';
 import { machine, table, writeResult } from './lib/report.ts';
@@ -79,6 +79,20 @@ export async function run(): Promise<void> {
           });
           rows.push(row('stress, pub/sub wake-ups, forced reconnects', stress));
           results.stress = strip(stress);
+          // Workspaces: Yjs CRDT edits (half the writes), shared turns and CAS state, same instances and reconnects.
+          const crdt = await runConsistency({
+            instances: inst,
+            resource: 'workspaces',
+            sessions: QUICK ? 4 : 12,
+            agents: QUICK ? 8 : 32,
+            writesPerAgent: QUICK ? 25 : 100,
+            kinds: [crdtWriter(2), turnWriter(), casCounterWriter()],
+            reconnectEveryMs: 20,
+            seed: 14,
+            prefix: `ws${randomBytes(3).toString('hex')}-`,
+          });
+          rows.push(row('workspaces: CRDT + turns + CAS, pub/sub wake-ups, forced reconnects', crdt));
+          results.workspaces_crdt = strip(crdt);
         }
         const paced = await runConsistency({
           instances: inst,

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/serve.ts';
-import { casCounterWriter, runConsistency, turnWriter } from '../helpers/consistency.ts';
+import { casCounterWriter, crdtWriter, runConsistency, turnWriter } from '../helpers/consistency.ts';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster.ts';
 
 const KEY = 'consistency-key-123456';
@@ -51,4 +51,26 @@ it('2 instances, 8 agents × 25 writes, forced reconnects: 0 lost, every subscri
   expect(r.duplicated).toBe(0);
   expect(r.converged).toBe(r.subscribers);
   expect(fanoutFromSendMs.length).toBeGreaterThan(0); // events crossed instances on live connections
+});
+
+it('workspaces: CRDT edits, shared turns and CAS through both instances, forced reconnects: 0 lost, all converged', { timeout: 120_000 }, async () => {
+  const r = await runConsistency({
+    instances: servers.map((s) => ({ url: s.url, key: KEY })),
+    resource: 'workspaces',
+    sessions: 3,
+    agents: 6,
+    writesPerAgent: 25,
+    kinds: [crdtWriter(2), turnWriter(), casCounterWriter()],
+    reconnectEveryMs: 15,
+    seed: 7,
+    prefix: `w${randomBytes(3).toString('hex')}-`,
+  });
+  const { fanoutFromSendMs, fanoutFromAckMs: _ack, ...rest } = r;
+  console.info(`consistency (workspaces): ${JSON.stringify({ ...rest, fanoutSamples: fanoutFromSendMs.length })}`);
+  expect(r.acknowledged.crdt! + r.acknowledged.turns! + r.acknowledged.cas!).toBe(6 * 25);
+  expect(r.acknowledged.crdt).toBeGreaterThan(20);
+  expect(r.lost).toEqual({ crdt: 0, turns: 0, cas: 0 });
+  expect(r.missed).toBe(0);
+  expect(r.duplicated).toBe(0);
+  expect(r.converged).toBe(r.subscribers);
 });

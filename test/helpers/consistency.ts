@@ -19,7 +19,7 @@
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-export { casCounterWriter, turnWriter } from './consistency-writers.ts';
+export { casCounterWriter, crdtWriter, turnWriter } from './consistency-writers.ts';
 
 /** A service instance: its base URL and an API key (all instances must see the same tenant). */
 export interface HarnessInstance {
@@ -44,8 +44,14 @@ export interface Ack {
 /** Calls a writer kind can make. */
 export interface WriteContext {
   instances: HarnessInstance[];
-  /** JSON request through instance `i`; resolves with status, headers and parsed body (never throws on HTTP errors). */
+  /**
+   * Request through instance `i`: a JSON body, or raw bytes (a Uint8Array, sent as application/octet-stream);
+   * resolves with status, headers and the parsed JSON body (bytes for an octet-stream answer). Never throws on
+   * HTTP errors.
+   */
   call(i: number, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: unknown }>;
+  /** The base path of a harness target: `/v1/sessions/<id>` or `/v1/workspaces/<id>` ({@link HarnessOptions.resource}). */
+  base(id: string): string;
   rng: () => number;
 }
 
@@ -91,6 +97,11 @@ export interface HarnessOptions {
   settleTimeoutMs?: number;
   /** Session id prefix (unique per run). */
   prefix: string;
+  /**
+   * What the agents share: sessions, or workspaces (whose event ids are monotonic but not dense: the log is read
+   * page by page with `next_after`). @default 'sessions'
+   */
+  resource?: 'sessions' | 'workspaces';
 }
 
 export interface HarnessReport {
@@ -173,10 +184,13 @@ class Subscriber {
   readonly #all: HarnessInstance[];
   #closed = false;
 
-  constructor(all: HarnessInstance[], instance: number, session: string) {
+  readonly #base: string;
+
+  constructor(all: HarnessInstance[], instance: number, session: string, base: string) {
     this.#all = all;
     this.instance = instance;
     this.session = session;
+    this.#base = base;
   }
 
   /** Resolves once the stream answered 200 (the subscription is registered once `: connected` arrives). */
@@ -185,7 +199,7 @@ class Subscriber {
       const openedAt = performance.now();
       const instance = this.instance;
       const inst = this.#all[instance]!;
-      const req = httpRequest(`${inst.url}/v1/sessions/${this.session}/events`, {
+      const req = httpRequest(`${inst.url}${this.#base}/events`, {
         headers: { accept: 'text/event-stream', authorization: `Bearer ${inst.key}`, 'last-event-id': String(this.lastId) },
       });
       this.#req = req;
@@ -275,19 +289,28 @@ class Subscriber {
   }
 }
 
-function makeContext(instances: HarnessInstance[], rng: () => number): WriteContext {
+function makeContext(instances: HarnessInstance[], rng: () => number, resource: 'sessions' | 'workspaces' = 'sessions'): WriteContext {
   return {
     instances,
     rng,
+    base: (id) => `/v1/${resource}/${id}`,
     call: async (i, method, path, body, headers = {}) => {
       const inst = instances[i]!;
       for (let attempt = 0; ; attempt++) {
         try {
+          const raw = body instanceof Uint8Array;
           const res = await fetch(`${inst.url}${path}`, {
             method,
-            headers: { authorization: `Bearer ${inst.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            headers: {
+              authorization: `Bearer ${inst.key}`,
+              ...(body === undefined ? {} : { 'content-type': raw ? 'application/octet-stream' : 'application/json' }),
+              ...headers,
+            },
+            ...(body === undefined ? {} : { body: raw ? body : JSON.stringify(body) }),
           });
+          if ((res.headers.get('content-type') ?? '').startsWith('application/octet-stream')) {
+            return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
+          }
           const text = await res.text();
           return { status: res.status, headers: res.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
         } catch (err) {
@@ -302,15 +325,16 @@ function makeContext(instances: HarnessInstance[], rng: () => number): WriteCont
 /** Run the harness (see the module note). Sessions are created through instance 0. */
 export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> {
   const rng = mulberry32(o.seed ?? 1);
-  const ctx = makeContext(o.instances, rng);
+  const resource = o.resource ?? 'sessions';
+  const ctx = makeContext(o.instances, rng, resource);
   const sessions = Array.from({ length: o.sessions }, (_, i) => `${o.prefix}${i}`);
   for (const s of sessions) {
-    const r = await ctx.call(0, 'POST', '/v1/sessions', { id: s });
+    const r = await ctx.call(0, 'POST', `/v1/${resource}`, { id: s });
     if (r.status !== 201) throw new Error(`create ${s}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
     for (const k of o.kinds) await k.setup?.(ctx, s);
   }
   const subs: Subscriber[] = [];
-  for (const s of sessions) for (let i = 0; i < o.instances.length; i++) subs.push(new Subscriber(o.instances, i, s));
+  for (const s of sessions) for (let i = 0; i < o.instances.length; i++) subs.push(new Subscriber(o.instances, i, s, ctx.base(s)));
   await Promise.all(subs.map((s) => s.open()));
 
   const acks: Ack[] = [];
@@ -369,11 +393,14 @@ export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> 
   for (const s of sessions) {
     const log: { id: number; type: string; data: string }[] = [];
     for (let after = 0; ; ) {
-      const r = await ctx.call(0, 'GET', `/v1/sessions/${s}/events?after=${after}&limit=1000`);
-      const page = r.body as { events: { id: number; type: string; data: unknown }[] };
+      const r = await ctx.call(0, 'GET', `${ctx.base(s)}/events?after=${after}&limit=1000`);
+      const page = r.body as { events: { id: number; type: string; data: unknown }[]; next_after?: number };
       for (const e of page.events) log.push({ id: e.id, type: e.type, data: JSON.stringify(e.data) });
-      if (page.events.length < 1000) break;
-      after = page.events.at(-1)!.id;
+      // Workspaces: hidden entries make pages short, so follow next_after until it stops moving.
+      const next = page.next_after ?? page.events.at(-1)?.id ?? after;
+      if (page.events.length === 0 && next === after) break;
+      if (page.next_after === undefined && page.events.length < 1000) break;
+      after = next;
     }
     logs.set(s, log);
   }
