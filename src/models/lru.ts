@@ -1,13 +1,21 @@
 /**
  * @module models/lru
- * A small bounded least-recently-used map (insertion order of a `Map` is the recency order), used for caches of
- * per-turn derived data (token counts, lexical analysis) that are cheap to recompute but hot on every request.
+ * A small bounded cache with least-recently-used-like eviction, for per-turn derived data (token counts, lexical
+ * analysis, word stems) that is cheap to recompute but read on every request, often thousands of times per
+ * context build. It is a CLOCK ("second chance") cache over a `Map` in insertion order: a hit only sets the
+ * entry's `hot` flag (no map mutation, which made a strict LRU's hit — delete + re-insert — a measurable share of a
+ * context build); eviction takes the oldest entry, but a hot one is moved to the back cold instead, once.
  */
 
-/** A bounded LRU map: `get` refreshes an entry, `set` evicts the least recently used beyond `max` entries. */
+interface Slot<V> {
+  value: V;
+  hot: boolean;
+}
+
+/** A bounded cache: `get` marks an entry used; `set` evicts the oldest entry not used since it was last passed over. */
 export class Lru<K, V> {
   readonly max: number;
-  readonly #map = new Map<K, V>();
+  readonly #map = new Map<K, Slot<V>>();
 
   /** @param max most entries kept (≥ 1) */
   constructor(max: number) {
@@ -20,20 +28,25 @@ export class Lru<K, V> {
     return this.#map.size;
   }
 
-  /** The value, refreshed as most recently used, or undefined. */
+  /** The value (marking it used), or undefined. */
   get(key: K): V | undefined {
-    const v = this.#map.get(key);
-    if (v === undefined) return undefined;
-    this.#map.delete(key);
-    this.#map.set(key, v);
-    return v;
+    const s = this.#map.get(key);
+    if (s === undefined) return undefined;
+    s.hot = true;
+    return s.value;
   }
 
-  /** Store a value (most recently used), evicting the oldest entry when full. */
+  /** Store a value, evicting one entry when full. */
   set(key: K, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as K);
+    const s = this.#map.get(key);
+    if (s !== undefined) {
+      s.value = value;
+      s.hot = true;
+      return;
+    }
+    // Make room first, so the entry being added is never the one evicted.
+    if (this.#map.size >= this.max) this.#evict();
+    this.#map.set(key, { value, hot: false });
   }
 
   /** Remove one entry; false when absent. */
@@ -44,5 +57,16 @@ export class Lru<K, V> {
   /** Drop everything. */
   clear(): void {
     this.#map.clear();
+  }
+
+  // Oldest first: a used entry gets a second chance at the back (cold); the first unused one goes. Every pass
+  // clears flags, so this ends within one sweep of the map.
+  #evict(): void {
+    for (const [key, slot] of this.#map) {
+      this.#map.delete(key);
+      if (!slot.hot) return;
+      slot.hot = false;
+      this.#map.set(key, slot);
+    }
   }
 }
