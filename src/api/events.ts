@@ -8,12 +8,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ERRORS, isSiraError, siraError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/types.ts';
-import type { Subscription } from '../storage/index.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { SessionParamsSchema, problemResponses, problemSchema } from './schemas.ts';
 import { iso } from './wire.ts';
+import { parseEventId, streamEvents } from './sse.ts';
 
 const tags = ['events'];
 const security = [{ bearer: [] }];
@@ -42,12 +41,6 @@ const EventsQuerySchema = Type.Object({
 });
 
 /** Parse an event id given as text; throws SIRA_ERR_EVENTS_AFTER_INVALID. */
-function eventId(v: string, what: string): number {
-  const n = /^\d{1,15}$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n)) throw siraError('SIRA_ERR_EVENTS_AFTER_INVALID', `${what} must be an integer ≥ 0`);
-  return n;
-}
-
 /** The event routes. */
 export const eventRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, { sira }) => {
   const streams = new Set<{ end: () => void }>();
@@ -81,76 +74,18 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app,
       const id = request.params.id;
       const header = request.headers['last-event-id'];
       const after =
-        typeof header === 'string' && header !== '' ? eventId(header, 'Last-Event-ID') : request.query.after === undefined ? undefined : eventId(request.query.after, 'after');
+        typeof header === 'string' && header !== '' ? parseEventId(header, 'Last-Event-ID') : request.query.after === undefined ? undefined : parseEventId(request.query.after, 'after');
       const sse = (request.headers.accept ?? '').includes('text/event-stream');
       if (!sse) {
-        const limit = request.query.limit === undefined ? Math.min(100, sira.options.limits.maxPageSize) : eventId(request.query.limit, 'limit');
+        const limit = request.query.limit === undefined ? Math.min(100, sira.options.limits.maxPageSize) : parseEventId(request.query.limit, 'limit');
         const page = await t.readEvents(id, after ?? 0, limit);
         return reply.send({ events: page.events.map(toWireEvent) as never, next_after: page.events.at(-1)?.id ?? after ?? 0 });
       }
 
-      const raw = reply.raw;
-      // Filled in below; the callbacks only run once both are set (delivery starts after an await).
-      const st: { sub?: Subscription; heartbeat?: NodeJS.Timeout } = {};
-      let ended = false;
-      const stream = {
-        end: () => {
-          if (ended) return;
-          ended = true;
-          clearInterval(st.heartbeat);
-          st.sub?.close();
-          streams.delete(stream);
-          raw.end();
-        },
-      };
       // Check the session and the resume id before the stream starts, so a 404 or 410 is a problem+json answer.
       const from = after ?? (await t.readEvents(id, 0, 1)).last_id;
       if (after !== undefined) await t.readEvents(id, after, 1);
-      reply.hijack();
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      raw.write(': connected\n\n');
-      streams.add(stream);
-      st.heartbeat = setInterval(() => raw.write(': ping\n\n'), sira.options.eventHeartbeatMs);
-      st.heartbeat.unref();
-      raw.on('close', stream.end);
-      try {
-        st.sub = await t.subscribe(id, from, {
-          onEvents: (events) => {
-            if (ended) return true;
-            if (raw.write(events.map(sseFrame).join(''))) return true;
-            // The socket is full: the hub stops live delivery; once it drains, it reads what was missed from the log.
-            raw.once('drain', () => st.sub?.resume());
-            return false;
-          },
-          onEnd: (event) => {
-            if (!ended) raw.write(sseFrame(event));
-            stream.end();
-          },
-          onError: (err) => {
-            if (!ended) raw.write(errorFrame(err, request.url));
-            stream.end();
-          },
-        });
-      } catch (err) {
-        // Deleted (or trimmed) between the check and the subscription.
-        if (!ended) raw.write(errorFrame(err as Error, request.url));
-        stream.end();
-        return;
-      }
-      if (ended) st.sub.close(); // the client left while subscribing
+      await streamEvents({ request, reply, streams, heartbeatMs: sira.options.eventHeartbeatMs, from, subscribe: (f, sub) => t.subscribe(id, f, sub), frame: sseFrame });
     },
   );
 };
-
-/** A failure after the stream started: an `error` event carrying the problem, then the stream ends. */
-function errorFrame(err: Error, instance: string): string {
-  const code = isSiraError(err) ? err.code : 'SIRA_ERR_INTERNAL';
-  const spec = ERRORS[code];
-  const body = { type: `https://sira.dev/errors/${code}`, title: spec.title, status: spec.status, detail: err.message, instance, code, ...(isSiraError(err) ? err.details : {}) };
-  return `event: error\ndata: ${JSON.stringify(body)}\n\n`;
-}

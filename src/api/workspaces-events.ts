@@ -7,12 +7,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ERRORS, isSiraError, siraError } from '../core/errors.ts';
 import type { WorkspaceEvent } from '../memory/workspaces/index.ts';
-import type { Subscription } from '../storage/index.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { problemResponses, problemSchema } from './schemas.ts';
 import { iso } from './wire.ts';
+import { parseEventId, streamEvents } from './sse.ts';
 
 const tags = ['workspaces'];
 const security = [{ bearer: [] }];
@@ -24,21 +23,6 @@ export function toWireWorkspaceEvent(e: WorkspaceEvent): Record<string, unknown>
 
 function sseFrame(e: WorkspaceEvent): string {
   return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(toWireWorkspaceEvent(e))}\n\n`;
-}
-
-/** Parse an event id given as text; throws SIRA_ERR_EVENTS_AFTER_INVALID. */
-export function parseEventId(v: string, what: string): number {
-  const n = /^\d{1,15}$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n)) throw siraError('SIRA_ERR_EVENTS_AFTER_INVALID', `${what} must be an integer ≥ 0`);
-  return n;
-}
-
-/** A problem body for an error raised after a stream started (SSE `error` event, WebSocket `error` message). */
-export function streamProblem(err: Error, instance: string): Record<string, unknown> {
-  const code = isSiraError(err) ? err.code : 'SIRA_ERR_INTERNAL';
-  const spec = ERRORS[code];
-  const detail = isSiraError(err) ? err.message : spec.title;
-  return { type: `https://sira.dev/errors/${code}`, title: spec.title, status: spec.status, detail, instance, code, ...(isSiraError(err) ? err.details : {}) };
 }
 
 const EventSchema = Type.Object({
@@ -85,52 +69,9 @@ export const workspaceEventRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = as
         return reply.send({ events: page.events.map(toWireWorkspaceEvent) as never, next_after: page.last_read });
       }
 
-      const raw = reply.raw;
-      const st: { sub?: Subscription; heartbeat?: NodeJS.Timeout } = {};
-      let ended = false;
-      const stream = {
-        end: () => {
-          if (ended) return;
-          ended = true;
-          clearInterval(st.heartbeat);
-          st.sub?.close();
-          streams.delete(stream);
-          raw.end();
-        },
-      };
       const from = after ?? (await t.readEvents(id, 0, 1)).last_id;
       if (after !== undefined) await t.readEvents(id, after, 1);
-      reply.hijack();
-      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      raw.write(': connected\n\n');
-      streams.add(stream);
-      st.heartbeat = setInterval(() => raw.write(': ping\n\n'), sira.options.eventHeartbeatMs);
-      st.heartbeat.unref();
-      raw.on('close', stream.end);
-      const errorFrame = (err: Error) => `event: error\ndata: ${JSON.stringify(streamProblem(err, request.url))}\n\n`;
-      try {
-        st.sub = await t.subscribe(id, from, {
-          onEvents: (events) => {
-            if (ended) return true;
-            if (raw.write(events.map(sseFrame).join(''))) return true;
-            raw.once('drain', () => st.sub?.resume());
-            return false;
-          },
-          onEnd: (event) => {
-            if (!ended) raw.write(sseFrame(event));
-            stream.end();
-          },
-          onError: (err) => {
-            if (!ended) raw.write(errorFrame(err));
-            stream.end();
-          },
-        });
-      } catch (err) {
-        if (!ended) raw.write(errorFrame(err as Error));
-        stream.end();
-        return;
-      }
-      if (ended) st.sub.close();
+      await streamEvents({ request, reply, streams, heartbeatMs: sira.options.eventHeartbeatMs, from, subscribe: (f, sub) => t.subscribe(id, f, sub), frame: sseFrame });
     },
   );
 };

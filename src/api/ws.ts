@@ -28,7 +28,8 @@ import { authHook, createKeyCache } from './auth.ts';
 import { toWireEvent } from './events.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { decodeBase64 } from './wire.ts';
-import { streamProblem, toWireWorkspaceEvent } from './workspaces-events.ts';
+import { streamProblem } from './sse.ts';
+import { toWireWorkspaceEvent } from './workspaces-events.ts';
 
 /** Close codes of the protocol (4000-4999 are the application's). */
 export const WS_CLOSE = Object.freeze({ SLOW_CONSUMER: 4008, AUTH: 4401, GOING_AWAY: 1001 });
