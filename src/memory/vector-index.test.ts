@@ -7,20 +7,10 @@ import type { Store } from '../storage/store.ts';
 import { resolveConfig } from '../core/config.ts';
 import { tempDir } from '../../test/helpers/app.ts';
 import { VECTOR_INDEX_COLLECTION, VectorIndex, VectorIndexes } from './vector-index.ts';
+import { mulberry32 as prng } from '../core/rng.ts';
 
 const SEED = 0x5eed;
 
-/** mulberry32: a seeded generator in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomVectors(n: number, dim: number, seed = SEED): Float32Array[] {
   const rnd = prng(seed);

@@ -18,6 +18,7 @@
  */
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { mulberry32 } from '../../src/core/rng.ts';
 
 export { casCounterWriter, crdtWriter, turnWriter } from './consistency-writers.ts';
 
@@ -137,16 +138,6 @@ export interface HarnessReport {
   clientLoopDelayP99Ms: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

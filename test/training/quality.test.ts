@@ -9,16 +9,8 @@ import { HEADS } from '../../src/memory/evaluate/model.ts';
 import { familyNames, generateQualitySet } from '../../training/data/quality-conversations.ts';
 import { auc, predictLogistic, trainLogistic } from '../../training/lib/logistic.ts';
 import { aucs, featurize, fitQuality } from '../../training/tasks/quality.ts';
+import { mulberry32 as rng } from '../../src/core/rng.ts';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('trainLogistic', () => {
   it('on a linearly separable set the loss falls and accuracy is far above chance', () => {

@@ -21,6 +21,7 @@ import { BLIND_DOMAINS } from './quality-blind-domains.ts';
 import { HELDOUT_DOMAINS, TRAIN_DOMAINS, type Domain } from './quality-domains.ts';
 import * as P from './quality-phrases.ts';
 import type { Bank } from './quality-phrases.ts';
+import { mulberry32 } from '../../src/core/rng.ts';
 
 /**
  * `train`: the training families; `heldout`: the held-out families (read while developing the features, so their
@@ -90,16 +91,6 @@ export function familyNames(split: QualitySplit): string[] {
 
 type Rng = () => number;
 
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
 const chance = (rng: Rng, p: number): boolean => rng() < p;
 const int = (rng: Rng, [lo, hi]: [number, number]): number => lo + Math.floor(rng() * (hi - lo + 1));

@@ -11,6 +11,7 @@
  * appear in `train`; `heldout` uses only those (so a model meets new phrasings of new things).
  */
 import { createRequire } from 'node:module';
+import { mulberry32 } from '../../src/core/rng.ts';
 
 export type Split = 'train' | 'heldout';
 export type Label = 'none' | 'positive' | 'negative';
@@ -35,16 +36,6 @@ export interface UserHistory {
 }
 
 type Rng = () => number;
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
 
 const require = createRequire(import.meta.url);

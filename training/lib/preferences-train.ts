@@ -7,6 +7,7 @@
 import { FEATURE_DIM, featurize, LABELS, predict, type ClassifierWeights, type Features } from '../../src/memory/profile/classifier.ts';
 import { matchClause, splitClauses } from '../../src/memory/profile/rules.ts';
 import type { LabelledSentence } from './preference-data.ts';
+import { mulberry32 } from '../../src/core/rng.ts';
 
 export interface Example {
   f: Features;
@@ -35,16 +36,6 @@ export interface TrainResult {
   losses: number[];
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Train by SGD: `epochs` passes, learning rate `lr` decaying as 1/(1+epoch), L2 `l2`. */
 export function trainClassifier(

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseArm, contextKey, policyContext, sampleBeta, updateStats, type BanditStats } from './bandit.ts';
+import { mulberry32 as rng } from '../../core/rng.ts';
 
-/** A seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('bandit', () => {
   it('sampleBeta(a, b) has mean a / (a + b)', () => {

@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadLearnedWeights, pairwiseMetrics, referenceScores, trainPairwise, WEIGHT_ORDER, type RankGroup } from './learned-weights.ts';
+import { mulberry32 as rng } from '../../core/rng.ts';
 
-/** A seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Groups where evidence is told apart by components 0 and 3 (plus noise); components 2 and 4 mislead. */
 function groups(seed: number, n: number): RankGroup[] {

@@ -6,6 +6,7 @@
  * (training/tasks/intent.ts) and tenant models (`POST /v1/intents/train`). Deterministic for a given seed.
  */
 import type { SparseVector } from './features.ts';
+import { mulberry32 } from '../../core/rng.ts';
 
 /** Options of {@link trainSoftmax}. */
 export interface SoftmaxTrainOptions {
@@ -31,17 +32,7 @@ export interface SoftmaxWeights {
   losses: number[];
 }
 
-/** A seeded PRNG in [0, 1) (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../core/rng.ts';
 
 /** Fisher–Yates shuffle in place with `rand`. */
 export function shuffleInPlace<T>(a: T[] | Int32Array, rand: () => number): void {
