@@ -65,7 +65,7 @@ export async function siraHttp(): Promise<PeerSystem> {
     name: 'Sira over HTTP',
     notes:
       'The service as users start it (bin, embedded LMDB, sync os, auth on, V8 heap capped as npm start does) in a child process; node:http keep-alive client on loopback. ' +
-      'State: GET /v1/sessions/:id/state. Context: recency over GET /turns?last=k (client side, 4-chars/token estimate; no context route on this branch).',
+      'State: GET /v1/sessions/:id/state. Context: recency over GET /turns?last=k (client side, 4-chars/token estimate, the same rule as the peers; the context route is measured in loadtest).',
     async setup(sessions: readonly SeedSession[]) {
       for (const s of sessions) {
         await call('POST', '/v1/sessions', { id: s.id });
