@@ -35,7 +35,7 @@ export async function siraInProcess(opts: { sync?: SyncMode; tailCache?: boolean
     name: variant ? `Sira in-process, ${variant}` : 'Sira in-process',
     notes:
       `SiraSession library, embedded LMDB, ${SYNC_NOTE[sync]}, tail cache ${cache ? 'on (the last turns of active sessions are served from memory)' : 'off (reads decode from LMDB)'}. ` +
-      'State: getState (versioned JSON). Context: recency over getTurns({last}) with the 4-chars/token estimate (the same recency rule as the peers, for a like-for-like window; Sira's relevance engine is measured in context-quality and loadtest).',
+      'State: getState (versioned JSON). Context: recency over getTurns({last}) with the 4-chars/token estimate (the same recency rule as the peers, for a like-for-like window; the relevance engine is measured in context-quality and loadtest).',
     async setup(sessions: readonly SeedSession[]) {
       for (const s of sessions) {
         await t.createSession({ id: s.id });
