@@ -55,7 +55,7 @@ import {
   type ContextResult,
 } from './memory/index.ts';
 import { createEmbedder, type Embedder } from './models/index.ts';
-import { loadTokenizer, registerModel } from './models/tokens.ts';
+import { loadTokenizer, registerModel, type EncodingName } from './models/tokens.ts';
 import { turnText } from './models/chat.ts';
 import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
@@ -331,7 +331,7 @@ export class TenantSessions {
     const arm = policy.arm(choice.arm)!;
     const base = this.#context.options;
     const opts = arm.weights === undefined ? base : { ...base, scorer: { ...base.scorer, weights: { ...base.scorer.weights, ...arm.weights } } };
-    const r = await this.#buildContext(sessionId, { ...request, strategy: arm.strategy }, opts);
+    const r = await this.#buildContext(sessionId, { ...request, strategy: arm.strategy }, opts, session);
     const id = newId('ctx_', Date.now());
     policy.served(this.tenant, id, sessionId, arm.name, ctx, true);
     return Object.assign(r, { id, policy: { arm: arm.name, context: ctx, reason: `${arm.name} (${arm.description}): ${choice.reason}`, samples: choice.samples } });
@@ -349,20 +349,30 @@ export class TenantSessions {
     return policy.feedback(this.tenant, sessionId, input);
   }
 
-  async #buildContext(sessionId: string, request: ContextRequestInput, options: ContextOptions): Promise<ContextResult & { profile?: ContextProfileExplanation }> {
+  async #buildContext(
+    sessionId: string,
+    request: ContextRequestInput,
+    options: ContextOptions,
+    known?: Session,
+  ): Promise<ContextResult & { profile?: ContextProfileExplanation }> {
     resolveStrategy(request.strategy);
-    resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
+    const { encoding } = resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
     if (request.messages !== undefined && !Array.isArray(request.messages)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'messages must be an array');
+    const query = resolveQuery(request.query, Array.isArray(request.messages) ? checkMessages(request.messages) : []);
     const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last: this.#opts.contextMaxTurns }));
     const summarizer = request.strategy === 'recency' ? undefined : this.#context.summarizer;
     const rolling = summarizer === undefined ? undefined : await summarizer.get(this.tenant, sessionId);
-    const profile = await this.#profileBlock(sessionId, request);
-    const external = await this.#externalCandidates(sessionId, request);
+    // The session record (its user) is read once, and only when the profile block or cross-session recall needs it.
+    const crossSession = request.cross_session ?? this.#opts.crossSessionRecall;
+    const wantsUser = (this.#context.profiles !== undefined && this.#opts.profileBlockMaxTokens > 0) || crossSession;
+    const session = known ?? (wantsUser ? await this.#store.getSession(this.tenant, sessionId) : undefined);
+    const profile = session === undefined ? undefined : await this.#profileBlock(session, encoding);
+    const external = await this.#externalCandidates(session, request, query, crossSession);
     const enrichment = this.#context.enrichment;
     const scores =
       enrichment === undefined || request.strategy === 'recency'
         ? undefined
-        : await enrichment.dense(this.tenant, sessionId, turns, resolveQuery(request.query, Array.isArray(request.messages) ? checkMessages(request.messages) : []));
+        : await enrichment.dense(this.tenant, sessionId, turns, query);
     const result = await buildContext(
       {
         turns,
@@ -400,16 +410,13 @@ export class TenantSessions {
   }
 
   /** Candidates from outside the session: the agent's experiences, the user's earlier sessions (undefined: none asked). */
-  async #externalCandidates(sessionId: string, request: ContextRequestInput): Promise<ExternalCandidate[] | undefined> {
-    const crossSession = request.cross_session ?? this.#opts.crossSessionRecall;
+  async #externalCandidates(session: Session | undefined, request: ContextRequestInput, query: string, crossSession: boolean): Promise<ExternalCandidate[] | undefined> {
     if (request.agent_id === undefined && !crossSession) return undefined;
     if (request.agent_id !== undefined && !isValidId(request.agent_id)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'agent_id is not a valid id');
-    const query = resolveQuery(request.query, Array.isArray(request.messages) ? checkMessages(request.messages) : []);
     const out: ExternalCandidate[] = [];
     if (request.agent_id !== undefined && this.#context.experiences !== undefined) out.push(...(await this.#context.experiences.candidates(this.tenant, request.agent_id, query)));
-    if (crossSession && this.#context.recall !== undefined) {
-      const session = await this.getSession(sessionId);
-      if (session.user_id !== null) out.push(...(await this.#context.recall.candidates(this.tenant, session.user_id, session, query)));
+    if (crossSession && this.#context.recall !== undefined && session !== undefined && session.user_id !== null) {
+      out.push(...(await this.#context.recall.candidates(this.tenant, session.user_id, session, query)));
     }
     return out;
   }
@@ -520,12 +527,9 @@ export class TenantSessions {
   }
 
   /** The pinned profile block for a context request on this session, when its user has a profile. */
-  async #profileBlock(sessionId: string, request: ContextRequestInput) {
+  async #profileBlock(session: Session, encoding: EncodingName) {
     const profiles = this.#context.profiles;
-    if (profiles === undefined || this.#opts.profileBlockMaxTokens === 0) return undefined;
-    const session = await this.#store.getSession(this.tenant, sessionId);
-    if (session?.user_id === null || session?.user_id === undefined) return undefined;
-    const { encoding } = resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
+    if (profiles === undefined || this.#opts.profileBlockMaxTokens === 0 || session.user_id === null) return undefined;
     const block = await profiles.block(this.tenant, session.user_id, await loadTokenizer(encoding), this.#opts.profileBlockMaxTokens);
     return block === undefined ? undefined : { user: session.user_id, block };
   }
