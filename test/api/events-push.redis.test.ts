@@ -6,37 +6,23 @@
  * a session deleted through A ends B's stream.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
 import { parseWakeMessage } from '../../src/storage/redis/event-wakeups.ts';
-import { SiraSession } from '../../src/sira.ts';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster.ts';
+import { instancePool, type Instance } from '../helpers/instances.ts';
 import { openStream, type Stream } from '../helpers/sse.ts';
 
 const KEY = 'events-push-key-123456';
 const auth = { authorization: `Bearer ${KEY}` };
 const prefix = `sira-test:${randomBytes(4).toString('hex')}:`;
 
-interface Instance {
-  sira: SiraSession;
-  app: FastifyInstance;
-  url: string;
-}
 let cluster: RedisClusterHandle;
 let storeUrl: string;
-const instances: Instance[] = [];
+const pool = instancePool(() => ({ store: storeUrl, redisKeyPrefix: prefix, bootstrapKey: KEY, eventFallbackPollMs: 0 }));
+const instance = () => pool.start();
 const streams: Stream[] = [];
 
-async function instance(): Promise<Instance> {
-  const sira = await SiraSession.open({ store: storeUrl, redisKeyPrefix: prefix, bootstrapKey: KEY, sweepIntervalMs: 0, eventFallbackPollMs: 0, logLevel: 'silent' });
-  const app = await buildApp({ sira });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const i = { sira, app, url };
-  instances.push(i);
-  return i;
-}
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
@@ -44,10 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const s of streams) s.close();
-  for (const i of instances) {
-    await i.app.close();
-    await i.sira.close();
-  }
+  await pool.close();
   await cluster?.stop();
 });
 
@@ -109,7 +92,7 @@ it('an event written through one instance reaches a subscriber on another by the
 });
 
 it('EventHub.announce() publishes a wake-up for logs that no script announces (read-the-log message, id 0)', async () => {
-  const a = instances[0] ?? (await instance());
+  const a = pool.instances[0] ?? (await instance());
   const listener = new Redis(cluster.nodes[5]!);
   try {
     const got = new Promise<string>((resolve) => listener.on('message', (_ch: string, msg: string) => msg.startsWith('default/ws-1 ') && resolve(msg)));

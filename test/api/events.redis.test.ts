@@ -5,12 +5,10 @@
  * reconnecting to A with Last-Event-ID delivers exactly what was missed.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
 import { RedisStore } from '../../src/storage/redis/redis-store.ts';
-import { SiraSession } from '../../src/sira.ts';
 import { deleteKeysWithPrefix, requireStandaloneRedis } from '../helpers/redis-cluster.ts';
+import { instancePool } from '../helpers/instances.ts';
 import { openStream, type Stream } from '../helpers/sse.ts';
 
 const URL_ = process.env.SIRA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -18,22 +16,10 @@ const prefix = `sira-test:${randomBytes(6).toString('hex')}:`;
 const KEY = 'events-redis-key-123456';
 const auth = { authorization: `Bearer ${KEY}` };
 
-interface Instance {
-  sira: SiraSession;
-  app: FastifyInstance;
-  url: string;
-}
-const instances: Instance[] = [];
+const pool = instancePool(() => ({ store: URL_, redisKeyPrefix: prefix, bootstrapKey: KEY, eventPollIntervalMs: 20 }));
+const instance = () => pool.start();
 const streams: Stream[] = [];
 
-async function instance(): Promise<Instance> {
-  const sira = await SiraSession.open({ store: URL_, redisKeyPrefix: prefix, bootstrapKey: KEY, sweepIntervalMs: 0, eventPollIntervalMs: 20, logLevel: 'silent' });
-  const app = await buildApp({ sira });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const i = { sira, app, url };
-  instances.push(i);
-  return i;
-}
 
 beforeAll(async () => {
   const { hostname, port } = new URL(URL_);
@@ -41,10 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const s of streams) s.close();
-  for (const i of instances) {
-    await i.app.close();
-    await i.sira.close();
-  }
+  await pool.close();
   const admin = await RedisStore.open({ url: URL_ });
   await deleteKeysWithPrefix(admin.client, prefix);
   await admin.close();

@@ -4,14 +4,12 @@
  * instances converge; the SSE stream of a workspace resumes with Last-Event-ID on the other instance, gap-free.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { buildApp } from '../../src/api/app.ts';
 import { RedisStore } from '../../src/storage/redis/redis-store.ts';
-import { SiraSession } from '../../src/sira.ts';
 import { deleteKeysWithPrefix, requireStandaloneRedis } from '../helpers/redis-cluster.ts';
+import { instancePool, type Instance } from '../helpers/instances.ts';
 import { openStream, type Stream } from '../helpers/sse.ts';
 
 const URL_ = process.env.SIRA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -19,23 +17,11 @@ const prefix = `sira-test:${randomBytes(6).toString('hex')}:`;
 const KEY = 'workspaces-redis-key-123456';
 const auth = { authorization: `Bearer ${KEY}` };
 
-interface Instance {
-  sira: SiraSession;
-  app: FastifyInstance;
-  url: string;
-}
-const instances: Instance[] = [];
+const pool = instancePool(() => ({ store: URL_, redisKeyPrefix: prefix, bootstrapKey: KEY, eventPollIntervalMs: 20 }));
+const instance = () => pool.start();
 const sockets: WebSocket[] = [];
 const streams: Stream[] = [];
 
-async function instance(): Promise<Instance> {
-  const sira = await SiraSession.open({ store: URL_, redisKeyPrefix: prefix, bootstrapKey: KEY, sweepIntervalMs: 0, eventPollIntervalMs: 20, logLevel: 'silent' });
-  const app = await buildApp({ sira });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const i = { sira, app, url };
-  instances.push(i);
-  return i;
-}
 
 beforeAll(async () => {
   const { hostname, port } = new URL(URL_);
@@ -44,10 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of sockets) s.terminate();
   for (const s of streams) s.close();
-  for (const i of instances) {
-    await i.app.close();
-    await i.sira.close();
-  }
+  await pool.close();
   const admin = await RedisStore.open({ url: URL_ });
   await deleteKeysWithPrefix(admin.client, prefix);
   await admin.close();
@@ -113,7 +96,7 @@ it('editors connected to different instances converge; every update reaches both
 });
 
 it('a workspace SSE stream on one instance sees writes through the other, and resumes with Last-Event-ID', async () => {
-  const [a, b] = [instances[0]!, instances[1]!];
+  const [a, b] = [pool.instances[0]!, pool.instances[1]!];
   await a.app.inject({ method: 'POST', url: '/v1/workspaces', headers: auth, payload: { id: 'sse' } });
   const onB = await openStream(b.url, '/v1/workspaces/sse/events', auth);
   streams.push(onB);
