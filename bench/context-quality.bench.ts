@@ -10,13 +10,14 @@
  * holds the fact). The summary message is not counted. The query is the question itself; no messages are sent.
  * usage: npm run bench -- context-quality   (env BENCH_QUICK=1 for one conversation)
  */
-import { analyzeTurn, bm25Scores, buildContext, createContextCaches, resolveContextOptions, terms, type ContextOptionsInput, type ContextResult } from '../src/memory/index.ts';
-import { countTurnTokens, loadTokenizer, REPLY_PRIMING_TOKENS, type Tokenizer } from '../src/models/tokens.ts';
+import { buildContext, createContextCaches, resolveContextOptions, terms, type ContextOptionsInput, type ContextResult } from '../src/memory/index.ts';
+import { countTurnTokens, loadTokenizer } from '../src/models/tokens.ts';
 import type { Turn } from '../src/core/types.ts';
 import { dot } from '../src/models/embedder.ts';
 import { createUseLiteEmbedder, createUseLiteWorkerEmbedder } from '../src/models/embedders/index.ts';
 import { embeddingText } from '../src/memory/enrichment.ts';
 import { generateConversation, type Conversation, type Question, type QuestionKind } from './lib/conversations.ts';
+import { bm25Smoothed } from './lib/context-eval.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { ms, now, summary } from './lib/stats.ts';
 
@@ -59,30 +60,6 @@ function engine(strategy: 'relevance' | 'recency', input: ContextOptionsInput = 
     const dense = denseOf?.(conv, q);
     const r = await buildContext({ turns: conv.turns, query: q.text, budgetTokens: budget, strategy, dense, scope: { tenant: 'bench', session: String(conv.questions[0]!.id) } }, opts, caches);
     return windowOf(r, conv.turns);
-  };
-}
-
-/** Stemmed BM25 over turns, smoothed with half of each neighbour's score; best turns that fit, whole. */
-function bm25Smoothed(tok: Tokenizer): Strategy {
-  const prepared = new WeakMap<Conversation, { docs: ReturnType<typeof analyzeTurn>[]; tokens: number[] }>();
-  return async (conv, q, budget) => {
-    let p = prepared.get(conv);
-    if (p === undefined) {
-      p = { docs: conv.turns.map(analyzeTurn), tokens: conv.turns.map((t) => countTurnTokens(t, tok)) };
-      prepared.set(conv, p);
-    }
-    const raw = bm25Scores(p.docs, [...new Set(terms(q.text))]);
-    const s = raw.map((x, i) => x + 0.5 * ((raw[i - 1] ?? 0) + (raw[i + 1] ?? 0)));
-    const order = [...s.keys()].sort((a, b) => s[b]! - s[a]! || b - a);
-    let left = budget - REPLY_PRIMING_TOKENS;
-    const seqs = new Set<number>();
-    for (const i of order) {
-      if (p.tokens[i]! <= left) {
-        seqs.add(conv.turns[i]!.seq);
-        left -= p.tokens[i]!;
-      }
-    }
-    return { seqs, text: (seq) => (conv.turns[seq - 1]!.parts[0] as { text: string }).text };
   };
 }
 

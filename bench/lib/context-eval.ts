@@ -59,9 +59,9 @@ export function engineStrategy(strategy: 'relevance' | 'recency', input: Context
   };
 }
 
-/** Stemmed BM25 over turns, smoothed with half of each neighbour's score; the best turns that fit, whole. */
-export function bm25Smoothed(tok: Tokenizer): EvalStrategy {
-  const prepared = new WeakMap<EvalConversation, { docs: ReturnType<typeof analyzeTurn>[]; tokens: number[] }>();
+/** Stemmed BM25 over turns, smoothed with half of each neighbour's score; the best turns that fit, whole (any generator's conversations). */
+export function bm25Smoothed(tok: Tokenizer): (conv: { turns: Turn[] }, q: { text: string }, budget: number) => Promise<Window> {
+  const prepared = new WeakMap<{ turns: Turn[] }, { docs: ReturnType<typeof analyzeTurn>[]; tokens: number[] }>();
   return async (conv, q, budget) => {
     let p = prepared.get(conv);
     if (p === undefined) {
