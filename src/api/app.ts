@@ -30,6 +30,7 @@ import { schemaErrorFormatter, validatorCompiler } from './validation.ts';
 import { VERSION } from './version.ts';
 import { workspaceRoutes } from './workspaces.ts';
 import { wsRoutes } from './ws.ts';
+import { addBackgroundErrorSink } from '../core/background.ts';
 
 /** What {@link buildApp} needs. */
 export interface AppDeps {
@@ -76,6 +77,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   api.setNotFoundHandler(notFoundHandler);
   // JSON (and the binary types the tensor routes add) only: a text/plain body is answered 415.
   api.removeContentTypeParser('text/plain');
+
+  // Background errors the service survives are logged at warn here (and counted on /metrics).
+  const removeSink = addBackgroundErrorSink((task, err) => app.log.warn({ err, task }, 'background task failed'));
+  app.addHook('onClose', async () => {
+    removeSink();
+  });
 
   let closing = false;
   api.addHook('preClose', async () => {
