@@ -35,6 +35,9 @@ export default tseslint.config(
   ...layer('src/models/**', ['memory', 'api', 'cli']),
   ...layer('src/memory/**', ['api', 'cli']),
   ...layer('src/api/**', ['cli']),
+  // The client SDK and its adapters run in the caller's process: they may use nothing of the service.
+  ...layer('src/client/**', ['storage', 'models', 'memory', 'api', 'cli', 'adapters']),
+  ...layer('src/adapters/**', ['storage', 'models', 'memory', 'api', 'cli']),
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
