@@ -39,6 +39,13 @@ export default tseslint.config(
   ...layer('src/client/**', ['storage', 'models', 'memory', 'api', 'cli', 'adapters']),
   ...layer('src/adapters/**', ['storage', 'models', 'memory', 'api', 'cli']),
   {
+    // The dashboard's page script runs in the browser.
+    files: ['dashboard/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', window: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', performance: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Node: 'readonly', TextDecoderStream: 'readonly', AbortController: 'readonly', SVGElement: 'readonly' },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
   },

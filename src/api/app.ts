@@ -31,6 +31,7 @@ import { VERSION } from './version.ts';
 import { workspaceRoutes } from './workspaces.ts';
 import { wsRoutes } from './ws.ts';
 import { addBackgroundErrorSink } from '../core/background.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 /** What {@link buildApp} needs. */
 export interface AppDeps {
@@ -120,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const guard = authHook(sira, deps.authCache);
   await api.register(metricsPlugin, { sira, ...(deps.metricsAuth === true ? { guard } : {}) });
   await api.register(healthRoutes, { sira });
+  await api.register(dashboardRoutes);
   await api.register(
     async (v1) => {
       v1.addHook('onRequest', guard);
