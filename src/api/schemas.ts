@@ -34,6 +34,7 @@ export const problemResponses = {
   400: problemSchema('Invalid request'),
   401: problemSchema('Missing or invalid API key'),
   404: problemSchema('Not found (another tenant’s session looks the same)'),
+  429: problemSchema('A quota or rate limit of the key or tenant was reached (see Retry-After)'),
 } as const;
 
 export const SessionSchema = Type.Object({
