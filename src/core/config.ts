@@ -446,6 +446,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     tenantPolicies: env.SIRA_TENANT_POLICIES ? parseJsonEnv('SIRA_TENANT_POLICIES', env.SIRA_TENANT_POLICIES) : undefined,
     redact: (env.SIRA_REDACT || undefined) as SiraOptions['redact'] | undefined,
     adminKey: env.SIRA_ADMIN_KEY || undefined,
+    sseMaxBufferedBytes: num(env.SIRA_SSE_MAX_BUFFERED_BYTES),
+    sseSlowConsumerMs: num(env.SIRA_SSE_SLOW_CONSUMER_MS),
   };
   return out;
 }
