@@ -926,6 +926,7 @@ export class SiraSession {
       defaultTtlSeconds: this.options.defaultTtlSeconds,
       clock: this.clock,
       options: this.workspaceOptions,
+      prepareTurns: async (tenant, turns) => ((await this.quotas.policy(tenant)).redact === 'store' ? redactTurns(turns, {}) : turns),
     });
     return this.#workspaces.tenant(tenant);
   }

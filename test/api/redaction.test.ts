@@ -39,6 +39,12 @@ describe('PII redaction', () => {
     const ctx = await context();
     expect(ctx.statusCode).toBe(200);
     expect(json(ctx).redaction).toEqual({ mode: 'store', counts: { EMAIL: 1, CARD: 1, API_KEY: 1 } });
+    // Workspace turns go through the same redaction.
+    expect((await t.app.inject({ method: 'POST', url: '/v1/workspaces', headers: t.auth, payload: { id: 'w' } })).statusCode).toBe(201);
+    const shared = await t.app.inject({ method: 'POST', url: '/v1/workspaces/w/turns', headers: t.auth, payload: { turns: [{ role: 'user', content: TEXT }] } });
+    expect(shared.statusCode).toBe(201);
+    expect(shared.body).not.toContain(EMAIL);
+    expect(shared.body).toContain('[CARD]');
   });
 
   it("redact 'context': turns are stored as sent; the window and the echo of the client's messages are redacted", async () => {
