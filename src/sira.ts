@@ -961,6 +961,7 @@ export class SiraSession {
     await this.#context.profiles?.close();
     await this.#lessons?.close();
     await this.#context.indexes?.close();
+    await this.quotas.usage.close(); // usage recounts read the store
     this.events.close();
     await this.#wakeups?.close();
     await this.store.close();

@@ -84,6 +84,15 @@ const metrics: FastifyPluginAsyncTypebox<MetricsOptions> = async (app, opts) => 
       this.set({ transport: 'ws' }, n.ws);
     },
   });
+  new Counter({
+    name: 'sira_quota_recount_failures_total',
+    help: 'Background usage recounts that failed (the tally stays; the next check at a limit recounts)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(q.usage.failures);
+    },
+  });
   new Gauge({ name: 'sira_event_subscribers', help: 'Tenant subscriber slots in use (SSE streams + WebSocket subscriptions)', registers, collect() { this.set(q.subscribers()); } });
   new Gauge({ name: 'sira_event_stream_buffered_bytes', help: 'Bytes open event streams have waiting to be sent', registers, collect() { this.set(bufferedBytes(sira)); } });
   new Counter({

@@ -29,13 +29,14 @@ interface Entry extends TenantUsage {
 }
 
 /** Exact usage of a tenant, read from the store (O(its data): every session's turns, state and tensor list). */
-export async function countUsage(store: Store, tenant: string, pageSize = 1000): Promise<{ sessions: number; bytes: number }> {
+export async function countUsage(store: Store, tenant: string, pageSize = 1000, stop: () => boolean = () => false): Promise<{ sessions: number; bytes: number }> {
   let sessions = 0;
   let bytes = 0;
   let cursor: string | undefined;
   do {
     const page = await store.listSessions(tenant, { limit: pageSize, ...(cursor === undefined ? {} : { cursor }) });
     for (const s of page.items) {
+      if (stop()) throw new Error('usage count stopped: the service is closing');
       sessions++;
       bytes += jsonBytes(s.metadata);
       for (let after = 0; after < s.turn_count; ) {
@@ -65,8 +66,11 @@ export class UsageTally {
   readonly #recountMs: number;
   readonly #tenants = new Map<string, Entry>();
   readonly #max: number;
-  /** Failed background recounts (logged by the caller through `onError`). */
+  /** Reports a failed background recount (the tally stays as it was; the next check at a limit recounts). */
   readonly #onError: (err: unknown, tenant: string) => void;
+  /** Background recounts that failed since start (`sira_quota_recount_failures_total`). */
+  failures = 0;
+  #closed = false;
 
   constructor(store: Store, clock: Clock, opts: { recountMs?: number; max?: number; onError?: (err: unknown, tenant: string) => void } = {}) {
     this.#store = store;
@@ -83,7 +87,10 @@ export class UsageTally {
       this.#tenants.set(tenant, e);
       if (this.#tenants.size > this.#max) this.#tenants.delete(this.#tenants.keys().next().value as string);
       // First sight: count in the background; the request that brought the tenant here does not wait.
-      this.#recount(tenant, e).catch((err: unknown) => this.#onError(err, tenant));
+      this.#recount(tenant, e).catch((err: unknown) => {
+        this.failures++;
+        this.#onError(err, tenant);
+      });
     }
     return e;
   }
@@ -118,7 +125,7 @@ export class UsageTally {
       // Writes accepted while the count runs may or may not be in it: keep them (the tally errs high, never low).
       const before = { sessions: e.sessions, bytes: e.bytes };
       try {
-        const c = await countUsage(this.#store, tenant);
+        const c = await countUsage(this.#store, tenant, 1000, () => this.#closed);
         e.sessions = c.sessions + Math.max(0, e.sessions - before.sessions);
         e.bytes = c.bytes + Math.max(0, e.bytes - before.bytes);
         e.counted_at = this.#clock();
@@ -127,6 +134,12 @@ export class UsageTally {
       }
     })();
     return e.recount;
+  }
+
+  /** Stop recounts in flight (at their next session) and wait for them; the service calls it before closing the store. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.idle();
   }
 
   /** Wait for every recount in flight (tests, shutdown). */
