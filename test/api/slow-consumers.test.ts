@@ -69,7 +69,7 @@ describe('slow SSE consumers', () => {
     let peak = 0;
     let peakOne = 0;
     for (let i = 0; i < UPDATES; i++) {
-      const r = await t.app.inject({ method: 'POST', url: '/v1/workspaces/w/crdt/notes', headers: { ...t.auth, 'content-type': 'application/octet-stream' }, payload: update(UPDATE_BYTES, i) });
+      const r = await t.app.inject({ method: 'POST', url: `/v1/workspaces/w/crdt/notes-${i}`, headers: { ...t.auth, 'content-type': 'application/octet-stream' }, payload: update(UPDATE_BYTES, i) });
       expect(r.statusCode).toBe(200);
       peak = Math.max(peak, bufferedBytes(t.sira));
       for (const s of sse()) peakOne = Math.max(peakOne, s.bufferedBytes());
@@ -86,12 +86,47 @@ describe('slow SSE consumers', () => {
     await until(() => t.sira.events.subscriberCount === 0, 'no hub subscription is left');
   });
 
+  it('a client that stalls and then reads gets every event once, in order (subscriptions re-opened after the last written id)', async () => {
+    const slow = await testApp({ sseMaxBufferedBytes: LIMIT, sseSlowConsumerMs: 600_000 });
+    try {
+      const p = Number(new URL(await slow.app.listen({ port: 0, host: '127.0.0.1' })).port);
+      await slow.app.inject({ method: 'POST', url: '/v1/workspaces', headers: slow.auth, payload: { id: 'w' } });
+      let text = '';
+      // HTTP/1.0: the body is not chunked, so the frames can be read straight off the socket.
+      const s = await new Promise<Socket>((resolve) => {
+        const c = connect(p, '127.0.0.1', () => {
+          c.pause();
+          c.write(`GET /v1/workspaces/w/events HTTP/1.0\r\nAccept: text/event-stream\r\nAuthorization: ${slow.auth.authorization}\r\n\r\n`);
+          resolve(c);
+        });
+      });
+      sockets.push(s);
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => (text += d));
+      await until(() => slow.sira.quotas.subscribers('acme') === 1, 'subscribed');
+      let congested = 0;
+      for (let i = 0; i < UPDATES; i++) {
+        const r = await slow.app.inject({ method: 'POST', url: `/v1/workspaces/w/crdt/notes-${i}`, headers: { ...slow.auth, 'content-type': 'application/octet-stream' }, payload: update(UPDATE_BYTES, i) });
+        expect(r.statusCode).toBe(200);
+        congested = Math.max(congested, bufferedBytes(slow.sira));
+      }
+      expect(congested).toBeGreaterThan(LIMIT / 2); // the stream did fill up while the client was not reading
+      expect(congested).toBeLessThanOrEqual(LIMIT + 96 * 1024);
+      s.resume();
+      await until(() => (text.match(/^event: crdt\.updated$/gm) ?? []).length === UPDATES, 'every update arrives');
+      const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+      expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => ids[0]! + i)); // contiguous: no gap, no duplicate
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('a client that reads gets every event in order while stalled ones are cut off', async () => {
     await Promise.all(Array.from({ length: 3 }, stalled));
     const reader = await openStream(`http://127.0.0.1:${port}`, '/v1/workspaces/w/events', t.auth);
     await until(() => t.sira.quotas.subscribers('acme') === 4, 'four subscribers');
     for (let i = 0; i < UPDATES; i++) {
-      const r = await t.app.inject({ method: 'POST', url: '/v1/workspaces/w/crdt/notes', headers: { ...t.auth, 'content-type': 'application/octet-stream' }, payload: update(UPDATE_BYTES, i) });
+      const r = await t.app.inject({ method: 'POST', url: `/v1/workspaces/w/crdt/notes-${i}`, headers: { ...t.auth, 'content-type': 'application/octet-stream' }, payload: update(UPDATE_BYTES, i) });
       expect(r.statusCode).toBe(200);
     }
     await reader.until((s) => s.frames.filter((f) => f.event === 'crdt.updated').length === UPDATES);
