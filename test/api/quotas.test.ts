@@ -145,7 +145,13 @@ describe('quotas and rate limits', () => {
     ws.send(JSON.stringify({ op: 'unsubscribe', session_id: 's', req: 3 }));
     await wait(() => messages.some((m) => m.type === 'unsubscribed'));
     expect(t.sira.quotas.subscribers('acme')).toBe(0);
+    // A connection that goes away gives its slots back.
+    ws.send(JSON.stringify({ op: 'subscribe', session_id: 's2', req: 4 }));
+    await wait(() => t.sira.quotas.subscribers('acme') === 1);
+    expect(t.sira.quotas.subscribers('acme')).toBe(1);
     ws.close();
+    await wait(() => t.sira.quotas.subscribers('acme') === 0);
+    expect(t.sira.quotas.subscribers('acme')).toBe(0);
   });
 
   it('per-tenant overrides: tenantPolicies in the config, then the admin route (audited), then removing it', async () => {
