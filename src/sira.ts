@@ -82,6 +82,10 @@ import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOpt
 import { SessionEvaluator, type QualityModel, type SessionEvaluation, type SessionIntentClassifier } from './memory/evaluate/index.ts';
 import { backgroundError } from './core/background.ts';
 import { traceEmbedder, traceStore, traceTenant } from './tracing.ts';
+import { Quotas } from './memory/quotas/index.ts';
+import { AuditLog, type AuditEntry, type AuditInput } from './memory/audit.ts';
+import { placeholdersIn, redactMessages, redactText, redactTurns, type RedactionCounts } from './memory/redact/index.ts';
+import type { RedactMode } from './core/quota-config.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
 export interface SiraDeps {
@@ -153,6 +157,16 @@ interface ContextEngine {
   recall?: SessionRecall;
   /** The HNSW indexes behind both. */
   indexes?: VectorIndexes;
+  /** Tenant policies (redaction mode) and quotas. */
+  quotas?: Quotas;
+}
+
+/** What PII redaction did to a context window (the `redaction` field of a context result; counts, never values). */
+export interface ContextRedaction {
+  /** `store`: the turns were redacted when written (counts are the placeholders in the selected turns); `context`: in this window. */
+  mode: Exclude<RedactMode, 'off'>;
+  /** Values replaced, by kind (EMAIL, PHONE, CARD, IBAN, API_KEY, TOKEN). */
+  counts: RedactionCounts;
 }
 
 /** Which profile entries a context window pinned (the `profile` field of a context result). */
@@ -262,7 +276,8 @@ export class TenantSessions {
 
   /** Append turns atomically; returns them with their seqs. Throws on bad input before storing anything. */
   async appendTurns(sessionId: string, turns: TurnInput[]): Promise<Turn[]> {
-    const normalized = normalizeTurns(turns, this.#opts.limits);
+    let normalized = normalizeTurns(turns, this.#opts.limits);
+    if ((await this.#redactMode()) === 'store') normalized = redactTurns(normalized, {});
     const stored = await this.#store.appendTurns(this.tenant, sessionId, normalized);
     // After the append is durable: embedding never delays or fails it.
     this.#context.enrichment?.enqueue(this.tenant, sessionId, stored);
@@ -277,6 +292,11 @@ export class TenantSessions {
       activity.touch(this.tenant, sess?.user_id ?? sessionId, sessionId, last.created_at, last.role === 'user');
     }
     return this.#changed(sessionId, stored);
+  }
+
+  /** This tenant's redaction mode (its policy, cached). */
+  async #redactMode(): Promise<RedactMode> {
+    return this.#context.quotas === undefined ? this.#opts.redact : (await this.#context.quotas.policy(this.tenant)).redact;
   }
 
   /**
@@ -312,7 +332,7 @@ export class TenantSessions {
    * SIRA_ERR_CONTEXT_BUDGET_INVALID / _BUDGET_TOO_SMALL / _MODEL_UNKNOWN, SIRA_ERR_REQUEST_INVALID (strategy,
    * messages) or SIRA_ERR_SESSION_NOT_FOUND.
    */
-  async buildContext(sessionId: string, request: ContextRequestInput): Promise<ContextResult & ContextPolicyInfo & { profile?: ContextProfileExplanation }> {
+  async buildContext(sessionId: string, request: ContextRequestInput): Promise<ContextResult & ContextPolicyInfo & { profile?: ContextProfileExplanation; redaction?: ContextRedaction }> {
     const policy = this.#context.policy;
     if (request.strategy === 'adaptive' && policy !== undefined) return this.#adaptiveContext(sessionId, request, policy);
     const r = await this.#buildContext(sessionId, request, this.#context.options);
@@ -357,14 +377,42 @@ export class TenantSessions {
     request: ContextRequestInput,
     options: ContextOptions,
     known?: Session,
-  ): Promise<ContextResult & { profile?: ContextProfileExplanation }> {
+  ): Promise<ContextResult & { profile?: ContextProfileExplanation; redaction?: ContextRedaction }> {
+    const mode = await this.#redactMode();
+    if (mode !== 'context') {
+      const { turns, ...r } = await this.#buildWindow(sessionId, request, options, known);
+      if (mode === 'off') return r;
+      const selected = new Set(r.selected.map((t) => t.seq));
+      return { ...r, redaction: { mode, counts: placeholdersIn(turns.filter((t) => selected.has(t.seq))) } };
+    }
+    // Redacted copies of everything the window is built from; the stored turns stay as they were sent.
+    const counts: RedactionCounts = {};
+    const redacted: ContextRequestInput = {
+      ...request,
+      ...(request.query === undefined ? {} : { query: redactText(request.query, counts) }),
+      ...(Array.isArray(request.messages) ? { messages: redactMessages(request.messages, counts) } : {}),
+    };
+    const { turns: _turns, ...r } = await this.#buildWindow(sessionId, redacted, options, known, counts);
+    return { ...r, redaction: { mode, counts } };
+  }
+
+  /** {@link #buildContext} for one set of inputs; with `counts`, stored turns, summaries and the profile block are redacted into it. */
+  async #buildWindow(
+    sessionId: string,
+    request: ContextRequestInput,
+    options: ContextOptions,
+    known?: Session,
+    counts?: RedactionCounts,
+  ): Promise<ContextResult & { profile?: ContextProfileExplanation; turns: Turn[] }> {
     resolveStrategy(request.strategy);
     const { encoding } = resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
     if (request.messages !== undefined && !Array.isArray(request.messages)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'messages must be an array');
     const query = resolveQuery(request.query, Array.isArray(request.messages) ? checkMessages(request.messages) : []);
-    const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last: this.#opts.contextMaxTurns }));
+    const stored = found(await this.#store.getTurns(this.tenant, sessionId, { last: this.#opts.contextMaxTurns }));
+    const turns = counts === undefined ? stored : redactTurns(stored, counts);
     const summarizer = request.strategy === 'recency' ? undefined : this.#context.summarizer;
-    const rolling = summarizer === undefined ? undefined : await summarizer.get(this.tenant, sessionId);
+    const storedSummary = summarizer === undefined ? undefined : await summarizer.get(this.tenant, sessionId);
+    const rolling = storedSummary === undefined || counts === undefined ? storedSummary : { ...storedSummary, content: redactText(storedSummary.content, counts) };
     // The session record (its user) is read once, and only when the profile block or cross-session recall needs it.
     const crossSession = request.cross_session ?? this.#opts.crossSessionRecall;
     const wantsUser = (this.#context.profiles !== undefined && this.#opts.profileBlockMaxTokens > 0) || crossSession;
@@ -386,22 +434,24 @@ export class TenantSessions {
         replyReserveTokens: request.reply_reserve_tokens,
         strategy: request.strategy,
         explain: request.explain,
-        scope: { tenant: this.tenant, session: sessionId },
+        // Redacted windows keep their own per-turn cache entries (their text differs from the stored turns').
+        scope: { tenant: this.tenant, session: counts === undefined ? sessionId : `${sessionId}\u0000redacted` },
         dense: scores?.dense,
         ...(rolling === undefined ? {} : { rollingSummary: rolling }),
-        ...(profile === undefined ? {} : { pinnedBlocks: [{ title: profile.block.title, content: profile.block.content }] }),
+        ...(profile === undefined ? {} : { pinnedBlocks: [{ title: profile.block.title, content: counts === undefined ? profile.block.content : redactText(profile.block.content, counts) }] }),
         ...(external === undefined ? {} : { external }),
       },
       options,
       this.#context.caches,
     );
     // Off the request path: when older turns were left out and the session outgrew its summary, refresh it.
-    if (summarizer !== undefined && result.summary !== undefined && turns.length > 0) summarizer.maybeRefresh(this.tenant, sessionId, turns.at(-1)!.seq, rolling);
+    if (summarizer !== undefined && result.summary !== undefined && turns.length > 0) summarizer.maybeRefresh(this.tenant, sessionId, turns.at(-1)!.seq, storedSummary);
     if (scores !== undefined) result.usage.embedding = scores.usage;
-    if (profile === undefined) return result;
+    if (profile === undefined) return Object.assign(result, { turns });
     const included = result.pinned?.[0]?.included === true;
     return {
       ...result,
+      turns,
       profile: {
         user_id: profile.user,
         tokens: included ? profile.block.tokens : 0,
@@ -715,12 +765,18 @@ export class SiraSession {
   readonly #context: ContextEngine;
   #prefetcher: Prefetcher | undefined;
   #lessons: LessonWriter | undefined;
+  /** Tenant policies, quotas, rate limits and subscriber counts of this process. */
+  readonly quotas: Quotas;
+  /** The audit log of admin actions (see {@link SiraSession.audit}). */
+  readonly auditLog: AuditLog;
 
   private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined) {
     this.options = options;
     this.store = store;
     this.clock = clock;
-    this.#context = { options: context, caches: createContextCaches(), policy: new ContextPolicy(store, { clock }) };
+    this.quotas = new Quotas(store, options, clock);
+    this.auditLog = new AuditLog(store, clock);
+    this.#context = { options: context, caches: createContextCaches(), policy: new ContextPolicy(store, { clock }), quotas: this.quotas };
     if (options.profiles) this.#context.profiles = new ProfileService(store, clock, { weights: loadPreferenceClassifier() });
     const resume = options.prefetchIntervalMs > 0 ? loadResumeModel() : undefined;
     if (resume !== undefined) {
@@ -807,13 +863,23 @@ export class SiraSession {
     return t;
   }
 
-  /** Create an API key for `tenant`; the key is returned once and only its hash is stored. */
-  async createApiKey(tenant: string, name = 'default'): Promise<{ key: string; record: ApiKeyRecord }> {
+  /** Create an API key for `tenant`; the key is returned once and only its hash is stored. Audited as `key.create` by `actor`. */
+  async createApiKey(tenant: string, name = 'default', actor = 'library'): Promise<{ key: string; record: ApiKeyRecord }> {
     if (!isValidId(tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
     const key = `sira_${randomBytes(24).toString('base64url')}`;
     const record: ApiKeyRecord = { id: newId('key_', this.clock()), tenant, name, hash: hashApiKey(key), created_at: this.clock() };
     await this.store.putApiKey(record);
+    await this.audit('key.create', { actor, tenant, target: record.id, details: { name } });
     return { key, record };
+  }
+
+  /**
+   * Record an admin action in the durable audit log, e.g.
+   * `await sira.audit('user.delete', { actor: 'admin', tenant, target: userId, details: { sessions: 3 } })`.
+   * Never pass secrets: secret-named detail fields are dropped and keys/tokens in strings are redacted anyway.
+   */
+  audit(action: string, input: AuditInput): Promise<AuditEntry> {
+    return this.auditLog.record(action, input);
   }
 
   /** The tenant an API key belongs to, or undefined when the key is unknown. */
@@ -828,9 +894,12 @@ export class SiraSession {
     return this.store.listApiKeys(tenant);
   }
 
-  /** Revoke a key by id; false when missing. */
-  revokeApiKey(id: string): Promise<boolean> {
-    return this.store.deleteApiKey(id);
+  /** Revoke a key by id; false when missing. Audited as `key.revoke` by `actor` (with the key's tenant). */
+  async revokeApiKey(id: string, actor = 'library'): Promise<boolean> {
+    const tenant = (await this.store.listApiKeys()).find((r) => r.id === id)?.tenant ?? null;
+    if (!(await this.store.deleteApiKey(id))) return false;
+    await this.audit('key.revoke', { actor, tenant, target: id });
+    return true;
   }
 
   /** Store counters. */
@@ -863,6 +932,7 @@ export class SiraSession {
       defaultTtlSeconds: this.options.defaultTtlSeconds,
       clock: this.clock,
       options: this.workspaceOptions,
+      prepareTurns: async (tenant, turns) => ((await this.quotas.policy(tenant)).redact === 'store' ? redactTurns(turns, {}) : turns),
     });
     return this.#workspaces.tenant(tenant);
   }
@@ -897,6 +967,7 @@ export class SiraSession {
     await this.#context.profiles?.close();
     await this.#lessons?.close();
     await this.#context.indexes?.close();
+    await this.quotas.usage.close(); // usage recounts read the store
     this.events.close();
     await this.#wakeups?.close();
     await this.store.close();

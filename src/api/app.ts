@@ -10,6 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { siraError } from '../core/errors.ts';
 import type { SiraSession } from '../sira.ts';
+import { adminRoutes } from './admin.ts';
 import { authHook, type KeyCacheOptions } from './auth.ts';
 import { contextRoutes } from './context.ts';
 import { feedbackRoutes } from './feedback.ts';
@@ -20,6 +21,7 @@ import { healthRoutes } from './health.ts';
 import { intentRoutes } from './intents.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
+import { quotaHooks } from './quotas.ts';
 import { profileRoutes } from './profiles.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
@@ -115,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'health', description: 'Probes and metrics (no auth)' },
         { name: 'intents', description: 'Intent classification: built-in models and tenant-trained ones' },
         { name: 'experiences', description: 'Agent trajectories: similar-task search with success statistics and lessons, the strategy graph' },
+        { name: 'admin', description: 'Operator routes (the admin key): tenant policies and quotas, API keys, the audit log' },
       ],
     },
   });
@@ -135,6 +138,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
         }
       });
+      // Rate limits and storage quotas: after auth, before the body is read.
+      const quotas = quotaHooks(sira);
+      v1.addHook('onRequest', quotas.onRequest);
+      v1.addHook('onResponse', quotas.onResponse);
       await v1.register(sessionRoutes, { sira });
       await v1.register(turnRoutes, { sira });
       await v1.register(stateRoutes, { sira });
@@ -151,6 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  await api.register(adminRoutes, { sira, prefix: '/v1/admin' });
   // The WebSocket authenticates itself (header, ?token= or first message: browsers cannot send headers).
   await api.register(wsRoutes, { sira, prefix: '/v1' });
   return app;

@@ -44,6 +44,9 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   };
   for (const [k, v] of Object.entries(problem.details ?? {})) if (!STANDARD.has(k)) body[k] = v;
   if (spec.status === 401) reply.header('www-authenticate', 'Bearer');
+  // Quota refusals (429) say when to come back, in seconds (RFC 9110 §10.2.3).
+  const retry = problem.details?.retry_after_seconds;
+  if (typeof retry === 'number') reply.header('retry-after', String(retry));
   return reply.code(spec.status).type('application/problem+json').send(body);
 }
 

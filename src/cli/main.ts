@@ -1,7 +1,7 @@
 /**
  * @module cli/main
- * The `sira-session` command line: `serve`, `keys create|list|revoke`, `intents train|list|classify`, `export`,
- * `import`, `inspect` and `bench`. Options come from `SIRA_*` environment variables, overridden by flags. Exit
+ * The `sira-session` command line: `serve`, `keys create|list|revoke`, `quotas get|set|clear`, `audit list`,
+ * `intents train|list|classify`, `export`, `import`, `inspect` and `bench`. Options come from `SIRA_*` environment variables, overridden by flags. Exit
  * codes: 0 success, 1 failure, 2 usage or configuration error.
  */
 import { spawn } from 'node:child_process';
@@ -15,6 +15,7 @@ import { VERSION } from '../api/version.ts';
 import { optionsFromEnv, resolveConfig, type SiraOptionsInput, type SyncMode } from '../core/config.ts';
 import { isSiraError } from '../core/errors.ts';
 import { SiraSession } from '../sira.ts';
+import { AdminUsageError, auditCommand, quotasCommand } from './admin.ts';
 import { closeOnSignals, startServer } from './serve.ts';
 import { exportTenant, importLines, inspect, openOut, readLines } from './transfer.ts';
 
@@ -33,6 +34,10 @@ Usage:
   sira-session keys create --tenant T [--name N] [--store S] [--data-dir D]   print a new API key (shown once)
   sira-session keys list [--tenant T] [--json] [--store S] [--data-dir D]     list keys (ids, tenants, names; never keys)
   sira-session keys revoke <id> [--store S] [--data-dir D]                    revoke a key
+  sira-session quotas get|clear --tenant T [--store S] [--data-dir D]         a tenant's policy override and effective quotas
+  sira-session quotas set --tenant T [--sessions N] [--bytes N] [--rps N] [--burst N] [--key-rps N] [--key-burst N]
+                     [--subscribers N] [--redact off|store|context]           override a tenant's quotas (0 = unlimited)
+  sira-session audit list [--tenant T] [--action A] [--json] [--store S] [--data-dir D]   the audit log, oldest first
   sira-session export --tenant T [--session ID ...] [--out F|-] [--store S] [--data-dir D]  sessions as JSON lines
   sira-session import --file F|- [--tenant T] [--store S] [--data-dir D]   re-create exported sessions (skips existing)
   sira-session inspect [--tenant T] [--session ID] [--store S] [--data-dir D]  store counters, or one session
@@ -54,7 +59,8 @@ Options (environment in brackets; flags win):
   --log-level   fatal|error|warn|info|debug|trace|silent [SIRA_LOG_LEVEL] (default info)
   --durability  Redis: local (acknowledged once the master applied it) or replicated (also WAIT for a replica;
                 fails with 503 SIRA_ERR_STORE_NOT_REPLICATED otherwise) [SIRA_DURABILITY] (default local)
-Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS.
+Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS, SIRA_ADMIN_KEY
+(the /v1/admin routes), SIRA_QUOTAS and SIRA_TENANT_POLICIES (JSON), SIRA_REDACT.
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 `;
 
@@ -122,7 +128,7 @@ async function keys(args: string[], io: CliIo): Promise<number> {
     if (values.tenant === undefined) throw new UsageError('keys create needs --tenant');
     const sira = await SiraSession.open(storeInput(io.env, values));
     try {
-      const { key, record } = await sira.createApiKey(values.tenant, values.name);
+      const { key, record } = await sira.createApiKey(values.tenant, values.name, 'cli');
       io.stdout.write(`${key}\n`);
       io.stderr.write(`created key ${record.id} for tenant ${record.tenant} (name ${record.name}); it is shown only once\n`);
     } finally {
@@ -151,7 +157,7 @@ async function keys(args: string[], io: CliIo): Promise<number> {
     if (id === undefined || positionals.length !== 1) throw new UsageError('keys revoke needs exactly one key id');
     const sira = await SiraSession.open(storeInput(io.env, values));
     try {
-      if (!(await sira.revokeApiKey(id))) {
+      if (!(await sira.revokeApiKey(id, 'cli'))) {
         io.stderr.write(`no key with id ${id}\n`);
         return 1;
       }
@@ -304,6 +310,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         return await transfer(command, rest, io);
       case 'intents':
         return await intents(rest, io);
+      case 'quotas':
+        return await quotasCommand(rest, io, (values) => SiraSession.open(storeInput(io.env, values)));
+      case 'audit':
+        return await auditCommand(rest, io, (values) => SiraSession.open(storeInput(io.env, values)));
       case '--version':
       case '-v':
       case 'version':
@@ -320,7 +330,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         throw new UsageError(`unknown command ${command}`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof AdminUsageError) {
       io.stderr.write(`sira-session: ${err.message}\nRun sira-session --help for usage.\n`);
       return 2;
     }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { siraError } from './errors.ts';
+import { DEFAULT_QUOTAS, QuotaLimitsSchema, RedactModeSchema, TenantPoliciesSchema, type QuotaLimits, type RedactMode, type TenantPolicy } from './quota-config.ts';
 
 /** Hard limits on what one request may carry; exceeding one is answered 400/413 and stores nothing. */
 export interface Limits {
@@ -180,6 +181,18 @@ export interface SiraOptions {
   eventWakeups: 'pubsub' | 'poll';
   /** Ms between log reads for sessions with subscribers when wake-ups come by pub/sub (lost messages, expiry). @default 2000 */
   eventFallbackPollMs: number;
+  /** Per-tenant quotas and rate limits (0 = unlimited), defaults for every tenant (env SIRA_QUOTAS, JSON). @default DEFAULT_QUOTAS */
+  quotas: QuotaLimits;
+  /** Settings that differ per tenant: `{ [tenant]: { quotas?, redact? } }` (env SIRA_TENANT_POLICIES, JSON). @default {} */
+  tenantPolicies: Record<string, TenantPolicy>;
+  /** PII redaction of turns for tenants without their own setting (env SIRA_REDACT). @default 'off' */
+  redact: RedactMode;
+  /** The key of the `/v1/admin/*` routes (env SIRA_ADMIN_KEY, ≥ 16 chars); unset: those routes answer 403. @default undefined */
+  adminKey: string | undefined;
+  /** Bytes an SSE stream may have waiting to be sent before live delivery pauses (events wait in the durable log). @default 1048576 */
+  sseMaxBufferedBytes: number;
+  /** Ms an SSE client may stay over `sseMaxBufferedBytes` before its stream is closed (it resumes with Last-Event-ID). @default 30000 */
+  sseSlowConsumerMs: number;
   limits: Limits;
 }
 
@@ -250,6 +263,12 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   durabilityTimeoutMs: 1000,
   eventWakeups: 'pubsub',
   eventFallbackPollMs: 2000,
+  quotas: DEFAULT_QUOTAS,
+  tenantPolicies: {},
+  redact: 'off',
+  adminKey: undefined,
+  sseMaxBufferedBytes: 1024 * 1024,
+  sseSlowConsumerMs: 30_000,
   limits: DEFAULT_LIMITS,
 });
 
@@ -317,6 +336,12 @@ const OptionsSchema = Type.Object({
   durabilityTimeoutMs: PosInt,
   eventWakeups: Type.Union([Type.Literal('pubsub'), Type.Literal('poll')]),
   eventFallbackPollMs: Type.Integer({ minimum: 0 }),
+  quotas: QuotaLimitsSchema,
+  tenantPolicies: TenantPoliciesSchema,
+  redact: RedactModeSchema,
+  adminKey: Type.Optional(Type.Union([Type.String({ minLength: 16 }), Type.Undefined()])),
+  sseMaxBufferedBytes: PosInt,
+  sseSlowConsumerMs: PosInt,
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -334,7 +359,7 @@ const OptionsSchema = Type.Object({
 export type ValidatedOptions = Static<typeof OptionsSchema>;
 
 /** Options as a caller may give them: any subset, limits included. */
-export type SiraOptionsInput = Partial<Omit<SiraOptions, 'limits'>> & { limits?: Partial<Limits> };
+export type SiraOptionsInput = Partial<Omit<SiraOptions, 'limits' | 'quotas'>> & { limits?: Partial<Limits>; quotas?: Partial<QuotaLimits> };
 
 /** Merge `input` over the defaults and validate; throws SIRA_ERR_CONFIG_INVALID naming the first bad field. */
 export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
@@ -343,6 +368,7 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
     ...DEFAULT_OPTIONS,
     ...defined,
     limits: { ...DEFAULT_LIMITS, ...(input.limits ?? {}) },
+    quotas: { ...DEFAULT_QUOTAS, ...(input.quotas ?? {}) },
   };
   if (!Value.Check(OptionsSchema, merged)) {
     const first = [...Value.Errors(OptionsSchema, merged)][0];
@@ -424,6 +450,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     durabilityTimeoutMs: num(env.SIRA_DURABILITY_TIMEOUT_MS),
     eventWakeups: (env.SIRA_EVENT_WAKEUPS || undefined) as SiraOptions['eventWakeups'] | undefined,
     eventFallbackPollMs: num(env.SIRA_EVENT_FALLBACK_POLL_MS),
+    quotas: env.SIRA_QUOTAS ? parseJsonEnv('SIRA_QUOTAS', env.SIRA_QUOTAS) : undefined,
+    tenantPolicies: env.SIRA_TENANT_POLICIES ? parseJsonEnv('SIRA_TENANT_POLICIES', env.SIRA_TENANT_POLICIES) : undefined,
+    redact: (env.SIRA_REDACT || undefined) as SiraOptions['redact'] | undefined,
+    adminKey: env.SIRA_ADMIN_KEY || undefined,
+    sseMaxBufferedBytes: num(env.SIRA_SSE_MAX_BUFFERED_BYTES),
+    sseSlowConsumerMs: num(env.SIRA_SSE_SLOW_CONSUMER_MS),
   };
   return out;
 }
