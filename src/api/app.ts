@@ -12,6 +12,7 @@ import { siraError } from '../core/errors.ts';
 import type { SiraSession } from '../sira.ts';
 import { authHook, type KeyCacheOptions } from './auth.ts';
 import { contextRoutes } from './context.ts';
+import { conversationRoutes } from './conversations.ts';
 import { feedbackRoutes } from './feedback.ts';
 import { eventRoutes } from './events.ts';
 import { evaluateRoutes } from './evaluate.ts';
@@ -21,6 +22,7 @@ import { intentRoutes } from './intents.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
 import { profileRoutes } from './profiles.ts';
+import { responseRoutes } from './responses.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
 import { stateRoutes } from './state.ts';
@@ -105,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'health', description: 'Probes and metrics (no auth)' },
         { name: 'intents', description: 'Intent classification: built-in models and tenant-trained ones' },
         { name: 'experiences', description: 'Agent trajectories: similar-task search with success statistics and lessons, the strategy graph' },
+        { name: 'openai', description: 'OpenAI Responses and Conversations API, stored by Sira and forwarded to the upstream' },
       ],
     },
   });
@@ -137,6 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(profileRoutes, { sira });
       await v1.register(intentRoutes, { sira });
       await v1.register(experienceRoutes, { sira });
+      await v1.register(responseRoutes, { sira });
+      await v1.register(conversationRoutes, { sira });
     },
     { prefix: '/v1' },
   );
