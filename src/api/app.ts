@@ -18,6 +18,7 @@ import { eventRoutes } from './events.ts';
 import { evaluateRoutes } from './evaluate.ts';
 import { experienceRoutes } from './experiences.ts';
 import { healthRoutes } from './health.ts';
+import { installIdempotency } from './idempotency.ts';
 import { intentRoutes } from './intents.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
@@ -127,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
         }
       });
+      installIdempotency(v1, sira);
       await v1.register(sessionRoutes, { sira });
       await v1.register(turnRoutes, { sira });
       await v1.register(stateRoutes, { sira });
