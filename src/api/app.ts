@@ -31,6 +31,7 @@ import { tensorRoutes } from './tensors.ts';
 import { turnRoutes } from './turns.ts';
 import { schemaErrorFormatter, validatorCompiler } from './validation.ts';
 import { VERSION } from './version.ts';
+import { mcpRoutes } from '../mcp/http.ts';
 import { workspaceRoutes } from './workspaces.ts';
 import { wsRoutes } from './ws.ts';
 
@@ -147,6 +148,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  // MCP over streamable HTTP, with the same keys (outside /v1: MCP clients are given the endpoint URL as is).
+  await api.register(async (mcp) => {
+    mcp.addHook('onRequest', guard);
+    await mcp.register(mcpRoutes, { sira });
+  });
   // The WebSocket authenticates itself (header, ?token= or first message: browsers cannot send headers).
   await api.register(wsRoutes, { sira, prefix: '/v1' });
   return app;
