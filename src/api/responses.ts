@@ -18,6 +18,7 @@ import type { SiraSession } from '../sira.ts';
 import { cursorPage, openAIErrors, SseReader } from './openai-compat.ts';
 import { itemText, normalizeInput, upstreamItems, type ResponseItem } from './openai-items.ts';
 import { OpenAIStore, type SeqItem } from './openai-store.ts';
+import { compactRoutes, expandCompactions } from './responses-compact.ts';
 import { problemResponses, problemSchema } from './schemas.ts';
 import type { RoutesOptions } from './sessions.ts';
 
@@ -124,7 +125,7 @@ async function plan(sira: SiraSession, request: FastifyRequest, body: CreateBody
     earlier = await store.listItems(conversationId);
     sessionId = c.session_id;
   }
-  const input = await truncate(sira, request, body, sessionId, earlier, newItems);
+  const input = await expandCompactions(sira, request.tenant, await truncate(sira, request, body, sessionId, earlier, newItems));
   const { previous_response_id: _p, conversation: _c, store: _s, ...rest } = body;
   return {
     id,
@@ -241,6 +242,7 @@ async function relay(sira: SiraSession, request: FastifyRequest, reply: FastifyR
 /** The Responses routes. */
 export const responseRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, { sira }) => {
   openAIErrors(app);
+  await app.register(compactRoutes, { sira });
 
   app.post(
     '/responses',

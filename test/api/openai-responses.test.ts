@@ -212,3 +212,41 @@ describe('OpenAI Conversations API through the official client', () => {
     expect((await t.app.inject({ method: 'GET', url: `/v1/sessions/${conv.id}`, headers: t.auth })).statusCode).toBe(404);
   });
 });
+
+describe('OpenAI responses.compact through the official client', () => {
+  let up: Up;
+  let t: TestApp;
+  let client: OpenAI;
+  beforeAll(async () => {
+    up = await responsesUpstream();
+    t = await testApp({ upstreamUrl: up.url });
+    const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    client = new OpenAI({ apiKey: t.key, baseURL: `${base}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await t.close();
+    await up.close();
+  });
+
+  it('compact a chain: the user messages, then one compaction item that Sira expands on the next request', async () => {
+    const a = await client.responses.create({ model: 'gpt-4o', input: 'Our hotel in Porto is the Grande Hotel, booked for three nights.' });
+    const b = await client.responses.create({ model: 'gpt-4o', previous_response_id: a.id, input: 'What is the weather in Porto?' });
+    const compacted = await client.responses.compact({ model: 'gpt-4o', previous_response_id: b.id });
+    expect(compacted.object).toBe('response.compaction');
+    const types = compacted.output.map((i) => `${i.type}:${String((i as { role?: string }).role ?? '')}`);
+    expect(types).toEqual(['message:user', 'message:user', 'compaction:']);
+    const item = compacted.output[2] as { id: string; encrypted_content: string };
+    expect(item.encrypted_content).toMatch(/^sira:v1:cmp_/);
+
+    // The compacted window is the next input: the compaction item reaches the upstream as our summary.
+    up.received.length = 0;
+    await client.responses.create({ model: 'gpt-4o', input: [...compacted.output, { role: 'user', content: 'Thanks!' }] as never });
+    const sent = up.received[0]!.body.input;
+    expect(sent.map((i) => i.type)).toEqual(['message', 'message', 'message', 'message']);
+    expect(sent[2]).toMatchObject({ role: 'developer' });
+    // The first answer echoed the hotel sentence; the function call of the second is summarised too.
+    expect(JSON.stringify(sent[2])).toContain('Grande Hotel');
+    expect(JSON.stringify(sent[2])).toContain('get_weather');
+    await expect(client.responses.create({ model: 'gpt-4o', input: [{ type: 'compaction', id: 'cmp_x', encrypted_content: 'sira:v1:cmp_forged' }] as never })).rejects.toMatchObject({ status: 400 });
+  });
+});
