@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SseReader, cursorPage } from './openai-compat.ts';
 import { decodeDataUrl, itemToTurn, normalizeInput, upstreamItems } from './openai-items.ts';
@@ -69,5 +70,57 @@ describe('api/openai-items', () => {
     expect(cursorPage(items, { limit: 2 })).toEqual({ object: 'list', data: [{ id: 'c' }, { id: 'b' }], first_id: 'c', last_id: 'b', has_more: true });
     expect(cursorPage(items, { order: 'asc', after: 'a' })).toMatchObject({ data: [{ id: 'b' }, { id: 'c' }], has_more: false });
     expect(cursorPage(items, { after: 'zz' }).data).toEqual([]);
+  });
+});
+
+describe('api/openai-items properties (seed-pinned)', () => {
+  const SEED = 20261202;
+  it('following cursorPage pages (after = last_id) yields every item exactly once, in the asked order', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 25 }), fc.constantFrom('asc' as const, 'desc' as const), (n, limit, order) => {
+        const items = Array.from({ length: n }, (_, i) => ({ id: `it_${i}` }));
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (let guard = 0; guard <= n; guard++) {
+          const page = cursorPage(items, { order, limit, ...(after === undefined ? {} : { after }) });
+          seen.push(...page.data.map((x) => x.id));
+          if (!page.has_more) break;
+          after = page.last_id ?? undefined;
+        }
+        const expected = items.map((x) => x.id);
+        expect(seen).toEqual(order === 'asc' ? expected : expected.reverse());
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+
+  it('SseReader gives the same events however the bytes are cut', () => {
+    const event = fc.record({ event: fc.option(fc.constantFrom('response.created', 'response.output_text.delta'), { nil: undefined }), data: fc.string({ minLength: 1, maxLength: 40 }).filter((d) => !/[\r\n]/.test(d)) });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 20 }), (events, cuts) => {
+        const text = events.map((e) => `${e.event === undefined ? '' : `event: ${e.event}\n`}data: ${e.data}\n\n`).join('');
+        const bytes = new TextEncoder().encode(text);
+        const r = new SseReader();
+        const got = [];
+        let at = 0;
+        for (let i = 0; at < bytes.length; i++) {
+          const size = cuts[i % cuts.length]!;
+          got.push(...r.push(bytes.subarray(at, at + size)));
+          at += size;
+        }
+        expect(got).toEqual(events.map((e) => ({ event: e.event, data: e.data })));
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+
+  it('an input_image given as a base64 data URL is stored as exactly its bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.constantFrom('image/png', 'image/jpeg', 'image/webp'), (bytes, mime) => {
+        const turn = itemToTurn({ type: 'message', role: 'user', content: [{ type: 'input_image', image_url: `data:${mime};base64,${Buffer.from(bytes).toString('base64')}` }] });
+        expect(turn?.content).toEqual([{ type: 'image', mime, data: new Uint8Array(bytes) }]);
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
   });
 });
