@@ -10,7 +10,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { siraError } from '../core/errors.ts';
+import { isSiraError, siraError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { JsonObject } from '../core/types.ts';
 import { defaultReplyReserve, loadTokenizer, resolveModel, type ModelInfo } from '../models/tokens.ts';
@@ -75,7 +75,7 @@ function promptBudget(request: FastifyRequest, model: string | undefined): { bud
   }
   const header = request.headers['x-sira-budget-tokens'];
   if (typeof header === 'string' && header !== '') {
-    if (!/^\d{1,8}$/.test(header) || Number(header) < 1) throw siraError('SIRA_ERR_CONTEXT_BUDGET_INVALID', 'X-Sira-Budget-Tokens must be an integer from 1 to 10000000');
+    if (!/^\d{1,8}$/.test(header) || Number(header) < 1 || Number(header) > 10_000_000) throw siraError('SIRA_ERR_CONTEXT_BUDGET_INVALID', 'X-Sira-Budget-Tokens must be an integer from 1 to 10000000');
     return { budget: Number(header), info };
   }
   return info === undefined ? undefined : { budget: info.contextWindow - defaultReplyReserve(info), info };
@@ -94,7 +94,15 @@ async function truncate(sira: SiraSession, request: FastifyRequest, body: Create
   const estimate = all.reduce((n, item) => n + tok.count(itemText(item)) + 4, tok.count(body.instructions ?? ''));
   if (estimate <= limit.budget) return all;
   const query = newItems.map(itemText).join('\n').slice(0, 4000);
-  const ctx = await sira.tenant(request.tenant).buildContext(sessionId, { budget_tokens: Math.max(1, limit.budget - tok.count(query) - tok.count(body.instructions ?? '')), ...(query.trim() === '' ? {} : { query }) });
+  let ctx;
+  try {
+    ctx = await sira.tenant(request.tenant).buildContext(sessionId, { budget_tokens: Math.max(1, limit.budget - tok.count(query) - tok.count(body.instructions ?? '')), ...(query.trim() === '' ? {} : { query }) });
+  } catch (e) {
+    // The new input alone fills the budget (or the chain's session expired): send only the new input, as OpenAI's
+    // own truncation would end up doing; the upstream decides whether that fits.
+    if (isSiraError(e, 'SIRA_ERR_CONTEXT_BUDGET_TOO_SMALL') || isSiraError(e, 'SIRA_ERR_SESSION_NOT_FOUND')) return newItems;
+    throw e;
+  }
   const keep = new Set(ctx.selected.map((s) => s.seq));
   const kept = earlier.filter((x) => x.seq >= 0 && keep.has(x.seq)).map((x) => x.item);
   const calls = new Set(kept.filter((i) => i.type === 'function_call').map((i) => i.call_id));

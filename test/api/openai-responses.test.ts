@@ -141,6 +141,11 @@ describe('OpenAI Responses API through the official client', () => {
     expect(sent[0]).toMatchObject({ role: 'developer' });
     expect(JSON.stringify(sent.at(-1))).toContain('the last question');
     expect(cut.output_text).toContain('the last question');
+    // A budget the new input alone fills: only the new input goes.
+    up.received.length = 0;
+    await client.responses.create({ model: 'gpt-4o', previous_response_id: prev, input: 'the last question', truncation: 'auto' }, { headers: { 'x-sira-budget-tokens': '5' } });
+    expect(up.received[0]!.body.input.length).toBeLessThanOrEqual(2);
+    expect(JSON.stringify(up.received[0]!.body.input.at(-1))).toContain('the last question');
     // Without truncation the whole chain goes upstream.
     up.received.length = 0;
     await client.responses.create({ model: 'gpt-4o', previous_response_id: prev, input: 'the last question' }, { headers: { 'x-sira-budget-tokens': '600' } });
