@@ -95,7 +95,8 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = asyn
     },
     async (request) => {
       const now = sira.clock();
-      const added = await store(request.tenant).appendItems(request.params.id, items(request.body.items, now), now);
+      const added = items(request.body.items, now);
+      await store(request.tenant).appendItems(request.params.id, added, now);
       return { object: 'list', data: added, first_id: added[0]?.id ?? null, last_id: added.at(-1)?.id ?? null, has_more: false };
     },
   );

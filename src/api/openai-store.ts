@@ -179,14 +179,14 @@ export class OpenAIStore {
     }
   }
 
-  /** Append items to a conversation (docs and turns); returns them as stored. */
-  async appendItems(id: string, items: ResponseItem[], now: number): Promise<ResponseItem[]> {
+  /** Append items to a conversation (docs and turns); returns the seq of each item's turn (-1: none). */
+  async appendItems(id: string, items: ResponseItem[], now: number): Promise<number[]> {
     const c = await this.getConversation(id);
     const seqs = await this.mirror(c.session_id, items, 'conversation');
     for (const [i, item] of items.entries()) {
       await this.#sira.store.putDoc(this.#tenant, ITEMS, `${id}/${orderKey(now, i)}`, encode({ item, seq: seqs[i] }));
     }
-    return items;
+    return seqs;
   }
 
   /** Every item of a conversation, oldest first, with its doc id. */

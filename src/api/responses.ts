@@ -156,12 +156,8 @@ async function persist(sira: SiraSession, request: FastifyRequest, p: Plan, resp
   if (!p.store) return;
   const store = new OpenAIStore(sira, request.tenant);
   const output = Array.isArray(response.output) ? (response.output as ResponseItem[]) : [];
-  if (p.conversationId !== null) {
-    await store.appendItems(p.conversationId, [...p.newItems, ...output], sira.clock());
-    await store.putResponse({ response, input_items: p.newItems, input_seqs: p.newItems.map(() => -1), output_seqs: output.map(() => -1), session_id: p.sessionId, previous_response_id: null, conversation_id: p.conversationId });
-    return;
-  }
-  const seqs = await store.mirror(p.sessionId, [...p.newItems, ...output], 'responses');
+  const items = [...p.newItems, ...output];
+  const seqs = p.conversationId !== null ? await store.appendItems(p.conversationId, items, sira.clock()) : await store.mirror(p.sessionId, items, 'responses');
   await store.putResponse({
     response,
     input_items: p.newItems,
@@ -169,7 +165,7 @@ async function persist(sira: SiraSession, request: FastifyRequest, p: Plan, resp
     output_seqs: seqs.slice(p.newItems.length),
     session_id: p.sessionId,
     previous_response_id: p.previousId,
-    conversation_id: null,
+    conversation_id: p.conversationId,
   });
 }
 

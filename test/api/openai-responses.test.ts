@@ -216,6 +216,18 @@ describe('OpenAI Conversations API through the official client', () => {
     await expect(client.conversations.retrieve(conv.id)).rejects.toMatchObject({ status: 404 });
     expect((await t.app.inject({ method: 'GET', url: `/v1/sessions/${conv.id}`, headers: t.auth })).statusCode).toBe(404);
   });
+  it('truncation auto inside a conversation keeps the engine’s pick of its items', async () => {
+    const filler = 'lorem ipsum dolor sit amet '.repeat(20);
+    const conv = await client.conversations.create({ items: [{ type: 'message', role: 'developer', content: 'You are terse.' }] });
+    for (let i = 0; i < 6; i++) await client.responses.create({ model: 'gpt-4o', conversation: conv.id, input: `turn ${i} ${filler}` });
+    up.received.length = 0;
+    await client.responses.create({ model: 'gpt-4o', conversation: conv.id, input: 'final question', truncation: 'auto' }, { headers: { 'x-sira-budget-tokens': '500' } });
+    const sent = up.received[0]!.body.input;
+    expect(sent.length).toBeLessThan(14);
+    expect(sent[0]).toMatchObject({ role: 'developer' });
+    expect(JSON.stringify(sent.at(-1))).toContain('final question');
+    expect((await client.conversations.items.list(conv.id, { limit: 100 })).data).toHaveLength(15);
+  });
 });
 
 describe('OpenAI responses.compact through the official client', () => {
