@@ -10,7 +10,9 @@
  * Rules: the same key with another method, path or body is 422 SIRA_ERR_IDEMPOTENCY_KEY_REUSED; answers of 5xx
  * and 429 are not kept (the retry runs again); a record is replayed for `idempotencyTtlSeconds` (24 h by default),
  * then the key may be reused; a claim whose request never finished (a crash) is taken over after
- * {@link STALE_PENDING_MS}. Streamed answers (`"stream": true`) are not covered: the header is ignored for them.
+ * {@link STALE_PENDING_MS}. Streamed answers (`"stream": true`) bypass Fastify's send, so the header is ignored
+ * for them, except on routes that opt in (`config.idempotentStreams`) and store the stream with
+ * {@link settleStream} (`POST /v1/responses`): the retry gets the whole event stream as one body.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -44,6 +46,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The idempotency claim this request holds, if any. */
     idempotencyClaim: { id: string; version: number; fp: string } | null;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The route streams `"stream": true` answers itself (hijacked) and stores them with {@link settleStream}, so
+     * the Idempotency-Key covers them too. @default false
+     */
+    idempotentStreams?: boolean;
   }
 }
 
@@ -113,6 +122,26 @@ async function settle(store: Store, request: FastifyRequest, reply: FastifyReply
   await store.putDoc(request.tenant, IDEMPOTENCY_COLLECTION, claim.id, record, claim.version);
 }
 
+/** Largest streamed answer kept for replay (bytes of event text); a longer one releases the key instead. */
+export const MAX_STREAM_RECORD = 8 * 1024 * 1024;
+
+/**
+ * Store the answer of a streamed (hijacked) request that holds a claim: `text` is everything written, when the
+ * stream completed; `undefined` (it broke, or was over {@link MAX_STREAM_RECORD}) releases the claim so a retry
+ * runs again. Failures are logged, never thrown: the stream has already gone out.
+ */
+export async function settleStream(sira: SiraSession, request: FastifyRequest, contentType: string, text: string | undefined): Promise<void> {
+  const claim = request.idempotencyClaim;
+  if (claim === null) return;
+  request.idempotencyClaim = null;
+  try {
+    if (text === undefined || text.length > MAX_STREAM_RECORD) await sira.store.deleteDoc(request.tenant, IDEMPOTENCY_COLLECTION, claim.id);
+    else await sira.store.putDoc(request.tenant, IDEMPOTENCY_COLLECTION, claim.id, encode({ fp: claim.fp, state: 'done', at: sira.clock(), status: 200, headers: { 'content-type': contentType }, body: text }), claim.version);
+  } catch (err) {
+    request.log.warn({ err }, 'could not store the idempotent stream');
+  }
+}
+
 /**
  * Remove a tenant's expired records (answers older than `ttlMs`, stale claims); returns how many. Lookups already
  * ignore expired records; this only frees their space.
@@ -141,7 +170,7 @@ export function installIdempotency(app: FastifyInstance, sira: SiraSession, swee
     const key = request.headers['idempotency-key'];
     if (key === undefined) return;
     if (typeof key !== 'string' || !KEY_RE.test(key)) throw siraError('SIRA_ERR_IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1-255 visible ASCII characters');
-    if ((request.body as { stream?: unknown } | undefined)?.stream === true) return;
+    if ((request.body as { stream?: unknown } | undefined)?.stream === true && request.routeOptions.config.idempotentStreams !== true) return;
     if (tenants.size < 10_000) tenants.add(request.tenant);
     const id = createHash('sha256').update(key).digest('hex');
     if (await claimOrReplay(sira.store, request, reply, id, sira.clock(), ttlMs)) return reply;

@@ -16,6 +16,7 @@ import type { JsonObject } from '../core/types.ts';
 import { defaultReplyReserve, loadTokenizer, resolveModel, type ModelInfo } from '../models/tokens.ts';
 import type { SiraSession } from '../sira.ts';
 import { cursorPage, openAIErrors, SseReader } from './openai-compat.ts';
+import { MAX_STREAM_RECORD, settleStream } from './idempotency.ts';
 import { itemText, normalizeInput, upstreamItems, type ResponseItem } from './openai-items.ts';
 import { OpenAIStore, type SeqItem } from './openai-store.ts';
 import { compactRoutes, expandCompactions } from './responses-compact.ts';
@@ -214,9 +215,17 @@ async function callUpstream(sira: SiraSession, reply: FastifyReply, p: Plan): Pr
 async function relay(sira: SiraSession, request: FastifyRequest, reply: FastifyReply, p: Plan, res: Response, done: () => void): Promise<FastifyReply> {
   const raw = reply.raw;
   reply.hijack();
-  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  const contentType = 'text/event-stream; charset=utf-8';
+  raw.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   raw.flushHeaders();
   const reader = new SseReader();
+  // With an Idempotency-Key, the relayed text is kept for a retry (see settleStream).
+  let sent: string | undefined = request.idempotencyClaim === null ? undefined : '';
+  const write = (text: string) => {
+    if (sent !== undefined) sent = sent.length > MAX_STREAM_RECORD ? undefined : sent + text;
+    raw.write(text);
+  };
+  let complete = false;
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       for (const ev of reader.push(chunk)) {
@@ -224,22 +233,24 @@ async function relay(sira: SiraSession, request: FastifyRequest, reply: FastifyR
         try {
           data = JSON.parse(ev.data) as JsonObject;
         } catch {
-          raw.write(`${ev.event === undefined ? '' : `event: ${ev.event}\n`}data: ${ev.data}\n\n`);
+          write(`${ev.event === undefined ? '' : `event: ${ev.event}\n`}data: ${ev.data}\n\n`);
           continue;
         }
         if (typeof data.response === 'object' && data.response !== null && !Array.isArray(data.response)) data.response = ours(p, data.response as JsonObject);
         const type = typeof data.type === 'string' ? data.type : ev.event;
         // Stored before the client hears "completed": a GET right after it finds the response.
         if (type === 'response.completed' && typeof data.response === 'object') await persist(sira, request, p, data.response as JsonObject);
-        raw.write(`event: ${type ?? 'message'}\ndata: ${JSON.stringify(data)}\n\n`);
+        write(`event: ${type ?? 'message'}\ndata: ${JSON.stringify(data)}\n\n`);
       }
     }
+    complete = true;
   } catch (err) {
     request.log.warn({ err }, 'the upstream response stream broke');
   } finally {
     done();
     raw.end();
   }
+  await settleStream(sira, request, contentType, complete ? sent : undefined);
   return reply;
 }
 
@@ -251,6 +262,8 @@ export const responseRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (a
   app.post(
     '/responses',
     {
+      // A streamed answer is kept for Idempotency-Key retries too (relay → settleStream).
+      config: { idempotentStreams: true },
       schema: {
         tags,
         security,

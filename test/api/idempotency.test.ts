@@ -110,6 +110,30 @@ describe('Idempotency-Key', () => {
     }
   });
 
+  it('responses: a streamed answer is kept too; the retry gets the whole event stream as one body', async () => {
+    const up = await responsesUpstream();
+    try {
+      t = await testApp({ upstreamUrl: up.url });
+      const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const post = () =>
+        fetch(`${base}/v1/responses`, {
+          method: 'POST',
+          headers: { ...t!.auth, 'content-type': 'application/json', 'idempotency-key': 'k-stream' },
+          body: JSON.stringify({ model: 'gpt-4o', input: 'stream it', stream: true }),
+        });
+      const first = await post();
+      const firstText = await first.text();
+      expect(firstText).toContain('event: response.completed');
+      const again = await post();
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(await again.text()).toBe(firstText);
+      expect(up.received).toHaveLength(1);
+    } finally {
+      await up.close();
+    }
+  });
+
   it('the answer survives a restart of the service on the same LMDB directory', async () => {
     const dir = await tempDir();
     try {
