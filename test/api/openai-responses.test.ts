@@ -87,6 +87,16 @@ describe('OpenAI Responses API through the official client', () => {
     expect(next.output_text).toBe('items=3 echo: and one more');
   });
 
+  it('the client’s responses.stream() helper assembles the final response from our events', async () => {
+    const stream = client.responses.stream({ model: 'gpt-4o', input: 'helper stream' });
+    const deltas: string[] = [];
+    stream.on('response.output_text.delta', (ev) => deltas.push(ev.delta));
+    const final = await stream.finalResponse();
+    expect(final.output_text).toBe('items=1 echo: helper stream');
+    expect(deltas.join('')).toBe(final.output_text);
+    expect((await client.responses.retrieve(final.id)).output_text).toBe(final.output_text);
+  });
+
   it('function calls and their outputs, images by URL and base64 are forwarded and mirrored as turns', async () => {
     const call = await client.responses.create({ model: 'gpt-4o', input: 'What is the weather in Lisbon?', tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: {} }, strict: false }] });
     const fc = call.output[0] as { type: string; call_id: string; name: string };

@@ -3,7 +3,8 @@
  * A stand-in upstream that speaks the OpenAI Responses API statelessly (as Sira calls it, `store: false`): it
  * answers each request with one assistant message that names how many input items it got and echoes the last
  * user text, or with a function call when the last user text asks for the weather. Streaming sends OpenAI's event
- * sequence (created, in_progress, output_item.added, output_text.delta…, completed) with sequence numbers.
+ * sequence (created, in_progress, output_item.added, content_part.added, output_text.delta…, completed) with
+ * sequence numbers.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -89,9 +90,13 @@ export async function responsesUpstream(): Promise<{ url: string; received: Upst
       const item = (done.output as Record<string, unknown>[])[0]!;
       send('response.output_item.added', { output_index: 0, item: { ...item, content: [] } });
       const full = item.type === 'message' ? ((item.content as { text: string }[])[0]!.text) : '';
+      if (item.type === 'message') send('response.content_part.added', { item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
       // Deltas of 5 characters: several events per answer.
       for (let i = 0; i < full.length; i += 5) send('response.output_text.delta', { item_id: item.id, output_index: 0, content_index: 0, delta: full.slice(i, i + 5) });
-      if (item.type === 'message') send('response.output_text.done', { item_id: item.id, output_index: 0, content_index: 0, text: full });
+      if (item.type === 'message') {
+        send('response.output_text.done', { item_id: item.id, output_index: 0, content_index: 0, text: full });
+        send('response.content_part.done', { item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', text: full, annotations: [] } });
+      }
       send('response.output_item.done', { output_index: 0, item });
       send('response.completed', { response: done });
       res.end();
