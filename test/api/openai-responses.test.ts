@@ -193,6 +193,10 @@ describe('OpenAI Conversations API through the official client', () => {
     expect(conv.id).toMatch(/^conv_/);
     expect((await client.conversations.retrieve(conv.id)).id).toBe(conv.id);
     expect((await client.conversations.update(conv.id, { metadata: { topic: 'food' } })).metadata).toEqual({ topic: 'food' });
+    // Another tenant's key finds nothing under that id.
+    const other = new OpenAI({ apiKey: t.keyB, baseURL: client.baseURL, maxRetries: 0 });
+    await expect(other.conversations.retrieve(conv.id)).rejects.toMatchObject({ status: 404, code: 'SIRA_ERR_CONVERSATION_NOT_FOUND' });
+    await expect(other.conversations.items.list(conv.id)).rejects.toMatchObject({ status: 404 });
 
     const added = await client.conversations.items.create(conv.id, { items: [{ type: 'message', role: 'assistant', content: 'Noted.' }, { type: 'message', role: 'user', content: 'Suggest a dish.' }] });
     expect(added.data).toHaveLength(2);
