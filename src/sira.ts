@@ -80,6 +80,7 @@ import { VectorIndexes } from './memory/vector-index.ts';
 import { EventHub, openStore, RedisStore, type EventSubscriber, type EventWakeSource, type Subscription } from './storage/index.ts';
 import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOptions } from './memory/workspaces/index.ts';
 import { SessionEvaluator, type QualityModel, type SessionEvaluation, type SessionIntentClassifier } from './memory/evaluate/index.ts';
+import { backgroundError } from './core/background.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
 export interface SiraDeps {
@@ -270,6 +271,7 @@ export class TenantSessions {
     if (activity !== undefined && stored.length > 0) {
       // Prefetch on: whose session this is, for the user's rhythm (one session read after the durable append).
       const last = stored.at(-1)!;
+      // Best effort: without the record the rhythm is keyed by the session id (prefetch quality only, never the append).
       const sess = await this.#store.getSession(this.tenant, sessionId).catch(() => undefined);
       activity.touch(this.tenant, sess?.user_id ?? sessionId, sessionId, last.created_at, last.role === 'user');
     }
@@ -753,7 +755,7 @@ export class SiraSession {
     if (options.bootstrapKey !== undefined) this.#bootstrapHash = Buffer.from(hashApiKey(options.bootstrapKey), 'hex');
     if (options.sweepIntervalMs > 0) {
       this.#sweeper = setInterval(() => {
-        this.store.sweepExpired(10_000).catch(() => {});
+        this.store.sweepExpired(10_000).catch(backgroundError('ttl-sweep'));
       }, options.sweepIntervalMs);
       this.#sweeper.unref();
     }

@@ -34,6 +34,8 @@ import { VERSION } from './version.ts';
 import { mcpRoutes } from '../mcp/http.ts';
 import { workspaceRoutes } from './workspaces.ts';
 import { wsRoutes } from './ws.ts';
+import { addBackgroundErrorSink } from '../core/background.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 /** What {@link buildApp} needs. */
 export interface AppDeps {
@@ -81,6 +83,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // JSON (and the binary types the tensor routes add) only: a text/plain body is answered 415.
   api.removeContentTypeParser('text/plain');
 
+  // Background errors the service survives are logged at warn here (and counted on /metrics).
+  const removeSink = addBackgroundErrorSink((task, err) => app.log.warn({ err, task }, 'background task failed'));
+  app.addHook('onClose', async () => {
+    removeSink();
+  });
+
   let closing = false;
   api.addHook('preClose', async () => {
     closing = true;
@@ -118,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const guard = authHook(sira, deps.authCache);
   await api.register(metricsPlugin, { sira, ...(deps.metricsAuth === true ? { guard } : {}) });
   await api.register(healthRoutes, { sira });
+  await api.register(dashboardRoutes);
   await api.register(
     async (v1) => {
       v1.addHook('onRequest', guard);

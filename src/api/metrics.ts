@@ -10,6 +10,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StoreStats } from '../storage/store.ts';
 import type { SiraSession } from '../sira.ts';
+import { backgroundErrorCounts } from '../core/background.ts';
 
 /** Options of {@link metricsPlugin}. */
 export interface MetricsOptions {
@@ -56,6 +57,16 @@ const metrics: FastifyPluginAsyncTypebox<MetricsOptions> = async (app, opts) => 
     help: 'Abstractive rolling summaries since start, by outcome (refreshed, failed) and model calls (calls)',
     labelNames: ['outcome'] as const,
     registers,
+  });
+
+  new Gauge({
+    name: 'sira_background_errors_total',
+    help: 'Errors of background tasks (sweeps, index saves, compactions, prefetch) survived since start, by task',
+    labelNames: ['task'] as const,
+    registers,
+    collect() {
+      for (const [task, n] of backgroundErrorCounts()) this.set({ task }, n);
+    },
   });
 
   app.addHook('onResponse', async (request, reply) => {

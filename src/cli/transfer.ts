@@ -189,6 +189,7 @@ export async function inspect(store: Store, tenant: string | undefined, sessionI
   if (s === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND', `no live session ${sessionId} for tenant ${tenant}`);
   const last = (await store.getTurns(tenant, sessionId, { last: 3 })) ?? [];
   const tensors = (await store.listTensors(tenant, sessionId)) ?? [];
+  // A trimmed log (SIRA_ERR_EVENTS_GAP) only means inspect shows no first event.
   const events = await store.readEvents(tenant, sessionId, 0, 1).catch(() => undefined);
   return {
     session: s,

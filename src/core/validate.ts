@@ -30,8 +30,11 @@ export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
-/** Byte size of `v` as JSON; throws `code` if it is not JSON-serialisable or exceeds `max`. */
-export function checkJsonSize(v: Json | undefined, max: number, code: ErrorCode, what: string): number {
+/**
+ * Byte size of `v` as JSON. Throws `code` if it is not JSON-serialisable, and `tooLargeCode` (default: `code`) if it
+ * exceeds `max` bytes.
+ */
+export function checkJsonSize(v: Json | undefined, max: number, code: ErrorCode, what: string, tooLargeCode: ErrorCode = code): number {
   let s: string | undefined;
   try {
     s = JSON.stringify(v);
@@ -39,7 +42,7 @@ export function checkJsonSize(v: Json | undefined, max: number, code: ErrorCode,
     fail(code, `${what} is not JSON`);
   }
   const n = s === undefined ? 0 : utf8.encode(s).byteLength;
-  if (n > max) fail(code === 'SIRA_ERR_STATE_INVALID' ? 'SIRA_ERR_STATE_TOO_LARGE' : code, `${what} is ${n} bytes, limit ${max}`);
+  if (n > max) fail(tooLargeCode, `${what} is ${n} bytes, limit ${max}`);
   return n;
 }
 
@@ -150,7 +153,7 @@ export function normalizeTurns(input: unknown, limits: Limits): NewTurn[] {
 /** Validate a state document (a JSON object within maxStateBytes). */
 export function checkState(value: unknown, limits: Limits): JsonObject {
   if (!isJsonObject(value)) fail('SIRA_ERR_STATE_INVALID', 'state must be a JSON object');
-  checkJsonSize(value, limits.maxStateBytes, 'SIRA_ERR_STATE_INVALID', 'state');
+  checkJsonSize(value, limits.maxStateBytes, 'SIRA_ERR_STATE_INVALID', 'state', 'SIRA_ERR_STATE_TOO_LARGE');
   return value;
 }
 

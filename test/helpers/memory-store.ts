@@ -51,6 +51,8 @@ export interface MemoryStoreOptions {
   clock?: Clock;
   /** @default 1024 */
   maxTensorsPerSession?: number;
+  /** Events kept per session. @default DEFAULT_EVENT_RETENTION */
+  eventRetention?: number;
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -76,9 +78,12 @@ export class MemoryStore implements Store {
   readonly #docs = new Map<string, Map<string, DocRecord>>();
   #closed = false;
 
+  readonly #retention: number;
+
   constructor(opts: MemoryStoreOptions = {}) {
     this.#clock = opts.clock ?? systemClock;
     this.#maxTensors = opts.maxTensorsPerSession ?? 1024;
+    this.#retention = opts.eventRetention ?? DEFAULT_EVENT_RETENTION;
   }
 
   #open(): void {
@@ -115,7 +120,7 @@ export class MemoryStore implements Store {
   async createSession(tenant: string, input: NewSession): Promise<Session> {
     this.#open();
     const now = this.#clock();
-    const id = input.id ?? newId('ses_', now);
+    const id = input.id ?? newId('s_', now);
     if (this.#live(tenant, id) !== undefined) throw siraError('SIRA_ERR_SESSION_EXISTS');
     const ttl = input.ttl_seconds ?? null;
     const session: Session = {
@@ -277,7 +282,7 @@ export class MemoryStore implements Store {
 
   #event(e: Entry, type: SessionEventType, data: JsonObject = {}): void {
     e.events.push({ id: ++e.lastEvent, type, session_id: e.session.id, at: this.#clock(), data });
-    if (e.events.length > DEFAULT_EVENT_RETENTION) e.events.shift();
+    if (e.events.length > this.#retention) e.events.shift();
   }
 
   async readEvents(tenant: string, sessionId: string, afterId: number, limit: number): Promise<EventPage | undefined> {

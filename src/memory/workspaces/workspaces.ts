@@ -43,6 +43,7 @@ import {
   type Workspace,
   type WorkspaceEvent,
 } from './model.ts';
+import { backgroundError } from '../../core/background.ts';
 
 /** Tunables of workspaces. */
 export interface WorkspaceOptions extends CrdtOptions {
@@ -172,7 +173,7 @@ export class TenantWorkspaces {
       if (isSiraError(err, 'SIRA_ERR_SESSION_EXISTS')) throw siraError('SIRA_ERR_WORKSPACE_EXISTS', `workspace ${id} exists`);
       throw err;
     }
-    await this.#dropStaleSnapshots(id, s.created_at).catch(() => {});
+    await this.#dropStaleSnapshots(id, s.created_at).catch(backgroundError('workspace-stale-snapshots'));
     this.#notify(id);
     return toWorkspace(s);
   }

@@ -58,6 +58,7 @@ import { KeySpace, parseExpiryMember, type SessionKeys } from './keys.ts';
 import { pairs, purged, sessionFromHash, span, str, type Purged } from './replies.ts';
 import * as S from './scripts.ts';
 import type { RedisClient, Script, ScriptArg } from './scripts.ts';
+import { backgroundError } from '../../core/background.ts';
 
 /** Options of the Redis backend. */
 export interface RedisStoreOptions extends EventLogOptions {
@@ -545,7 +546,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#ix.flush().catch(() => {});
+    await this.#ix.flush().catch(backgroundError('redis-index-flush'));
     try {
       await this.#r.quit();
     } catch {
