@@ -1,8 +1,8 @@
 /**
  * @module api/idempotency
- * `Idempotency-Key` on every `POST` under `/v1`: the first request with a key runs and its answer (status, body,
- * the headers it set) is stored as a document of the tenant's `idempotency` collection; a retry with the same key
- * gets that answer again (header `Idempotent-Replayed: true`) and writes nothing. The record is claimed with the
+ * `Idempotency-Key` on every `POST` and `PATCH` under `/v1`: the first request with a key runs and its answer
+ * (status, body, the headers it set) is stored as a document of the tenant's `idempotency` collection; a retry
+ * with the same key gets that answer again (header `Idempotent-Replayed: true`) and writes nothing. The record is claimed with the
  * store's compare-and-set before the handler runs, so two instances (Redis) or a retry racing the first request
  * cannot both run it: the loser is answered 409 SIRA_ERR_IDEMPOTENCY_IN_PROGRESS. Records live in the Store, so
  * they survive restarts (LMDB) and are shared by every instance (Redis).
@@ -166,7 +166,7 @@ export function installIdempotency(app: FastifyInstance, sira: SiraSession, swee
   const tenants = new Set<string>();
   app.decorateRequest('idempotencyClaim', null);
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST') return;
+    if (request.method !== 'POST' && request.method !== 'PATCH') return;
     const key = request.headers['idempotency-key'];
     if (key === undefined) return;
     if (typeof key !== 'string' || !KEY_RE.test(key)) throw siraError('SIRA_ERR_IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1-255 visible ASCII characters');

@@ -53,6 +53,19 @@ describe('Idempotency-Key', () => {
     expectProblem(await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { ...t.auth, 'idempotency-key': 'bad key with spaces' } }), 400, 'SIRA_ERR_IDEMPOTENCY_KEY_INVALID');
   });
 
+  it('PATCH is covered too: a retried state patch answers the first version and ETag, and bumps nothing', async () => {
+    t = await testApp();
+    const s = json<{ id: string }>(await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: t.auth }));
+    const req = { method: 'PATCH' as const, url: `/v1/sessions/${s.id}/state`, headers: { ...t.auth, 'idempotency-key': 'k-patch', 'content-type': 'application/merge-patch+json' }, payload: { step: 1 } };
+    const first = await t.app.inject(req);
+    expect(first.statusCode).toBe(200);
+    const again = await t.app.inject(req);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers.etag).toBe(first.headers.etag);
+    expect(again.body).toBe(first.body);
+    expect((await t.sira.tenant('acme').getState(s.id)).version).toBe(1);
+  });
+
   it('keys expire after idempotencyTtlSeconds (injected clock); the sweep frees expired records', async () => {
     const clock = manualClock();
     t = await testApp({ idempotencyTtlSeconds: 60 }, {}, { clock });
