@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The dashboard in a real headless Chromium (Debian `chromium`, driven by playwright-core) against a real
  * listening service: connect with a key, sessions and turns, the context heatmap with reasons, live events,
