@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { backgroundError } from '../core/background.ts';
 import { isSiraError, siraError } from '../core/errors.ts';
 import type { Store } from '../storage/store.ts';
 import type { SiraSession } from '../sira.ts';
@@ -187,7 +188,8 @@ export function installIdempotency(app: FastifyInstance, sira: SiraSession, swee
   if (sweepMs > 0) {
     const timer = setInterval(() => {
       for (const t of tenants) {
-        sweepIdempotencyKeys(sira.store, t, sira.clock(), ttlMs).catch((err: unknown) => app.log.warn({ err, tenant: t }, 'idempotency sweep failed; retried next round'));
+        // Counted and logged; the next round retries (expired records are ignored by lookups meanwhile).
+        sweepIdempotencyKeys(sira.store, t, sira.clock(), ttlMs).catch(backgroundError('idempotency-sweep'));
       }
     }, sweepMs);
     timer.unref();
