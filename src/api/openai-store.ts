@@ -13,6 +13,7 @@
  */
 import { isSiraError, siraError } from '../core/errors.ts';
 import type { JsonObject } from '../core/types.ts';
+import type { TurnInput } from '../core/validate.ts';
 import type { SiraSession } from '../sira.ts';
 import { itemToTurn, type ResponseItem } from './openai-items.ts';
 
@@ -113,32 +114,44 @@ export class OpenAIStore {
 
   /**
    * Append `items` as turns of session `sessionId` (created when missing: a new chain, or one whose session
-   * expired); returns each item's seq (-1 for an item with no turn). A turn the validator refuses (over the size
-   * limits) is logged by the caller and left out: the item itself is kept by the API objects either way.
+   * expired); returns each item's seq (-1 for an item with no turn). A turn the validator refuses (over a size
+   * limit) is left out and the others are still appended: the item itself is kept by the API objects either way.
    */
   async mirror(sessionId: string, items: readonly ResponseItem[], kind: 'responses' | 'conversation'): Promise<number[]> {
     const t = this.#sira.tenant(this.#tenant);
     const turns = items.map(itemToTurn);
-    const present = turns.filter((x) => x !== undefined);
     const seqs = turns.map(() => -1);
-    if (present.length === 0) return seqs;
-    let stored;
-    try {
-      stored = await t.appendTurns(sessionId, present);
-    } catch (e) {
-      if (!isSiraError(e, 'SIRA_ERR_SESSION_NOT_FOUND')) throw e;
+    const at = turns.flatMap((turn, i) => (turn === undefined ? [] : [i]));
+    if (at.length === 0) return seqs;
+    const append = async (batch: TurnInput[]) => {
       try {
-        await t.createSession({ id: sessionId, metadata: { openai: kind } });
-      } catch (c) {
-        // Another request created it meanwhile: fine, append below.
-        if (!isSiraError(c, 'SIRA_ERR_SESSION_EXISTS')) throw c;
+        return await t.appendTurns(sessionId, batch);
+      } catch (e) {
+        if (!isSiraError(e, 'SIRA_ERR_SESSION_NOT_FOUND')) throw e;
+        try {
+          await t.createSession({ id: sessionId, metadata: { openai: kind } });
+        } catch (c) {
+          // Another request created it meanwhile: fine, append below.
+          if (!isSiraError(c, 'SIRA_ERR_SESSION_EXISTS')) throw c;
+        }
+        return t.appendTurns(sessionId, batch);
       }
-      stored = await t.appendTurns(sessionId, present);
+    };
+    const refused = (e: unknown) => isSiraError(e) && e.category === 'user';
+    try {
+      const stored = await append(at.map((i) => turns[i]!));
+      at.forEach((i, k) => (seqs[i] = stored[k]!.seq));
+    } catch (e) {
+      if (!refused(e)) throw e;
+      // One turn over a limit must not lose the others: append them one by one, leaving the refused ones out.
+      for (const i of at) {
+        try {
+          seqs[i] = (await append([turns[i]!]))[0]!.seq;
+        } catch (one) {
+          if (!refused(one)) throw one;
+        }
+      }
     }
-    let k = 0;
-    turns.forEach((turn, i) => {
-      if (turn !== undefined) seqs[i] = stored[k++]!.seq;
-    });
     return seqs;
   }
 

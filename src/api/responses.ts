@@ -239,7 +239,14 @@ async function relay(sira: SiraSession, request: FastifyRequest, reply: FastifyR
         if (typeof data.response === 'object' && data.response !== null && !Array.isArray(data.response)) data.response = ours(p, data.response as JsonObject);
         const type = typeof data.type === 'string' ? data.type : ev.event;
         // Stored before the client hears "completed": a GET right after it finds the response.
-        if (type === 'response.completed' && typeof data.response === 'object') await persist(sira, request, p, data.response as JsonObject);
+        if (type === 'response.completed' && typeof data.response === 'object') {
+          try {
+            await persist(sira, request, p, data.response as JsonObject);
+          } catch (err) {
+            // The answer is streaming out already: the client still gets it, only the stored copy is missing.
+            request.log.warn({ err }, 'could not store the streamed response');
+          }
+        }
         write(`event: ${type ?? 'message'}\ndata: ${JSON.stringify(data)}\n\n`);
       }
     }

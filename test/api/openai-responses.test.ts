@@ -244,6 +244,28 @@ describe('OpenAI Conversations API through the official client', () => {
   });
 });
 
+describe('OpenAI Responses: items over the turn limits', () => {
+  it('an item too large for a turn is kept as an item; the other items still become turns', async () => {
+    const up = await responsesUpstream();
+    const t = await testApp({ upstreamUrl: up.url, limits: { maxTextLength: 40 } });
+    try {
+      const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const client = new OpenAI({ apiKey: t.key, baseURL: `${base}/v1`, maxRetries: 0 });
+      const long = 'x'.repeat(100);
+      const r = await client.responses.create({ model: 'gpt-4o', input: [{ role: 'developer', content: 'Short.' }, { role: 'user', content: long }] });
+      expect((await client.responses.inputItems.list(r.id, { order: 'asc' })).data.map((i) => JSON.stringify(i).includes(long))).toEqual([false, true]);
+      // The developer message is a turn; the long user text and the (long) echo are not.
+      const turns = await t.sira.tenant('acme').getTurns(r.id, {});
+      expect(turns.map((x) => x.role)).toEqual(['system']);
+      const next = await client.responses.create({ model: 'gpt-4o', previous_response_id: r.id, input: 'ok' });
+      expect(next.output_text).toBe('items=4 echo: ok');
+    } finally {
+      await t.close();
+      await up.close();
+    }
+  });
+});
+
 describe('OpenAI responses.compact through the official client', () => {
   let up: Up;
   let t: TestApp;
