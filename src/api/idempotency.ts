@@ -26,6 +26,18 @@ export const IDEMPOTENCY_COLLECTION = 'idempotency';
 /** A claim older than this (ms) whose request never stored its answer is taken over by the next retry. */
 export const STALE_PENDING_MS = 5 * 60_000;
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+/**
+ * POST routes that only read (or whose side effect is a fresh, harmless record): running one twice stores nothing
+ * twice, and keeping each answer (a context window can be 100 KB) for a day would cost more than it protects. The
+ * TypeScript client sends a key on every POST; these accept it and ignore it.
+ */
+export const READ_ONLY_POSTS: ReadonlySet<string> = new Set([
+  '/v1/sessions/:id/context',
+  '/v1/context/enrich',
+  '/v1/sessions/:id/evaluate',
+  '/v1/experiences/search',
+  '/v1/intents/classify',
+]);
 // Hop-by-hop and per-send headers: recomputed on every answer, never replayed.
 const NOT_REPLAYED = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date']);
 
@@ -171,6 +183,7 @@ export function installIdempotency(app: FastifyInstance, sira: SiraSession, swee
     const key = request.headers['idempotency-key'];
     if (key === undefined) return;
     if (typeof key !== 'string' || !KEY_RE.test(key)) throw siraError('SIRA_ERR_IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1-255 visible ASCII characters');
+    if (READ_ONLY_POSTS.has(request.routeOptions.url ?? '')) return;
     if ((request.body as { stream?: unknown } | undefined)?.stream === true && request.routeOptions.config.idempotentStreams !== true) return;
     if (tenants.size < 10_000) tenants.add(request.tenant);
     const id = createHash('sha256').update(key).digest('hex');

@@ -66,6 +66,18 @@ describe('Idempotency-Key', () => {
     expect((await t.sira.tenant('acme').getState(s.id)).version).toBe(1);
   });
 
+  it('read-only POSTs (a context build) accept the key and keep nothing', async () => {
+    t = await testApp();
+    const s = json<{ id: string }>(await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: t.auth }));
+    await t.app.inject({ method: 'POST', url: `/v1/sessions/${s.id}/turns`, headers: t.auth, payload: { turns: [{ role: 'user', content: 'hello there' }] } });
+    const req = { method: 'POST' as const, url: `/v1/sessions/${s.id}/context`, headers: { ...t.auth, 'idempotency-key': 'k-read' }, payload: { query: 'hello', budget_tokens: 500 } };
+    expect((await t.app.inject(req)).statusCode).toBe(200);
+    const again = await t.app.inject(req);
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect((await t.sira.store.listDocs('acme', 'idempotency')).items).toHaveLength(0);
+  });
+
   it('keys expire after idempotencyTtlSeconds (injected clock); the sweep frees expired records', async () => {
     const clock = manualClock();
     t = await testApp({ idempotencyTtlSeconds: 60 }, {}, { clock });
