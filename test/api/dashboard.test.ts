@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The dashboard in a real headless Chromium (Debian `chromium`, driven by playwright-core) against a real
  * listening service: connect with a key, sessions and turns, the context heatmap with reasons, live events,
@@ -68,7 +67,7 @@ describe('dashboard (headless Chromium)', () => {
     await other.goto(`${base}/dashboard`);
     await other.fill('#key', 'wrong-key');
     await other.click('#login button');
-    await other.waitForSelector('#error:not([hidden])');
+    await other.waitForSelector('#error:not([hidden])', { state: 'attached' });
     expect(await other.textContent('#error')).toContain('SIRA_ERR_AUTH');
     expect(await other.locator('#session-list li').count()).toBe(0);
     await other.close();
@@ -89,7 +88,7 @@ describe('dashboard (headless Chromium)', () => {
     expect(await page.locator('#ctx-table tbody tr').first().getAttribute('data-seq')).toBe('3');
     expect(await page.textContent('#ctx-table thead')).toContain('recency');
     expect(await page.textContent('#ctx-table tbody')).toContain('over_budget');
-    const shades = await page.locator('#ctx-table tbody tr:first-child td[title]').evaluateAll((tds) => tds.map((td) => (td as HTMLElement).style.background));
+    const shades = await page.locator('#ctx-table tbody tr:first-child td[title]').evaluateAll((tds) => tds.map((td) => (td as unknown as { style: { background: string } }).style.background));
     expect(shades.some((s) => s.startsWith('rgba'))).toBe(true);
     expect(await page.textContent('#ctx-usage')).toMatch(/of 60 tokens/);
     await shot('context');
@@ -110,16 +109,16 @@ describe('dashboard (headless Chromium)', () => {
     await tab('workspaces');
     await page.waitForSelector('#ws-list li');
     await page.click('#ws-list li');
-    await page.waitForFunction(() => document.querySelector('#ws-detail')?.textContent?.includes('members'));
+    await expect.poll(() => page.textContent('#ws-detail')).toContain('members');
     await tab('profiles');
     await page.fill('#profile-user', 'u-7');
     await page.click('#profile-form button');
-    await page.waitForFunction(() => document.querySelector('#profile-table')?.getAttribute('data-done') === 'true' || document.querySelector('#error:not([hidden])') !== null);
+    await page.waitForSelector('#profile-table[data-done="true"], #error:not([hidden])', { state: 'attached' });
     expect(await page.isHidden('#error')).toBe(true);
     await tab('experiences');
     await page.fill('#exp-task', 'refund a duplicate charge');
     await page.click('#exp-form button');
-    await page.waitForFunction(() => document.querySelector('#exp-list')?.getAttribute('data-done') === 'true' || document.querySelector('#error:not([hidden])') !== null);
+    await page.waitForSelector('#exp-list[data-done="true"], #error:not([hidden])', { state: 'attached' });
     expect(await page.isHidden('#error')).toBe(true);
     await shot('experiences');
   });
@@ -128,9 +127,9 @@ describe('dashboard (headless Chromium)', () => {
     await tab('metrics');
     await page.waitForSelector('#route-table tbody tr');
     expect(await page.textContent('#route-table')).toContain('/v1/sessions');
-    await page.waitForFunction(() => (document.querySelector('#chart-lat')?.querySelectorAll('polyline').length ?? 0) === 2);
+    await expect.poll(() => page.locator('#chart-lat polyline').count()).toBe(2);
     // A second sample (2 s later) draws the lines.
-    await page.waitForFunction(() => Number((document.querySelector('#chart-rps') as SVGElement | null)?.dataset.samples ?? 0) >= 2, undefined, { timeout: 10_000 });
+    await expect.poll(async () => Number((await page.getAttribute('#chart-rps', 'data-samples')) ?? 0), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     await shot('metrics');
   });
 });
