@@ -323,7 +323,30 @@ export const responseRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (a
 
   app.get(
     '/responses/:id/input_items',
-    { schema: { tags, security, summary: 'The input items of a stored response (its own, not the chain’s), newest first by default', params: Params, querystring: ListQuery, response: { 200: Any, ...problemResponses } } },
-    async (request) => cursorPage((await new OpenAIStore(sira, request.tenant).getResponse(request.params.id)).input_items, request.query as { order?: 'asc' | 'desc'; after?: string; limit?: number }),
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The input items of a stored response: the chain behind previous_response_id, then its own input; newest first by default',
+        params: Params,
+        querystring: ListQuery,
+        response: { 200: Any, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const store = new OpenAIStore(sira, request.tenant);
+      const r = await store.getResponse(request.params.id);
+      // As OpenAI lists them: everything the model was given, earlier responses' inputs and outputs included.
+      let earlier: ResponseItem[] = [];
+      if (r.previous_response_id !== null) {
+        try {
+          earlier = (await store.chain(r.previous_response_id)).items.map((x) => x.item);
+        } catch (e) {
+          // A link of the chain was deleted since: only this response's own items are left to list.
+          if (!isSiraError(e, 'SIRA_ERR_RESPONSE_NOT_FOUND')) throw e;
+        }
+      }
+      return cursorPage([...earlier, ...r.input_items], request.query as { order?: 'asc' | 'desc'; after?: string; limit?: number });
+    },
   );
 };

@@ -483,7 +483,7 @@ export interface Paths {
     };
   };
   "/v1/responses/{id}/input_items": {
-    /** The input items of a stored response (its own, not the chain’s), newest first by default */
+    /** The input items of a stored response: the chain behind previous_response_id, then its own input; newest first by default */
     get: {
       params: {
         id: string;

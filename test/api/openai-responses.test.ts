@@ -49,9 +49,11 @@ describe('OpenAI Responses API through the official client', () => {
     expect(got.id).toBe(second.id);
     expect(got.output_text).toBe(second.output_text);
 
+    // Everything the model was given, newest first: the new input, the first output, the first input.
     const items = await client.responses.inputItems.list(second.id);
-    expect(items.data).toHaveLength(1);
+    expect(items.data.map((i) => (i as { role: string }).role)).toEqual(['user', 'assistant', 'user']);
     expect(items.data[0]).toMatchObject({ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'When does it leave?' }] });
+    expect((await client.responses.inputItems.list(first.id)).data).toHaveLength(1);
 
     // The chain is a Sira session (named after the first response) holding every item as a turn.
     const turns = json<{ turns: { role: string; metadata: Record<string, unknown> }[] }>(await t.app.inject({ method: 'GET', url: `/v1/sessions/${first.id}/turns`, headers: t.auth })).turns;
@@ -62,6 +64,8 @@ describe('OpenAI Responses API through the official client', () => {
     await expect(clientB.responses.retrieve(second.id)).rejects.toMatchObject({ status: 404 });
 
     await client.responses.delete(first.id);
+    // With a link deleted, only the response's own input is left to list.
+    expect((await client.responses.inputItems.list(second.id)).data).toHaveLength(1);
     await expect(client.responses.retrieve(first.id)).rejects.toMatchObject({ status: 404, code: 'SIRA_ERR_RESPONSE_NOT_FOUND' });
     // A chain through a deleted response cannot be continued.
     await expect(client.responses.create({ model: 'gpt-4o', previous_response_id: second.id, input: 'again' })).rejects.toMatchObject({ status: 404 });
