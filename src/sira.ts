@@ -81,6 +81,7 @@ import { EventHub, openStore, RedisStore, type EventSubscriber, type EventWakeSo
 import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOptions } from './memory/workspaces/index.ts';
 import { SessionEvaluator, type QualityModel, type SessionEvaluation, type SessionIntentClassifier } from './memory/evaluate/index.ts';
 import { backgroundError } from './core/background.ts';
+import { traceEmbedder, traceStore, traceTenant } from './tracing.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
 export interface SiraDeps {
@@ -774,8 +775,10 @@ export class SiraSession {
     const learned = options.contextWeights === 'learned' ? loadLearnedWeights().weights : undefined;
     const context = resolveContextOptions(learned === undefined ? deps.context : { ...deps.context, scorer: { ...deps.context?.scorer, weights: { ...learned, ...deps.context?.scorer?.weights } } });
     const clock = deps.clock ?? systemClock;
-    const embedder = deps.embedder ?? embedderFromOptions(options);
-    const store = deps.store ?? (await openStore(options, clock));
+    const rawEmbedder = deps.embedder ?? embedderFromOptions(options);
+    const embedder = options.tracing && rawEmbedder !== undefined ? traceEmbedder(rawEmbedder) : rawEmbedder;
+    const rawStore = deps.store ?? (await openStore(options, clock));
+    const store = options.tracing ? traceStore(rawStore, options.store) : rawStore;
     const sira = new SiraSession(options, store, clock, context, embedder);
     if (deps.workspaces !== undefined) sira.workspaceOptions = deps.workspaces;
     sira.#context.evaluator = new SessionEvaluator({ intent: deps.intentClassifier, quality: deps.qualityModel });
@@ -798,6 +801,7 @@ export class SiraSession {
     let t = this.#tenants.get(tenant);
     if (t === undefined) {
       t = new TenantSessions(tenant, this.store, this.options, this.#context, this.events);
+      if (this.options.tracing) t = traceTenant(t, tenant);
       if (this.#tenants.size < 10_000) this.#tenants.set(tenant, t);
     }
     return t;

@@ -36,6 +36,7 @@ import { workspaceRoutes } from './workspaces.ts';
 import { wsRoutes } from './ws.ts';
 import { addBackgroundErrorSink } from '../core/background.ts';
 import { dashboardRoutes } from './dashboard.ts';
+import { addRequestTracing } from './tracing.ts';
 
 /** What {@link buildApp} needs. */
 export interface AppDeps {
@@ -79,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   api.decorateRequest('siraErrorCode', null);
   api.decorateRequest('tenant', '');
   api.setErrorHandler(errorHandler);
+  if (sira.options.tracing) addRequestTracing(app);
   api.setNotFoundHandler(notFoundHandler);
   // JSON (and the binary types the tensor routes add) only: a text/plain body is answered 415.
   api.removeContentTypeParser('text/plain');

@@ -156,6 +156,11 @@ export interface SiraOptions {
   prefetchTop: number;
   /** Chat model (at `upstreamUrl`) that writes experience lessons off the request path; unset: statistics only. @default undefined */
   lessonsModel: string | undefined;
+  /**
+   * OpenTelemetry spans for routes, facade operations, store calls, embeddings and vector search (`SIRA_TRACING=on`;
+   * `sira-session serve` then exports them with OTLP/HTTP to `OTEL_EXPORTER_OTLP_ENDPOINT`). @default false
+   */
+  tracing: boolean;
   /** Context requests of a session with a user offer turns of the user's earlier sessions (needs an embedder). @default false */
   crossSessionRecall: boolean;
   /**
@@ -241,6 +246,7 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   prefetchIntervalMs: 0,
   prefetchTop: 100,
   lessonsModel: undefined,
+  tracing: false,
   crossSessionRecall: false,
   durability: 'local',
   durabilityReplicas: 1,
@@ -308,6 +314,7 @@ const OptionsSchema = Type.Object({
   prefetchIntervalMs: Type.Integer({ minimum: 0 }),
   prefetchTop: Type.Integer({ minimum: 1, maximum: 100_000 }),
   lessonsModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  tracing: Type.Boolean(),
   crossSessionRecall: Type.Boolean(),
   durability: Type.Union([Type.Literal('local'), Type.Literal('replicated')]),
   durabilityReplicas: Type.Integer({ minimum: 1, maximum: 16 }),
@@ -415,6 +422,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     prefetchIntervalMs: num(env.SIRA_PREFETCH_INTERVAL_MS),
     prefetchTop: num(env.SIRA_PREFETCH_TOP),
     lessonsModel: env.SIRA_LESSONS_MODEL || undefined,
+    tracing: env.SIRA_TRACING === undefined ? undefined : ['on', 'true', '1'].includes(env.SIRA_TRACING),
     crossSessionRecall: env.SIRA_CROSS_SESSION === undefined ? undefined : env.SIRA_CROSS_SESSION === 'true' || env.SIRA_CROSS_SESSION === '1',
     durability: (env.SIRA_DURABILITY || undefined) as SiraOptions['durability'] | undefined,
     durabilityReplicas: num(env.SIRA_DURABILITY_REPLICAS),

@@ -17,6 +17,7 @@ import hnswlib from 'hnswlib-node';
 import { siraError } from '../core/errors.ts';
 import type { Store } from '../storage/store.ts';
 import { backgroundError } from '../core/background.ts';
+import { inSpanSync } from '../core/trace.ts';
 
 const { HierarchicalNSW } = hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
@@ -136,7 +137,9 @@ export class VectorIndex {
       const key = this.#keyOf.get(label);
       return key !== undefined && accept(key);
     };
-    const r = this.#hnsw.searchKnn(Array.from(query), n, filter);
+    const r = inSpanSync('sira.vector.search', { 'sira.vector.k': n, 'sira.vector.size': this.size, 'sira.vector.filtered': filter !== undefined }, () =>
+      this.#hnsw.searchKnn(Array.from(query), n, filter),
+    );
     const hits: VectorHit[] = [];
     r.neighbors.forEach((label, i) => {
       const key = this.#keyOf.get(label);
