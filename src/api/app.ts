@@ -13,16 +13,19 @@ import type { SiraSession } from '../sira.ts';
 import { adminRoutes } from './admin.ts';
 import { authHook, type KeyCacheOptions } from './auth.ts';
 import { contextRoutes } from './context.ts';
+import { conversationRoutes } from './conversations.ts';
 import { feedbackRoutes } from './feedback.ts';
 import { eventRoutes } from './events.ts';
 import { evaluateRoutes } from './evaluate.ts';
 import { experienceRoutes } from './experiences.ts';
 import { healthRoutes } from './health.ts';
+import { installIdempotency } from './idempotency.ts';
 import { intentRoutes } from './intents.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
 import { quotaHooks } from './quotas.ts';
 import { profileRoutes } from './profiles.ts';
+import { responseRoutes } from './responses.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
 import { stateRoutes } from './state.ts';
@@ -30,6 +33,7 @@ import { tensorRoutes } from './tensors.ts';
 import { turnRoutes } from './turns.ts';
 import { schemaErrorFormatter, validatorCompiler } from './validation.ts';
 import { VERSION } from './version.ts';
+import { mcpRoutes } from '../mcp/http.ts';
 import { workspaceRoutes } from './workspaces.ts';
 import { wsRoutes } from './ws.ts';
 import { addBackgroundErrorSink } from '../core/background.ts';
@@ -118,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'intents', description: 'Intent classification: built-in models and tenant-trained ones' },
         { name: 'experiences', description: 'Agent trajectories: similar-task search with success statistics and lessons, the strategy graph' },
         { name: 'admin', description: 'Operator routes (the admin key): tenant policies and quotas, API keys, the audit log' },
+        { name: 'openai', description: 'OpenAI Responses and Conversations API, stored by Sira and forwarded to the upstream' },
       ],
     },
   });
@@ -142,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const quotas = quotaHooks(sira);
       v1.addHook('onRequest', quotas.onRequest);
       v1.addHook('onResponse', quotas.onResponse);
+      installIdempotency(v1, sira);
       await v1.register(sessionRoutes, { sira });
       await v1.register(turnRoutes, { sira });
       await v1.register(stateRoutes, { sira });
@@ -155,10 +161,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(profileRoutes, { sira });
       await v1.register(intentRoutes, { sira });
       await v1.register(experienceRoutes, { sira });
+      await v1.register(responseRoutes, { sira });
+      await v1.register(conversationRoutes, { sira });
     },
     { prefix: '/v1' },
   );
   await api.register(adminRoutes, { sira, prefix: '/v1/admin' });
+  // MCP over streamable HTTP, with the same keys (outside /v1: MCP clients are given the endpoint URL as is).
+  await api.register(async (mcp) => {
+    mcp.addHook('onRequest', guard);
+    await mcp.register(mcpRoutes, { sira });
+  });
   // The WebSocket authenticates itself (header, ?token= or first message: browsers cannot send headers).
   await api.register(wsRoutes, { sira, prefix: '/v1' });
   return app;

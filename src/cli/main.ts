@@ -16,6 +16,7 @@ import { optionsFromEnv, resolveConfig, type SiraOptionsInput, type SyncMode } f
 import { isSiraError } from '../core/errors.ts';
 import { SiraSession } from '../sira.ts';
 import { AdminUsageError, auditCommand, quotasCommand } from './admin.ts';
+import { runStdio } from '../mcp/server.ts';
 import { closeOnSignals, startServer } from './serve.ts';
 import { exportTenant, importLines, inspect, openOut, readLines } from './transfer.ts';
 
@@ -41,6 +42,7 @@ Usage:
   sira-session export --tenant T [--session ID ...] [--out F|-] [--store S] [--data-dir D]  sessions as JSON lines
   sira-session import --file F|- [--tenant T] [--store S] [--data-dir D]   re-create exported sessions (skips existing)
   sira-session inspect [--tenant T] [--session ID] [--store S] [--data-dir D]  store counters, or one session
+  sira-session mcp [--tenant T] [--store S] [--data-dir D]   MCP server on stdio: memory tools of tenant T (default "default")
   sira-session bench [name ...]                  run benchmarks (a source checkout only; same as npm run bench)
   sira-session intents train --file F.jsonl --tenant T [--name N] [--threshold X] [--seed N] [--store S] [--data-dir D]
                                        train a tenant intent model from JSONL lines {"text","label"}; prints its info
@@ -290,6 +292,22 @@ function help(io: CliIo): number {
   return 0;
 }
 
+/** `sira-session mcp`: the MCP server on stdin/stdout (nothing else may write to stdout) until the client closes. */
+async function mcp(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { ...COMMON, tenant: { type: 'string' } });
+  if (values.help === true) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const sira = await SiraSession.open({ ...storeInput(io.env, values), logLevel: 'silent' });
+  try {
+    await runStdio(sira, values.tenant ?? 'default');
+  } finally {
+    await sira.close();
+  }
+  return 0;
+}
+
 /**
  * Run the CLI with `argv` (without `node` and the script). Resolves with the exit code; for `serve`, only once the
  * server has shut down after SIGINT/SIGTERM.
@@ -304,6 +322,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         return await keys(rest, io);
       case 'bench':
         return await bench(rest, io);
+      case 'mcp':
+        return await mcp(rest, io);
       case 'export':
       case 'import':
       case 'inspect':

@@ -85,6 +85,105 @@ export interface Paths {
       };
     };
   };
+  "/v1/conversations": {
+    /** Create a conversation (a Sira session of the same id), optionally with its first items */
+    post: {
+      params: Record<string, never>;
+      query: Record<string, never>;
+      body: {
+        items?: Array<Record<string, unknown>> | null;
+        metadata?: Record<string, string> | null;
+        [key: string]: unknown;
+      };
+      response: Record<string, unknown>;
+    };
+  };
+  "/v1/conversations/{id}": {
+    /** Delete a conversation, its items and its session */
+    delete: {
+      params: {
+        id: string;
+      };
+      query: Record<string, never>;
+      body: undefined;
+      response: Record<string, unknown>;
+    };
+    /** A conversation */
+    get: {
+      params: {
+        id: string;
+      };
+      query: Record<string, never>;
+      body: undefined;
+      response: Record<string, unknown>;
+    };
+    /** Replace a conversation’s metadata */
+    post: {
+      params: {
+        id: string;
+      };
+      query: Record<string, never>;
+      body: {
+        metadata: Record<string, string> | null;
+        [key: string]: unknown;
+      };
+      response: Record<string, unknown>;
+    };
+  };
+  "/v1/conversations/{id}/items": {
+    /** A conversation’s items, newest first by default */
+    get: {
+      params: {
+        id: string;
+      };
+      query: {
+        after?: string;
+        limit?: number;
+        order?: "asc" | "desc";
+        include?: unknown;
+      };
+      body: undefined;
+      response: Record<string, unknown>;
+    };
+    /** Append items to a conversation (and turns to its session) */
+    post: {
+      params: {
+        id: string;
+      };
+      query: {
+        include?: unknown;
+      };
+      body: {
+        /** At most 20 items per call, as OpenAI allows */
+        items: Array<Record<string, unknown>>;
+      };
+      response: Record<string, unknown>;
+    };
+  };
+  "/v1/conversations/{id}/items/{item_id}": {
+    /** Delete one item; answers the conversation */
+    delete: {
+      params: {
+        id: string;
+        item_id: string;
+      };
+      query: Record<string, never>;
+      body: undefined;
+      response: Record<string, unknown>;
+    };
+    /** One item of a conversation */
+    get: {
+      params: {
+        id: string;
+        item_id: string;
+      };
+      query: {
+        include?: unknown;
+      };
+      body: undefined;
+      response: Record<string, unknown>;
+    };
+  };
   "/v1/experiences": {
     /** Record an agent trajectory */
     post: {
@@ -324,6 +423,79 @@ export interface Paths {
         trained_at: number;
         training_ms: number;
       };
+    };
+  };
+  "/v1/responses": {
+    /** OpenAI Responses: resolve previous_response_id / conversation, forward to the upstream, store the response (store, default true) */
+    post: {
+      params: Record<string, never>;
+      query: Record<string, never>;
+      body: {
+        model?: string;
+        input?: string | Array<Record<string, unknown>>;
+        instructions?: string | null;
+        previous_response_id?: string | null;
+        conversation?: string | {
+          id: string;
+          [key: string]: unknown;
+        } | null;
+        store?: boolean | null;
+        stream?: boolean | null;
+        truncation?: "auto" | "disabled" | null;
+        [key: string]: unknown;
+      };
+      response: Record<string, unknown>;
+    };
+  };
+  "/v1/responses/compact": {
+    /** Compact a chain or an input: every user message, then one compaction item (Sira’s extractive summary of the rest) */
+    post: {
+      params: Record<string, never>;
+      query: Record<string, never>;
+      body: {
+        model?: string | null;
+        input?: string | Array<Record<string, unknown>> | null;
+        previous_response_id?: string | null;
+        instructions?: string | null;
+        [key: string]: unknown;
+      };
+      response: Record<string, unknown>;
+    };
+  };
+  "/v1/responses/{id}": {
+    /** Delete a stored response (its turns stay in the chain’s session) */
+    delete: {
+      params: {
+        id: string;
+      };
+      query: Record<string, never>;
+      body: undefined;
+      response: Record<string, unknown>;
+    };
+    /** A stored response */
+    get: {
+      params: {
+        id: string;
+      };
+      query: Record<string, never>;
+      body: undefined;
+      response: Record<string, unknown>;
+    };
+  };
+  "/v1/responses/{id}/input_items": {
+    /** The input items of a stored response: the chain behind previous_response_id, then its own input; newest first by default */
+    get: {
+      params: {
+        id: string;
+      };
+      query: {
+        after?: string;
+        limit?: number;
+        order?: "asc" | "desc";
+        include?: unknown;
+      };
+      body: undefined;
+      response: Record<string, unknown>;
     };
   };
   "/v1/sessions": {

@@ -63,6 +63,8 @@ export interface SiraOptions {
   sweepIntervalMs: number;
   /** Default TTL for new sessions in seconds (null = none). @default null */
   defaultTtlSeconds: number | null;
+  /** How long an `Idempotency-Key` answer is replayed, in seconds (env SIRA_IDEMPOTENCY_TTL_SECONDS). @default 86400 */
+  idempotencyTtlSeconds: number;
   /** Compress text parts at least this long (bytes) with zstd. @default 64 */
   compressMinBytes: number;
   /** Secret for encryption at rest (env SIRA_ENCRYPTION_KEY, ≥ 32 chars), or undefined for none. @default undefined */
@@ -221,6 +223,7 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   bootstrapKey: undefined,
   sweepIntervalMs: 1000,
   defaultTtlSeconds: null,
+  idempotencyTtlSeconds: 86_400,
   compressMinBytes: 64,
   encryptionKey: undefined,
   mapSize: 64 * 1024 ** 3,
@@ -284,6 +287,7 @@ const OptionsSchema = Type.Object({
   bootstrapKey: Type.Optional(Type.Union([Type.String({ minLength: 8 }), Type.Undefined()])),
   sweepIntervalMs: Type.Integer({ minimum: 0 }),
   defaultTtlSeconds: Type.Union([PosInt, Type.Null()]),
+  idempotencyTtlSeconds: PosInt,
   compressMinBytes: Type.Integer({ minimum: 0 }),
   encryptionKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
   mapSize: PosInt,
@@ -417,6 +421,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     encryptionKey: env.SIRA_ENCRYPTION_KEY || undefined,
     logLevel: env.SIRA_LOG_LEVEL as SiraOptions['logLevel'] | undefined,
     sweepIntervalMs: num(env.SIRA_SWEEP_INTERVAL_MS),
+    idempotencyTtlSeconds: num(env.SIRA_IDEMPOTENCY_TTL_SECONDS),
     embedder: (env.SIRA_EMBEDDER || undefined) as SiraOptions['embedder'] | undefined,
     embedderUrl: env.SIRA_EMBEDDER_URL || undefined,
     embedderModel: env.SIRA_EMBEDDER_MODEL || undefined,
