@@ -61,7 +61,8 @@ import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import { loadPreferenceClassifier, ProfileService, type ForgetReport, type ProfileChange, type StoredProfile } from './memory/profile/index.ts';
 import { ActivityLog, ContextPolicy, contextKey, loadLearnedWeights, loadResumeModel, policyContext, Prefetcher, type FeedbackInput, type FeedbackResult } from './memory/policy/index.ts';
-import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
+import type { EventPage, ListSessionsOptions, Store, StoreStats, TenantErasure } from './storage/store.ts';
+import { eraseTenant, eraseUser, type ErasureParts, type UserErasure } from './erasure.ts';
 import {
   type IntentAnswer,
   type IntentTrainInput,
@@ -578,6 +579,27 @@ export class TenantSessions {
     return { ...report, sessions_deleted: deleted };
   }
 
+  /**
+   * Erase a user everywhere: every session (turns, state, tensors, embeddings, summaries, events), the profile
+   * (facts, evidence quotes, queued extraction), experiences whose metadata names the user or one of their
+   * sessions, the user's recall index files, and in-process caches; with a master key, the user's data key is
+   * destroyed so copies in freed pages are unreadable. Throws SIRA_ERR_USER_ID_INVALID. Idempotent.
+   */
+  async eraseUser(userId: string): Promise<UserErasure> {
+    if (!isValidId(userId)) throw siraError('SIRA_ERR_USER_ID_INVALID', 'user ids are 1-128 chars of [A-Za-z0-9_.:-]');
+    return eraseUser(this.#erasureParts(), this.tenant, userId);
+  }
+
+  #erasureParts(): ErasureParts {
+    const c = this.#context;
+    return { store: this.#store, profiles: c.profiles, experiences: c.experiences, recall: c.recall, activity: c.activity, turnCache: c.caches.turns, hub: this.#hub };
+  }
+
+  /** Erase this whole tenant (see {@link SiraSession.eraseTenant}). */
+  eraseTenant(): Promise<TenantErasure & { users: number }> {
+    return eraseTenant(this.#erasureParts(), this.tenant);
+  }
+
   #profiles(userId: string): ProfileService {
     if (!isValidId(userId)) throw siraError('SIRA_ERR_USER_ID_INVALID', 'user ids are 1-128 chars of [A-Za-z0-9_.:-]');
     const p = this.#context.profiles;
@@ -788,6 +810,14 @@ export class SiraSession {
     if (!(this.store instanceof RedisStore) || this.options.eventWakeups !== 'pubsub') return;
     this.#wakeups = this.store.eventWakeups();
     this.events.attachWakeSource(this.#wakeups, this.options.eventFallbackPollMs);
+  }
+
+  /**
+   * Erase a tenant: every user (as {@link TenantSessions.eraseUser}), every other session, document and API key,
+   * then its data keys. Throws SIRA_ERR_REQUEST_INVALID for a malformed tenant id. Idempotent.
+   */
+  eraseTenant(tenant: string): Promise<TenantErasure & { users: number }> {
+    return this.tenant(tenant).eraseTenant();
   }
 
   /** Operations scoped to `tenant`. */

@@ -21,6 +21,7 @@ import { intentRoutes } from './intents.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
 import { profileRoutes } from './profiles.ts';
+import { userRoutes } from './users.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
 import { stateRoutes } from './state.ts';
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(workspaceRoutes, { sira });
       await v1.register(evaluateRoutes, { sira });
       await v1.register(profileRoutes, { sira });
+      await v1.register(userRoutes, { sira });
       await v1.register(intentRoutes, { sira });
       await v1.register(experienceRoutes, { sira });
     },

@@ -66,6 +66,18 @@ export interface SiraOptions {
   compressMinBytes: number;
   /** Secret for encryption at rest (env SIRA_ENCRYPTION_KEY, ≥ 32 chars), or undefined for none. @default undefined */
   encryptionKey: string | undefined;
+  /**
+   * Master key (env SIRA_MASTER_KEY: 64 hex digits, base64 of 32 bytes, or a passphrase ≥ 32 chars): turns on
+   * per-user / per-tenant data keys (AES-256-GCM) sealing every stored value, and crypto-shredding on erasure.
+   * At most one of masterKey, masterKeyFile, masterKeyCommand. @default undefined (values plain)
+   */
+  masterKey: string | undefined;
+  /** A file holding the master key (env SIRA_MASTER_KEY_FILE). @default undefined */
+  masterKeyFile: string | undefined;
+  /** A shell command printing the master key, run once at start (env SIRA_MASTER_KEY_COMMAND). @default undefined */
+  masterKeyCommand: string | undefined;
+  /** Older master keys, still accepted to unwrap data keys during a rotation (env SIRA_MASTER_KEY_PREVIOUS, comma-separated). @default [] */
+  masterKeyPrevious: string[];
   /** LMDB map size in bytes (address space, not disk). @default 68719476736 (64 GiB) */
   mapSize: number;
   /** Log level. @default 'info' */
@@ -205,6 +217,10 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   defaultTtlSeconds: null,
   compressMinBytes: 64,
   encryptionKey: undefined,
+  masterKey: undefined,
+  masterKeyFile: undefined,
+  masterKeyCommand: undefined,
+  masterKeyPrevious: [],
   mapSize: 64 * 1024 ** 3,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
@@ -261,6 +277,10 @@ const OptionsSchema = Type.Object({
   defaultTtlSeconds: Type.Union([PosInt, Type.Null()]),
   compressMinBytes: Type.Integer({ minimum: 0 }),
   encryptionKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
+  masterKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
+  masterKeyFile: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  masterKeyCommand: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  masterKeyPrevious: Type.Array(Type.String()),
   mapSize: PosInt,
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   shutdownGraceMs: Type.Integer({ minimum: 0 }),
@@ -346,6 +366,10 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
     if (merged.store !== 'lmdb') throw siraError('SIRA_ERR_CONFIG_INVALID', 'encryptionKey applies to the lmdb store only; use Redis TLS and its own at-rest encryption');
     deriveEncryptionKey(merged.encryptionKey);
   }
+  if ((merged.masterKey ?? merged.masterKeyFile ?? merged.masterKeyCommand) !== undefined && merged.store !== 'lmdb') {
+    // Sealing is implemented for the LMDB backend only so far; storing plaintext in Redis while a key is set would mislead.
+    throw siraError('SIRA_ERR_CONFIG_INVALID', 'a master key applies to the lmdb store only for now; on Redis use TLS and the server\'s own at-rest encryption');
+  }
   if (merged.durability === 'replicated' && merged.store === 'lmdb') {
     throw siraError('SIRA_ERR_CONFIG_INVALID', 'durability replicated applies to a Redis store only (lmdb acknowledges on its own commit; see sync)');
   }
@@ -382,6 +406,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     auth: env.SIRA_AUTH === undefined ? undefined : env.SIRA_AUTH !== 'off' && env.SIRA_AUTH !== 'false',
     bootstrapKey: env.SIRA_BOOTSTRAP_KEY || undefined,
     encryptionKey: env.SIRA_ENCRYPTION_KEY || undefined,
+    masterKey: env.SIRA_MASTER_KEY || undefined,
+    masterKeyFile: env.SIRA_MASTER_KEY_FILE || undefined,
+    masterKeyCommand: env.SIRA_MASTER_KEY_COMMAND || undefined,
+    masterKeyPrevious: env.SIRA_MASTER_KEY_PREVIOUS ? env.SIRA_MASTER_KEY_PREVIOUS.split(',') : undefined,
     logLevel: env.SIRA_LOG_LEVEL as SiraOptions['logLevel'] | undefined,
     sweepIntervalMs: num(env.SIRA_SWEEP_INTERVAL_MS),
     embedder: (env.SIRA_EMBEDDER || undefined) as SiraOptions['embedder'] | undefined,

@@ -49,6 +49,8 @@ import {
   type ListSessionsOptions,
   type Store,
   type StoreStats,
+  type TenantErasure,
+  USER_DOC_COLLECTIONS,
 } from '../store.ts';
 import * as docs from './lmdb-docs.ts';
 import { decodeEvent, decodeSession, decodeState, encodeEvent, encodeSession, encodeState } from '../codec/records.ts';
@@ -58,6 +60,9 @@ import { decodeTurn, encodeTurn } from '../codec/turn.ts';
 import { decodeTensorInfo, decodeTensorRecord, encodeTensorRecord } from '../codec/tensor-record.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
+import { inTenant, userScope, type DataKeyring } from '../crypto/keyring.ts';
+import { sealLayout } from './lmdb-seal.ts';
+import type { Database } from 'lmdb';
 
 /** Options of the LMDB backend. */
 export interface LmdbStoreOptions extends EventLogOptions {
@@ -77,6 +82,12 @@ export interface LmdbStoreOptions extends EventLogOptions {
   maxTensorsPerSession?: number;
   /** Hot tier of decoded session tails; `false` turns it off. @default {} (64 turns per session, 64 MiB) */
   tailCache?: TailCacheOptions | false;
+  /**
+   * Data keys to seal every content value with (AES-256-GCM per user / per tenant, storage/lmdb/lmdb-seal);
+   * erasing a user or tenant destroys its keys. Choose at creation: a store's values are all sealed or all plain.
+   * @default undefined (values plain)
+   */
+  keyring?: DataKeyring | undefined;
 }
 
 const cacheKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
@@ -99,6 +110,7 @@ export class LmdbStore implements Store {
    * change can never leave a gap in the ids. Bounded: cleared wholesale past 262,144 entries.
    */
   readonly #eventIds = new Map<string, number>();
+  readonly #keyring: DataKeyring | undefined;
   #closed = false;
 
   private constructor(opts: LmdbStoreOptions) {
@@ -109,7 +121,9 @@ export class LmdbStore implements Store {
     this.#tail = opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {});
     this.#syncCommit = (opts.sync ?? 'os') === 'os';
     this.#retention = Math.max(1, opts.eventRetention ?? DEFAULT_EVENT_RETENTION);
-    this.#db = openLayout({ path: opts.path, sync: opts.sync ?? 'os', mapSize: opts.mapSize ?? 64 * 1024 ** 3, encryptionKey: opts.encryptionKey });
+    const raw = openLayout({ path: opts.path, sync: opts.sync ?? 'os', mapSize: opts.mapSize ?? 64 * 1024 ** 3, encryptionKey: opts.encryptionKey });
+    this.#keyring = opts.keyring;
+    this.#db = opts.keyring === undefined ? raw : sealLayout(raw, opts.keyring);
   }
 
   /** Open (or create) the store under `opts.path`. */
@@ -200,6 +214,72 @@ export class LmdbStore implements Store {
     this.#tail?.drop(cacheKey(t, s.id));
   }
 
+  /** Seal a session's records again under its (new) scope's key, so erasing the previous user does not reach them. */
+  #reseal(t: string, id: string): void {
+    const ranges: [Database<Uint8Array, Key>, Key, Key][] = [
+      [this.#db.turns, [t, id, 0], [t, id, MAX_SEQ]],
+      [this.#db.tensors, [t, id, ''], [t, id, '\uffff']],
+      [this.#db.events, [t, id, 0], [t, id, MAX_SEQ]],
+      [this.#db.state, [t, id], [t, id, 0]],
+    ];
+    for (const [db, start, end] of ranges) {
+      const all = [...db.getRange({ start, end })].map(({ key, value }) => [key as Key, Uint8Array.from(value)] as const);
+      if (db === this.#db.state) {
+        const v = db.getBinary([t, id]);
+        if (v !== undefined) all.push([[t, id], Uint8Array.from(v)]);
+      }
+      for (const [key, value] of all) db.putSync(key, value);
+    }
+  }
+
+  /** Purge the sessions named by index keys ending in `[created_at, id]`, 500 per transaction; returns how many. */
+  async #purgeAll(tenant: string, indexKeys: Key[]): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < indexKeys.length; i += 500) {
+      const chunk = indexKeys.slice(i, i + 500);
+      n += await this.#txn(() => {
+        let m = 0;
+        for (const k of chunk) {
+          const id = k[k.length - 1] as string;
+          const raw = this.#db.sessions.getBinary([tenant, id]);
+          if (raw === undefined) continue;
+          this.#purge(decodeSession(raw));
+          m++;
+        }
+        return m;
+      });
+    }
+    return n;
+  }
+
+  async eraseUser(tenant: string, user: string): Promise<number> {
+    this.#check();
+    const keys = [...this.#db.byUser.getKeys({ start: [tenant, user], end: [tenant, user, MAX_SEQ] })] as Key[];
+    const n = await this.#purgeAll(tenant, keys);
+    await this.#txn(() => {
+      for (const c of USER_DOC_COLLECTIONS) this.#db.docs.removeSync([tenant, c, user]);
+    });
+    this.#keyring?.destroy((scope) => scope === userScope(tenant, user));
+    return n;
+  }
+
+  async eraseTenant(tenant: string): Promise<TenantErasure> {
+    this.#check();
+    const keys = [...this.#db.byTime.getKeys({ start: [tenant], end: [tenant, MAX_SEQ] })] as Key[];
+    const sessions = await this.#purgeAll(tenant, keys);
+    const docKeys = [...this.#db.docs.getKeys({ start: [tenant], end: [tenant, '\uffff'] })] as Key[];
+    for (let i = 0; i < docKeys.length; i += 500) {
+      const chunk = docKeys.slice(i, i + 500);
+      await this.#txn(() => {
+        for (const k of chunk) this.#db.docs.removeSync(k);
+      });
+    }
+    let apiKeys = 0;
+    for (const k of listApiKeys(this.#db, tenant)) if (await this.deleteApiKey(k.id)) apiKeys++;
+    const dataKeys = this.#keyring?.destroy((scope) => inTenant(scope, tenant)) ?? 0;
+    return { sessions, docs: docKeys.length, api_keys: apiKeys, data_keys: dataKeys };
+  }
+
   #slide(s: Session, now: number): Session {
     return { ...s, updated_at: now, expires_at: s.ttl_seconds === null ? null : now + s.ttl_seconds * 1000 };
   }
@@ -250,6 +330,7 @@ export class LmdbStore implements Store {
       if (patch.ttl_seconds !== undefined) s.ttl_seconds = patch.ttl_seconds;
       s = this.#slide(s, now);
       this.#writeSession(s, prev);
+      if (this.#keyring !== undefined && prev.user_id !== s.user_id) this.#reseal(tenant, id);
       this.#event(tenant, id, 'session.updated', now);
       return s;
     });
@@ -497,9 +578,9 @@ export class LmdbStore implements Store {
     return removed;
   }
 
-  async putDoc(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion?: number): Promise<DocRecord> {
+  async putDoc(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion?: number, owner?: string): Promise<DocRecord> {
     this.#check();
-    return docs.putDoc(this.#db, (fn) => this.#txn(fn), this.#clock(), { tenant, collection, id }, value, expectedVersion);
+    return docs.putDoc(this.#db, (fn) => this.#txn(fn), this.#clock(), { tenant, collection, id }, value, expectedVersion, owner);
   }
 
   async getDoc(tenant: string, collection: string, id: string): Promise<DocRecord | undefined> {

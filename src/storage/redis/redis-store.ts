@@ -14,6 +14,8 @@
  * Indexes that cross sessions (listing, expiry, API keys, counters) live in other slots and are updated in a
  * second step after the session script; readers tolerate entries whose session is gone. See docs/internals.md.
  */
+import { eraseTenant } from './erase.ts';
+import { eraseUserByParts } from '../erase.ts';
 import { Cluster } from 'ioredis';
 import type { Clock } from '../../core/clock.ts';
 import { isSiraError, siraError } from '../../core/errors.ts';
@@ -46,6 +48,7 @@ import {
   type ListSessionsOptions,
   type Store,
   type StoreStats,
+  type TenantErasure,
 } from '../store.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
 import { connectRedis, parseRedisUrl, type RedisTarget } from './connect.ts';
@@ -510,6 +513,14 @@ export class RedisStore implements Store {
 
   async deleteDocs(tenant: string, collection: string, prefix?: string): Promise<number> {
     return this.#do(() => this.#docs.deleteAll(tenant, collection, prefix));
+  }
+
+  eraseUser(tenant: string, user: string): Promise<number> {
+    return eraseUserByParts(this, tenant, user);
+  }
+
+  eraseTenant(tenant: string): Promise<TenantErasure> {
+    return this.#do(() => eraseTenant(this, this.#r, this.#k, tenant));
   }
 
   async putApiKey(record: ApiKeyRecord): Promise<void> {

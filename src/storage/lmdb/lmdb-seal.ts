@@ -1,0 +1,92 @@
+/**
+ * @module storage/lmdb/lmdb-seal
+ * Value encryption for the LMDB layout: every value of the content databases is sealed (storage/crypto/envelope)
+ * under the data key of its scope, and opened on read. Scopes:
+ *
+ *   sessions                      the session's user (`u:<tenant>\0<user>`), or the tenant when it has none
+ *   turns, state, tensors, events the key of their session record (read in the same transaction)
+ *   docs                          `profiles` documents: the user named by the id; others: the tenant
+ *
+ * Index databases (by_time, by_user, expiry) hold empty values and API key records hold hashes: they stay plain.
+ * Keys are never encrypted (range scans need their order): ids (tenant, user, session, tensor and document names)
+ * are identifiers, not content. A value whose key was destroyed reads as missing: that is erasure.
+ */
+import type { Database } from 'lmdb';
+import { siraError } from '../../core/errors.ts';
+import { decodeSession } from '../codec/records.ts';
+import { openValue, sealedKeyId, sealValue } from '../crypto/envelope.ts';
+import { tenantScope, userScope, type DataKeyring } from '../crypto/keyring.ts';
+import type { Key, LmdbLayout } from './lmdb-open.ts';
+import { USER_DOC_COLLECTIONS } from '../store.ts';
+
+
+type Db = Database<Uint8Array, Key>;
+type KeyIdOf = (key: Key, plain: Uint8Array) => number;
+
+function sealDb(db: Db, name: string, ring: DataKeyring, keyIdOf: KeyIdOf): Db {
+  const aad = Buffer.from(name, 'utf8');
+  const lookup = (id: number) => ring.lookup(id);
+  const open = (raw: Uint8Array | undefined) => (raw === undefined ? undefined : openValue(raw, lookup, aad));
+  const overrides: Record<string, unknown> = {
+    sealed: true,
+    getBinary: (key: Key) => open(db.getBinary(key)),
+    putSync: (key: Key, value: Uint8Array, scope?: string) => {
+      const id = scope === undefined ? keyIdOf(key, value) : ring.keyFor(scope).id;
+      const dataKey = ring.lookup(id);
+      // Only when the scope was erased while this write was on its way: the session is gone with its key.
+      if (dataKey === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
+      return db.putSync(key, sealValue(id, dataKey, value, aad));
+    },
+    getRange: (opts: Parameters<Db['getRange']>[0]) => ({
+      *[Symbol.iterator]() {
+        for (const { key, value } of db.getRange(opts)) {
+          const plain = open(value);
+          if (plain !== undefined) yield { key, value: plain };
+        }
+      },
+    }),
+  };
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && prop in overrides) return overrides[prop];
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/**
+ * `db.putSync(key, value)`, sealed under `scope`'s key instead of the one the database's rule picks when `db` is
+ * sealed (a plain database ignores the scope).
+ */
+export function putScoped(db: Db, key: Key, value: Uint8Array, scope: string | undefined): void {
+  if (scope !== undefined && (db as unknown as { sealed?: boolean }).sealed === true) (db.putSync as unknown as (k: Key, v: Uint8Array, s: string) => void)(key, value, scope);
+  else db.putSync(key, value);
+}
+
+/** The scope a session record belongs to. */
+export function sessionScope(tenant: string, plainSession: Uint8Array): string {
+  const user = decodeSession(plainSession).user_id;
+  return user === null ? tenantScope(tenant) : userScope(tenant, user);
+}
+
+/** The layout with its content databases sealed under `ring`'s keys (the raw layout stays usable for keys-only scans). */
+export function sealLayout(raw: LmdbLayout, ring: DataKeyring): LmdbLayout {
+  const ofSession: KeyIdOf = (key) => {
+    const rec = raw.sessions.getBinary([key[0]!, key[1]!]);
+    const id = rec === undefined ? undefined : sealedKeyId(rec);
+    return id ?? ring.keyFor(tenantScope(key[0] as string)).id;
+  };
+  return {
+    ...raw,
+    sessions: sealDb(raw.sessions, 'sessions', ring, (key, plain) => ring.keyFor(sessionScope(key[0] as string, plain)).id),
+    turns: sealDb(raw.turns, 'turns', ring, ofSession),
+    state: sealDb(raw.state, 'state', ring, ofSession),
+    tensors: sealDb(raw.tensors, 'tensors', ring, ofSession),
+    events: sealDb(raw.events, 'events', ring, ofSession),
+    docs: sealDb(raw.docs, 'docs', ring, (key) => {
+      const [tenant, collection, id] = key as [string, string, string];
+      return ring.keyFor(USER_DOC_COLLECTIONS.has(collection) ? userScope(tenant, id) : tenantScope(tenant)).id;
+    }),
+  };
+}
