@@ -1,13 +1,13 @@
 /**
  * @module cli/main
- * The `sira-session` command line: `serve`, `keys create|list|revoke`, `intents train|list|classify`, `export`,
+ * The `sira-session` command line: `serve`, `keys create|list|revoke|rotate`, `tenants delete`, `intents train|list|classify`, `export`,
  * `import`, `inspect` and `bench`. Options come from `SIRA_*` environment variables, overridden by flags. Exit
  * codes: 0 success, 1 failure, 2 usage or configuration error.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pino } from 'pino';
@@ -16,6 +16,9 @@ import { optionsFromEnv, resolveConfig, type SiraOptionsInput, type SyncMode } f
 import { isSiraError } from '../core/errors.ts';
 import { SiraSession } from '../sira.ts';
 import { closeOnSignals, startServer } from './serve.ts';
+import { FileKeyring } from '../storage/crypto/keyring.ts';
+import { resolveMasterKeys } from '../storage/crypto/master-key.ts';
+import { progressBar } from './progress.ts';
 import { exportTenant, importLines, inspect, openOut, readLines } from './transfer.ts';
 
 /** Where the CLI writes and what environment it reads (injectable for tests). */
@@ -33,6 +36,10 @@ Usage:
   sira-session keys create --tenant T [--name N] [--store S] [--data-dir D]   print a new API key (shown once)
   sira-session keys list [--tenant T] [--json] [--store S] [--data-dir D]     list keys (ids, tenants, names; never keys)
   sira-session keys revoke <id> [--store S] [--data-dir D]                    revoke a key
+  sira-session keys rotate [--data-dir D]      re-wrap every data key under the current master key (SIRA_MASTER_KEY*),
+                                       unwrapping with SIRA_MASTER_KEY_PREVIOUS; safe while the service runs
+  sira-session tenants delete <id> --yes [--store S] [--data-dir D]   erase a tenant: sessions, users, documents,
+                                       API keys, indexes; with a master key its data keys are destroyed
   sira-session export --tenant T [--session ID ...] [--out F|-] [--store S] [--data-dir D]  sessions as JSON lines
   sira-session import --file F|- [--tenant T] [--store S] [--data-dir D]   re-create exported sessions (skips existing)
   sira-session inspect [--tenant T] [--session ID] [--store S] [--data-dir D]  store counters, or one session
@@ -54,7 +61,9 @@ Options (environment in brackets; flags win):
   --log-level   fatal|error|warn|info|debug|trace|silent [SIRA_LOG_LEVEL] (default info)
   --durability  Redis: local (acknowledged once the master applied it) or replicated (also WAIT for a replica;
                 fails with 503 SIRA_ERR_STORE_NOT_REPLICATED otherwise) [SIRA_DURABILITY] (default local)
-Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS.
+Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS,
+  SIRA_MASTER_KEY | SIRA_MASTER_KEY_FILE | SIRA_MASTER_KEY_COMMAND (seal every value under per-user / per-tenant
+  data keys; erasure destroys them), SIRA_MASTER_KEY_PREVIOUS (older master keys, comma-separated, during a rotation).
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 `;
 
@@ -161,7 +170,44 @@ async function keys(args: string[], io: CliIo): Promise<number> {
     }
     return 0;
   }
-  throw new UsageError(sub === undefined ? 'keys needs a subcommand: create, list or revoke' : `unknown keys subcommand ${sub}`);
+  if (sub === 'rotate') return rotate(rest, io);
+  throw new UsageError(sub === undefined ? 'keys needs a subcommand: create, list, revoke or rotate' : `unknown keys subcommand ${sub}`);
+}
+
+/** `keys rotate`: re-wrap the keyring's data keys under the current master key (the data is not rewritten). */
+async function rotate(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, COMMON);
+  if (values.help === true) return help(io);
+  const options = resolveConfig(storeInput(io.env, values));
+  if (options.store !== 'lmdb') throw new UsageError('keys rotate applies to the lmdb store (its keyring file)');
+  const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
+  if (masters.length === 0) throw new UsageError('keys rotate needs the new master key in SIRA_MASTER_KEY (or _FILE, _COMMAND) and the old one in SIRA_MASTER_KEY_PREVIOUS');
+  if (!existsSync(join(options.dataDir, 'keyring.jsonl'))) throw new UsageError(`no keyring in ${options.dataDir} (the store was not created with a master key)`);
+  const ring = new FileKeyring(options.dataDir, masters);
+  const bar = progressBar(io.stderr, 'rotating data keys');
+  const n = ring.rewrap((done, total) => bar.tick(done, total));
+  bar.end();
+  io.stdout.write(`${JSON.stringify({ rewrapped: n, master_key: masters[0]!.id, wrapped_by: ring.wrappedBy() })}\n`);
+  return 0;
+}
+
+/** `tenants delete <id> --yes`: erase a tenant everywhere. */
+async function tenants(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'delete') throw new UsageError(sub === undefined ? 'tenants needs a subcommand: delete' : `unknown tenants subcommand ${sub}`);
+  const { values, positionals } = parse(rest, { ...COMMON, yes: { type: 'boolean' } }, true);
+  if (values.help === true) return help(io);
+  const [id] = positionals;
+  if (id === undefined || positionals.length !== 1) throw new UsageError('tenants delete needs exactly one tenant id');
+  if (values.yes !== true) throw new UsageError(`tenants delete erases everything of tenant ${id} for good: add --yes`);
+  const sira = await SiraSession.open(storeInput(io.env, values));
+  try {
+    const r = await sira.eraseTenant(id);
+    io.stdout.write(`${JSON.stringify({ tenant: id, deleted: r })}\n`);
+  } finally {
+    await sira.close();
+  }
+  return 0;
 }
 
 async function transfer(command: 'export' | 'import' | 'inspect', args: string[], io: CliIo): Promise<number> {
@@ -296,6 +342,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         return await serve(rest, io);
       case 'keys':
         return await keys(rest, io);
+      case 'tenants':
+        return await tenants(rest, io);
       case 'bench':
         return await bench(rest, io);
       case 'export':
@@ -324,7 +372,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       io.stderr.write(`sira-session: ${err.message}\nRun sira-session --help for usage.\n`);
       return 2;
     }
-    if (isSiraError(err, 'SIRA_ERR_CONFIG_INVALID') || isSiraError(err, 'SIRA_ERR_REQUEST_INVALID')) {
+    if (isSiraError(err, 'SIRA_ERR_CONFIG_INVALID') || isSiraError(err, 'SIRA_ERR_REQUEST_INVALID') || isSiraError(err, 'SIRA_ERR_MASTER_KEY_INVALID')) {
       io.stderr.write(`sira-session: ${err.message}\n`);
       return 2;
     }

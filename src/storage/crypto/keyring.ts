@@ -12,7 +12,7 @@
  * the CLI) serialize on `keyring.lock`; a reader that meets an unknown key id reloads what was appended.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { siraError } from '../../core/errors.ts';
 import type { MasterKey } from './master-key.ts';
@@ -31,7 +31,7 @@ export interface DataKeyring {
   lookup(id: number): KeyObject | undefined;
   /** Destroy the keys of every scope `match` accepts; returns how many were destroyed. */
   destroy(match: (scope: string) => boolean): number;
-  /** Re-wrap every key under the current master key; `progress(done, total)` after each. Returns the count. */
+  /** Re-wrap every key not yet under the current master key; `progress(done, total)` after each. Returns how many were re-wrapped. */
   rewrap(progress?: (done: number, total: number) => void): number;
   /** The scopes that have a key now. */
   scopes(): string[];
@@ -111,6 +111,7 @@ export class FileKeyring implements DataKeyring {
     const full = st.ino !== this.#ino || st.size < this.#size;
     const text = readFileSync(this.path);
     const from = full ? 0 : this.#size;
+    const known = new Map(this.#byId);
     if (full) {
       this.#byId.clear();
       this.#byScope.clear();
@@ -130,7 +131,10 @@ export class FileKeyring implements DataKeyring {
         continue;
       }
       const l = o as Line;
-      this.#byId.set(l.id, { scope: l.scope, key: createSecretKey(unwrap(this.#masters, l)) });
+      // A key already held keeps its unwrapped form: a running service need not know the master key that a
+      // concurrent rotation re-wrapped it under (data keys themselves never change).
+      const held = known.get(l.id);
+      this.#byId.set(l.id, held !== undefined && held.scope === l.scope ? held : { scope: l.scope, key: createSecretKey(unwrap(this.#masters, l)) });
       this.#byScope.set(l.scope, l.id);
       this.#next = Math.max(this.#next, l.id + 1);
     }
@@ -194,6 +198,8 @@ export class FileKeyring implements DataKeyring {
       if (again !== undefined) return { id: again, key: this.#byId.get(again)!.key };
       const id = this.#next;
       const raw = randomBytes(32);
+      // A torn line left by a writer that died mid-append (we hold the lock, so it is dead): cut it off first.
+      if (statSync(this.path).size > this.#size) truncateSync(this.path, this.#size);
       const fd = openSync(this.path, 'a');
       try {
         writeSync(fd, JSON.stringify(wrap(this.#masters[0]!, id, scope, raw)) + '\n');
@@ -231,14 +237,26 @@ export class FileKeyring implements DataKeyring {
     return this.#locked(() => {
       this.#reload();
       const lines = this.#lines();
+      const current = this.#masters[0]!;
+      let n = 0;
       const out = lines.map((l, i) => {
-        const fresh = wrap(this.#masters[0]!, l.id, l.scope, unwrap(this.#masters, l));
+        const fresh = l.kek === current.id ? l : wrap(current, l.id, l.scope, unwrap(this.#masters, l));
+        if (fresh !== l) n++;
         progress?.(i + 1, lines.length);
         return fresh;
       });
-      this.#rewrite(out);
+      if (n > 0) this.#rewrite(out);
       this.#reload();
-      return out.length;
+      return n;
+    });
+  }
+
+  /** How many keys each master key (by id) wraps now. */
+  wrappedBy(): Record<string, number> {
+    return this.#locked(() => {
+      const out: Record<string, number> = {};
+      for (const l of this.#lines()) out[l.kek] = (out[l.kek] ?? 0) + 1;
+      return out;
     });
   }
 
