@@ -55,7 +55,7 @@ export function plainHits(dir: string, canary: string): Record<string, number> {
   return hits;
 }
 
-const DBS = ['sessions', 'turns', 'state', 'tensors', 'events', 'docs'].map((n) => Buffer.from(n));
+const DBS = ['sessions', 'turns', 'state', 'tensors', 'docs'].map((n) => Buffer.from(n));
 
 /**
  * Sealed values found anywhere in `file` that open with `ring`'s keys and hold the canary: what an attacker with
@@ -118,6 +118,6 @@ export async function plantEverywhere(sira: SiraSession, tenant: string, user: s
   const e = await t.putExperience({ task: `find ${canary}`, agent_id: 'agent-1', steps: [{ action: 'answer', output: canary, ok: true }], outcome: 'success', metadata: { session_id: sessions[0]! } });
   expect((await t.getExperience(e.id)).task).toContain(canary);
   expect(JSON.stringify(await t.getTurns(sessions[0]!))).toContain(canary);
-  expect(JSON.stringify((await t.readEvents(sessions[0]!, 0, 100)).events.length)).not.toBe('0');
+  expect((await t.readEvents(sessions[0]!, 0, 100)).events.length).toBeGreaterThan(0);
   return { sessions, experience: e.id };
 }

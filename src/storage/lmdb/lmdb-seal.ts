@@ -3,11 +3,13 @@
  * Value encryption for the LMDB layout: every value of the content databases is sealed (storage/crypto/envelope)
  * under the data key of its scope, and opened on read. Scopes:
  *
- *   sessions                      the session's user (`u:<tenant>\0<user>`), or the tenant when it has none
- *   turns, state, tensors, events the key of their session record (read in the same transaction)
- *   docs                          `profiles` documents: the user named by the id; others: the tenant
+ *   sessions               the session's user (`u:<tenant>\0<user>`), or the tenant when it has none
+ *   turns, state, tensors  the key of their session record (read in the same transaction)
+ *   docs                   the owner given to putDoc, `profiles` documents the user their id names, else the tenant
  *
  * Index databases (by_time, by_user, expiry) hold empty values and API key records hold hashes: they stay plain.
+ * Event records hold only ids, counts, versions and tensor names (all of which the keys hold too): they stay plain,
+ * which saves a cipher call on every write.
  * Keys are never encrypted (range scans need their order): ids (tenant, user, session, tensor and document names)
  * are identifiers, not content. A value whose key was destroyed reads as missing: that is erasure.
  */
@@ -23,20 +25,43 @@ import { USER_DOC_COLLECTIONS } from '../store.ts';
 type Db = Database<Uint8Array, Key>;
 type KeyIdOf = (key: Key, plain: Uint8Array) => number;
 
-function sealDb(db: Db, name: string, ring: DataKeyring, keyIdOf: KeyIdOf): Db {
+/** Opened session records by key, reused while the sealed bytes are unchanged (a session is read on every call). */
+const MEMO_MAX = 16_384;
+
+function sealDb(db: Db, name: string, ring: DataKeyring, keyIdOf: KeyIdOf, memo?: Map<string, { raw: Buffer; plain: Buffer }>): Db {
   const aad = Buffer.from(name, 'utf8');
   const lookup = (id: number) => ring.lookup(id);
   const open = (raw: Uint8Array | undefined) => (raw === undefined ? undefined : openValue(raw, lookup, aad));
+  const memoKey = (key: Key) => `${key[0]}\u0000${key[1]}`;
+  const getMemo = (key: Key) => {
+    const raw = db.getBinary(key) as Buffer | undefined;
+    if (raw === undefined) return undefined;
+    const k = memoKey(key);
+    const hit = memo!.get(k);
+    if (hit !== undefined && hit.raw.equals(raw)) return hit.plain;
+    const plain = open(raw);
+    if (plain === undefined) return undefined;
+    if (memo!.size >= MEMO_MAX) memo!.clear();
+    memo!.set(k, { raw, plain });
+    return plain;
+  };
   const overrides: Record<string, unknown> = {
     sealed: true,
-    getBinary: (key: Key) => open(db.getBinary(key)),
+    getBinary: memo === undefined ? (key: Key) => open(db.getBinary(key)) : getMemo,
     putSync: (key: Key, value: Uint8Array, scope?: string) => {
       const id = scope === undefined ? keyIdOf(key, value) : ring.keyFor(scope).id;
       const dataKey = ring.lookup(id);
       // Only when the scope was erased while this write was on its way: the session is gone with its key.
       if (dataKey === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
-      return db.putSync(key, sealValue(id, dataKey, value, aad));
+      const sealed = sealValue(id, dataKey, value, aad);
+      if (memo !== undefined) {
+        if (memo.size >= MEMO_MAX) memo.clear();
+        memo.set(memoKey(key), { raw: sealed, plain: Buffer.from(value) });
+      }
+      return db.putSync(key, sealed);
     },
+    // Erasure must not leave a plaintext copy in memory either.
+    ...(memo === undefined ? {} : { removeSync: (key: Key) => (memo.delete(memoKey(key)), db.removeSync(key)) }),
     getRange: (opts: Parameters<Db['getRange']>[0]) => ({
       *[Symbol.iterator]() {
         for (const { key, value } of db.getRange(opts)) {
@@ -79,11 +104,10 @@ export function sealLayout(raw: LmdbLayout, ring: DataKeyring): LmdbLayout {
   };
   return {
     ...raw,
-    sessions: sealDb(raw.sessions, 'sessions', ring, (key, plain) => ring.keyFor(sessionScope(key[0] as string, plain)).id),
+    sessions: sealDb(raw.sessions, 'sessions', ring, (key, plain) => ring.keyFor(sessionScope(key[0] as string, plain)).id, new Map()),
     turns: sealDb(raw.turns, 'turns', ring, ofSession),
     state: sealDb(raw.state, 'state', ring, ofSession),
     tensors: sealDb(raw.tensors, 'tensors', ring, ofSession),
-    events: sealDb(raw.events, 'events', ring, ofSession),
     docs: sealDb(raw.docs, 'docs', ring, (key) => {
       const [tenant, collection, id] = key as [string, string, string];
       return ring.keyFor(USER_DOC_COLLECTIONS.has(collection) ? userScope(tenant, id) : tenantScope(tenant)).id;
