@@ -63,6 +63,7 @@ import { loadPreferenceClassifier, ProfileService, type ForgetReport, type Profi
 import { ActivityLog, ContextPolicy, contextKey, loadLearnedWeights, loadResumeModel, policyContext, Prefetcher, type FeedbackInput, type FeedbackResult } from './memory/policy/index.ts';
 import type { EventPage, ListSessionsOptions, Store, StoreStats, TenantErasure } from './storage/store.ts';
 import { eraseTenant, eraseUser, type ErasureParts, type UserErasure } from './erasure.ts';
+import { sweepRetention, type RetentionSweep } from './memory/retention.ts';
 import {
   type IntentAnswer,
   type IntentTrainInput,
@@ -779,6 +780,26 @@ export class SiraSession {
       }, options.sweepIntervalMs);
       this.#sweeper.unref();
     }
+    if (Object.keys(options.retention).length > 0 && options.retentionSweepMs > 0) {
+      this.#retentionSweeper = setInterval(() => {
+        // A failed sweep loses nothing: what it did not delete is still due at the next tick.
+        this.sweepRetention().catch(() => {});
+      }, options.retentionSweepMs);
+      this.#retentionSweeper.unref();
+    }
+  }
+
+  #retentionSweeper: NodeJS.Timeout | undefined;
+
+  /**
+   * Apply the configured retention policies once (the background sweep calls this every `retentionSweepMs`):
+   * delete sessions and experiences older than their tenant's maximum age, at most `limit` items.
+   */
+  sweepRetention(limit = 1000): Promise<RetentionSweep> {
+    return sweepRetention(this.store, this.#context.experiences, this.options.retention, this.clock, limit, (tenant, id) => {
+      this.#context.caches.turns.drop(tenant, id);
+      this.events.ended(tenant, id);
+    });
   }
 
   /** The abstractive rolling summarizer, when `summaryModel` is configured (stats, `idle()` for tests). */
@@ -914,6 +935,7 @@ export class SiraSession {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    if (this.#retentionSweeper !== undefined) clearInterval(this.#retentionSweeper);
     this.#prefetcher?.stop();
     await this.#context.enrichment?.close();
     await this.#context.summarizer?.close();

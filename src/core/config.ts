@@ -169,6 +169,13 @@ export interface SiraOptions {
   /** Context requests of a session with a user offer turns of the user's earlier sessions (needs an embedder). @default false */
   crossSessionRecall: boolean;
   /**
+   * Retention policies by tenant (`*`: every tenant with an API key and no policy of its own): maximum age in
+   * seconds of `sessions` (since their last write) and `experiences` (env SIRA_RETENTION, JSON). @default {}
+   */
+  retention: Record<string, { sessions?: number; experiences?: number }>;
+  /** How often retention policies are swept, ms (0 = never). @default 60000 */
+  retentionSweepMs: number;
+  /**
    * Redis only. When a write is acknowledged: `local` = applied on the master (Redis replicates asynchronously,
    * so a failover can lose the last acknowledged writes); `replicated` = also acknowledged by
    * `durabilityReplicas` replicas within `durabilityTimeoutMs` (`WAIT`), else the request fails with
@@ -255,6 +262,8 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   prefetchTop: 100,
   lessonsModel: undefined,
   crossSessionRecall: false,
+  retention: {},
+  retentionSweepMs: 60_000,
   durability: 'local',
   durabilityReplicas: 1,
   durabilityTimeoutMs: 1000,
@@ -325,6 +334,8 @@ const OptionsSchema = Type.Object({
   prefetchTop: Type.Integer({ minimum: 1, maximum: 100_000 }),
   lessonsModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
   crossSessionRecall: Type.Boolean(),
+  retention: Type.Record(Type.String(), Type.Object({ sessions: Type.Optional(PosInt), experiences: Type.Optional(PosInt) }, { additionalProperties: false })),
+  retentionSweepMs: Type.Integer({ minimum: 0 }),
   durability: Type.Union([Type.Literal('local'), Type.Literal('replicated')]),
   durabilityReplicas: Type.Integer({ minimum: 1, maximum: 16 }),
   durabilityTimeoutMs: PosInt,
@@ -438,6 +449,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     prefetchIntervalMs: num(env.SIRA_PREFETCH_INTERVAL_MS),
     prefetchTop: num(env.SIRA_PREFETCH_TOP),
     lessonsModel: env.SIRA_LESSONS_MODEL || undefined,
+    retention: env.SIRA_RETENTION ? parseJsonEnv('SIRA_RETENTION', env.SIRA_RETENTION) : undefined,
+    retentionSweepMs: num(env.SIRA_RETENTION_SWEEP_MS),
     crossSessionRecall: env.SIRA_CROSS_SESSION === undefined ? undefined : env.SIRA_CROSS_SESSION === 'true' || env.SIRA_CROSS_SESSION === '1',
     durability: (env.SIRA_DURABILITY || undefined) as SiraOptions['durability'] | undefined,
     durabilityReplicas: num(env.SIRA_DURABILITY_REPLICAS),

@@ -228,6 +228,20 @@ export class Experiences {
     return doomed.length;
   }
 
+  /** Delete at most `limit` runs created before `cutoff` (ms; a retention policy), then rebuild the index; returns how many. */
+  async eraseOlderThan(tenant: string, cutoff: number, limit: number): Promise<number> {
+    const doomed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.#store.listDocs(tenant, EXPERIENCES_COLLECTION, { limit: 500, ...(cursor === undefined ? {} : { cursor }) });
+      for (const d of page.items) if (doomed.length < limit && decodeExperience(d.value).experience.created_at < cutoff) doomed.push(d.id);
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined && doomed.length < limit);
+    for (const id of doomed) await this.#store.deleteDoc(tenant, EXPERIENCES_COLLECTION, id);
+    if (doomed.length > 0) await this.#indexes.drop(tenant, SCOPE);
+    return doomed.length;
+  }
+
   /** Delete a run (from the store, then the index); throws SIRA_ERR_EXPERIENCE_NOT_FOUND. */
   async delete(tenant: string, id: string): Promise<void> {
     const e = await this.get(tenant, id);
