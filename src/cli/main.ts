@@ -17,6 +17,8 @@ import { isSiraError } from '../core/errors.ts';
 import { SiraSession } from '../sira.ts';
 import { closeOnSignals, startServer } from './serve.ts';
 import { FileKeyring } from '../storage/crypto/keyring.ts';
+import { isRedisUrl } from '../storage/redis/connect.ts';
+import { RedisStore } from '../storage/redis/redis-store.ts';
 import { resolveMasterKeys } from '../storage/crypto/master-key.ts';
 import { progressBar } from './progress.ts';
 import { exportTenant, importLines, inspect, openOut, readLines } from './transfer.ts';
@@ -36,8 +38,8 @@ Usage:
   sira-session keys create --tenant T [--name N] [--store S] [--data-dir D]   print a new API key (shown once)
   sira-session keys list [--tenant T] [--json] [--store S] [--data-dir D]     list keys (ids, tenants, names; never keys)
   sira-session keys revoke <id> [--store S] [--data-dir D]                    revoke a key
-  sira-session keys rotate [--data-dir D]      re-wrap every data key under the current master key (SIRA_MASTER_KEY*),
-                                       unwrapping with SIRA_MASTER_KEY_PREVIOUS; safe while the service runs
+  sira-session keys rotate [--store S] [--data-dir D]   re-wrap every data key under the current master key
+                                       (SIRA_MASTER_KEY*), unwrapping with SIRA_MASTER_KEY_PREVIOUS; safe while the service runs
   sira-session tenants delete <id> --yes [--store S] [--data-dir D]   erase a tenant: sessions, users, documents,
                                        API keys, indexes; with a master key its data keys are destroyed
   sira-session export --tenant T [--session ID ...] [--out F|-] [--store S] [--data-dir D]  sessions as JSON lines
@@ -179,12 +181,22 @@ async function rotate(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, COMMON);
   if (values.help === true) return help(io);
   const options = resolveConfig(storeInput(io.env, values));
-  if (options.store !== 'lmdb') throw new UsageError('keys rotate applies to the lmdb store (its keyring file)');
   const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
   if (masters.length === 0) throw new UsageError('keys rotate needs the new master key in SIRA_MASTER_KEY (or _FILE, _COMMAND) and the old one in SIRA_MASTER_KEY_PREVIOUS');
+  const bar = progressBar(io.stderr, 'rotating data keys');
+  if (isRedisUrl(options.store)) {
+    const store = await RedisStore.open({ url: options.store, keyPrefix: options.redisKeyPrefix, masterKeys: masters });
+    try {
+      const n = await store.sealer!.rewrap((done, total) => bar.tick(done, total));
+      bar.end();
+      io.stdout.write(`${JSON.stringify({ rewrapped: n, master_key: masters[0]!.id })}\n`);
+    } finally {
+      await store.close();
+    }
+    return 0;
+  }
   if (!existsSync(join(options.dataDir, 'keyring.jsonl'))) throw new UsageError(`no keyring in ${options.dataDir} (the store was not created with a master key)`);
   const ring = new FileKeyring(options.dataDir, masters);
-  const bar = progressBar(io.stderr, 'rotating data keys');
   const n = ring.rewrap((done, total) => bar.tick(done, total));
   bar.end();
   io.stdout.write(`${JSON.stringify({ rewrapped: n, master_key: masters[0]!.id, wrapped_by: ring.wrappedBy() })}\n`);

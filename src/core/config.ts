@@ -377,10 +377,6 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
     if (merged.store !== 'lmdb') throw siraError('SIRA_ERR_CONFIG_INVALID', 'encryptionKey applies to the lmdb store only; use Redis TLS and its own at-rest encryption');
     deriveEncryptionKey(merged.encryptionKey);
   }
-  if ((merged.masterKey ?? merged.masterKeyFile ?? merged.masterKeyCommand) !== undefined && merged.store !== 'lmdb') {
-    // Sealing is implemented for the LMDB backend only so far; storing plaintext in Redis while a key is set would mislead.
-    throw siraError('SIRA_ERR_CONFIG_INVALID', 'a master key applies to the lmdb store only for now; on Redis use TLS and the server\'s own at-rest encryption');
-  }
   if (merged.durability === 'replicated' && merged.store === 'lmdb') {
     throw siraError('SIRA_ERR_CONFIG_INVALID', 'durability replicated applies to a Redis store only (lmdb acknowledges on its own commit; see sync)');
   }

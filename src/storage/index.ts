@@ -31,6 +31,7 @@ export function openKeyring(dataDir: string, masters: MasterKey[]): DataKeyring 
  * SIRA_ERR_STORE_FAILED when Redis cannot be reached.
  */
 export async function openStore(options: SiraOptions, clock: Clock): Promise<Store> {
+  const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
   if (isRedisUrl(options.store)) {
     return RedisStore.open({
       url: options.store,
@@ -42,9 +43,9 @@ export async function openStore(options: SiraOptions, clock: Clock): Promise<Sto
       durability: options.durability,
       replicas: options.durabilityReplicas,
       replicaTimeoutMs: options.durabilityTimeoutMs,
+      masterKeys: masters,
     });
   }
-  const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
   return LmdbStore.open({
     keyring: masters.length === 0 ? undefined : openKeyring(options.dataDir, masters),
     path: options.dataDir,

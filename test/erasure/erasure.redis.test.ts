@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
 import { RedisStore } from '../../src/storage/redis/redis-store.ts';
+import { parseMasterKey } from '../../src/storage/crypto/master-key.ts';
 import { openTestSira } from '../helpers/app.ts';
 import { deleteKeysWithPrefix, requireStandaloneRedis } from '../helpers/redis-cluster.ts';
 import { countIn, newCanary, plantEverywhere } from './canary.ts';
@@ -77,5 +78,52 @@ describe('DELETE /v1/users/:id leaves no copy (redis)', () => {
     } finally {
       await cleanup();
     }
+  });
+
+  it('with a master key no value holds the canary even before the erasure (sealed at rest), yet it reads back', async () => {
+    const { sira, cleanup } = await openTestSira({ store: REDIS, redisKeyPrefix: prefix, masterKey: 'redis canary test master key, 32+ chars' });
+    try {
+      const canary = newCanary();
+      const planted = await plantEverywhere(sira, 'acme', 'u-sealed', canary); // checks every kind reads back
+      const r = admin.client as Redis;
+      expect(await redisHits(r, canary)).toEqual([]);
+      expect((await sira.tenant('acme').getState(planted.sessions[0]!)).value).toEqual({ secret: canary, again: canary });
+      expect((await sira.tenant('acme').eraseUser('u-sealed')).sessions_deleted).toBe(2);
+      expect(await redisHits(r, canary)).toEqual([]);
+      // Erasing the tenant destroys its data key: what a copy of the dataset (an old RDB file) holds of it is noise.
+      expect((await sira.eraseTenant('acme')).data_keys).toBe(1);
+      expect(await r.hexists(`${prefix}{keyring}`, 's:t:acme')).toBe(0);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('sira-session keys rotate (redis)', () => {
+  it('re-wraps the tenants\' data keys kept in Redis; the old master key alone no longer reads the data', async () => {
+    const { main } = await import('../../src/cli/main.ts');
+    const keyPrefix = `${prefix}rot:`;
+    const OLD = 'old redis master key for the rotation test';
+    const NEW = 'new redis master key for the rotation test';
+    const before = await RedisStore.open({ url: REDIS, keyPrefix, masterKeys: [parseMasterKey(OLD)] });
+    await before.createSession('acme', { id: 's', metadata: { secret: 'x' } });
+    await before.putState('acme', 's', { v: 1 });
+    await before.close();
+    let err = '';
+    let out = '';
+    const rc = await main(['keys', 'rotate', '--store', REDIS], {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+      env: { SIRA_MASTER_KEY: NEW, SIRA_MASTER_KEY_PREVIOUS: OLD, SIRA_REDIS_KEY_PREFIX: keyPrefix },
+    });
+    expect({ rc, err: err.includes('sira-session:') ? err : '' }).toEqual({ rc: 0, err: '' });
+    expect(JSON.parse(out)).toMatchObject({ rewrapped: 1 });
+    const after = await RedisStore.open({ url: REDIS, keyPrefix, masterKeys: [parseMasterKey(NEW)] });
+    expect((await after.getState('acme', 's'))?.value).toEqual({ v: 1 });
+    expect((await after.getSession('acme', 's'))?.metadata).toEqual({ secret: 'x' });
+    await after.close();
+    const stale = await RedisStore.open({ url: REDIS, keyPrefix, masterKeys: [parseMasterKey(OLD)] });
+    await expect(stale.getState('acme', 's')).rejects.toMatchObject({ code: 'SIRA_ERR_MASTER_KEY_INVALID' });
+    await stale.close();
   });
 });

@@ -44,7 +44,8 @@ export const tenantScope = (tenant: string): string => `t:${tenant}`;
 /** True when `scope` belongs to `tenant` (its own scope or one of its users'). */
 export const inTenant = (scope: string, tenant: string): boolean => scope === tenantScope(tenant) || scope.startsWith(`u:${tenant}\u0000`);
 
-interface Line {
+/** A wrapped data key as the keyring stores it (w = ciphertext ‖ tag, base64). */
+export interface WrappedKey {
   id: number;
   scope: string;
   kek: string;
@@ -55,7 +56,8 @@ interface Line {
 const HEADER = 'sira-keyring';
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
-function wrap(master: MasterKey, id: number, scope: string, raw: Buffer): Line {
+/** Wrap a raw data key under `master` (AES-256-GCM, additional data `<id>\0<scope>`). */
+export function wrapDataKey(master: MasterKey, id: number, scope: string, raw: Buffer): WrappedKey {
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', master.key, iv);
   c.setAAD(Buffer.from(`${id}\u0000${scope}`, 'utf8'));
@@ -63,7 +65,8 @@ function wrap(master: MasterKey, id: number, scope: string, raw: Buffer): Line {
   return { id, scope, kek: master.id, iv: iv.toString('base64'), w: w.toString('base64') };
 }
 
-function unwrap(masters: MasterKey[], l: Line): Buffer {
+/** Unwrap with whichever of `masters` wrapped it; throws SIRA_ERR_MASTER_KEY_INVALID when none did or it fails. */
+export function unwrapDataKey(masters: MasterKey[], l: WrappedKey): Buffer {
   const m = masters.find((k) => k.id === l.kek);
   if (m === undefined) throw siraError('SIRA_ERR_MASTER_KEY_INVALID', `data key ${l.id} is wrapped by master key ${l.kek}, which is not configured`);
   const w = Buffer.from(l.w, 'base64');
@@ -124,17 +127,17 @@ export class FileKeyring implements DataKeyring {
     for (const s of complete) {
       consumed += Buffer.byteLength(s, 'utf8') + 1;
       if (s === '') continue;
-      const o = JSON.parse(s) as Partial<Line> & { format?: string; next?: number };
+      const o = JSON.parse(s) as Partial<WrappedKey> & { format?: string; next?: number };
       if (o.format !== undefined) {
         if (o.format !== HEADER) throw siraError('SIRA_ERR_MASTER_KEY_INVALID', `${this.path} is not a Sira keyring`);
         this.#next = Math.max(this.#next, o.next ?? 1);
         continue;
       }
-      const l = o as Line;
+      const l = o as WrappedKey;
       // A key already held keeps its unwrapped form: a running service need not know the master key that a
       // concurrent rotation re-wrapped it under (data keys themselves never change).
       const held = known.get(l.id);
-      this.#byId.set(l.id, held !== undefined && held.scope === l.scope ? held : { scope: l.scope, key: createSecretKey(unwrap(this.#masters, l)) });
+      this.#byId.set(l.id, held !== undefined && held.scope === l.scope ? held : { scope: l.scope, key: createSecretKey(unwrapDataKey(this.#masters, l)) });
       this.#byScope.set(l.scope, l.id);
       this.#next = Math.max(this.#next, l.id + 1);
     }
@@ -169,7 +172,7 @@ export class FileKeyring implements DataKeyring {
   }
 
   /** Replace the file with the header and `lines` (new file, fsync, rename over, fsync the directory). */
-  #rewrite(lines: Line[]): void {
+  #rewrite(lines: WrappedKey[]): void {
     const tmp = `${this.path}.tmp`;
     const body = [JSON.stringify({ format: HEADER, v: 1, next: this.#next }), ...lines.map((l) => JSON.stringify(l))].join('\n') + '\n';
     writeFileSync(tmp, body, { mode: 0o600 });
@@ -182,11 +185,11 @@ export class FileKeyring implements DataKeyring {
     closeSync(dfd);
   }
 
-  #lines(): Line[] {
+  #lines(): WrappedKey[] {
     return readFileSync(this.path, 'utf8')
       .split('\n')
       .filter((s) => s !== '' && !s.startsWith('{"format"'))
-      .map((s) => JSON.parse(s) as Line);
+      .map((s) => JSON.parse(s) as WrappedKey);
   }
 
   keyFor(scope: string): DataKey {
@@ -202,7 +205,7 @@ export class FileKeyring implements DataKeyring {
       if (statSync(this.path).size > this.#size) truncateSync(this.path, this.#size);
       const fd = openSync(this.path, 'a');
       try {
-        writeSync(fd, JSON.stringify(wrap(this.#masters[0]!, id, scope, raw)) + '\n');
+        writeSync(fd, JSON.stringify(wrapDataKey(this.#masters[0]!, id, scope, raw)) + '\n');
         fsyncSync(fd); // durable before any value is sealed under it
       } finally {
         closeSync(fd);
@@ -240,7 +243,7 @@ export class FileKeyring implements DataKeyring {
       const current = this.#masters[0]!;
       let n = 0;
       const out = lines.map((l, i) => {
-        const fresh = l.kek === current.id ? l : wrap(current, l.id, l.scope, unwrap(this.#masters, l));
+        const fresh = l.kek === current.id ? l : wrapDataKey(current, l.id, l.scope, unwrapDataKey(this.#masters, l));
         if (fresh !== l) n++;
         progress?.(i + 1, lines.length);
         return fresh;
