@@ -6,7 +6,9 @@
  * read p50.
  *  - 200 sessions (one user each) × 100 turns appended one at a time: append p50/p99;
  *  - reads of a session's last 20 turns and of the session record: p50/p99;
- *  - context build on a 100-turn session (budget 2,000 tokens, a query): p50/p99.
+ *  - context build on a 100-turn session (budget 2,000 tokens, a query): p50/p99;
+ *  - the same appends and reads on RedisStore (BENCH_REDIS_URL, default redis://127.0.0.1:6379), plain vs sealed
+ *    (per-tenant keys), tail cache off, under random key prefixes deleted afterwards; BENCH_REDIS=off skips it.
  * usage: npm run bench -- encryption   (env BENCH_QUICK=1 for a short run)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +18,9 @@ import { LmdbStore } from '../src/storage/lmdb/lmdb-store.ts';
 import { FileKeyring } from '../src/storage/crypto/keyring.ts';
 import { parseMasterKey } from '../src/storage/crypto/master-key.ts';
 import { SiraSession } from '../src/sira.ts';
+import { randomBytes } from 'node:crypto';
+import { RedisStore } from '../src/storage/redis/redis-store.ts';
+import { deleteKeysWithPrefix } from '../test/helpers/redis-cluster.ts';
 import { chatTurns } from './lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { mulberry32 } from './lib/rng.ts';
@@ -40,6 +45,27 @@ async function store(dir: string, sealed: boolean, cache: boolean): Promise<Targ
     last20: async (i) => (await s.getTurns('bench', `s${i}`, { last: 20 }))!.length,
     session: (i) => s.getSession('bench', `s${i}`),
     close: () => s.close(),
+  };
+}
+
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function redis(sealed: boolean): Promise<Target> {
+  const keyPrefix = `sira-bench-enc:${randomBytes(4).toString('hex')}:`;
+  const s = await RedisStore.open({ url: REDIS_URL, keyPrefix, tailCache: false, masterKeys: sealed ? [parseMasterKey(MASTER)] : [] });
+  for (let i = 0; i < SESSIONS; i++) await s.createSession('bench', { id: `s${i}`, user_id: `u${i}` });
+  return {
+    name: `RedisStore values ${sealed ? 'sealed' : 'plain'}, tail cache off`,
+    append: async (i, t) => void (await s.appendTurns('bench', `s${i}`, [t])),
+    appendBatch: async (i, ts) => void (await s.appendTurns('bench', `s${i}`, ts)),
+    last20: async (i) => (await s.getTurns('bench', `s${i}`, { last: 20 }))!.length,
+    session: (i) => s.getSession('bench', `s${i}`),
+    close: async () => {
+      await s.close();
+      const admin = await RedisStore.open({ url: REDIS_URL, keyPrefix });
+      await deleteKeysWithPrefix(admin.client, keyPrefix);
+      await admin.close();
+    },
   };
 }
 
@@ -84,6 +110,7 @@ export async function run(): Promise<void> {
   const data: Record<string, unknown> = { machine: machine(), sessions: SESSIONS, turnsPerSession: TURNS };
   const dirs = Array.from({ length: 4 }, () => mkdtempSync(join(tmpdir(), 'sira-bench-enc-')));
   const targets = [await store(dirs[0]!, false, true), await store(dirs[1]!, true, true), await store(dirs[2]!, false, false), await store(dirs[3]!, true, false)];
+  if (process.env.BENCH_REDIS !== 'off') targets.push(await redis(false), await redis(true));
   const turns = Array.from({ length: SESSIONS * TURNS }, () => g.next());
   const append = await interleaved(targets, (t, i) => t.append(i % SESSIONS, turns[i]!), turns.length);
   const rng = mulberry32(7);
@@ -110,16 +137,18 @@ export async function run(): Promise<void> {
     const y = data[b] as Record<string, { p50: number }>;
     return f(y as never) / f(x as never);
   };
-  const added = (cache: 'on' | 'off', op: 'append' | 'last20' | 'session') =>
-    `${((ratio(`LmdbStore values plain, tail cache ${cache}`, `LmdbStore values sealed, tail cache ${cache}`, (x) => (x as unknown as Record<string, { p50: number }>)[op]!.p50) - 1) * 100).toFixed(1)} %`;
+  const added = (cache: 'on' | 'off', op: 'append' | 'last20' | 'session', backend = 'LmdbStore') =>
+    data[`${backend} values plain, tail cache ${cache}`] === undefined
+      ? 'not measured'
+      : `${((ratio(`${backend} values plain, tail cache ${cache}`, `${backend} values sealed, tail cache ${cache}`, (x) => (x as unknown as Record<string, { p50: number }>)[op]!.p50) - 1) * 100).toFixed(1)} %`;
   const md = [
-    `Machine: ${data.machine}. ${SESSIONS} sessions × ${TURNS} turns appended one at a time (one client), then ${READS} random reads; ${CONTEXTS} context builds on 100-turn sessions; latencies in ms.`,
+    `Machine: ${data.machine}. Per store: ${SESSIONS} sessions × ${TURNS} turns appended one at a time (one client), then ${READS} random reads; ${CONTEXTS} context builds on 100-turn sessions; latencies in ms.`,
     '',
     table(['store', 'append p50', 'append p99', 'last 20 p50', 'last 20 p99', 'session p50', 'session p99'], rows),
     '',
     table(['context build', 'p50', 'p99'], ctxRows),
     '',
-    `Sealing adds to p50 — tail cache on: append ${added('on', 'append')}, last 20 ${added('on', 'last20')}, session ${added('on', 'session')}; tail cache off: append ${added('off', 'append')}, last 20 ${added('off', 'last20')}, session ${added('off', 'session')}.`,
+    `Sealing adds to p50 — tail cache on: append ${added('on', 'append')}, last 20 ${added('on', 'last20')}, session ${added('on', 'session')}; tail cache off: append ${added('off', 'append')}, last 20 ${added('off', 'last20')}, session ${added('off', 'session')}; Redis (tail cache off): append ${added('off', 'append', 'RedisStore')}, last 20 ${added('off', 'last20', 'RedisStore')}, session ${added('off', 'session', 'RedisStore')}.`,
   ].join('\n');
   writeResult('encryption', data, md);
 }

@@ -9,7 +9,7 @@
  * written before sealing was turned on stays readable.
  */
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { openValue, SEAL_MAGIC, sealValue } from '../crypto/envelope.ts';
+import { openValue, SEAL_MAGIC, SEAL_OVERHEAD, sealValue } from '../crypto/envelope.ts';
 import { tenantScope, unwrapDataKey, wrapDataKey, type WrappedKey } from '../crypto/keyring.ts';
 import type { MasterKey } from '../crypto/master-key.ts';
 import type { KeySpace } from './keys.ts';
@@ -77,7 +77,9 @@ export class RedisSealer {
 
   /** The plaintext of a stored value (as is when it is not sealed), or undefined when its key was destroyed. */
   async open(what: string, raw: Buffer): Promise<Buffer | undefined> {
-    if (raw.byteLength === 0 || raw[0] !== SEAL_MAGIC) return raw;
+    // Not sealed (written before sealing was on): no magic, or a length that does not match (a plain binary value
+    // whose first byte happens to be 0xE5).
+    if (raw.byteLength < SEAL_OVERHEAD || raw[0] !== SEAL_MAGIC || raw.readUInt32LE(5) + SEAL_OVERHEAD !== raw.byteLength) return raw;
     const id = raw.readUInt32LE(1);
     const key = await this.lookup(id);
     return key === undefined ? undefined : openValue(raw, () => key, AAD[what]!);
