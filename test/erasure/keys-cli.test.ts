@@ -82,8 +82,10 @@ describe('sira-session tenants delete', () => {
     const sira = await open(dir, NEW);
     await sira.createApiKey('gone', 'k');
     await sira.tenant('gone').createSession({ id: 'a', user_id: 'u' });
-    await sira.tenant('gone').createSession({ id: 'b' });
+    await sira.tenant('gone').appendTurns('a', [{ role: 'user', content: 'sealed under u' }]);
+    await sira.tenant('gone').createSession({ id: 'b', metadata: { sealed: 'under the tenant key' } });
     await sira.tenant('stays').createSession({ id: 'a', user_id: 'u' });
+    await sira.tenant('stays').appendTurns('a', [{ role: 'user', content: 'still here' }]);
     await sira.close();
     const env = { SIRA_DATA_DIR: dir, SIRA_MASTER_KEY: NEW };
     const refused = io(env);

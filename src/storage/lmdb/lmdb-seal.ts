@@ -3,7 +3,8 @@
  * Value encryption for the LMDB layout: every value of the content databases is sealed (storage/crypto/envelope)
  * under the data key of its scope, and opened on read. Scopes:
  *
- *   sessions               the session's user (`u:<tenant>\0<user>`), or the tenant when it has none
+ *   sessions               the session's user (`u:<tenant>\0<user>`), or the tenant when it has none; a record
+ *                          with empty metadata (ids, times, counters only) stays plain
  *   turns, state, tensors  the key of their session record (read in the same transaction)
  *   docs                   the owner given to putDoc, `profiles` documents the user their id names, else the tenant
  *
@@ -16,30 +17,35 @@
 import type { Database } from 'lmdb';
 import { siraError } from '../../core/errors.ts';
 import { decodeSession } from '../codec/records.ts';
-import { openValue, sealedKeyId, sealValue } from '../crypto/envelope.ts';
+import { openValue, SEAL_MAGIC, sealedKeyId, sealValue } from '../crypto/envelope.ts';
 import { tenantScope, userScope, type DataKeyring } from '../crypto/keyring.ts';
 import type { Key, LmdbLayout } from './lmdb-open.ts';
 import { USER_DOC_COLLECTIONS } from '../store.ts';
 
 
 type Db = Database<Uint8Array, Key>;
-type KeyIdOf = (key: Key, plain: Uint8Array) => number;
+/** The data key id a value is sealed under; undefined = store it plain (only where `allowPlain`). */
+type KeyIdOf = (key: Key, plain: Uint8Array) => number | undefined;
 
 /** Opened session records by key, reused while the sealed bytes are unchanged (a session is read on every call). */
 const MEMO_MAX = 16_384;
 
-function sealDb(db: Db, name: string, ring: DataKeyring, keyIdOf: KeyIdOf, memo?: Map<string, { raw: Buffer; plain: Buffer }>): Db {
+function sealDb(db: Db, name: string, ring: DataKeyring, keyIdOf: KeyIdOf, memo?: Map<string, { raw: Buffer; plain: Buffer }>, allowPlain = false): Db {
   const aad = Buffer.from(name, 'utf8');
   const lookup = (id: number) => ring.lookup(id);
-  const open = (raw: Uint8Array | undefined) => (raw === undefined ? undefined : openValue(raw, lookup, aad));
+  const open = (raw: Uint8Array | undefined): Uint8Array | undefined => {
+    if (raw === undefined) return undefined;
+    if (allowPlain && raw[0] !== SEAL_MAGIC) return raw;
+    return openValue(raw, lookup, aad);
+  };
   const memoKey = (key: Key) => `${key[0]}\u0000${key[1]}`;
   const getMemo = (key: Key) => {
     const raw = db.getBinary(key) as Buffer | undefined;
-    if (raw === undefined) return undefined;
+    if (raw === undefined || (allowPlain && raw[0] !== SEAL_MAGIC)) return raw;
     const k = memoKey(key);
     const hit = memo!.get(k);
     if (hit !== undefined && hit.raw.equals(raw)) return hit.plain;
-    const plain = open(raw);
+    const plain = openValue(raw, lookup, aad);
     if (plain === undefined) return undefined;
     if (memo!.size >= MEMO_MAX) memo!.clear();
     memo!.set(k, { raw, plain });
@@ -50,6 +56,10 @@ function sealDb(db: Db, name: string, ring: DataKeyring, keyIdOf: KeyIdOf, memo?
     getBinary: memo === undefined ? (key: Key) => open(db.getBinary(key)) : getMemo,
     putSync: (key: Key, value: Uint8Array, scope?: string) => {
       const id = scope === undefined ? keyIdOf(key, value) : ring.keyFor(scope).id;
+      if (id === undefined) {
+        memo?.delete(memoKey(key));
+        return db.putSync(key, value);
+      }
       const dataKey = ring.lookup(id);
       // Only when the scope was erased while this write was on its way: the session is gone with its key.
       if (dataKey === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
@@ -97,14 +107,26 @@ export function sessionScope(tenant: string, plainSession: Uint8Array): string {
 
 /** The layout with its content databases sealed under `ring`'s keys (the raw layout stays usable for keys-only scans). */
 export function sealLayout(raw: LmdbLayout, ring: DataKeyring): LmdbLayout {
-  const ofSession: KeyIdOf = (key) => {
+  const ofSession = (key: Key): number => {
     const rec = raw.sessions.getBinary([key[0]!, key[1]!]);
-    const id = rec === undefined ? undefined : sealedKeyId(rec);
-    return id ?? ring.keyFor(tenantScope(key[0] as string)).id;
+    if (rec === undefined) return ring.keyFor(tenantScope(key[0] as string)).id;
+    return sealedKeyId(rec) ?? ring.keyFor(sessionScope(key[0] as string, rec)).id;
   };
   return {
     ...raw,
-    sessions: sealDb(raw.sessions, 'sessions', ring, (key, plain) => ring.keyFor(sessionScope(key[0] as string, plain)).id, new Map()),
+    // A session record without metadata holds only ids, times and counters (all in keys or indexes anyway): it is
+    // stored plain, which saves a cipher call on every append to it; one with metadata is sealed.
+    sessions: sealDb(
+      raw.sessions,
+      'sessions',
+      ring,
+      (key, plain) => {
+        const s = decodeSession(plain);
+        return Object.keys(s.metadata).length === 0 ? undefined : ring.keyFor(s.user_id === null ? tenantScope(key[0] as string) : userScope(key[0] as string, s.user_id)).id;
+      },
+      new Map(),
+      true,
+    ),
     turns: sealDb(raw.turns, 'turns', ring, ofSession),
     state: sealDb(raw.state, 'state', ring, ofSession),
     tensors: sealDb(raw.tensors, 'tensors', ring, ofSession),
