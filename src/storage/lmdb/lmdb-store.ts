@@ -50,7 +50,6 @@ import {
   type Store,
   type StoreStats,
   type TenantErasure,
-  USER_DOC_COLLECTIONS,
 } from '../store.ts';
 import * as docs from './lmdb-docs.ts';
 import { decodeEvent, decodeSession, decodeState, encodeEvent, encodeSession, encodeState } from '../codec/records.ts';
@@ -60,9 +59,9 @@ import { decodeTurn, encodeTurn } from '../codec/turn.ts';
 import { decodeTensorInfo, decodeTensorRecord, encodeTensorRecord } from '../codec/tensor-record.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
-import { inTenant, userScope, type DataKeyring } from '../crypto/keyring.ts';
+import type { DataKeyring } from '../crypto/keyring.ts';
 import { sealLayout } from './lmdb-seal.ts';
-import type { Database } from 'lmdb';
+import { eraseTenant, eraseUser, reseal, type ErasureDeps } from './lmdb-erase.ts';
 
 /** Options of the LMDB backend. */
 export interface LmdbStoreOptions extends EventLogOptions {
@@ -214,70 +213,18 @@ export class LmdbStore implements Store {
     this.#tail?.drop(cacheKey(t, s.id));
   }
 
-  /** Seal a session's records again under its (new) scope's key, so erasing the previous user does not reach them. */
-  #reseal(t: string, id: string): void {
-    const ranges: [Database<Uint8Array, Key>, Key, Key][] = [
-      [this.#db.turns, [t, id, 0], [t, id, MAX_SEQ]],
-      [this.#db.tensors, [t, id, ''], [t, id, '\uffff']],
-      [this.#db.events, [t, id, 0], [t, id, MAX_SEQ]],
-      [this.#db.state, [t, id], [t, id, 0]],
-    ];
-    for (const [db, start, end] of ranges) {
-      const all = [...db.getRange({ start, end })].map(({ key, value }) => [key as Key, Uint8Array.from(value)] as const);
-      if (db === this.#db.state) {
-        const v = db.getBinary([t, id]);
-        if (v !== undefined) all.push([[t, id], Uint8Array.from(v)]);
-      }
-      for (const [key, value] of all) db.putSync(key, value);
-    }
-  }
-
-  /** Purge the sessions named by index keys ending in `[created_at, id]`, 500 per transaction; returns how many. */
-  async #purgeAll(tenant: string, indexKeys: Key[]): Promise<number> {
-    let n = 0;
-    for (let i = 0; i < indexKeys.length; i += 500) {
-      const chunk = indexKeys.slice(i, i + 500);
-      n += await this.#txn(() => {
-        let m = 0;
-        for (const k of chunk) {
-          const id = k[k.length - 1] as string;
-          const raw = this.#db.sessions.getBinary([tenant, id]);
-          if (raw === undefined) continue;
-          this.#purge(decodeSession(raw));
-          m++;
-        }
-        return m;
-      });
-    }
-    return n;
+  #erasure(): ErasureDeps {
+    return { db: this.#db, txn: (fn) => this.#txn(fn), purge: (s) => this.#purge(s), keyring: this.#keyring, deleteApiKey: (id) => this.deleteApiKey(id) };
   }
 
   async eraseUser(tenant: string, user: string): Promise<number> {
     this.#check();
-    const keys = [...this.#db.byUser.getKeys({ start: [tenant, user], end: [tenant, user, MAX_SEQ] })] as Key[];
-    const n = await this.#purgeAll(tenant, keys);
-    await this.#txn(() => {
-      for (const c of USER_DOC_COLLECTIONS) this.#db.docs.removeSync([tenant, c, user]);
-    });
-    this.#keyring?.destroy((scope) => scope === userScope(tenant, user));
-    return n;
+    return eraseUser(this.#erasure(), tenant, user);
   }
 
   async eraseTenant(tenant: string): Promise<TenantErasure> {
     this.#check();
-    const keys = [...this.#db.byTime.getKeys({ start: [tenant], end: [tenant, MAX_SEQ] })] as Key[];
-    const sessions = await this.#purgeAll(tenant, keys);
-    const docKeys = [...this.#db.docs.getKeys({ start: [tenant], end: [tenant, '\uffff'] })] as Key[];
-    for (let i = 0; i < docKeys.length; i += 500) {
-      const chunk = docKeys.slice(i, i + 500);
-      await this.#txn(() => {
-        for (const k of chunk) this.#db.docs.removeSync(k);
-      });
-    }
-    let apiKeys = 0;
-    for (const k of listApiKeys(this.#db, tenant)) if (await this.deleteApiKey(k.id)) apiKeys++;
-    const dataKeys = this.#keyring?.destroy((scope) => inTenant(scope, tenant)) ?? 0;
-    return { sessions, docs: docKeys.length, api_keys: apiKeys, data_keys: dataKeys };
+    return eraseTenant(this.#erasure(), tenant);
   }
 
   #slide(s: Session, now: number): Session {
@@ -330,7 +277,7 @@ export class LmdbStore implements Store {
       if (patch.ttl_seconds !== undefined) s.ttl_seconds = patch.ttl_seconds;
       s = this.#slide(s, now);
       this.#writeSession(s, prev);
-      if (this.#keyring !== undefined && prev.user_id !== s.user_id) this.#reseal(tenant, id);
+      if (this.#keyring !== undefined && prev.user_id !== s.user_id) reseal(this.#db, tenant, id);
       this.#event(tenant, id, 'session.updated', now);
       return s;
     });
