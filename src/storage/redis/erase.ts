@@ -6,8 +6,26 @@
  */
 import type { Store, TenantErasure } from '../store.ts';
 import { sessionIdsOf } from '../erase.ts';
-import type { KeySpace } from './keys.ts';
+import { parseIndexMember, type KeySpace } from './keys.ts';
+import { USER_DOC_COLLECTIONS } from '../store.ts';
 import type { RedisClient } from './scripts.ts';
+
+/**
+ * {@link Store.eraseUser} on Redis: every session the user's index lists whose hash still names the user — live,
+ * or expired and not yet dropped by Redis (the grace period) — then the user-keyed documents. An index entry of a
+ * session moved to another user is skipped (its hash names the other user). Returns the live sessions removed.
+ */
+export async function eraseUser(store: Store, client: RedisClient, keys: KeySpace, tenant: string, user: string): Promise<number> {
+  let n = 0;
+  for (const m of await client.zrange(keys.byUser(tenant, user), '0', '-1')) {
+    const e = parseIndexMember(m);
+    if (e === undefined) continue;
+    if ((await client.hget(keys.session(tenant, e.id).session, 'uid')) !== user) continue;
+    if (await store.deleteSession(tenant, e.id)) n++;
+  }
+  for (const c of USER_DOC_COLLECTIONS) await store.deleteDoc(tenant, c, user);
+  return n;
+}
 
 /** The collections of a tenant that hold documents (SCAN over every master for the collections' id sets). */
 async function collections(client: RedisClient, keys: KeySpace, tenant: string): Promise<string[]> {

@@ -14,10 +14,9 @@
  * Indexes that cross sessions (listing, expiry, API keys, counters) live in other slots and are updated in a
  * second step after the session script; readers tolerate entries whose session is gone. See docs/internals.md.
  */
-import { eraseTenant } from './erase.ts';
+import { eraseTenant, eraseUser } from './erase.ts';
 import { RedisSealer } from './sealing.ts';
 import type { MasterKey } from '../crypto/master-key.ts';
-import { eraseUserByParts } from '../erase.ts';
 import { Cluster } from 'ioredis';
 import type { Clock } from '../../core/clock.ts';
 import { isSiraError, siraError } from '../../core/errors.ts';
@@ -561,7 +560,7 @@ export class RedisStore implements Store {
   }
 
   eraseUser(tenant: string, user: string): Promise<number> {
-    return eraseUserByParts(this, tenant, user);
+    return this.#do(() => eraseUser(this, this.#r, this.#k, tenant, user));
   }
 
   eraseTenant(tenant: string): Promise<TenantErasure> {
