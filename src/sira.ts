@@ -61,7 +61,9 @@ import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import { loadPreferenceClassifier, ProfileService, type ForgetReport, type ProfileChange, type StoredProfile } from './memory/profile/index.ts';
 import { ActivityLog, ContextPolicy, contextKey, loadLearnedWeights, loadResumeModel, policyContext, Prefetcher, type FeedbackInput, type FeedbackResult } from './memory/policy/index.ts';
-import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
+import type { EventPage, ListSessionsOptions, Store, StoreStats, TenantErasure } from './storage/store.ts';
+import { eraseTenant, eraseUser, type ErasureParts, type UserErasure } from './erasure.ts';
+import { sweepRetention, type RetentionSweep } from './memory/retention.ts';
 import {
   type IntentAnswer,
   type IntentTrainInput,
@@ -631,6 +633,27 @@ export class TenantSessions {
     return { ...report, sessions_deleted: deleted };
   }
 
+  /**
+   * Erase a user everywhere: every session (turns, state, tensors, embeddings, summaries, events), the profile
+   * (facts, evidence quotes, queued extraction), experiences whose metadata names the user or one of their
+   * sessions, the user's recall index files, and in-process caches; with a master key, the user's data key is
+   * destroyed so copies in freed pages are unreadable. Throws SIRA_ERR_USER_ID_INVALID. Idempotent.
+   */
+  async eraseUser(userId: string): Promise<UserErasure> {
+    if (!isValidId(userId)) throw siraError('SIRA_ERR_USER_ID_INVALID', 'user ids are 1-128 chars of [A-Za-z0-9_.:-]');
+    return eraseUser(this.#erasureParts(), this.tenant, userId);
+  }
+
+  #erasureParts(): ErasureParts {
+    const c = this.#context;
+    return { store: this.#store, profiles: c.profiles, experiences: c.experiences, recall: c.recall, activity: c.activity, turnCache: c.caches.turns, hub: this.#hub };
+  }
+
+  /** Erase this whole tenant (see {@link SiraSession.eraseTenant}). */
+  eraseTenant(): Promise<TenantErasure & { users: number }> {
+    return eraseTenant(this.#erasureParts(), this.tenant);
+  }
+
   #profiles(userId: string): ProfileService {
     if (!isValidId(userId)) throw siraError('SIRA_ERR_USER_ID_INVALID', 'user ids are 1-128 chars of [A-Za-z0-9_.:-]');
     const p = this.#context.profiles;
@@ -816,6 +839,26 @@ export class SiraSession {
       }, options.sweepIntervalMs);
       this.#sweeper.unref();
     }
+    if (Object.keys(options.retention).length > 0 && options.retentionSweepMs > 0) {
+      this.#retentionSweeper = setInterval(() => {
+        // A failed sweep loses nothing: what it did not delete is still due at the next tick.
+        this.sweepRetention().catch(() => {});
+      }, options.retentionSweepMs);
+      this.#retentionSweeper.unref();
+    }
+  }
+
+  #retentionSweeper: NodeJS.Timeout | undefined;
+
+  /**
+   * Apply the configured retention policies once (the background sweep calls this every `retentionSweepMs`):
+   * delete sessions and experiences older than their tenant's maximum age, at most `limit` items.
+   */
+  sweepRetention(limit = 1000): Promise<RetentionSweep> {
+    return sweepRetention(this.store, this.#context.experiences, this.options.retention, this.clock, limit, (tenant, id) => {
+      this.#context.caches.turns.drop(tenant, id);
+      this.events.ended(tenant, id);
+    });
   }
 
   /** The abstractive rolling summarizer, when `summaryModel` is configured (stats, `idle()` for tests). */
@@ -849,6 +892,14 @@ export class SiraSession {
     if (!(this.store instanceof RedisStore) || this.options.eventWakeups !== 'pubsub') return;
     this.#wakeups = this.store.eventWakeups();
     this.events.attachWakeSource(this.#wakeups, this.options.eventFallbackPollMs);
+  }
+
+  /**
+   * Erase a tenant: every user (as {@link TenantSessions.eraseUser}), every other session, document and API key,
+   * then its data keys. Throws SIRA_ERR_REQUEST_INVALID for a malformed tenant id. Idempotent.
+   */
+  eraseTenant(tenant: string): Promise<TenantErasure & { users: number }> {
+    return this.tenant(tenant).eraseTenant();
   }
 
   /** Operations scoped to `tenant`. */
@@ -960,6 +1011,7 @@ export class SiraSession {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    if (this.#retentionSweeper !== undefined) clearInterval(this.#retentionSweeper);
     this.#prefetcher?.stop();
     await this.#context.enrichment?.close();
     await this.#context.summarizer?.close();

@@ -26,6 +26,7 @@ import { proxyRoutes } from './proxy.ts';
 import { quotaHooks } from './quotas.ts';
 import { profileRoutes } from './profiles.ts';
 import { responseRoutes } from './responses.ts';
+import { userRoutes } from './users.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
 import { stateRoutes } from './state.ts';
@@ -159,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(workspaceRoutes, { sira });
       await v1.register(evaluateRoutes, { sira });
       await v1.register(profileRoutes, { sira });
+      await v1.register(userRoutes, { sira });
       await v1.register(intentRoutes, { sira });
       await v1.register(experienceRoutes, { sira });
       await v1.register(responseRoutes, { sira });

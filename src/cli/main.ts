@@ -1,13 +1,14 @@
 /**
  * @module cli/main
- * The `sira-session` command line: `serve`, `keys create|list|revoke`, `quotas get|set|clear`, `audit list`,
- * `intents train|list|classify`, `export`, `import`, `inspect` and `bench`. Options come from `SIRA_*` environment variables, overridden by flags. Exit
+ * The `sira-session` command line: `serve`, `keys create|list|revoke|rotate`, `tenants delete`, `quotas get|set|clear`,
+ * `audit list`, `intents train|list|classify`, `mcp`, `export`, `import`, `inspect` and `bench`. Options come from
+ * `SIRA_*` environment variables, overridden by flags. Exit
  * codes: 0 success, 1 failure, 2 usage or configuration error.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pino } from 'pino';
@@ -18,6 +19,11 @@ import { SiraSession } from '../sira.ts';
 import { AdminUsageError, auditCommand, quotasCommand } from './admin.ts';
 import { runStdio } from '../mcp/server.ts';
 import { closeOnSignals, startServer } from './serve.ts';
+import { FileKeyring } from '../storage/crypto/keyring.ts';
+import { isRedisUrl } from '../storage/redis/connect.ts';
+import { RedisStore } from '../storage/redis/redis-store.ts';
+import { resolveMasterKeys } from '../storage/crypto/master-key.ts';
+import { progressBar } from './progress.ts';
 import { exportTenant, importLines, inspect, openOut, readLines } from './transfer.ts';
 
 /** Where the CLI writes and what environment it reads (injectable for tests). */
@@ -39,6 +45,10 @@ Usage:
   sira-session quotas set --tenant T [--sessions N] [--bytes N] [--rps N] [--burst N] [--key-rps N] [--key-burst N]
                      [--subscribers N] [--redact off|store|context]           override a tenant's quotas (0 = unlimited)
   sira-session audit list [--tenant T] [--action A] [--json] [--store S] [--data-dir D]   the audit log, oldest first
+  sira-session keys rotate [--store S] [--data-dir D]   re-wrap every data key under the current master key
+                                       (SIRA_MASTER_KEY*), unwrapping with SIRA_MASTER_KEY_PREVIOUS; safe while the service runs
+  sira-session tenants delete <id> --yes [--store S] [--data-dir D]   erase a tenant: sessions, users, documents,
+                                       API keys, indexes; with a master key its data keys are destroyed
   sira-session export --tenant T [--session ID ...] [--out F|-] [--store S] [--data-dir D]  sessions as JSON lines
   sira-session import --file F|- [--tenant T] [--store S] [--data-dir D]   re-create exported sessions (skips existing)
   sira-session inspect [--tenant T] [--session ID] [--store S] [--data-dir D]  store counters, or one session
@@ -62,7 +72,9 @@ Options (environment in brackets; flags win):
   --durability  Redis: local (acknowledged once the master applied it) or replicated (also WAIT for a replica;
                 fails with 503 SIRA_ERR_STORE_NOT_REPLICATED otherwise) [SIRA_DURABILITY] (default local)
 Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS, SIRA_ADMIN_KEY
-(the /v1/admin routes), SIRA_QUOTAS and SIRA_TENANT_POLICIES (JSON), SIRA_REDACT.
+(the /v1/admin routes), SIRA_QUOTAS and SIRA_TENANT_POLICIES (JSON), SIRA_REDACT,
+  SIRA_MASTER_KEY | SIRA_MASTER_KEY_FILE | SIRA_MASTER_KEY_COMMAND (seal every value under per-user / per-tenant
+  data keys; erasure destroys them), SIRA_MASTER_KEY_PREVIOUS (older master keys, comma-separated, during a rotation).
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 `;
 
@@ -169,7 +181,54 @@ async function keys(args: string[], io: CliIo): Promise<number> {
     }
     return 0;
   }
-  throw new UsageError(sub === undefined ? 'keys needs a subcommand: create, list or revoke' : `unknown keys subcommand ${sub}`);
+  if (sub === 'rotate') return rotate(rest, io);
+  throw new UsageError(sub === undefined ? 'keys needs a subcommand: create, list, revoke or rotate' : `unknown keys subcommand ${sub}`);
+}
+
+/** `keys rotate`: re-wrap the keyring's data keys under the current master key (the data is not rewritten). */
+async function rotate(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, COMMON);
+  if (values.help === true) return help(io);
+  const options = resolveConfig(storeInput(io.env, values));
+  const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
+  if (masters.length === 0) throw new UsageError('keys rotate needs the new master key in SIRA_MASTER_KEY (or _FILE, _COMMAND) and the old one in SIRA_MASTER_KEY_PREVIOUS');
+  const bar = progressBar(io.stderr, 'rotating data keys');
+  if (isRedisUrl(options.store)) {
+    const store = await RedisStore.open({ url: options.store, keyPrefix: options.redisKeyPrefix, masterKeys: masters });
+    try {
+      const n = await store.sealer!.rewrap((done, total) => bar.tick(done, total));
+      bar.end();
+      io.stdout.write(`${JSON.stringify({ rewrapped: n, master_key: masters[0]!.id })}\n`);
+    } finally {
+      await store.close();
+    }
+    return 0;
+  }
+  if (!existsSync(join(options.dataDir, 'keyring.jsonl'))) throw new UsageError(`no keyring in ${options.dataDir} (the store was not created with a master key)`);
+  const ring = new FileKeyring(options.dataDir, masters);
+  const n = ring.rewrap((done, total) => bar.tick(done, total));
+  bar.end();
+  io.stdout.write(`${JSON.stringify({ rewrapped: n, master_key: masters[0]!.id, wrapped_by: ring.wrappedBy() })}\n`);
+  return 0;
+}
+
+/** `tenants delete <id> --yes`: erase a tenant everywhere. */
+async function tenants(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'delete') throw new UsageError(sub === undefined ? 'tenants needs a subcommand: delete' : `unknown tenants subcommand ${sub}`);
+  const { values, positionals } = parse(rest, { ...COMMON, yes: { type: 'boolean' } }, true);
+  if (values.help === true) return help(io);
+  const [id] = positionals;
+  if (id === undefined || positionals.length !== 1) throw new UsageError('tenants delete needs exactly one tenant id');
+  if (values.yes !== true) throw new UsageError(`tenants delete erases everything of tenant ${id} for good: add --yes`);
+  const sira = await SiraSession.open(storeInput(io.env, values));
+  try {
+    const r = await sira.eraseTenant(id);
+    io.stdout.write(`${JSON.stringify({ tenant: id, deleted: r })}\n`);
+  } finally {
+    await sira.close();
+  }
+  return 0;
 }
 
 async function transfer(command: 'export' | 'import' | 'inspect', args: string[], io: CliIo): Promise<number> {
@@ -320,6 +379,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         return await serve(rest, io);
       case 'keys':
         return await keys(rest, io);
+      case 'tenants':
+        return await tenants(rest, io);
       case 'bench':
         return await bench(rest, io);
       case 'mcp':
@@ -354,7 +415,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       io.stderr.write(`sira-session: ${err.message}\nRun sira-session --help for usage.\n`);
       return 2;
     }
-    if (isSiraError(err, 'SIRA_ERR_CONFIG_INVALID') || isSiraError(err, 'SIRA_ERR_REQUEST_INVALID')) {
+    if (isSiraError(err, 'SIRA_ERR_CONFIG_INVALID') || isSiraError(err, 'SIRA_ERR_REQUEST_INVALID') || isSiraError(err, 'SIRA_ERR_MASTER_KEY_INVALID')) {
       io.stderr.write(`sira-session: ${err.message}\n`);
       return 2;
     }

@@ -69,6 +69,18 @@ export interface SiraOptions {
   compressMinBytes: number;
   /** Secret for encryption at rest (env SIRA_ENCRYPTION_KEY, ≥ 32 chars), or undefined for none. @default undefined */
   encryptionKey: string | undefined;
+  /**
+   * Master key (env SIRA_MASTER_KEY: 64 hex digits, base64 of 32 bytes, or a passphrase ≥ 32 chars): turns on
+   * per-user / per-tenant data keys (AES-256-GCM) sealing every stored value, and crypto-shredding on erasure.
+   * At most one of masterKey, masterKeyFile, masterKeyCommand. @default undefined (values plain)
+   */
+  masterKey: string | undefined;
+  /** A file holding the master key (env SIRA_MASTER_KEY_FILE). @default undefined */
+  masterKeyFile: string | undefined;
+  /** A shell command printing the master key, run once at start (env SIRA_MASTER_KEY_COMMAND). @default undefined */
+  masterKeyCommand: string | undefined;
+  /** Older master keys, still accepted to unwrap data keys during a rotation (env SIRA_MASTER_KEY_PREVIOUS, comma-separated). @default [] */
+  masterKeyPrevious: string[];
   /** LMDB map size in bytes (address space, not disk). @default 68719476736 (64 GiB) */
   mapSize: number;
   /** Log level. @default 'info' */
@@ -165,6 +177,13 @@ export interface SiraOptions {
   /** Context requests of a session with a user offer turns of the user's earlier sessions (needs an embedder). @default false */
   crossSessionRecall: boolean;
   /**
+   * Retention policies by tenant (`*`: every tenant with an API key and no policy of its own): maximum age in
+   * seconds of `sessions` (since their last write) and `experiences` (env SIRA_RETENTION, JSON). @default {}
+   */
+  retention: Record<string, { sessions?: number; experiences?: number }>;
+  /** How often retention policies are swept, ms (0 = never). @default 60000 */
+  retentionSweepMs: number;
+  /**
    * Redis only. When a write is acknowledged: `local` = applied on the master (Redis replicates asynchronously,
    * so a failover can lose the last acknowledged writes); `replicated` = also acknowledged by
    * `durabilityReplicas` replicas within `durabilityTimeoutMs` (`WAIT`), else the request fails with
@@ -226,6 +245,10 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   idempotencyTtlSeconds: 86_400,
   compressMinBytes: 64,
   encryptionKey: undefined,
+  masterKey: undefined,
+  masterKeyFile: undefined,
+  masterKeyCommand: undefined,
+  masterKeyPrevious: [],
   mapSize: 64 * 1024 ** 3,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
@@ -261,6 +284,8 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   lessonsModel: undefined,
   tracing: false,
   crossSessionRecall: false,
+  retention: {},
+  retentionSweepMs: 60_000,
   durability: 'local',
   durabilityReplicas: 1,
   durabilityTimeoutMs: 1000,
@@ -290,6 +315,10 @@ const OptionsSchema = Type.Object({
   idempotencyTtlSeconds: PosInt,
   compressMinBytes: Type.Integer({ minimum: 0 }),
   encryptionKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
+  masterKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
+  masterKeyFile: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  masterKeyCommand: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  masterKeyPrevious: Type.Array(Type.String()),
   mapSize: PosInt,
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   shutdownGraceMs: Type.Integer({ minimum: 0 }),
@@ -335,6 +364,8 @@ const OptionsSchema = Type.Object({
   lessonsModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
   tracing: Type.Boolean(),
   crossSessionRecall: Type.Boolean(),
+  retention: Type.Record(Type.String(), Type.Object({ sessions: Type.Optional(PosInt), experiences: Type.Optional(PosInt) }, { additionalProperties: false })),
+  retentionSweepMs: Type.Integer({ minimum: 0 }),
   durability: Type.Union([Type.Literal('local'), Type.Literal('replicated')]),
   durabilityReplicas: Type.Integer({ minimum: 1, maximum: 16 }),
   durabilityTimeoutMs: PosInt,
@@ -419,6 +450,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     auth: env.SIRA_AUTH === undefined ? undefined : env.SIRA_AUTH !== 'off' && env.SIRA_AUTH !== 'false',
     bootstrapKey: env.SIRA_BOOTSTRAP_KEY || undefined,
     encryptionKey: env.SIRA_ENCRYPTION_KEY || undefined,
+    masterKey: env.SIRA_MASTER_KEY || undefined,
+    masterKeyFile: env.SIRA_MASTER_KEY_FILE || undefined,
+    masterKeyCommand: env.SIRA_MASTER_KEY_COMMAND || undefined,
+    masterKeyPrevious: env.SIRA_MASTER_KEY_PREVIOUS ? env.SIRA_MASTER_KEY_PREVIOUS.split(',') : undefined,
     logLevel: env.SIRA_LOG_LEVEL as SiraOptions['logLevel'] | undefined,
     sweepIntervalMs: num(env.SIRA_SWEEP_INTERVAL_MS),
     idempotencyTtlSeconds: num(env.SIRA_IDEMPOTENCY_TTL_SECONDS),
@@ -449,6 +484,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     prefetchTop: num(env.SIRA_PREFETCH_TOP),
     lessonsModel: env.SIRA_LESSONS_MODEL || undefined,
     tracing: env.SIRA_TRACING === undefined ? undefined : ['on', 'true', '1'].includes(env.SIRA_TRACING),
+    retention: env.SIRA_RETENTION ? parseJsonEnv('SIRA_RETENTION', env.SIRA_RETENTION) : undefined,
+    retentionSweepMs: num(env.SIRA_RETENTION_SWEEP_MS),
     crossSessionRecall: env.SIRA_CROSS_SESSION === undefined ? undefined : env.SIRA_CROSS_SESSION === 'true' || env.SIRA_CROSS_SESSION === '1',
     durability: (env.SIRA_DURABILITY || undefined) as SiraOptions['durability'] | undefined,
     durabilityReplicas: num(env.SIRA_DURABILITY_REPLICAS),

@@ -78,6 +78,8 @@ export const ERRORS = {
   SIRA_ERR_IDEMPOTENCY_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is still in progress', category: 'user' },
   SIRA_ERR_CONFIG_INVALID: { status: 500, title: 'The configuration is not valid', category: 'system' },
   SIRA_ERR_CODEC_CORRUPT: { status: 500, title: 'A stored record could not be decoded', category: 'system' },
+  SIRA_ERR_MASTER_KEY_INVALID: { status: 500, title: 'The master key is missing, malformed or does not unwrap the data keys', category: 'system' },
+  SIRA_ERR_KEYRING_LOCKED: { status: 503, title: 'The keyring is locked by another process', category: 'system' },
   SIRA_ERR_STORE_FAILED: { status: 503, title: 'The store failed', category: 'system' },
   SIRA_ERR_STORE_CLOSED: { status: 503, title: 'The store is closed', category: 'system' },
   SIRA_ERR_STORE_NOT_REPLICATED: { status: 503, title: 'The write was not acknowledged by enough replicas in time', category: 'system' },

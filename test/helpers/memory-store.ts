@@ -25,6 +25,7 @@ import type {
   TurnRange,
 } from '../../src/core/types.ts';
 import { decodeCursor, encodeCursor } from '../../src/storage/cursor.ts';
+import { eraseUserByParts } from '../../src/storage/erase.ts';
 import { checkDocKey, compareDocIds, docConflict, docCursor, docPageStart } from '../../src/storage/docs.ts';
 import {
   DEFAULT_EVENT_RETENTION,
@@ -34,6 +35,7 @@ import {
   type ListSessionsOptions,
   type Store,
   type StoreStats,
+  type TenantErasure,
 } from '../../src/storage/store.ts';
 
 interface Entry {
@@ -307,6 +309,29 @@ export class MemoryStore implements Store {
       }
     }
     return n;
+  }
+
+  eraseUser(tenant: string, user: string): Promise<number> {
+    return eraseUserByParts(this, tenant, user);
+  }
+
+  async eraseTenant(tenant: string): Promise<TenantErasure> {
+    this.#open();
+    const sessions = [...(this.#tenants.get(tenant)?.values() ?? [])].filter((e) => this.#live(tenant, e.session.id) !== undefined).length;
+    this.#tenants.delete(tenant);
+    let docs = 0;
+    for (const [k, m] of this.#docs) {
+      if (!k.startsWith(`${tenant}\0`)) continue;
+      docs += m.size;
+      this.#docs.delete(k);
+    }
+    let apiKeys = 0;
+    for (const [hash, r] of this.#keys) {
+      if (r.tenant !== tenant) continue;
+      this.#keys.delete(hash);
+      apiKeys++;
+    }
+    return { sessions, docs, api_keys: apiKeys, data_keys: 0 };
   }
 
   #collection(tenant: string, collection: string): Map<string, DocRecord> {
