@@ -24,7 +24,9 @@ import { isRedisUrl } from '../storage/redis/connect.ts';
 import { RedisStore } from '../storage/redis/redis-store.ts';
 import { resolveMasterKeys } from '../storage/crypto/master-key.ts';
 import { progressBar } from './progress.ts';
-import { exportTenant, importLines, inspect, openOut, readLines } from './transfer.ts';
+import type { TransferFormat } from './formats.ts';
+import { runExport, runImport } from './import-export.ts';
+import { importLines, inspect, openOut, readLines } from './transfer.ts';
 
 /** Where the CLI writes and what environment it reads (injectable for tests). */
 export interface CliIo {
@@ -49,8 +51,11 @@ Usage:
                                        (SIRA_MASTER_KEY*), unwrapping with SIRA_MASTER_KEY_PREVIOUS; safe while the service runs
   sira-session tenants delete <id> --yes [--store S] [--data-dir D]   erase a tenant: sessions, users, documents,
                                        API keys, indexes; with a master key its data keys are destroyed
-  sira-session export --tenant T [--session ID ...] [--out F|-] [--store S] [--data-dir D]  sessions as JSON lines
-  sira-session import --file F|- [--tenant T] [--store S] [--data-dir D]   re-create exported sessions (skips existing)
+  sira-session export --tenant T [--format sira|openai|sharegpt] [--session ID ...] [--out F|-] [--store S] [--data-dir D]
+                                          sessions as JSON lines (sira: everything; openai / sharegpt: the conversation)
+  sira-session import --file F|- [--format sira|openai|sharegpt] [--tenant T] [--resume] [--store S] [--data-dir D]
+                                          re-create sessions (format detected; existing ones skipped; --resume continues
+                                          a cut import from F.checkpoint.json, completing the session it cut)
   sira-session inspect [--tenant T] [--session ID] [--store S] [--data-dir D]  store counters, or one session
   sira-session mcp [--tenant T] [--store S] [--data-dir D]   MCP server on stdio: memory tools of tenant T (default "default")
   sira-session bench [name ...]                  run benchmarks (a source checkout only; same as npm run bench)
@@ -192,7 +197,7 @@ async function rotate(args: string[], io: CliIo): Promise<number> {
   const options = resolveConfig(storeInput(io.env, values));
   const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
   if (masters.length === 0) throw new UsageError('keys rotate needs the new master key in SIRA_MASTER_KEY (or _FILE, _COMMAND) and the old one in SIRA_MASTER_KEY_PREVIOUS');
-  const bar = progressBar(io.stderr, 'rotating data keys');
+  const bar = progressBar(io.stderr, 'rotating data keys', 'keys');
   if (isRedisUrl(options.store)) {
     const store = await RedisStore.open({ url: options.store, keyPrefix: options.redisKeyPrefix, masterKeys: masters });
     try {
@@ -238,22 +243,29 @@ async function transfer(command: 'export' | 'import' | 'inspect', args: string[]
     session: { type: 'string', multiple: true },
     out: { type: 'string' },
     file: { type: 'string' },
+    format: { type: 'string' },
+    resume: { type: 'boolean' },
   });
+  const format = values.format as TransferFormat | undefined;
+  if (format !== undefined && !['sira', 'openai', 'sharegpt'].includes(format)) throw new UsageError('--format is sira, openai or sharegpt');
   if (values.help === true) return help(io);
   const sira = await SiraSession.open(storeInput(io.env, values));
   try {
     if (command === 'export') {
       if (values.tenant === undefined) throw new UsageError('export needs --tenant');
       const { out, done } = openOut(values.out ?? '-');
-      const r = await exportTenant(sira.store, values.tenant, out, values.session);
+      const r = await runExport(sira.store, values.tenant, out, format ?? 'sira', values.session, io.stderr);
       await done();
       io.stderr.write(`exported ${r.sessions} sessions, ${r.turns} turns, ${r.tensors} tensors${r.skipped.length > 0 ? `; missing: ${r.skipped.join(', ')}` : ''}\n`);
       return 0;
     }
     if (command === 'import') {
       if (values.file === undefined) throw new UsageError('import needs --file (or --file - for stdin)');
-      const r = await importLines(sira.store, readLines(values.file), values.tenant);
-      io.stderr.write(`imported ${r.sessions} sessions, ${r.turns} turns, ${r.tensors} tensors into tenant ${r.tenant}${r.skipped.length > 0 ? `; skipped (existing or expired): ${r.skipped.join(', ')}` : ''}\n`);
+      const r =
+        values.file === '-'
+          ? { ...(await importLines(sira.store, readLines('-'), values.tenant)), format: 'sira' }
+          : await runImport(sira.store, values.file, { tenant: values.tenant, format, resume: values.resume === true, progress: io.stderr });
+      io.stderr.write(`imported ${r.sessions} sessions, ${r.turns} turns, ${r.tensors} tensors (${r.format}) into tenant ${r.tenant}${r.skipped.length > 0 ? `; skipped (existing or expired): ${r.skipped.join(', ')}` : ''}\n`);
       return 0;
     }
     if (values.session !== undefined && values.tenant === undefined) throw new UsageError('inspect --session needs --tenant');

@@ -48,7 +48,7 @@ describe('sira-session keys rotate', () => {
     const report = JSON.parse(cli.out()) as { rewrapped: number; wrapped_by: Record<string, number> };
     expect(report.rewrapped).toBe(3);
     expect(Object.values(report.wrapped_by)).toEqual([3]);
-    expect(cli.err()).toMatch(/rotating data keys \[#+\] 100% 3\/3/);
+    expect(cli.err()).toMatch(/rotating data keys \[█+\] 100%\s+3\/3 keys/);
     // No downtime: the running service reads its sessions and creates a new user's key after the rotation.
     expect((await t.getTurns('s-u2')).map((x) => x.parts)).toEqual([[{ type: 'text', text: 'hello from u2' }]]);
     await t.createSession({ id: 's-u4', user_id: 'u4' });
