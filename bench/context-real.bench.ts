@@ -13,6 +13,7 @@
  * env:   BENCH_QUICK=1 (2 conversations per split), BENCH_NO_DENSE=1 (skip USE-lite: slow on first run, then
  *        cached in bench/.work), BENCH_NO_HTTP=1 (in-process rows only)
  */
+import { createHash } from 'node:crypto';
 import { createUseLiteEmbedder } from '../src/models/embedders/index.ts';
 import { countTurnTokens, loadTokenizer } from '../src/models/tokens.ts';
 import { embedConversations, questionOverlap, type EvalConversation } from './lib/context-eval.ts';
@@ -69,7 +70,9 @@ async function httpStrategy(convs: readonly StoredConversationV3[]): Promise<{ s
 /** USE-lite similarities of every question to every turn (vectors cached in bench/.work by split and seed). */
 async function useLiteDense(convs: readonly StoredConversationV3[]): Promise<{ dense: DenseOfV3; note: string }> {
   const evalConvs = convs.map((c) => ({ turns: c.stored, questions: c.questions }) as unknown as EvalConversation);
-  const e = await embedConversations(evalConvs, convs.map((c) => `${c.id}-g1`), createUseLiteEmbedder());
+  // The cache tag holds a hash of the texts, so a changed generator never reads stale vectors.
+  const tags = convs.map((c) => `${c.id}-${createHash('sha256').update(c.turns.map((t) => t.content).join('\n')).update(c.questions.map((q) => q.text).join('\n')).digest('hex').slice(0, 12)}`);
+  const e = await embedConversations(evalConvs, tags, createUseLiteEmbedder());
   const byConv = new Map(convs.map((c, i) => [c, evalConvs[i]!]));
   const dense: DenseOfV3 = (c, q) => e.denseOf(byConv.get(c)!, q as never);
   return { dense, note: e.embedded > 0 ? `${e.embedded} turns and questions embedded by USE-lite in ${(e.ms / 1000).toFixed(0)} s` : 'USE-lite vectors from the bench/.work cache' };

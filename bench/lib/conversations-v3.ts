@@ -63,9 +63,9 @@ export interface GenerateV3Options {
   turns?: number;
   /** Near-topic mentions per topic word. @default 2 */
   nearTopic?: number;
-  /** Chance that the other speaker leads into a fact with its topic word. @default 0.5 */
+  /** Chance that the other speaker leads into a fact with its topic word. @default 0.6 */
   leadIn?: number;
-  /** Chance that the other speaker's reaction repeats the topic word. @default 0.3 */
+  /** Chance that the other speaker's reaction repeats the topic word. @default 0.4 */
   echo?: number;
 }
 
@@ -238,8 +238,8 @@ function planFacts(rng: Rng, split: SplitV3, names: [string, string], sittings: 
 export function generateConversationV3(split: SplitV3, seed: number, options: GenerateV3Options = {}): ConversationV3 {
   const target = options.turns ?? 600;
   const nearTopic = options.nearTopic ?? 2;
-  const leadIn = options.leadIn ?? 0.5;
-  const echo = options.echo ?? 0.3;
+  const leadIn = options.leadIn ?? 0.6;
+  const echo = options.echo ?? 0.4;
   const rng = mulberry32((split === 'dev' ? 0x5eed0000 : 0xb11d0000) + seed * 7919);
   const names = sample(rng, half(NAMES, split), 2) as [string, string];
   const sittings = int(rng, 15, 25);
