@@ -13,11 +13,10 @@
  * env:   BENCH_QUICK=1 (2 conversations per split), BENCH_NO_DENSE=1 (skip USE-lite: slow on first run, then
  *        cached in bench/.work), BENCH_NO_HTTP=1 (in-process rows only)
  */
-import { createHash } from 'node:crypto';
 import { createUseLiteEmbedder } from '../src/models/embedders/index.ts';
 import { countTurnTokens, loadTokenizer } from '../src/models/tokens.ts';
-import { embedConversations, questionOverlap, type EvalConversation } from './lib/context-eval.ts';
-import { bm25Baseline, conversationsV3, engineV3, KINDS_V3, recencyBaseline, scoreStrategy, type DenseOfV3, type ScoreV3, type StoredConversationV3, type StrategyV3 } from './lib/context-eval-v3.ts';
+import { questionOverlap, type EvalConversation } from './lib/context-eval.ts';
+import { bm25Baseline, conversationsV3, embedDenseV3, engineV3, KINDS_V3, recencyBaseline, scoreStrategy, type ScoreV3, type StoredConversationV3, type StrategyV3 } from './lib/context-eval-v3.ts';
 import type { SplitV3 } from './lib/conversations-v3.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { startServer } from './lib/server.ts';
@@ -67,17 +66,6 @@ async function httpStrategy(convs: readonly StoredConversationV3[]): Promise<{ s
   return { strategy, latencies, appendMs, close: () => srv.stop() };
 }
 
-/** USE-lite similarities of every question to every turn (vectors cached in bench/.work by split and seed). */
-async function useLiteDense(convs: readonly StoredConversationV3[]): Promise<{ dense: DenseOfV3; note: string }> {
-  const evalConvs = convs.map((c) => ({ turns: c.stored, questions: c.questions }) as unknown as EvalConversation);
-  // The cache tag holds a hash of the texts, so a changed generator never reads stale vectors.
-  const tags = convs.map((c) => `${c.id}-${createHash('sha256').update(c.turns.map((t) => t.content).join('\n')).update(c.questions.map((q) => q.text).join('\n')).digest('hex').slice(0, 12)}`);
-  const e = await embedConversations(evalConvs, tags, createUseLiteEmbedder());
-  const byConv = new Map(convs.map((c, i) => [c, evalConvs[i]!]));
-  const dense: DenseOfV3 = (c, q) => e.denseOf(byConv.get(c)!, q as never);
-  return { dense, note: e.embedded > 0 ? `${e.embedded} turns and questions embedded by USE-lite in ${(e.ms / 1000).toFixed(0)} s` : 'USE-lite vectors from the bench/.work cache' };
-}
-
 export async function run(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const tok = await loadTokenizer('o200k_base');
@@ -91,7 +79,7 @@ export async function run(): Promise<void> {
     const tokens = convs.map((c) => c.stored.reduce((a, t) => a + countTurnTokens(t, tok), 0));
     const kinds = Object.fromEntries(KINDS_V3.map((k) => [k, convs.reduce((a, c) => a + c.questions.filter((q) => q.kind === k).length, 0)]));
     const overlap = questionOverlap(convs.map((c) => ({ turns: c.stored, questions: c.questions }) as unknown as EvalConversation));
-    const dense = noDense ? undefined : await useLiteDense(convs);
+    const dense = noDense ? undefined : await embedDenseV3(convs, createUseLiteEmbedder());
     const strategies: [string, StrategyV3][] = [];
     const http = noHttp ? undefined : await httpStrategy(convs);
     if (http !== undefined) strategies.push(['**Sira over HTTP, default configuration**', http.strategy]);

@@ -6,11 +6,13 @@
  * ({@link evaluateEngine}, for ablations without HTTP), and evidence recall = share of a question's evidence turns
  * among the selected seqs (as the held-out run counts it: `selected`, whole or pruned alike).
  */
+import { createHash } from 'node:crypto';
 import { DEFAULT_LIMITS } from '../../src/core/config.ts';
 import type { Turn } from '../../src/core/types.ts';
 import { normalizeTurns } from '../../src/core/validate.ts';
 import { buildContext, createContextCaches, resolveContextOptions, type ContextOptionsInput } from '../../src/memory/index.ts';
 import { countTurnTokens, REPLY_PRIMING_TOKENS, type Tokenizer } from '../../src/models/tokens.ts';
+import { embedConversations, type EvalConversation, type TextEmbedder } from './context-eval.ts';
 import { generateConversationV3, KINDS_V3, seedsV3, type ConversationV3, type GenerateV3Options, type KindV3, type QuestionV3, type SplitV3 } from './conversations-v3.ts';
 
 /** A conversation with its turns as the store returns them (seq from 1). */
@@ -193,8 +195,8 @@ export interface EvaluateEngineOptions {
   budgets?: number[];
   /** Engine options (ablations): merged over the defaults. */
   engine?: ContextOptionsInput;
-  /** Dense similarities (e.g. from the offline embedder through {@link embedDenseV3}). @default none */
-  dense?: DenseOfV3;
+  /** Dense similarities from this embedder (e.g. `createUseLiteEmbedder()`; vectors cached in bench/.work). @default none */
+  embedder?: TextEmbedder;
   /** Generator tunables. */
   generator?: GenerateV3Options;
 }
@@ -206,10 +208,28 @@ export interface EvaluateEngineOptions {
  */
 export async function evaluateEngine(options: EvaluateEngineOptions = {}): Promise<Record<number, ScoreV3>> {
   const convs = conversationsV3(options.split ?? 'dev', options.conversations ?? 10, options.generator);
-  const s = engineV3(options.engine, options.dense);
+  const dense = options.embedder === undefined ? undefined : (await embedDenseV3(convs, options.embedder)).dense;
+  const s = engineV3(options.engine, dense);
   const out: Record<number, ScoreV3> = {};
   for (const b of options.budgets ?? [2000, 1000]) out[b] = await scoreStrategy(convs, s, b);
   return out;
+}
+
+/**
+ * Similarities of every question to every turn of `convs` from `embedder` (dot product of its unit vectors, over
+ * the text the service embeds), the vectors cached in bench/.work under the conversation id, the embedder id and a
+ * hash of the texts (a changed generator never reads stale vectors).
+ */
+export async function embedDenseV3(convs: readonly StoredConversationV3[], embedder: TextEmbedder): Promise<{ dense: DenseOfV3; note: string }> {
+  const evalConvs = convs.map((c) => ({ turns: c.stored, questions: c.questions }) as unknown as EvalConversation);
+  const tags = convs.map((c) => {
+    const h = createHash('sha256').update(c.turns.map((t) => t.content).join('\n')).update(c.questions.map((q) => q.text).join('\n')).digest('hex').slice(0, 12);
+    return `${c.id}-${(embedder.id ?? 'embedder').replace(/[^\w.-]+/g, '_')}-${h}`;
+  });
+  const e = await embedConversations(evalConvs, tags, embedder);
+  const byConv = new Map(convs.map((c, i) => [c, evalConvs[i]!]));
+  const dense: DenseOfV3 = (c, q) => e.denseOf(byConv.get(c)!, q as never);
+  return { dense, note: e.embedded > 0 ? `${e.embedded} turns and questions embedded by ${embedder.id ?? 'the embedder'} in ${(e.ms / 1000).toFixed(0)} s` : `${embedder.id ?? 'embedder'} vectors from the bench/.work cache` };
 }
 
 export { KINDS_V3 };

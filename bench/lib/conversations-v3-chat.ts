@@ -93,7 +93,7 @@ export const FOLLOW_UPS = [
 /** The other speaker's lead-in to a topic ({T} topic word). */
 export const LEAD_INS = [
   'how’s the {T} stuff going?', 'wait, what happened with {T}?', 'didn’t you say something about {T} last time?', 'so any news on the {T} front?',
-  'tell me about {T}!', 'ok I need the {T} update', 'whatever happened with the {T} thing?', 'you were going to tell me about {T}',
+  'tell me everything about the {T}!', 'ok I need the {T} update', 'whatever happened with the {T} thing?', 'you were going to tell me about {T}',
 ];
 
 /** The other speaker's reaction that repeats the topic ({T}), as people do ("a pottery class! so jealous"). */
@@ -101,3 +101,31 @@ export const ECHO_REACTIONS = [
   '{T}?? that’s amazing, how was it?', 'ooh {T}, tell me more', 'wait, {T}? since when!', 'ha, {T}, of course it was you',
   'no way, {T}! I’m so jealous', '{T} sounds like a lot, are you ok?', 'ok the {T} thing is very on brand', 'love that, {T} suits you',
 ];
+
+/**
+ * Compositional chatter: a core sentence with slots ({food} {person} {place} {object} {weather} {feeling} {show}
+ * {errand} {day}), so fillers draw on a large vocabulary and rarely repeat. Slot pools split by position too.
+ */
+export const CORES = [
+  '{person} brought {food} to work and now everyone wants the recipe', 'spent {day} doing {errand}, thrilling stuff', 'the {weather} today has me feeling {feeling}',
+  'I finally fixed {object}, only took three youtube videos', '{person} keeps sending me memes at 2am', 'we ordered {food} and ate it on the floor like students',
+  'I lost {object} somewhere near {place}', 'been watching {show}, it is ridiculous and I love it', '{person} asked me to help with {errand}, I said yes like an idiot',
+  'went past {place} and it was heaving', 'cooked {food} from scratch and it was honestly edible', 'my {object} made a weird noise and then died',
+  'queued at {place} for twenty minutes for {food}', '{person} dyed their hair blue, it actually suits them', 'I need a new {object}, mine is held together with tape',
+  'the {weather} ruined my plans for {day}', 'someone at {place} complimented my coat, still riding that high', 'fell asleep during {show} again',
+  '{person} is moving desks and has been weirdly emotional about it', 'tried to do {errand} but the place was shut', 'I ate {food} for breakfast, lunch and dinner',
+  'my back hurts from carrying {object} up the stairs', '{person} told me a story about {place} that I can’t repeat', 'started {show} on a whim, now it’s 1am',
+  'the {weather} means the washing never dries', 'I’ve been feeling {feeling} all week, no idea why', 'got stuck behind a tractor on the way to {place}',
+  '{person} recommended {show}, we’ll see', 'the smell of {food} from next door is torture', 'I keep meaning to sort out {errand}',
+];
+export const SLOTS: Record<string, string[]> = {
+  person: ['my flatmate', 'my boss', 'my neighbour', 'my cousin', 'a guy on the bus', 'my mum', 'the barista', 'my coworker', 'the landlord', 'my dentist', 'my aunt', 'the postman', 'my best mate', 'our team lead', 'the plumber', 'my uncle', 'the new intern', 'my old roommate', 'the lady downstairs', 'my gym buddy'],
+  food: ['lasagne', 'a mountain of dumplings', 'banana bread', 'spicy noodles', 'fish tacos', 'a suspicious quiche', 'chickpea curry', 'cold pizza', 'a whole watermelon', 'leek soup', 'pad thai', 'cheese toasties', 'falafel wraps', 'mushroom risotto', 'jollof rice', 'shakshuka', 'chilli con carne', 'gyoza', 'apple crumble', 'pho'],
+  place: ['the high street', 'the big supermarket', 'the launderette', 'the post office', 'the petrol station', 'the corner shop', 'the train station', 'the town hall', 'the retail park', 'the market', 'the bank', 'the library car park', 'the chippy', 'the hardware store', 'the bus depot', 'the garden centre'],
+  object: ['the dishwasher', 'my headphones', 'the bathroom tap', 'my umbrella', 'the printer', 'my favourite mug', 'the toaster', 'my glasses', 'the wardrobe door', 'my charger', 'the kettle', 'my wallet', 'the hoover', 'my bike lock', 'the smoke alarm', 'my keys'],
+  weather: ['drizzle', 'heatwave', 'fog', 'wind', 'hail', 'humidity', 'grey sky', 'sleet', 'storm', 'frost'],
+  feeling: ['weirdly calm', 'completely frazzled', 'a bit flat', 'oddly optimistic', 'sleepy', 'restless', 'cranky', 'chuffed', 'overwhelmed', 'nostalgic', 'wired', 'fine, just fine'],
+  show: ['that cooking competition', 'a true crime series', 'a Korean drama', 'an old sitcom', 'a nature documentary', 'a dating show', 'a spy thriller', 'a quiz show', 'a period drama', 'an anime about volleyball', 'a reality show about builders', 'a detective series'],
+  errand: ['the tax return', 'the car MOT', 'returning a parcel', 'renewing my passport', 'the weekly shop', 'cleaning the oven', 'sorting the recycling', 'a dentist appointment', 'the council tax form', 'getting a key cut', 'defrosting the freezer', 'ironing a mountain of shirts'],
+  day: ['Sunday', 'the whole morning', 'my lunch break', 'Saturday afternoon', 'the evening', 'my day off', 'all of Monday', 'half the weekend'],
+};

@@ -20,7 +20,7 @@
  * disjoint halves of every pool and template list, and from disjoint seeds. Deterministic per (split, seed).
  */
 import type { JsonObject } from '../../src/core/types.ts';
-import { ECHO_REACTIONS, EVIDENCE_FRAMES, FOLLOW_UPS, GOODBYES, GREETINGS, LEAD_INS, NEAR_TOPIC, OFF_TOPIC, PHOTO_CHATTER, QUESTIONS_BACK, REACTIONS, TAILS } from './conversations-v3-chat.ts';
+import { CORES, ECHO_REACTIONS, EVIDENCE_FRAMES, SLOTS, FOLLOW_UPS, GOODBYES, GREETINGS, LEAD_INS, NEAR_TOPIC, OFF_TOPIC, PHOTO_CHATTER, QUESTIONS_BACK, REACTIONS, TAILS } from './conversations-v3-chat.ts';
 import { BOOK_SAY, BOOKS, CITIES, FAMILY_EVENTS, half, HOBBIES, JOBS, MONTHS, NAMES, PARENTS, PET_KINDS, PET_NAMES, pick, PURCHASES, REL, sample, SHOWS, SIBLINGS, TRAITS, TRIP_SAY, type SplitV3 } from './conversations-v3-pools.ts';
 import { mulberry32, type Rng } from './rng.ts';
 
@@ -251,14 +251,18 @@ export function generateConversationV3(split: SplitV3, seed: number, options: Ge
     greet: half(GREETINGS, split), bye: half(GOODBYES, split), react: half(REACTIONS, split), tail: half(TAILS, split), back: half(QUESTIONS_BACK, split),
     off: half(OFF_TOPIC, split), echo: half(ECHO_REACTIONS, split), photo: half(PHOTO_CHATTER, split), frame: half(EVIDENCE_FRAMES, split), follow: half(FOLLOW_UPS, split), lead: half(LEAD_INS, split),
   };
-  const reaction = () => `${pick(rng, chat.react)}, ${pick(rng, chat.tail)}`;
+  const cores = half(CORES, split);
+  const slots = Object.fromEntries(Object.entries(SLOTS).map(([k, v]) => [k, half(v, split)]));
+  const core = () => fill(pick(rng, cores), Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, pick(rng, v)])));
+  const chatter = () => (rng() < 0.6 ? core() : pick(rng, chat.off));
+  const reaction = () => `${pick(rng, chat.react)}, ${rng() < 0.6 ? pick(rng, chat.tail) : `meanwhile ${chatter()}`}`;
   const filler = (): string => {
     const r = rng();
-    if (r < 0.3) return `${pick(rng, chat.off)}. ${pick(rng, chat.back)}`;
-    if (r < 0.55) return `${pick(rng, chat.off)}, ${pick(rng, chat.tail)}`;
-    if (r < 0.65) return pick(rng, chat.photo);
-    if (r < 0.85) return reaction();
-    return `${pick(rng, chat.off)}. ${pick(rng, chat.off)}`;
+    if (r < 0.3) return `${chatter()}. ${pick(rng, chat.back)}`;
+    if (r < 0.5) return `${chatter()}, ${pick(rng, chat.tail)}`;
+    if (r < 0.6) return pick(rng, chat.photo);
+    if (r < 0.8) return reaction();
+    return `${chatter()}. also ${chatter()}`;
   };
   // Sitting dates: months apart in all, a few days to three weeks between sittings.
   let t = Date.UTC(2022, int(rng, 0, 17), int(rng, 1, 28), 12);
