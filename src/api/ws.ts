@@ -310,9 +310,18 @@ class Connection {
     const old = this.#subs.get(channel);
     if (old === undefined && this.#subs.size >= WS_MAX_SUBSCRIPTIONS) throw siraError('SIRA_ERR_WS_SUBSCRIPTION_LIMIT', `at most ${WS_MAX_SUBSCRIPTIONS} subscriptions per connection`);
     if (old !== undefined && typeof old !== 'symbol') old.close(); // resubscribing moves the cursor
+    // Reserve the channel before any await, so subscribes handled concurrently all see it in the limit check above.
+    const token = Symbol(channel);
+    this.#subs.set(channel, token);
     // A new channel takes one of the tenant's subscriber slots (SIRA_ERR_QUOTA_SUBSCRIBERS when none is left).
     if (!this.#slots.has(channel)) {
-      const release = await this.#sira.quotas.acquireSubscriber(this.#tenant);
+      let release: () => void;
+      try {
+        release = await this.#sira.quotas.acquireSubscriber(this.#tenant);
+      } catch (err) {
+        if (this.#subs.get(channel) === token) this.#subs.delete(channel);
+        throw err;
+      }
       if (this.#slots.has(channel)) release(); // a concurrent subscribe to the same channel took one
       else this.#slots.set(channel, release);
     }
@@ -320,8 +329,6 @@ class Connection {
       this.#release(channel);
       return;
     }
-    const token = Symbol(channel);
-    this.#subs.set(channel, token);
     // Events may arrive before `subscribed` is sent: hold them until it is.
     let ready = false;
     const early: Msg[] = [];

@@ -37,6 +37,84 @@ export interface Paths {
       };
     };
   };
+  "/v1/admin/audit": {
+    /** The audit log, oldest first (filter by tenant or action; follow cursor) */
+    get: {
+      params: Record<string, never>;
+      query: {
+        tenant?: string;
+        action?: string;
+        cursor?: string;
+        limit?: number;
+      };
+      body: undefined;
+      response: Record<string, unknown>;
+    };
+  };
+  "/v1/admin/keys/{id}": {
+    /** Revoke an API key; audited as key.revoke */
+    delete: {
+      params: {
+        id: string;
+      };
+      query: Record<string, never>;
+      body: undefined;
+      response: undefined;
+    };
+  };
+  "/v1/admin/tenants/{tenant}/keys": {
+    /** Create an API key for a tenant (shown once); audited as key.create */
+    post: {
+      params: {
+        tenant: string;
+      };
+      query: Record<string, never>;
+      body: {
+        name?: string;
+      };
+      response: Record<string, unknown>;
+    };
+  };
+  "/v1/admin/tenants/{tenant}/policy": {
+    /** Remove a tenant's override (back to the configuration); audited as policy.delete */
+    delete: {
+      params: {
+        tenant: string;
+      };
+      query: Record<string, never>;
+      body: undefined;
+      response: undefined;
+    };
+    /** A tenant's policy: its stored override, the effective quotas and redaction, and its usage in this instance */
+    get: {
+      params: {
+        tenant: string;
+      };
+      query: Record<string, never>;
+      body: undefined;
+      response: Record<string, unknown>;
+    };
+    /** Replace a tenant's override (quotas fields and/or redact); audited as policy.set */
+    put: {
+      params: {
+        tenant: string;
+      };
+      query: Record<string, never>;
+      body: {
+        quotas?: {
+          sessions?: number;
+          bytes?: number;
+          requestsPerSecond?: number;
+          requestBurst?: number;
+          keyRequestsPerSecond?: number;
+          keyRequestBurst?: number;
+          subscribers?: number;
+        };
+        redact?: "off" | "store" | "context";
+      };
+      response: Record<string, unknown>;
+    };
+  };
   "/v1/chat/completions": {
     /** OpenAI-compatible chat completions through the session: enriched, forwarded to the upstream, both sides recorded */
     post: {
@@ -725,6 +803,12 @@ export interface Paths {
           /** Tokens its messages take (after pruning) */
           tokens: number;
         }>;
+        /** With the tenant's PII redaction on: what was redacted (counts, never the values) */
+        redaction?: {
+          mode: "store" | "context";
+          /** Values replaced by placeholders, by kind: EMAIL, PHONE, CARD, IBAN, API_KEY, TOKEN */
+          counts: Record<string, number>;
+        };
         /** Summary of left-out turns (also in messages, as a system message): extractive, or the abstractive rolling summary when a summary model is configured */
         summary?: {
           content: string;
@@ -1179,6 +1263,25 @@ export interface Paths {
           pinned: boolean;
           importance: number | null;
         }>;
+      };
+    };
+  };
+  "/v1/users/{id}": {
+    /** Erase the user: every session and everything derived from it (profile, experiences, indexes, caches); crypto-shredded with a master key */
+    delete: {
+      params: {
+        /** The user id sessions carry as user_id */
+        id: string;
+      };
+      query: Record<string, never>;
+      body: undefined;
+      response: {
+        user_id: string;
+        deleted: {
+          sessions: number;
+          profile: boolean;
+          experiences: number;
+        };
       };
     };
   };

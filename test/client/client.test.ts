@@ -99,10 +99,21 @@ describe('SiraClient', () => {
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(keys[1]).toBe(keys[0]);
     expect((await sira.getSession(s.id)).id).toBe(s.id);
+    // The answer is lost after the server stored the turn: the retry replays the first answer, nothing twice.
+    let lose = 1;
+    const lossy: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && lose-- > 0) throw new TypeError('connection reset after the write');
+      return res;
+    };
+    const c2 = new SiraClient({ baseUrl: base, apiKey: t.key, retryBaseMs: 1, fetch: lossy });
+    const stored = await c2.appendTurns(s.id, [{ role: 'user', content: 'exactly once' }]);
+    expect(stored.turns.map((x) => x.seq)).toEqual([1]);
+    expect((await sira.getSession(s.id)).turn_count).toBe(1);
     // Without a key a POST is not repeated.
     failures = 1;
     await expect(c.appendTurns(s.id, [{ role: 'user', content: 'x' }], { idempotencyKey: false })).rejects.toMatchObject({ code: 'SIRA_CLIENT_NETWORK' });
-    expect((await sira.getSession(s.id)).turn_count).toBe(0);
+    expect((await sira.getSession(s.id)).turn_count).toBe(1);
   });
 
   it('events: an async iterator that resumes after a dropped connection with nothing missed or repeated', async () => {
