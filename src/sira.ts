@@ -42,7 +42,7 @@ import {
   type TurnRange,
 } from './core/index.ts';
 import {
-  buildContext,
+  buildContextSync,
   checkMessages,
   createContextCaches,
   resolveQuery,
@@ -57,6 +57,8 @@ import {
 import { createEmbedder, type Embedder } from './models/index.ts';
 import { loadTokenizer, registerModel, type EncodingName } from './models/tokens.ts';
 import { turnText } from './models/chat.ts';
+import { ANALYSIS_MAX_CHARS, textHead } from './core/text-limits.ts';
+import { budgetedTokenizer, prepareMessages, prepareTurns, WorkBudget } from './memory/context/prepare.ts';
 import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import { loadPreferenceClassifier, ProfileService, type ForgetReport, type ProfileChange, type StoredProfile } from './memory/profile/index.ts';
@@ -373,7 +375,15 @@ export class TenantSessions {
       enrichment === undefined || request.strategy === 'recency'
         ? undefined
         : await enrichment.dense(this.tenant, sessionId, turns, query);
-    const result = await buildContext(
+    // Bounded work (issue 11): per-turn analyses and counts are warmed a slice at a time under the request's time
+    // budget, then the synchronous engine runs on warm caches with a tokenizer that stops it once the budget is spent.
+    const budget = new WorkBudget(this.#opts.contextTimeBudgetMs);
+    const exact = await loadTokenizer(encoding);
+    await prepareTurns(turns, exact, this.#context.caches, { tenant: this.tenant, session: sessionId }, budget);
+    if (Array.isArray(request.messages)) await prepareMessages(checkMessages(request.messages), exact, budget);
+    await budget.pace('engine');
+    const tok = budgetedTokenizer(exact, budget);
+    const result = buildContextSync(
       {
         turns,
         query: request.query,
@@ -390,6 +400,7 @@ export class TenantSessions {
         ...(external === undefined ? {} : { external }),
       },
       options,
+      tok,
       this.#context.caches,
     );
     // Off the request path: when older turns were left out and the session outgrew its summary, refresh it.
@@ -517,7 +528,7 @@ export class TenantSessions {
     const tenant = this.tenant;
     const c: { model?: { name: string; version: string }; classifySession: SessionIntentClassifier['classifySession'] } = {
       async classifySession(turns) {
-        const r = await classifyTenantSession(store, tenant, turns.map((t) => ({ role: t.role, text: turnText(t) })));
+        const r = await classifyTenantSession(store, tenant, turns.map((t) => ({ role: t.role, text: textHead(turnText(t), ANALYSIS_MAX_CHARS) })));
         if (r.model === null || r.fallback) throw siraError('SIRA_ERR_INTENT_MODEL_NOT_FOUND', 'no intent model is available (no tenant model and no built-in artifact)');
         c.model = { name: r.builtin ? `builtin:${r.model}` : r.model, version: r.builtin ? 'v1' : 'tenant' };
         return { label: r.label, confidence: r.confidence, distribution: r.distribution, out_of_scope: r.out_of_scope };
@@ -769,6 +780,8 @@ export class SiraSession {
     const options = resolveConfig(input);
     // Models with their own tokenizer.json: registered and loaded now, so a bad path fails at start, not per request.
     for (const m of options.models) await loadTokenizer(registerModel(m).encoding);
+    // The default encoding's tables take ~200-600 ms to load: at start, not inside the first request (issue 11).
+    await loadTokenizer(resolveContextOptions(deps.context).defaultEncoding);
     const learned = options.contextWeights === 'learned' ? loadLearnedWeights().weights : undefined;
     const context = resolveContextOptions(learned === undefined ? deps.context : { ...deps.context, scorer: { ...deps.context?.scorer, weights: { ...learned, ...deps.context?.scorer?.weights } } });
     const clock = deps.clock ?? systemClock;

@@ -44,6 +44,9 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   };
   for (const [k, v] of Object.entries(problem.details ?? {})) if (!STANDARD.has(k)) body[k] = v;
   if (spec.status === 401) reply.header('www-authenticate', 'Bearer');
+  // A problem that says when to come back (SIRA_ERR_CONTEXT_TIME_EXCEEDED) carries it as Retry-After too.
+  const retry = problem.details?.retry_after_seconds;
+  if (typeof retry === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retry))));
   return reply.code(spec.status).type('application/problem+json').send(body);
 }
 
