@@ -260,9 +260,20 @@ export class TenantSessions {
     return { ...page, items: page.items.filter((s) => !isBackingId(s.id)) };
   }
 
-  /** Append turns atomically; returns them with their seqs. Throws on bad input before storing anything. */
+  /**
+   * Append turns atomically; returns them with their seqs. Throws on bad input before storing anything, including
+   * SIRA_ERR_TURN_TENSOR_NOT_FOUND for a `tensor` part naming a tensor the session does not hold (checked just
+   * before the append: a tensor deleted concurrently can still leave a dangling reference, rendered by name).
+   */
   async appendTurns(sessionId: string, turns: TurnInput[]): Promise<Turn[]> {
     const normalized = normalizeTurns(turns, this.#opts.limits);
+    const referenced = new Set(normalized.flatMap((t) => t.parts.flatMap((p) => (p.type === 'tensor' ? [p.name] : []))));
+    if (referenced.size > 0) {
+      const held = new Set(found(await this.#store.listTensors(this.tenant, sessionId)).map((t) => t.name));
+      for (const name of referenced) {
+        if (!held.has(name)) throw siraError('SIRA_ERR_TURN_TENSOR_NOT_FOUND', `the session holds no tensor ${JSON.stringify(name)}`, { details: { tensor: name } });
+      }
+    }
     const stored = await this.#store.appendTurns(this.tenant, sessionId, normalized);
     // After the append is durable: embedding never delays or fails it.
     this.#context.enrichment?.enqueue(this.tenant, sessionId, stored);

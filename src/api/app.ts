@@ -21,6 +21,7 @@ import { intentRoutes } from './intents.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
 import { profileRoutes } from './profiles.ts';
+import { jsonBodyParser } from './json-body.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
 import { stateRoutes } from './state.ts';
@@ -76,6 +77,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   api.setNotFoundHandler(notFoundHandler);
   // JSON (and the binary types the tensor routes add) only: a text/plain body is answered 415.
   api.removeContentTypeParser('text/plain');
+  // JSON bodies: empty = none, UTF-8 and Unicode checked, numbers finite (api/json-body).
+  api.removeContentTypeParser('application/json');
+  api.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(app));
 
   let closing = false;
   api.addHook('preClose', async () => {
