@@ -1,8 +1,7 @@
 /**
  * @module api/json-body
- * The JSON body parser of every route (issue 11's rough edges): an empty body is no body (a DELETE sent with
- * `content-type: application/json` and nothing else is accepted; a route that needs a body still answers 400 from
- * its schema); bytes that are not UTF-8 are refused (they were replaced with U+FFFD silently), and so are lone
+ * The JSON body parser of every route (issue 11's rough edges): an empty body on a DELETE is no body (many clients
+ * send `content-type: application/json` with nothing; elsewhere an empty JSON body is still 400); bytes that are not UTF-8 are refused (they were replaced with U+FFFD silently), and so are lone
  * surrogates written as `\ud800` escapes (SIRA_ERR_REQUEST_TEXT_INVALID), and numbers JSON cannot hold (`1e400`
  * parsed to Infinity and was stored as null: SIRA_ERR_REQUEST_INVALID). Prototype poisoning is refused as before.
  * The checks beyond parsing walk the value only when a linear scan of the raw text finds a candidate.
@@ -48,7 +47,11 @@ export function findInvalidJson(value: unknown, checkStrings: boolean, checkNumb
 export function jsonBodyParser(app: FastifyInstance): (request: FastifyRequest, body: Buffer, done: Done) => void {
   const base = app.getDefaultJsonParser('error', 'error');
   return (request, body, done) => {
-    if (body.byteLength === 0) return done(null, undefined);
+    // No body on a DELETE (many clients send the JSON content type anyway); elsewhere an empty body stays 400.
+    if (body.byteLength === 0) {
+      if (request.method === 'DELETE') return done(null, undefined);
+      return done(siraError('SIRA_ERR_REQUEST_INVALID', "the body cannot be empty when content-type is 'application/json'"));
+    }
     if (!isUtf8(body)) return done(siraError('SIRA_ERR_REQUEST_TEXT_INVALID', 'the body is not valid UTF-8'));
     const text = body.toString('utf8');
     base(request, text, (err, value) => {

@@ -63,9 +63,9 @@ function mediaType(contentType: string | undefined): string {
  * Refuse a raw tensor PUT whose `content-length` differs from what `x-tensor-dtype` × `x-tensor-shape` need,
  * before a byte of the body is read (issue 11: a body shorter than declared used to hold the connection ≥ 40 s
  * while the server waited for the rest). Bad dtype or shape headers are refused here too. Throws
- * SIRA_ERR_TENSOR_INVALID; without a content-length (chunked) the body is checked once read.
+ * SIRA_ERR_TENSOR_INVALID (SIRA_ERR_TENSOR_TOO_LARGE when the shape is over the limit); without a content-length (chunked) the body is checked once read.
  */
-export function checkDeclaredLength(headers: Record<string, string | string[] | undefined>): void {
+export function checkDeclaredLength(headers: Record<string, string | string[] | undefined>, maxTensorBytes: number): void {
   if (mediaType(headers['content-type'] as string | undefined) !== OCTET) return;
   const length = headers['content-length'];
   const dtypeHeader = headers['x-tensor-dtype'];
@@ -75,6 +75,7 @@ export function checkDeclaredLength(headers: Record<string, string | string[] | 
   if (dtype === undefined) throw siraError('SIRA_ERR_TENSOR_INVALID', `unknown dtype ${JSON.stringify(dtypeHeader)}`);
   const shape = parseShapeHeader(shapeHeader);
   const expected = elementCount(shape) * DTYPE_SIZE[dtype];
+  if (!Number.isSafeInteger(expected) || expected > maxTensorBytes) throw siraError('SIRA_ERR_TENSOR_TOO_LARGE', `tensor of ${expected} bytes exceeds ${maxTensorBytes}`);
   if (Number(length) !== expected) {
     throw siraError('SIRA_ERR_TENSOR_INVALID', `shape [${shape.join(',')}] of ${dtype} needs ${expected} bytes, but content-length is ${length}`, {
       details: { expected_bytes: expected, content_length: Number(length) },
@@ -112,7 +113,7 @@ export const tensorRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app
       // (its unread body must not be taken for the next request).
       onRequest: async (request, reply) => {
         try {
-          checkDeclaredLength(request.headers);
+          checkDeclaredLength(request.headers, maxTensorBytes);
         } catch (e) {
           reply.header('connection', 'close');
           throw e;

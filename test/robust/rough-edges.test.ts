@@ -29,7 +29,7 @@ describe('JSON bodies', () => {
     expect(res.statusCode).toBe(204);
   });
 
-  it('a POST that needs a body still answers 400 for an empty JSON body', async () => {
+  it('a POST or PUT with an empty JSON body is still 400', async () => {
     expectProblem(await raw('POST', `/v1/sessions/${id}/turns`, ''), 400, 'SIRA_ERR_REQUEST_INVALID');
   });
 
