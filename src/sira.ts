@@ -57,7 +57,7 @@ import {
 import { createEmbedder, type Embedder } from './models/index.ts';
 import { loadTokenizer, registerModel, type EncodingName } from './models/tokens.ts';
 import { turnText } from './models/chat.ts';
-import { ANALYSIS_MAX_CHARS, textHead } from './core/text-limits.ts';
+import { ANALYSIS_MAX_CHARS, textHead, withTextHead } from './core/text-limits.ts';
 import { budgetedTokenizer, prepareMessages, prepareTurns, WorkBudget } from './memory/context/prepare.ts';
 import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
@@ -526,7 +526,8 @@ export class TenantSessions {
     if (!Number.isSafeInteger(last) || last < 1 || last > max) throw siraError('SIRA_ERR_REQUEST_INVALID', `last must be an integer 1..${max}`);
     const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last }));
     this.#context.evaluator ??= new SessionEvaluator();
-    return this.#context.evaluator.evaluate(turns, { intent: request.intent !== false, classifier: this.#intentClassifier() });
+    // Quality features read each turn's first ANALYSIS_MAX_CHARS characters (bounded work per turn, issue 11).
+    return this.#context.evaluator.evaluate(turns.map((t) => withTextHead(t, ANALYSIS_MAX_CHARS)), { intent: request.intent !== false, classifier: this.#intentClassifier() });
   }
 
   /**

@@ -22,7 +22,7 @@ import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
 import { profileRoutes } from './profiles.ts';
 import { jsonBodyParser } from './json-body.ts';
-import { errorHandler, notFoundHandler } from './problem.ts';
+import { clientErrorHandler, errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
 import { stateRoutes } from './state.ts';
 import { tensorRoutes } from './tensors.ts';
@@ -58,6 +58,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: (error, request, reply) => {
       errorHandler(error, request, reply);
     },
+    // Malformed HTTP (before any route): problem+json too, then the connection is closed (api/problem).
+    clientErrorHandler: clientErrorHandler as FastifyServerOptions['clientErrorHandler'],
     // Session ids and tensor names are up to 128 chars (a tensor name's `/` arrives as `%2F`).
     routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true },
   };

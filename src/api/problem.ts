@@ -82,6 +82,21 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   return sendProblem(request, reply, problem);
 }
 
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (headers over 16 KiB, a request timeout, bytes
+ * that are not HTTP) is answered as problem+json like everything else, then the socket is closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'SIRA_ERR_REQUEST_HEADERS_TOO_LARGE' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'SIRA_ERR_REQUEST_TIMEOUT' : 'SIRA_ERR_REQUEST_INVALID';
+  const spec = ERRORS[code];
+  const body = JSON.stringify({ type: PROBLEM_TYPE_BASE + code, title: spec.title, status: spec.status, detail: spec.title, code });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${spec.status} ${spec.title}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/problem+json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
 /** Fastify not-found handler. */
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendProblem(request, reply, { code: 'SIRA_ERR_ROUTE_NOT_FOUND', detail: `No route ${request.method} ${request.url.split('?')[0]}` });

@@ -17,6 +17,8 @@ interface ErrorSpec {
 export const ERRORS = {
   SIRA_ERR_REQUEST_INVALID: { status: 400, title: 'The request is invalid', category: 'user' },
   SIRA_ERR_REQUEST_TOO_LARGE: { status: 413, title: 'The request body is too large', category: 'user' },
+  SIRA_ERR_REQUEST_HEADERS_TOO_LARGE: { status: 431, title: 'The request line or headers are too large', category: 'user' },
+  SIRA_ERR_REQUEST_TIMEOUT: { status: 408, title: 'The request did not arrive in time', category: 'user' },
   SIRA_ERR_REQUEST_UNSUPPORTED_MEDIA: { status: 415, title: 'Unsupported content type', category: 'user' },
   SIRA_ERR_ROUTE_NOT_FOUND: { status: 404, title: 'No such route', category: 'user' },
   SIRA_ERR_AUTH_MISSING: { status: 401, title: 'An API key is required', category: 'user' },

@@ -111,6 +111,14 @@ describe('turns and tensors', () => {
     expect(list.tensors.map((x) => x.name)).not.toContain('short');
   });
 
+  it('a request line over the header limit is answered 431 problem+json (not a bare JSON body)', async () => {
+    const { port } = t.app.server.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}/v1/sessions?user_id=${'x'.repeat(20_000)}`, { headers: t.auth });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await res.json()) as { code: string }).code).toBe('SIRA_ERR_REQUEST_HEADERS_TOO_LARGE');
+  });
+
   it('a WebSocket auth message with another tenant\'s key is an error, and the connection stays on its tenant', async () => {
     const { port } = t.app.server.address() as AddressInfo;
     const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/ws`, { headers: t.auth });
