@@ -4,6 +4,7 @@
  * `{type, title, status, detail, instance, code, ...details}`, with the status taken from the error's code.
  * Unexpected errors are logged and answered 500 without their message.
  */
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, isSiraError, type ErrorCode } from '../core/errors.ts';
 
@@ -86,7 +87,7 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
  * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (headers over 16 KiB, a request timeout, bytes
  * that are not HTTP) is answered as problem+json like everything else, then the socket is closed.
  */
-export function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'SIRA_ERR_REQUEST_HEADERS_TOO_LARGE' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'SIRA_ERR_REQUEST_TIMEOUT' : 'SIRA_ERR_REQUEST_INVALID';
   const spec = ERRORS[code];
