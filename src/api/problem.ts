@@ -78,7 +78,9 @@ export function problemOf(error: unknown, request: FastifyRequest): Problem & { 
 /** Fastify error handler: every error becomes problem+json. */
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = problemOf(error, request);
-  if (problem.internal) request.log.error({ err: error, code: problem.code }, 'request failed');
+  // Refusing work over a request's time budget is the service protecting itself, not a fault: warn, no stack.
+  if (problem.code === 'SIRA_ERR_CONTEXT_TIME_EXCEEDED') request.log.warn({ code: problem.code, detail: problem.detail }, 'request over its time budget');
+  else if (problem.internal) request.log.error({ err: error, code: problem.code }, 'request failed');
   else request.log.debug({ code: problem.code, detail: problem.detail }, 'request refused');
   return sendProblem(request, reply, problem);
 }

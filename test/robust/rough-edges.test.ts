@@ -69,6 +69,21 @@ describe('JSON bodies', () => {
     const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
     expectProblem(await raw('POST', '/v1/sessions', `{"metadata":${deep}}`), 400, 'SIRA_ERR_REQUEST_INVALID');
   });
+
+  it('a body over 1 MiB nesting deeper than 10,000 levels is refused before parsing', async () => {
+    const t2 = await testApp({ limits: { maxBodyBytes: 4 << 20 } } as never);
+    try {
+      const res = await t2.app.inject({ method: 'POST', url: '/v1/sessions', headers: { ...t2.auth, 'content-type': 'application/json' }, payload: '['.repeat(2 << 20) });
+      expectProblem(res, 400, 'SIRA_ERR_REQUEST_INVALID');
+      expect(json<{ detail: string }>(res).detail).toContain('deeper than 10000');
+      // Brackets inside strings do not count.
+      const sid = json<{ id: string }>(await t2.app.inject({ method: 'POST', url: '/v1/sessions', headers: t2.auth, payload: {} })).id;
+      const turns = [0, 1].map(() => ({ role: 'user', content: '{['.repeat(300_000) }));
+      expect((await t2.app.inject({ method: 'POST', url: `/v1/sessions/${sid}/turns`, headers: t2.auth, payload: { turns } })).statusCode).toBe(201);
+    } finally {
+      await t2.close();
+    }
+  });
 });
 
 describe('turns and tensors', () => {
