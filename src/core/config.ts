@@ -77,7 +77,7 @@ export interface SiraOptions {
   /**
    * Ms of work (CPU time of the event-loop thread) a context build (`/context`, `/context/enrich`, the chat proxy) may take before it is refused with
    * SIRA_ERR_CONTEXT_TIME_EXCEEDED (503, Retry-After); checked between slices of at most 10 ms, the event loop free
-   * between them. 0 disables the budget. @default 150
+   * between them. The engine's final pass on warm caches is not charged. 0 disables the budget. @default 150
    */
   contextTimeBudgetMs: number;
   /**
