@@ -348,10 +348,16 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     const doc = JSON.parse((await call(srv.port, 'GET', '/docs/json', {})).body);
     const routes = routesOf(doc);
     // The live session, with turns, state and a tensor; and another tenant's session that nothing may touch.
-    const live = JSON.parse((await call(srv.port, 'POST', '/v1/sessions', json, JSON.stringify({ id: 'live', user_id: 'u1' }))).body).id as string;
-    await call(srv.port, 'POST', `/v1/sessions/${live}/turns`, json, JSON.stringify({ turns: [{ role: 'user', content: 'I prefer tea. Our flight leaves at 7:40.' }, { role: 'assistant', content: 'Noted.' }] }));
-    await call(srv.port, 'PUT', `/v1/sessions/${live}/state`, json, JSON.stringify({ step: 1 }));
-    await call(srv.port, 'PUT', `/v1/sessions/${live}/tensors/t1`, { ...auth, 'content-type': 'application/octet-stream', 'x-tensor-dtype': 'f32', 'x-tensor-shape': '2' }, Buffer.alloc(8));
+    const live = 'live';
+    const setupLive = async () => {
+      await call(srv.port, 'POST', '/v1/sessions', json, JSON.stringify({ id: live, user_id: 'u1' }));
+      await call(srv.port, 'POST', `/v1/sessions/${live}/turns`, json, JSON.stringify({ turns: [{ role: 'user', content: 'I prefer tea. Our flight leaves at 7:40.' }, { role: 'assistant', content: 'Noted.' }] }));
+      await call(srv.port, 'PUT', `/v1/sessions/${live}/state`, json, JSON.stringify({ step: 1 }));
+      await call(srv.port, 'PUT', `/v1/sessions/${live}/tensors/t1`, { ...auth, 'content-type': 'application/octet-stream', 'x-tensor-dtype': 'f32', 'x-tensor-shape': '2' }, Buffer.alloc(8));
+    };
+    await setupLive();
+    // A workspace named like the live session, so the workspace routes reach their work too.
+    await call(srv.port, 'POST', '/v1/workspaces', json, JSON.stringify({ id: live }));
     const otherAuth = { authorization: `Bearer ${srv.otherKey}`, 'content-type': 'application/json' };
     await call(srv.port, 'POST', '/v1/sessions', otherAuth, JSON.stringify({ id: 'live' }));
     await call(srv.port, 'POST', '/v1/sessions/live/turns', otherAuth, JSON.stringify({ turns: [{ role: 'user', content: 'bystander' }] }));
@@ -417,8 +423,13 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         }
         if (touchesLive) {
           // A write answered with an error must leave no trace; a successful one becomes the new baseline.
-          const after = await snapshot(auth);
+          let after = await snapshot(auth);
           if (after !== liveBefore && refused) failures.push({ kind: 'partial write', detail: 'the live session changed after a refused request', request: label });
+          // A successful DELETE of the live session: set it up again, so later requests still reach its data.
+          if (after.startsWith('404')) {
+            await setupLive();
+            after = await snapshot(auth);
+          }
           liveBefore = after;
         }
         if (sent % 1000 === 0) opts.progress?.(sent);
