@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Tensor } from '../src/core/types.ts';
 import { tensorFromTypedArray } from '../src/core/tensor-view.ts';
-import { encodeSafetensors } from '../src/storage/codec/safetensors.ts';
+import { encodeSafetensors } from '../src/core/safetensors.ts';
 import { encodeTensorRecord } from '../src/storage/codec/tensor-record.ts';
 
 const OUT_DIR = new URL('../test/fixtures/vectors/', import.meta.url);

@@ -10,6 +10,3 @@ export * from './models/index.ts';
 export * from './core/index.ts';
 export type { Store, StoreStats, ListSessionsOptions, DocRecord, ListDocsOptions } from './storage/store.ts';
 export { openStore } from './storage/index.ts';
-export { buildApp } from './api/app.ts';
-export { siraExpress, type SiraExpressHandler } from './api/express.ts';
-export { startServer } from './cli/serve.ts';

@@ -63,7 +63,9 @@ import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import { loadPreferenceClassifier, ProfileService, type ForgetReport, type ProfileChange, type StoredProfile } from './memory/profile/index.ts';
 import { ActivityLog, ContextPolicy, contextKey, loadLearnedWeights, loadResumeModel, policyContext, Prefetcher, type FeedbackInput, type FeedbackResult } from './memory/policy/index.ts';
-import type { EventPage, ListSessionsOptions, Store, StoreStats } from './storage/store.ts';
+import type { EventPage, ListSessionsOptions, Store, StoreStats, TenantErasure } from './storage/store.ts';
+import { eraseTenant, eraseUser, type ErasureParts, type UserErasure } from './erasure.ts';
+import { sweepRetention, type RetentionSweep } from './memory/retention.ts';
 import {
   type IntentAnswer,
   type IntentTrainInput,
@@ -82,6 +84,12 @@ import { VectorIndexes } from './memory/vector-index.ts';
 import { EventHub, openStore, RedisStore, type EventSubscriber, type EventWakeSource, type Subscription } from './storage/index.ts';
 import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOptions } from './memory/workspaces/index.ts';
 import { SessionEvaluator, type QualityModel, type SessionEvaluation, type SessionIntentClassifier } from './memory/evaluate/index.ts';
+import { backgroundError } from './core/background.ts';
+import { traceEmbedder, traceStore, traceTenant } from './tracing.ts';
+import { Quotas } from './memory/quotas/index.ts';
+import { AuditLog, type AuditEntry, type AuditInput } from './memory/audit.ts';
+import { placeholdersIn, redactMessages, redactText, redactTurns, type RedactionCounts } from './memory/redact/index.ts';
+import type { RedactMode } from './core/quota-config.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
 export interface SiraDeps {
@@ -153,6 +161,16 @@ interface ContextEngine {
   recall?: SessionRecall;
   /** The HNSW indexes behind both. */
   indexes?: VectorIndexes;
+  /** Tenant policies (redaction mode) and quotas. */
+  quotas?: Quotas;
+}
+
+/** What PII redaction did to a context window (the `redaction` field of a context result; counts, never values). */
+export interface ContextRedaction {
+  /** `store`: the turns were redacted when written (counts are the placeholders in the selected turns); `context`: in this window. */
+  mode: Exclude<RedactMode, 'off'>;
+  /** Values replaced, by kind (EMAIL, PHONE, CARD, IBAN, API_KEY, TOKEN). */
+  counts: RedactionCounts;
 }
 
 /** Which profile entries a context window pinned (the `profile` field of a context result). */
@@ -266,7 +284,8 @@ export class TenantSessions {
    * before the append: a tensor deleted concurrently can still leave a dangling reference, rendered by name).
    */
   async appendTurns(sessionId: string, turns: TurnInput[]): Promise<Turn[]> {
-    const normalized = normalizeTurns(turns, this.#opts.limits);
+    let normalized = normalizeTurns(turns, this.#opts.limits);
+    if ((await this.#redactMode()) === 'store') normalized = redactTurns(normalized, {});
     const referenced = new Set(normalized.flatMap((t) => t.parts.flatMap((p) => (p.type === 'tensor' ? [p.name] : []))));
     if (referenced.size > 0) {
       const held = new Set(found(await this.#store.listTensors(this.tenant, sessionId)).map((t) => t.name));
@@ -283,10 +302,16 @@ export class TenantSessions {
     if (activity !== undefined && stored.length > 0) {
       // Prefetch on: whose session this is, for the user's rhythm (one session read after the durable append).
       const last = stored.at(-1)!;
+      // Best effort: without the record the rhythm is keyed by the session id (prefetch quality only, never the append).
       const sess = await this.#store.getSession(this.tenant, sessionId).catch(() => undefined);
       activity.touch(this.tenant, sess?.user_id ?? sessionId, sessionId, last.created_at, last.role === 'user');
     }
     return this.#changed(sessionId, stored);
+  }
+
+  /** This tenant's redaction mode (its policy, cached). */
+  async #redactMode(): Promise<RedactMode> {
+    return this.#context.quotas === undefined ? this.#opts.redact : (await this.#context.quotas.policy(this.tenant)).redact;
   }
 
   /**
@@ -322,7 +347,7 @@ export class TenantSessions {
    * SIRA_ERR_CONTEXT_BUDGET_INVALID / _BUDGET_TOO_SMALL / _MODEL_UNKNOWN, SIRA_ERR_REQUEST_INVALID (strategy,
    * messages) or SIRA_ERR_SESSION_NOT_FOUND.
    */
-  async buildContext(sessionId: string, request: ContextRequestInput): Promise<ContextResult & ContextPolicyInfo & { profile?: ContextProfileExplanation }> {
+  async buildContext(sessionId: string, request: ContextRequestInput): Promise<ContextResult & ContextPolicyInfo & { profile?: ContextProfileExplanation; redaction?: ContextRedaction }> {
     const policy = this.#context.policy;
     if (request.strategy === 'adaptive' && policy !== undefined) return this.#adaptiveContext(sessionId, request, policy);
     const r = await this.#buildContext(sessionId, request, this.#context.options);
@@ -367,14 +392,42 @@ export class TenantSessions {
     request: ContextRequestInput,
     options: ContextOptions,
     known?: Session,
-  ): Promise<ContextResult & { profile?: ContextProfileExplanation }> {
+  ): Promise<ContextResult & { profile?: ContextProfileExplanation; redaction?: ContextRedaction }> {
+    const mode = await this.#redactMode();
+    if (mode !== 'context') {
+      const { turns, ...r } = await this.#buildWindow(sessionId, request, options, known);
+      if (mode === 'off') return r;
+      const selected = new Set(r.selected.map((t) => t.seq));
+      return { ...r, redaction: { mode, counts: placeholdersIn(turns.filter((t) => selected.has(t.seq))) } };
+    }
+    // Redacted copies of everything the window is built from; the stored turns stay as they were sent.
+    const counts: RedactionCounts = {};
+    const redacted: ContextRequestInput = {
+      ...request,
+      ...(request.query === undefined ? {} : { query: redactText(request.query, counts) }),
+      ...(Array.isArray(request.messages) ? { messages: redactMessages(request.messages, counts) } : {}),
+    };
+    const { turns: _turns, ...r } = await this.#buildWindow(sessionId, redacted, options, known, counts);
+    return { ...r, redaction: { mode, counts } };
+  }
+
+  /** {@link #buildContext} for one set of inputs; with `counts`, stored turns, summaries and the profile block are redacted into it. */
+  async #buildWindow(
+    sessionId: string,
+    request: ContextRequestInput,
+    options: ContextOptions,
+    known?: Session,
+    counts?: RedactionCounts,
+  ): Promise<ContextResult & { profile?: ContextProfileExplanation; turns: Turn[] }> {
     resolveStrategy(request.strategy);
     const { encoding } = resolveBudget(request.budget_tokens, request.model, request.reply_reserve_tokens, this.#context.options.defaultEncoding);
     if (request.messages !== undefined && !Array.isArray(request.messages)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'messages must be an array');
     const query = resolveQuery(request.query, Array.isArray(request.messages) ? checkMessages(request.messages) : []);
-    const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last: this.#opts.contextMaxTurns }));
+    const stored = found(await this.#store.getTurns(this.tenant, sessionId, { last: this.#opts.contextMaxTurns }));
+    const turns = counts === undefined ? stored : redactTurns(stored, counts);
     const summarizer = request.strategy === 'recency' ? undefined : this.#context.summarizer;
-    const rolling = summarizer === undefined ? undefined : await summarizer.get(this.tenant, sessionId);
+    const storedSummary = summarizer === undefined ? undefined : await summarizer.get(this.tenant, sessionId);
+    const rolling = storedSummary === undefined || counts === undefined ? storedSummary : { ...storedSummary, content: redactText(storedSummary.content, counts) };
     // The session record (its user) is read once, and only when the profile block or cross-session recall needs it.
     const crossSession = request.cross_session ?? this.#opts.crossSessionRecall;
     const wantsUser = (this.#context.profiles !== undefined && this.#opts.profileBlockMaxTokens > 0) || crossSession;
@@ -404,10 +457,11 @@ export class TenantSessions {
         replyReserveTokens: request.reply_reserve_tokens,
         strategy: request.strategy,
         explain: request.explain,
-        scope: { tenant: this.tenant, session: sessionId },
+        // Redacted windows keep their own per-turn cache entries (their text differs from the stored turns').
+        scope: { tenant: this.tenant, session: counts === undefined ? sessionId : `${sessionId}\u0000redacted` },
         dense: scores?.dense,
         ...(rolling === undefined ? {} : { rollingSummary: rolling }),
-        ...(profile === undefined ? {} : { pinnedBlocks: [{ title: profile.block.title, content: profile.block.content }] }),
+        ...(profile === undefined ? {} : { pinnedBlocks: [{ title: profile.block.title, content: counts === undefined ? profile.block.content : redactText(profile.block.content, counts) }] }),
         ...(external === undefined ? {} : { external }),
       },
       options,
@@ -415,12 +469,13 @@ export class TenantSessions {
       this.#context.caches,
     );
     // Off the request path: when older turns were left out and the session outgrew its summary, refresh it.
-    if (summarizer !== undefined && result.summary !== undefined && turns.length > 0) summarizer.maybeRefresh(this.tenant, sessionId, turns.at(-1)!.seq, rolling);
+    if (summarizer !== undefined && result.summary !== undefined && turns.length > 0) summarizer.maybeRefresh(this.tenant, sessionId, turns.at(-1)!.seq, storedSummary);
     if (scores !== undefined) result.usage.embedding = scores.usage;
-    if (profile === undefined) return result;
+    if (profile === undefined) return Object.assign(result, { turns });
     const included = result.pinned?.[0]?.included === true;
     return {
       ...result,
+      turns,
       profile: {
         user_id: profile.user,
         tokens: included ? profile.block.tokens : 0,
@@ -601,6 +656,27 @@ export class TenantSessions {
     return { ...report, sessions_deleted: deleted };
   }
 
+  /**
+   * Erase a user everywhere: every session (turns, state, tensors, embeddings, summaries, events), the profile
+   * (facts, evidence quotes, queued extraction), experiences whose metadata names the user or one of their
+   * sessions, the user's recall index files, and in-process caches; with a master key, the user's data key is
+   * destroyed so copies in freed pages are unreadable. Throws SIRA_ERR_USER_ID_INVALID. Idempotent.
+   */
+  async eraseUser(userId: string): Promise<UserErasure> {
+    if (!isValidId(userId)) throw siraError('SIRA_ERR_USER_ID_INVALID', 'user ids are 1-128 chars of [A-Za-z0-9_.:-]');
+    return eraseUser(this.#erasureParts(), this.tenant, userId);
+  }
+
+  #erasureParts(): ErasureParts {
+    const c = this.#context;
+    return { store: this.#store, profiles: c.profiles, experiences: c.experiences, recall: c.recall, activity: c.activity, turnCache: c.caches.turns, hub: this.#hub };
+  }
+
+  /** Erase this whole tenant (see {@link SiraSession.eraseTenant}). */
+  eraseTenant(): Promise<TenantErasure & { users: number }> {
+    return eraseTenant(this.#erasureParts(), this.tenant);
+  }
+
   #profiles(userId: string): ProfileService {
     if (!isValidId(userId)) throw siraError('SIRA_ERR_USER_ID_INVALID', 'user ids are 1-128 chars of [A-Za-z0-9_.:-]');
     const p = this.#context.profiles;
@@ -735,12 +811,18 @@ export class SiraSession {
   readonly #context: ContextEngine;
   #prefetcher: Prefetcher | undefined;
   #lessons: LessonWriter | undefined;
+  /** Tenant policies, quotas, rate limits and subscriber counts of this process. */
+  readonly quotas: Quotas;
+  /** The audit log of admin actions (see {@link SiraSession.audit}). */
+  readonly auditLog: AuditLog;
 
   private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined) {
     this.options = options;
     this.store = store;
     this.clock = clock;
-    this.#context = { options: context, caches: createContextCaches(), policy: new ContextPolicy(store, { clock }) };
+    this.quotas = new Quotas(store, options, clock);
+    this.auditLog = new AuditLog(store, clock);
+    this.#context = { options: context, caches: createContextCaches(), policy: new ContextPolicy(store, { clock }), quotas: this.quotas };
     if (options.profiles) this.#context.profiles = new ProfileService(store, clock, { weights: loadPreferenceClassifier() });
     const resume = options.prefetchIntervalMs > 0 ? loadResumeModel() : undefined;
     if (resume !== undefined) {
@@ -776,10 +858,30 @@ export class SiraSession {
     if (options.bootstrapKey !== undefined) this.#bootstrapHash = Buffer.from(hashApiKey(options.bootstrapKey), 'hex');
     if (options.sweepIntervalMs > 0) {
       this.#sweeper = setInterval(() => {
-        this.store.sweepExpired(10_000).catch(() => {});
+        this.store.sweepExpired(10_000).catch(backgroundError('ttl-sweep'));
       }, options.sweepIntervalMs);
       this.#sweeper.unref();
     }
+    if (Object.keys(options.retention).length > 0 && options.retentionSweepMs > 0) {
+      this.#retentionSweeper = setInterval(() => {
+        // A failed sweep loses nothing: what it did not delete is still due at the next tick.
+        this.sweepRetention().catch(() => {});
+      }, options.retentionSweepMs);
+      this.#retentionSweeper.unref();
+    }
+  }
+
+  #retentionSweeper: NodeJS.Timeout | undefined;
+
+  /**
+   * Apply the configured retention policies once (the background sweep calls this every `retentionSweepMs`):
+   * delete sessions and experiences older than their tenant's maximum age, at most `limit` items.
+   */
+  sweepRetention(limit = 1000): Promise<RetentionSweep> {
+    return sweepRetention(this.store, this.#context.experiences, this.options.retention, this.clock, limit, (tenant, id) => {
+      this.#context.caches.turns.drop(tenant, id);
+      this.events.ended(tenant, id);
+    });
   }
 
   /** The abstractive rolling summarizer, when `summaryModel` is configured (stats, `idle()` for tests). */
@@ -797,8 +899,10 @@ export class SiraSession {
     const learned = options.contextWeights === 'learned' ? loadLearnedWeights().weights : undefined;
     const context = resolveContextOptions(learned === undefined ? deps.context : { ...deps.context, scorer: { ...deps.context?.scorer, weights: { ...learned, ...deps.context?.scorer?.weights } } });
     const clock = deps.clock ?? systemClock;
-    const embedder = deps.embedder ?? embedderFromOptions(options);
-    const store = deps.store ?? (await openStore(options, clock));
+    const rawEmbedder = deps.embedder ?? embedderFromOptions(options);
+    const embedder = options.tracing && rawEmbedder !== undefined ? traceEmbedder(rawEmbedder) : rawEmbedder;
+    const rawStore = deps.store ?? (await openStore(options, clock));
+    const store = options.tracing ? traceStore(rawStore, options.store) : rawStore;
     const sira = new SiraSession(options, store, clock, context, embedder);
     if (deps.workspaces !== undefined) sira.workspaceOptions = deps.workspaces;
     sira.#context.evaluator = new SessionEvaluator({ intent: deps.intentClassifier, quality: deps.qualityModel });
@@ -815,24 +919,43 @@ export class SiraSession {
     this.events.attachWakeSource(this.#wakeups, this.options.eventFallbackPollMs);
   }
 
+  /**
+   * Erase a tenant: every user (as {@link TenantSessions.eraseUser}), every other session, document and API key,
+   * then its data keys. Throws SIRA_ERR_REQUEST_INVALID for a malformed tenant id. Idempotent.
+   */
+  eraseTenant(tenant: string): Promise<TenantErasure & { users: number }> {
+    return this.tenant(tenant).eraseTenant();
+  }
+
   /** Operations scoped to `tenant`. */
   tenant(tenant: string): TenantSessions {
     if (!isValidId(tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
     let t = this.#tenants.get(tenant);
     if (t === undefined) {
       t = new TenantSessions(tenant, this.store, this.options, this.#context, this.events);
+      if (this.options.tracing) t = traceTenant(t, tenant);
       if (this.#tenants.size < 10_000) this.#tenants.set(tenant, t);
     }
     return t;
   }
 
-  /** Create an API key for `tenant`; the key is returned once and only its hash is stored. */
-  async createApiKey(tenant: string, name = 'default'): Promise<{ key: string; record: ApiKeyRecord }> {
+  /** Create an API key for `tenant`; the key is returned once and only its hash is stored. Audited as `key.create` by `actor`. */
+  async createApiKey(tenant: string, name = 'default', actor = 'library'): Promise<{ key: string; record: ApiKeyRecord }> {
     if (!isValidId(tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
     const key = `sira_${randomBytes(24).toString('base64url')}`;
     const record: ApiKeyRecord = { id: newId('key_', this.clock()), tenant, name, hash: hashApiKey(key), created_at: this.clock() };
     await this.store.putApiKey(record);
+    await this.audit('key.create', { actor, tenant, target: record.id, details: { name } });
     return { key, record };
+  }
+
+  /**
+   * Record an admin action in the durable audit log, e.g.
+   * `await sira.audit('user.delete', { actor: 'admin', tenant, target: userId, details: { sessions: 3 } })`.
+   * Never pass secrets: secret-named detail fields are dropped and keys/tokens in strings are redacted anyway.
+   */
+  audit(action: string, input: AuditInput): Promise<AuditEntry> {
+    return this.auditLog.record(action, input);
   }
 
   /** The tenant an API key belongs to, or undefined when the key is unknown. */
@@ -847,9 +970,12 @@ export class SiraSession {
     return this.store.listApiKeys(tenant);
   }
 
-  /** Revoke a key by id; false when missing. */
-  revokeApiKey(id: string): Promise<boolean> {
-    return this.store.deleteApiKey(id);
+  /** Revoke a key by id; false when missing. Audited as `key.revoke` by `actor` (with the key's tenant). */
+  async revokeApiKey(id: string, actor = 'library'): Promise<boolean> {
+    const tenant = (await this.store.listApiKeys()).find((r) => r.id === id)?.tenant ?? null;
+    if (!(await this.store.deleteApiKey(id))) return false;
+    await this.audit('key.revoke', { actor, tenant, target: id });
+    return true;
   }
 
   /** Store counters. */
@@ -882,6 +1008,7 @@ export class SiraSession {
       defaultTtlSeconds: this.options.defaultTtlSeconds,
       clock: this.clock,
       options: this.workspaceOptions,
+      prepareTurns: async (tenant, turns) => ((await this.quotas.policy(tenant)).redact === 'store' ? redactTurns(turns, {}) : turns),
     });
     return this.#workspaces.tenant(tenant);
   }
@@ -909,6 +1036,7 @@ export class SiraSession {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    if (this.#retentionSweeper !== undefined) clearInterval(this.#retentionSweeper);
     this.#prefetcher?.stop();
     await this.#context.enrichment?.close();
     await this.#context.summarizer?.close();
@@ -916,6 +1044,7 @@ export class SiraSession {
     await this.#context.profiles?.close();
     await this.#lessons?.close();
     await this.#context.indexes?.close();
+    await this.quotas.usage.close(); // usage recounts read the store
     this.events.close();
     await this.#wakeups?.close();
     await this.store.close();

@@ -10,18 +10,24 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { siraError } from '../core/errors.ts';
 import type { SiraSession } from '../sira.ts';
+import { adminRoutes } from './admin.ts';
 import { authHook, type KeyCacheOptions } from './auth.ts';
 import { contextRoutes } from './context.ts';
+import { conversationRoutes } from './conversations.ts';
 import { feedbackRoutes } from './feedback.ts';
 import { eventRoutes } from './events.ts';
 import { evaluateRoutes } from './evaluate.ts';
 import { experienceRoutes } from './experiences.ts';
 import { healthRoutes } from './health.ts';
+import { installIdempotency } from './idempotency.ts';
 import { intentRoutes } from './intents.ts';
 import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
+import { quotaHooks } from './quotas.ts';
 import { profileRoutes } from './profiles.ts';
 import { jsonBodyParser } from './json-body.ts';
+import { responseRoutes } from './responses.ts';
+import { userRoutes } from './users.ts';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
 import { stateRoutes } from './state.ts';
@@ -29,8 +35,12 @@ import { tensorRoutes } from './tensors.ts';
 import { turnRoutes } from './turns.ts';
 import { schemaErrorFormatter, validatorCompiler } from './validation.ts';
 import { VERSION } from './version.ts';
+import { mcpRoutes } from '../mcp/http.ts';
 import { workspaceRoutes } from './workspaces.ts';
 import { wsRoutes } from './ws.ts';
+import { addBackgroundErrorSink } from '../core/background.ts';
+import { dashboardRoutes } from './dashboard.ts';
+import { addRequestTracing } from './tracing.ts';
 
 /** What {@link buildApp} needs. */
 export interface AppDeps {
@@ -76,12 +86,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   api.decorateRequest('siraErrorCode', null);
   api.decorateRequest('tenant', '');
   api.setErrorHandler(errorHandler);
+  if (sira.options.tracing) addRequestTracing(app);
   api.setNotFoundHandler(notFoundHandler);
   // JSON (and the binary types the tensor routes add) only: a text/plain body is answered 415.
   api.removeContentTypeParser('text/plain');
   // JSON bodies: empty = none, UTF-8 and Unicode checked, numbers finite (api/json-body).
   api.removeContentTypeParser('application/json');
   api.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(app));
+
+  // Background errors the service survives are logged at warn here (and counted on /metrics).
+  const removeSink = addBackgroundErrorSink((task, err) => app.log.warn({ err, task }, 'background task failed'));
+  app.addHook('onClose', async () => {
+    removeSink();
+  });
 
   let closing = false;
   api.addHook('preClose', async () => {
@@ -111,6 +128,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'health', description: 'Probes and metrics (no auth)' },
         { name: 'intents', description: 'Intent classification: built-in models and tenant-trained ones' },
         { name: 'experiences', description: 'Agent trajectories: similar-task search with success statistics and lessons, the strategy graph' },
+        { name: 'admin', description: 'Operator routes (the admin key): tenant policies and quotas, API keys, the audit log' },
+        { name: 'openai', description: 'OpenAI Responses and Conversations API, stored by Sira and forwarded to the upstream' },
       ],
     },
   });
@@ -119,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const guard = authHook(sira, deps.authCache);
   await api.register(metricsPlugin, { sira, ...(deps.metricsAuth === true ? { guard } : {}) });
   await api.register(healthRoutes, { sira });
+  await api.register(dashboardRoutes);
   await api.register(
     async (v1) => {
       v1.addHook('onRequest', guard);
@@ -130,6 +150,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
         }
       });
+      // Rate limits and storage quotas: after auth, before the body is read.
+      const quotas = quotaHooks(sira);
+      v1.addHook('onRequest', quotas.onRequest);
+      v1.addHook('onResponse', quotas.onResponse);
+      installIdempotency(v1, sira);
       await v1.register(sessionRoutes, { sira });
       await v1.register(turnRoutes, { sira });
       await v1.register(stateRoutes, { sira });
@@ -141,11 +166,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(workspaceRoutes, { sira });
       await v1.register(evaluateRoutes, { sira });
       await v1.register(profileRoutes, { sira });
+      await v1.register(userRoutes, { sira });
       await v1.register(intentRoutes, { sira });
       await v1.register(experienceRoutes, { sira });
+      await v1.register(responseRoutes, { sira });
+      await v1.register(conversationRoutes, { sira });
     },
     { prefix: '/v1' },
   );
+  await api.register(adminRoutes, { sira, prefix: '/v1/admin' });
+  // MCP over streamable HTTP, with the same keys (outside /v1: MCP clients are given the endpoint URL as is).
+  await api.register(async (mcp) => {
+    mcp.addHook('onRequest', guard);
+    await mcp.register(mcpRoutes, { sira });
+  });
   // The WebSocket authenticates itself (header, ?token= or first message: browsers cannot send headers).
   await api.register(wsRoutes, { sira, prefix: '/v1' });
   return app;

@@ -1,6 +1,6 @@
 /**
  * @module api/express
- * Embed the HTTP API in an Express (4 or 5) gateway: `app.use(await siraExpress({ sira }))` serves `/v1/*`,
+ * Embed the HTTP API in an Express (4 or 5) gateway: `app.use(await siraExpress({ sira }))` serves `/v1/*`, `/mcp`,
  * `/healthz`, `/readyz`, `/metrics` and `/docs` through the same Fastify application `sira-session serve` runs
  * (same routes, schemas, auth, problem+json errors), and passes every other request on to the next handler.
  *
@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from './app.ts';
 
 /** The paths served by Sira; everything else goes to `next()`. */
-const SERVED = /^\/(v1(\/|$|\?)|healthz|readyz|metrics|docs)/;
+const SERVED = /^\/(v1(\/|$|\?)|mcp(\/|$|\?)|healthz|readyz|metrics|docs)/;
 
 /** An Express-compatible middleware, with the Fastify app behind it and a close for shutdown. */
 export interface SiraExpressHandler {

@@ -2,7 +2,8 @@
  * @module api/metrics
  * `GET /metrics` in the Prometheus text format, from a registry owned by the app (not prom-client's global one,
  * so several apps can live in one process): request durations by method, route template and status; problems
- * answered, by stable code; store gauges read from `sira.stats()` at scrape time; and the default process metrics.
+ * answered, by stable code; store gauges read from `sira.stats()` at scrape time; quota refusals by limit, open
+ * event streams, their buffered bytes and slow consumers disconnected; and the default process metrics.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -10,6 +11,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StoreStats } from '../storage/store.ts';
 import type { SiraSession } from '../sira.ts';
+import { backgroundErrorCounts } from '../core/background.ts';
+import { bufferedBytes, streamTracker } from './sse.ts';
 
 /** Options of {@link metricsPlugin}. */
 export interface MetricsOptions {
@@ -56,6 +59,62 @@ const metrics: FastifyPluginAsyncTypebox<MetricsOptions> = async (app, opts) => 
     help: 'Abstractive rolling summaries since start, by outcome (refreshed, failed) and model calls (calls)',
     labelNames: ['outcome'] as const,
     registers,
+  });
+
+  new Gauge({
+    name: 'sira_background_errors_total',
+    help: 'Errors of background tasks (sweeps, index saves, compactions, prefetch) survived since start, by task',
+    labelNames: ['task'] as const,
+    registers,
+    collect() {
+      for (const [task, n] of backgroundErrorCounts()) this.set({ task }, n);
+    },
+  });
+  const q = sira.quotas;
+  const tracker = streamTracker(sira);
+  new Counter({
+    name: 'sira_quota_rejections_total',
+    help: 'Requests refused by a quota or rate limit, by limit (key_requests, tenant_requests, sessions, bytes, subscribers)',
+    labelNames: ['limit'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [limit, n] of Object.entries(q.rejections)) this.inc({ limit }, n);
+    },
+  });
+  new Gauge({
+    name: 'sira_event_streams',
+    help: 'Open event streams in this instance, by transport (sse streams, ws connections)',
+    labelNames: ['transport'] as const,
+    registers,
+    collect() {
+      const n = { sse: 0, ws: 0 };
+      for (const s of tracker.open) n[s.transport]++;
+      this.set({ transport: 'sse' }, n.sse);
+      this.set({ transport: 'ws' }, n.ws);
+    },
+  });
+  new Counter({
+    name: 'sira_quota_recount_failures_total',
+    help: 'Background usage recounts that failed (the tally stays; the next check at a limit recounts)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(q.usage.failures);
+    },
+  });
+  new Gauge({ name: 'sira_event_subscribers', help: 'Tenant subscriber slots in use (SSE streams + WebSocket subscriptions)', registers, collect() { this.set(q.subscribers()); } });
+  new Gauge({ name: 'sira_event_stream_buffered_bytes', help: 'Bytes open event streams have waiting to be sent', registers, collect() { this.set(bufferedBytes(sira)); } });
+  new Counter({
+    name: 'sira_slow_consumers_disconnected_total',
+    help: 'Event stream clients disconnected for not reading, by transport',
+    labelNames: ['transport'] as const,
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ transport: 'sse' }, tracker.slowClosed.sse);
+      this.inc({ transport: 'ws' }, tracker.slowClosed.ws);
+    },
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -45,7 +45,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   };
   for (const [k, v] of Object.entries(problem.details ?? {})) if (!STANDARD.has(k)) body[k] = v;
   if (spec.status === 401) reply.header('www-authenticate', 'Bearer');
-  // A problem that says when to come back (SIRA_ERR_CONTEXT_TIME_EXCEEDED) carries it as Retry-After too.
+  // Problems that say when to come back (quota refusals, SIRA_ERR_CONTEXT_TIME_EXCEEDED) carry it as Retry-After
+  // too, in whole seconds (RFC 9110 §10.2.3).
   const retry = problem.details?.retry_after_seconds;
   if (typeof retry === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retry))));
   return reply.code(spec.status).type('application/problem+json').send(body);

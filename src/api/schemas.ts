@@ -34,6 +34,7 @@ export const problemResponses = {
   400: problemSchema('Invalid request'),
   401: problemSchema('Missing or invalid API key'),
   404: problemSchema('Not found (another tenant’s session looks the same)'),
+  429: problemSchema('A quota or rate limit of the key or tenant was reached (see Retry-After)'),
 } as const;
 
 export const SessionSchema = Type.Object({
@@ -197,6 +198,15 @@ export const ContextResponseSchema = Type.Object({
     }),
   ),
   dropped: Type.Optional(Type.Array(Type.Object(Candidate), { description: 'With explain: the candidates left out' })),
+  redaction: Type.Optional(
+    Type.Object(
+      {
+        mode: Type.Union([Type.Literal('store'), Type.Literal('context')]),
+        counts: Type.Record(Type.String(), Type.Integer(), { description: 'Values replaced by placeholders, by kind: EMAIL, PHONE, CARD, IBAN, API_KEY, TOKEN' }),
+      },
+      { description: "With the tenant's PII redaction on: what was redacted (counts, never the values)" },
+    ),
+  ),
   summary: Type.Optional(
     Type.Object(
       {

@@ -11,7 +11,7 @@ import { Type } from 'typebox';
 import { siraError } from '../core/errors.ts';
 import { DTYPE_SIZE, elementCount, parseDType } from '../core/tensor.ts';
 import type { Tensor } from '../core/types.ts';
-import { decodeSafetensors, encodeSafetensors } from '../storage/codec/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors } from '../core/safetensors.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { SessionParamsSchema, TensorInfoSchema, TensorParamsSchema, problemResponses, problemSchema } from './schemas.ts';
 import { BINARY_BODY } from './validation.ts';

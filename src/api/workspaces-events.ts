@@ -71,7 +71,7 @@ export const workspaceEventRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = as
 
       const from = after ?? (await t.readEvents(id, 0, 1)).last_id;
       if (after !== undefined) await t.readEvents(id, after, 1);
-      await streamEvents({ request, reply, streams, heartbeatMs: sira.options.eventHeartbeatMs, from, subscribe: (f, sub) => t.subscribe(id, f, sub), frame: sseFrame });
+      await streamEvents({ sira, request, reply, streams, from, subscribe: (f, sub) => t.subscribe(id, f, sub), frame: sseFrame, idOf: (e) => e.id });
     },
   );
 };

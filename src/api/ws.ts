@@ -24,11 +24,11 @@ import type { WebSocket } from 'ws';
 import { isSiraError, siraError } from '../core/errors.ts';
 import { isValidId } from '../core/ids.ts';
 import type { Subscription } from '../storage/index.ts';
-import { authHook, createKeyCache } from './auth.ts';
+import { authHook, bearerKey, createKeyCache } from './auth.ts';
 import { toWireEvent } from './events.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { decodeBase64 } from './wire.ts';
-import { streamProblem } from './sse.ts';
+import { streamProblem, streamTracker, type TrackedStream } from './sse.ts';
 import { toWireWorkspaceEvent } from './workspaces-events.ts';
 
 /** Close codes of the protocol (4000-4999 are the application's). */
@@ -58,13 +58,17 @@ export const wsRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { sira })
       request.tenant = 'default';
       return;
     }
-    if (request.headers.authorization !== undefined) return guard(request, reply);
+    if (request.headers.authorization !== undefined) {
+      await guard(request, reply);
+      // The upgrade is a request like any other for the rate limits (messages on the socket are not counted).
+      return sira.quotas.checkRate(request.tenant, bearerKey(request.headers.authorization));
+    }
     const token = (request.query as { token?: unknown }).token;
     if (typeof token === 'string' && token !== '') {
       const tenant = await authenticate(token);
       if (tenant === undefined) throw siraError('SIRA_ERR_AUTH_INVALID', 'the API key is unknown or revoked');
       request.tenant = tenant;
-      return;
+      return sira.quotas.checkRate(tenant, token);
     }
     request.tenant = ''; // authenticated by the first message
   });
@@ -92,6 +96,10 @@ class Connection {
   #drainTimer: NodeJS.Timeout | undefined;
   /** Subscriptions paused for backpressure, to resume when the client catches up. */
   #paused = new Set<Subscription>();
+  /** Per channel: gives back the tenant subscriber slot the subscription holds (quotas.subscribers). */
+  #slots = new Map<string, () => void>();
+  /** This connection in the service's stream tracker. */
+  #tracked: TrackedStream | undefined;
 
   constructor(socket: WebSocket, request: FastifyRequest, sira: RoutesOptions['sira'], authenticate: (key: string) => Promise<string | undefined>) {
     this.#socket = socket;
@@ -124,7 +132,19 @@ class Connection {
       t.unref();
       this.#timers.push(t);
     }
+    this.#tracked = {
+      transport: 'ws',
+      tenant: this.#tenant,
+      bufferedBytes: () => (this.#closed ? 0 : this.#socket.bufferedAmount + this.#queue.reduce((n, m) => n + m.length, 0)),
+    };
+    streamTracker(this.#sira).open.add(this.#tracked);
     this.#send({ type: 'hello', authenticated: this.#tenant !== '', heartbeat_ms: this.#sira.options.eventHeartbeatMs });
+  }
+
+  /** Give back a channel's subscriber slot (idempotent). */
+  #release(channel: string): void {
+    this.#slots.get(channel)?.();
+    this.#slots.delete(channel);
   }
 
   #cleanup(): void {
@@ -136,6 +156,9 @@ class Connection {
     for (const t of this.#timers) clearInterval(t);
     for (const sub of this.#subs.values()) if (typeof sub !== 'symbol') sub.close();
     this.#subs.clear();
+    for (const release of this.#slots.values()) release();
+    this.#slots.clear();
+    if (this.#tracked !== undefined) streamTracker(this.#sira).open.delete(this.#tracked);
   }
 
   /** True while the socket is over the buffer limit (subscriptions should pause). */
@@ -164,6 +187,7 @@ class Connection {
     const { wsMaxBufferedBytes, wsSlowConsumerMs } = this.#sira.options;
     if (this.#socket.bufferedAmount > wsMaxBufferedBytes / 2) {
       if (this.#sira.clock() - this.#congestedSince! > wsSlowConsumerMs) {
+        streamTracker(this.#sira).slowClosed.ws++;
         this.#closeWith(
           WS_CLOSE.SLOW_CONSUMER,
           siraError('SIRA_ERR_WS_SLOW_CONSUMER', `over ${wsMaxBufferedBytes} unread bytes for ${wsSlowConsumerMs} ms; reconnect and resubscribe after your last event ids`),
@@ -234,6 +258,7 @@ class Connection {
         return;
       }
       this.#tenant = tenant;
+      if (this.#tracked !== undefined) this.#tracked.tenant = tenant;
       clearTimeout(this.#timers.pop());
       this.#send({ type: 'authenticated', ...req });
       return;
@@ -249,6 +274,7 @@ class Connection {
           this.#paused.delete(sub);
         }
         this.#subs.delete(channel);
+        this.#release(channel);
         this.#send({ type: 'unsubscribed', channel, ...req });
         return;
       }
@@ -288,6 +314,16 @@ class Connection {
     const old = this.#subs.get(channel);
     if (old === undefined && this.#subs.size >= WS_MAX_SUBSCRIPTIONS) throw siraError('SIRA_ERR_WS_SUBSCRIPTION_LIMIT', `at most ${WS_MAX_SUBSCRIPTIONS} subscriptions per connection`);
     if (old !== undefined && typeof old !== 'symbol') old.close(); // resubscribing moves the cursor
+    // A new channel takes one of the tenant's subscriber slots (SIRA_ERR_QUOTA_SUBSCRIBERS when none is left).
+    if (!this.#slots.has(channel)) {
+      const release = await this.#sira.quotas.acquireSubscriber(this.#tenant);
+      if (this.#slots.has(channel)) release(); // a concurrent subscribe to the same channel took one
+      else this.#slots.set(channel, release);
+    }
+    if (this.#closed) {
+      this.#release(channel);
+      return;
+    }
     const token = Symbol(channel);
     this.#subs.set(channel, token);
     // Events may arrive before `subscribed` is sent: hold them until it is.
@@ -301,7 +337,10 @@ class Connection {
     };
     const done = (extra: Msg) => {
       if (sub !== undefined) this.#paused.delete(sub);
-      if (this.#subs.get(channel) === token || this.#subs.get(channel) === sub) this.#subs.delete(channel);
+      if (this.#subs.get(channel) === token || this.#subs.get(channel) === sub) {
+        this.#subs.delete(channel);
+        this.#release(channel);
+      }
       emit([extra]);
     };
     const [kind, id] = [channel.slice(0, channel.indexOf(':')), channel.slice(channel.indexOf(':') + 1)];
@@ -320,7 +359,10 @@ class Connection {
               onError: (err) => done(errorMessage(err, { channel })),
             });
     } catch (err) {
-      if (this.#subs.get(channel) === token) this.#subs.delete(channel);
+      if (this.#subs.get(channel) === token) {
+        this.#subs.delete(channel);
+        this.#release(channel);
+      }
       this.#error(err as Error, { ...req, channel });
       return;
     }

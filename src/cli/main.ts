@@ -1,13 +1,14 @@
 /**
  * @module cli/main
- * The `sira-session` command line: `serve`, `keys create|list|revoke`, `intents train|list|classify`, `export`,
- * `import`, `inspect` and `bench`. Options come from `SIRA_*` environment variables, overridden by flags. Exit
+ * The `sira-session` command line: `serve`, `keys create|list|revoke|rotate`, `tenants delete`, `quotas get|set|clear`,
+ * `audit list`, `intents train|list|classify`, `mcp`, `export`, `import`, `inspect` and `bench`. Options come from
+ * `SIRA_*` environment variables, overridden by flags. Exit
  * codes: 0 success, 1 failure, 2 usage or configuration error.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pino } from 'pino';
@@ -15,8 +16,17 @@ import { VERSION } from '../api/version.ts';
 import { optionsFromEnv, resolveConfig, type SiraOptionsInput, type SyncMode } from '../core/config.ts';
 import { isSiraError } from '../core/errors.ts';
 import { SiraSession } from '../sira.ts';
+import { AdminUsageError, auditCommand, quotasCommand } from './admin.ts';
+import { runStdio } from '../mcp/server.ts';
 import { closeOnSignals, startServer } from './serve.ts';
-import { exportTenant, importLines, inspect, openOut, readLines } from './transfer.ts';
+import { FileKeyring } from '../storage/crypto/keyring.ts';
+import { isRedisUrl } from '../storage/redis/connect.ts';
+import { RedisStore } from '../storage/redis/redis-store.ts';
+import { resolveMasterKeys } from '../storage/crypto/master-key.ts';
+import { progressBar } from './progress.ts';
+import type { TransferFormat } from './formats.ts';
+import { runExport, runImport } from './import-export.ts';
+import { importLines, inspect, openOut, readLines } from './transfer.ts';
 
 /** Where the CLI writes and what environment it reads (injectable for tests). */
 export interface CliIo {
@@ -33,9 +43,21 @@ Usage:
   sira-session keys create --tenant T [--name N] [--store S] [--data-dir D]   print a new API key (shown once)
   sira-session keys list [--tenant T] [--json] [--store S] [--data-dir D]     list keys (ids, tenants, names; never keys)
   sira-session keys revoke <id> [--store S] [--data-dir D]                    revoke a key
-  sira-session export --tenant T [--session ID ...] [--out F|-] [--store S] [--data-dir D]  sessions as JSON lines
-  sira-session import --file F|- [--tenant T] [--store S] [--data-dir D]   re-create exported sessions (skips existing)
+  sira-session quotas get|clear --tenant T [--store S] [--data-dir D]         a tenant's policy override and effective quotas
+  sira-session quotas set --tenant T [--sessions N] [--bytes N] [--rps N] [--burst N] [--key-rps N] [--key-burst N]
+                     [--subscribers N] [--redact off|store|context]           override a tenant's quotas (0 = unlimited)
+  sira-session audit list [--tenant T] [--action A] [--json] [--store S] [--data-dir D]   the audit log, oldest first
+  sira-session keys rotate [--store S] [--data-dir D]   re-wrap every data key under the current master key
+                                       (SIRA_MASTER_KEY*), unwrapping with SIRA_MASTER_KEY_PREVIOUS; safe while the service runs
+  sira-session tenants delete <id> --yes [--store S] [--data-dir D]   erase a tenant: sessions, users, documents,
+                                       API keys, indexes; with a master key its data keys are destroyed
+  sira-session export --tenant T [--format sira|openai|sharegpt] [--session ID ...] [--out F|-] [--store S] [--data-dir D]
+                                          sessions as JSON lines (sira: everything; openai / sharegpt: the conversation)
+  sira-session import --file F|- [--format sira|openai|sharegpt] [--tenant T] [--resume] [--store S] [--data-dir D]
+                                          re-create sessions (format detected; existing ones skipped; --resume continues
+                                          a cut import from F.checkpoint.json, completing the session it cut)
   sira-session inspect [--tenant T] [--session ID] [--store S] [--data-dir D]  store counters, or one session
+  sira-session mcp [--tenant T] [--store S] [--data-dir D]   MCP server on stdio: memory tools of tenant T (default "default")
   sira-session bench [name ...]                  run benchmarks (a source checkout only; same as npm run bench)
   sira-session intents train --file F.jsonl --tenant T [--name N] [--threshold X] [--seed N] [--store S] [--data-dir D]
                                        train a tenant intent model from JSONL lines {"text","label"}; prints its info
@@ -54,7 +76,10 @@ Options (environment in brackets; flags win):
   --log-level   fatal|error|warn|info|debug|trace|silent [SIRA_LOG_LEVEL] (default info)
   --durability  Redis: local (acknowledged once the master applied it) or replicated (also WAIT for a replica;
                 fails with 503 SIRA_ERR_STORE_NOT_REPLICATED otherwise) [SIRA_DURABILITY] (default local)
-Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS.
+Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS, SIRA_ADMIN_KEY
+(the /v1/admin routes), SIRA_QUOTAS and SIRA_TENANT_POLICIES (JSON), SIRA_REDACT,
+  SIRA_MASTER_KEY | SIRA_MASTER_KEY_FILE | SIRA_MASTER_KEY_COMMAND (seal every value under per-user / per-tenant
+  data keys; erasure destroys them), SIRA_MASTER_KEY_PREVIOUS (older master keys, comma-separated, during a rotation).
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 `;
 
@@ -122,7 +147,7 @@ async function keys(args: string[], io: CliIo): Promise<number> {
     if (values.tenant === undefined) throw new UsageError('keys create needs --tenant');
     const sira = await SiraSession.open(storeInput(io.env, values));
     try {
-      const { key, record } = await sira.createApiKey(values.tenant, values.name);
+      const { key, record } = await sira.createApiKey(values.tenant, values.name, 'cli');
       io.stdout.write(`${key}\n`);
       io.stderr.write(`created key ${record.id} for tenant ${record.tenant} (name ${record.name}); it is shown only once\n`);
     } finally {
@@ -151,7 +176,7 @@ async function keys(args: string[], io: CliIo): Promise<number> {
     if (id === undefined || positionals.length !== 1) throw new UsageError('keys revoke needs exactly one key id');
     const sira = await SiraSession.open(storeInput(io.env, values));
     try {
-      if (!(await sira.revokeApiKey(id))) {
+      if (!(await sira.revokeApiKey(id, 'cli'))) {
         io.stderr.write(`no key with id ${id}\n`);
         return 1;
       }
@@ -161,7 +186,54 @@ async function keys(args: string[], io: CliIo): Promise<number> {
     }
     return 0;
   }
-  throw new UsageError(sub === undefined ? 'keys needs a subcommand: create, list or revoke' : `unknown keys subcommand ${sub}`);
+  if (sub === 'rotate') return rotate(rest, io);
+  throw new UsageError(sub === undefined ? 'keys needs a subcommand: create, list, revoke or rotate' : `unknown keys subcommand ${sub}`);
+}
+
+/** `keys rotate`: re-wrap the keyring's data keys under the current master key (the data is not rewritten). */
+async function rotate(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, COMMON);
+  if (values.help === true) return help(io);
+  const options = resolveConfig(storeInput(io.env, values));
+  const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
+  if (masters.length === 0) throw new UsageError('keys rotate needs the new master key in SIRA_MASTER_KEY (or _FILE, _COMMAND) and the old one in SIRA_MASTER_KEY_PREVIOUS');
+  const bar = progressBar(io.stderr, 'rotating data keys', 'keys');
+  if (isRedisUrl(options.store)) {
+    const store = await RedisStore.open({ url: options.store, keyPrefix: options.redisKeyPrefix, masterKeys: masters });
+    try {
+      const n = await store.sealer!.rewrap((done, total) => bar.tick(done, total));
+      bar.end();
+      io.stdout.write(`${JSON.stringify({ rewrapped: n, master_key: masters[0]!.id })}\n`);
+    } finally {
+      await store.close();
+    }
+    return 0;
+  }
+  if (!existsSync(join(options.dataDir, 'keyring.jsonl'))) throw new UsageError(`no keyring in ${options.dataDir} (the store was not created with a master key)`);
+  const ring = new FileKeyring(options.dataDir, masters);
+  const n = ring.rewrap((done, total) => bar.tick(done, total));
+  bar.end();
+  io.stdout.write(`${JSON.stringify({ rewrapped: n, master_key: masters[0]!.id, wrapped_by: ring.wrappedBy() })}\n`);
+  return 0;
+}
+
+/** `tenants delete <id> --yes`: erase a tenant everywhere. */
+async function tenants(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'delete') throw new UsageError(sub === undefined ? 'tenants needs a subcommand: delete' : `unknown tenants subcommand ${sub}`);
+  const { values, positionals } = parse(rest, { ...COMMON, yes: { type: 'boolean' } }, true);
+  if (values.help === true) return help(io);
+  const [id] = positionals;
+  if (id === undefined || positionals.length !== 1) throw new UsageError('tenants delete needs exactly one tenant id');
+  if (values.yes !== true) throw new UsageError(`tenants delete erases everything of tenant ${id} for good: add --yes`);
+  const sira = await SiraSession.open(storeInput(io.env, values));
+  try {
+    const r = await sira.eraseTenant(id);
+    io.stdout.write(`${JSON.stringify({ tenant: id, deleted: r })}\n`);
+  } finally {
+    await sira.close();
+  }
+  return 0;
 }
 
 async function transfer(command: 'export' | 'import' | 'inspect', args: string[], io: CliIo): Promise<number> {
@@ -171,22 +243,29 @@ async function transfer(command: 'export' | 'import' | 'inspect', args: string[]
     session: { type: 'string', multiple: true },
     out: { type: 'string' },
     file: { type: 'string' },
+    format: { type: 'string' },
+    resume: { type: 'boolean' },
   });
+  const format = values.format as TransferFormat | undefined;
+  if (format !== undefined && !['sira', 'openai', 'sharegpt'].includes(format)) throw new UsageError('--format is sira, openai or sharegpt');
   if (values.help === true) return help(io);
   const sira = await SiraSession.open(storeInput(io.env, values));
   try {
     if (command === 'export') {
       if (values.tenant === undefined) throw new UsageError('export needs --tenant');
       const { out, done } = openOut(values.out ?? '-');
-      const r = await exportTenant(sira.store, values.tenant, out, values.session);
+      const r = await runExport(sira.store, values.tenant, out, format ?? 'sira', values.session, io.stderr);
       await done();
       io.stderr.write(`exported ${r.sessions} sessions, ${r.turns} turns, ${r.tensors} tensors${r.skipped.length > 0 ? `; missing: ${r.skipped.join(', ')}` : ''}\n`);
       return 0;
     }
     if (command === 'import') {
       if (values.file === undefined) throw new UsageError('import needs --file (or --file - for stdin)');
-      const r = await importLines(sira.store, readLines(values.file), values.tenant);
-      io.stderr.write(`imported ${r.sessions} sessions, ${r.turns} turns, ${r.tensors} tensors into tenant ${r.tenant}${r.skipped.length > 0 ? `; skipped (existing or expired): ${r.skipped.join(', ')}` : ''}\n`);
+      const r =
+        values.file === '-'
+          ? { ...(await importLines(sira.store, readLines('-'), values.tenant)), format: 'sira' }
+          : await runImport(sira.store, values.file, { tenant: values.tenant, format, resume: values.resume === true, progress: io.stderr });
+      io.stderr.write(`imported ${r.sessions} sessions, ${r.turns} turns, ${r.tensors} tensors (${r.format}) into tenant ${r.tenant}${r.skipped.length > 0 ? `; skipped (existing or expired): ${r.skipped.join(', ')}` : ''}\n`);
       return 0;
     }
     if (values.session !== undefined && values.tenant === undefined) throw new UsageError('inspect --session needs --tenant');
@@ -284,6 +363,22 @@ function help(io: CliIo): number {
   return 0;
 }
 
+/** `sira-session mcp`: the MCP server on stdin/stdout (nothing else may write to stdout) until the client closes. */
+async function mcp(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { ...COMMON, tenant: { type: 'string' } });
+  if (values.help === true) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const sira = await SiraSession.open({ ...storeInput(io.env, values), logLevel: 'silent' });
+  try {
+    await runStdio(sira, values.tenant ?? 'default');
+  } finally {
+    await sira.close();
+  }
+  return 0;
+}
+
 /**
  * Run the CLI with `argv` (without `node` and the script). Resolves with the exit code; for `serve`, only once the
  * server has shut down after SIGINT/SIGTERM.
@@ -296,14 +391,22 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         return await serve(rest, io);
       case 'keys':
         return await keys(rest, io);
+      case 'tenants':
+        return await tenants(rest, io);
       case 'bench':
         return await bench(rest, io);
+      case 'mcp':
+        return await mcp(rest, io);
       case 'export':
       case 'import':
       case 'inspect':
         return await transfer(command, rest, io);
       case 'intents':
         return await intents(rest, io);
+      case 'quotas':
+        return await quotasCommand(rest, io, (values) => SiraSession.open(storeInput(io.env, values)));
+      case 'audit':
+        return await auditCommand(rest, io, (values) => SiraSession.open(storeInput(io.env, values)));
       case '--version':
       case '-v':
       case 'version':
@@ -320,11 +423,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         throw new UsageError(`unknown command ${command}`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof AdminUsageError) {
       io.stderr.write(`sira-session: ${err.message}\nRun sira-session --help for usage.\n`);
       return 2;
     }
-    if (isSiraError(err, 'SIRA_ERR_CONFIG_INVALID') || isSiraError(err, 'SIRA_ERR_REQUEST_INVALID')) {
+    if (isSiraError(err, 'SIRA_ERR_CONFIG_INVALID') || isSiraError(err, 'SIRA_ERR_REQUEST_INVALID') || isSiraError(err, 'SIRA_ERR_MASTER_KEY_INVALID')) {
       io.stderr.write(`sira-session: ${err.message}\n`);
       return 2;
     }

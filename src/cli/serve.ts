@@ -11,6 +11,7 @@ import { isLoopbackHost, resolveConfig, type SiraOptionsInput } from '../core/co
 import { siraError } from '../core/errors.ts';
 import { SiraSession, type SiraDeps } from '../sira.ts';
 import { RedisStore, redactUrl } from '../storage/index.ts';
+import { startTelemetry } from './telemetry.ts';
 
 /** A listening server. */
 export interface RunningServer {
@@ -41,6 +42,8 @@ export async function startServer(input: SiraOptionsInput = {}, deps: ServeDeps 
     );
   }
   const logger = deps.logger ?? pino({ level: options.logLevel });
+  // Tracing on: the OTLP exporter (standard OTEL_EXPORTER_OTLP_* variables) is registered before anything opens.
+  const telemetry = options.tracing ? startTelemetry() : undefined;
   const sira = await SiraSession.open(options, deps);
   let app: FastifyInstance;
   let url: string;
@@ -49,6 +52,7 @@ export async function startServer(input: SiraOptionsInput = {}, deps: ServeDeps 
     url = await app.listen({ host: options.host, port: options.port });
   } catch (err) {
     await sira.close();
+    await telemetry?.shutdown();
     throw err;
   }
   if (!options.auth) logger.warn({ host: options.host }, 'auth is off: every request acts for tenant "default"');
@@ -78,6 +82,7 @@ export async function startServer(input: SiraOptionsInput = {}, deps: ServeDeps 
       } finally {
         clearTimeout(grace);
         await sira.close();
+        await telemetry?.shutdown();
       }
       logger.info('stopped');
     })());

@@ -39,7 +39,7 @@ async function writeLine(out: Writable, obj: unknown): Promise<void> {
 }
 
 /** Write the tenant's sessions (all, or `only`) to `out` as `sira-export` v1 lines. */
-export async function exportTenant(store: Store, tenant: string, out: Writable, only?: string[], now = Date.now()): Promise<TransferReport> {
+export async function exportTenant(store: Store, tenant: string, out: Writable, only?: string[], now = Date.now(), onSession?: () => void): Promise<TransferReport> {
   const report: TransferReport = { sessions: 0, turns: 0, tensors: 0, skipped: [] };
   await writeLine(out, { format: 'sira-export', version: 1, tenant, exported_at: new Date(now).toISOString() });
   const ids: string[] = [];
@@ -77,23 +77,37 @@ export async function exportTenant(store: Store, tenant: string, out: Writable, 
       report.tensors++;
     }
     await writeLine(out, { end: { session: id, turns: n } });
+    onSession?.();
     report.sessions++;
     report.turns += n;
   }
   return report;
 }
 
+/** How {@link importLines} resumes and reports. */
+export interface ImportLinesOptions {
+  /** Lines already imported by an earlier run (from its checkpoint): skipped, the header excepted. */
+  skipLines?: number;
+  /** An earlier run was cut: a session that exists already is continued (its missing turns appended), not skipped. */
+  resume?: boolean;
+  /** Called after each complete session with the number of the line that ended it, and per turns chunk. */
+  onProgress?: (event: { line: number; turns: number; sessionDone: boolean }) => void;
+}
+
 /** Read `sira-export` v1 lines and re-create the sessions under `tenant` (default: the export's own tenant). */
-export async function importLines(store: Store, lines: AsyncIterable<string>, tenantOverride?: string, now = Date.now()): Promise<TransferReport & { tenant: string }> {
+export async function importLines(store: Store, lines: AsyncIterable<string>, tenantOverride?: string, now = Date.now(), opts: ImportLinesOptions = {}): Promise<TransferReport & { tenant: string }> {
   const report = { sessions: 0, turns: 0, tensors: 0, skipped: [] as string[], tenant: '' };
   let tenant: string | undefined;
   let current: Session | undefined;
   let skipping = false;
   let lineNo = 0;
+  // Resuming a session cut mid-way: its turns up to this seq are in the store already.
+  let haveSeq = 0;
   const bad = (why: string) => siraError('SIRA_ERR_REQUEST_INVALID', `import line ${lineNo}: ${why}`);
   for await (const raw of lines) {
     lineNo++;
     if (raw.trim() === '') continue;
+    if (tenant !== undefined && lineNo <= (opts.skipLines ?? 0)) continue;
     let obj: Record<string, unknown>;
     try {
       obj = JSON.parse(raw) as Record<string, unknown>;
@@ -115,12 +129,20 @@ export async function importLines(store: Store, lines: AsyncIterable<string>, te
         current = undefined;
         continue;
       }
-      if ((await store.getSession(tenant, s.id)) !== undefined) {
+      const existing = await store.getSession(tenant, s.id);
+      if (existing !== undefined && opts.resume === true) {
+        current = existing;
+        haveSeq = existing.turn_count;
+        skipping = false;
+        continue;
+      }
+      if (existing !== undefined) {
         report.skipped.push(s.id);
         skipping = true;
         current = undefined;
         continue;
       }
+      haveSeq = 0;
       current = await store.createSession(tenant, { id: s.id, user_id: s.user_id, agent_id: s.agent_id, metadata: s.metadata, ttl_seconds: s.ttl_seconds === null ? null : Math.min(s.ttl_seconds, ttl!) });
       skipping = false;
       continue;
@@ -130,13 +152,16 @@ export async function importLines(store: Store, lines: AsyncIterable<string>, te
     if ('state' in obj) {
       await store.putState(tenant, current.id, (obj.state as StateRecord).value as JsonObject);
     } else if ('turns' in obj) {
-      const turns = obj.turns as Turn[];
-      await store.appendTurns(
-        tenant,
-        current.id,
-        turns.map((t) => ({ role: t.role, parts: t.parts, name: t.name, agent_id: t.agent_id, metadata: t.metadata, importance: t.importance, pinned: t.pinned })),
-      );
+      const turns = (obj.turns as Turn[]).filter((t) => t.seq > haveSeq);
+      if (turns.length > 0) {
+        await store.appendTurns(
+          tenant,
+          current.id,
+          turns.map((t) => ({ role: t.role, parts: t.parts, name: t.name, agent_id: t.agent_id, metadata: t.metadata, importance: t.importance, pinned: t.pinned })),
+        );
+      }
       report.turns += turns.length;
+      opts.onProgress?.({ line: lineNo, turns: turns.length, sessionDone: false });
     } else if ('tensor' in obj) {
       const t = obj.tensor as { name: string; dtype: DType; shape: number[]; data: string };
       await store.putTensor(tenant, current.id, t.name, { dtype: t.dtype, shape: t.shape, data: new Uint8Array(Buffer.from(t.data, 'base64')) });
@@ -144,6 +169,7 @@ export async function importLines(store: Store, lines: AsyncIterable<string>, te
     } else if ('end' in obj) {
       report.sessions++;
       current = undefined;
+      opts.onProgress?.({ line: lineNo, turns: 0, sessionDone: true });
     } else throw bad('unknown line kind');
   }
   if (tenant === undefined) throw siraError('SIRA_ERR_REQUEST_INVALID', 'import: empty input');
@@ -189,6 +215,7 @@ export async function inspect(store: Store, tenant: string | undefined, sessionI
   if (s === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND', `no live session ${sessionId} for tenant ${tenant}`);
   const last = (await store.getTurns(tenant, sessionId, { last: 3 })) ?? [];
   const tensors = (await store.listTensors(tenant, sessionId)) ?? [];
+  // A trimmed log (SIRA_ERR_EVENTS_GAP) only means inspect shows no first event.
   const events = await store.readEvents(tenant, sessionId, 0, 1).catch(() => undefined);
   return {
     session: s,

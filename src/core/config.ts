@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { siraError } from './errors.ts';
+import { DEFAULT_QUOTAS, QuotaLimitsSchema, RedactModeSchema, TenantPoliciesSchema, type QuotaLimits, type RedactMode, type TenantPolicy } from './quota-config.ts';
 
 /** Hard limits on what one request may carry; exceeding one is answered 400/413 and stores nothing. */
 export interface Limits {
@@ -62,10 +63,24 @@ export interface SiraOptions {
   sweepIntervalMs: number;
   /** Default TTL for new sessions in seconds (null = none). @default null */
   defaultTtlSeconds: number | null;
+  /** How long an `Idempotency-Key` answer is replayed, in seconds (env SIRA_IDEMPOTENCY_TTL_SECONDS). @default 86400 */
+  idempotencyTtlSeconds: number;
   /** Compress text parts at least this long (bytes) with zstd. @default 64 */
   compressMinBytes: number;
   /** Secret for encryption at rest (env SIRA_ENCRYPTION_KEY, ≥ 32 chars), or undefined for none. @default undefined */
   encryptionKey: string | undefined;
+  /**
+   * Master key (env SIRA_MASTER_KEY: 64 hex digits, base64 of 32 bytes, or a passphrase ≥ 32 chars): turns on
+   * per-user / per-tenant data keys (AES-256-GCM) sealing every stored value, and crypto-shredding on erasure.
+   * At most one of masterKey, masterKeyFile, masterKeyCommand. @default undefined (values plain)
+   */
+  masterKey: string | undefined;
+  /** A file holding the master key (env SIRA_MASTER_KEY_FILE). @default undefined */
+  masterKeyFile: string | undefined;
+  /** A shell command printing the master key, run once at start (env SIRA_MASTER_KEY_COMMAND). @default undefined */
+  masterKeyCommand: string | undefined;
+  /** Older master keys, still accepted to unwrap data keys during a rotation (env SIRA_MASTER_KEY_PREVIOUS, comma-separated). @default [] */
+  masterKeyPrevious: string[];
   /** LMDB map size in bytes (address space, not disk). @default 68719476736 (64 GiB) */
   mapSize: number;
   /** Log level. @default 'info' */
@@ -160,8 +175,20 @@ export interface SiraOptions {
   prefetchTop: number;
   /** Chat model (at `upstreamUrl`) that writes experience lessons off the request path; unset: statistics only. @default undefined */
   lessonsModel: string | undefined;
+  /**
+   * OpenTelemetry spans for routes, facade operations, store calls, embeddings and vector search (`SIRA_TRACING=on`;
+   * `sira-session serve` then exports them with OTLP/HTTP to `OTEL_EXPORTER_OTLP_ENDPOINT`). @default false
+   */
+  tracing: boolean;
   /** Context requests of a session with a user offer turns of the user's earlier sessions (needs an embedder). @default false */
   crossSessionRecall: boolean;
+  /**
+   * Retention policies by tenant (`*`: every tenant with an API key and no policy of its own): maximum age in
+   * seconds of `sessions` (since their last write) and `experiences` (env SIRA_RETENTION, JSON). @default {}
+   */
+  retention: Record<string, { sessions?: number; experiences?: number }>;
+  /** How often retention policies are swept, ms (0 = never). @default 60000 */
+  retentionSweepMs: number;
   /**
    * Redis only. When a write is acknowledged: `local` = applied on the master (Redis replicates asynchronously,
    * so a failover can lose the last acknowledged writes); `replicated` = also acknowledged by
@@ -181,6 +208,18 @@ export interface SiraOptions {
   eventWakeups: 'pubsub' | 'poll';
   /** Ms between log reads for sessions with subscribers when wake-ups come by pub/sub (lost messages, expiry). @default 2000 */
   eventFallbackPollMs: number;
+  /** Per-tenant quotas and rate limits (0 = unlimited), defaults for every tenant (env SIRA_QUOTAS, JSON). @default DEFAULT_QUOTAS */
+  quotas: QuotaLimits;
+  /** Settings that differ per tenant: `{ [tenant]: { quotas?, redact? } }` (env SIRA_TENANT_POLICIES, JSON). @default {} */
+  tenantPolicies: Record<string, TenantPolicy>;
+  /** PII redaction of turns for tenants without their own setting (env SIRA_REDACT). @default 'off' */
+  redact: RedactMode;
+  /** The key of the `/v1/admin/*` routes (env SIRA_ADMIN_KEY, ≥ 16 chars); unset: those routes answer 403. @default undefined */
+  adminKey: string | undefined;
+  /** Bytes an SSE stream may have waiting to be sent before live delivery pauses (events wait in the durable log). @default 1048576 */
+  sseMaxBufferedBytes: number;
+  /** Ms an SSE client may stay over `sseMaxBufferedBytes` before its stream is closed (it resumes with Last-Event-ID). @default 30000 */
+  sseSlowConsumerMs: number;
   limits: Limits;
 }
 
@@ -209,8 +248,13 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   bootstrapKey: undefined,
   sweepIntervalMs: 1000,
   defaultTtlSeconds: null,
+  idempotencyTtlSeconds: 86_400,
   compressMinBytes: 64,
   encryptionKey: undefined,
+  masterKey: undefined,
+  masterKeyFile: undefined,
+  masterKeyCommand: undefined,
+  masterKeyPrevious: [],
   mapSize: 64 * 1024 ** 3,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
@@ -245,12 +289,21 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   prefetchIntervalMs: 0,
   prefetchTop: 100,
   lessonsModel: undefined,
+  tracing: false,
   crossSessionRecall: false,
+  retention: {},
+  retentionSweepMs: 60_000,
   durability: 'local',
   durabilityReplicas: 1,
   durabilityTimeoutMs: 1000,
   eventWakeups: 'pubsub',
   eventFallbackPollMs: 2000,
+  quotas: DEFAULT_QUOTAS,
+  tenantPolicies: {},
+  redact: 'off',
+  adminKey: undefined,
+  sseMaxBufferedBytes: 1024 * 1024,
+  sseSlowConsumerMs: 30_000,
   limits: DEFAULT_LIMITS,
 });
 
@@ -266,8 +319,13 @@ const OptionsSchema = Type.Object({
   bootstrapKey: Type.Optional(Type.Union([Type.String({ minLength: 8 }), Type.Undefined()])),
   sweepIntervalMs: Type.Integer({ minimum: 0 }),
   defaultTtlSeconds: Type.Union([PosInt, Type.Null()]),
+  idempotencyTtlSeconds: PosInt,
   compressMinBytes: Type.Integer({ minimum: 0 }),
   encryptionKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
+  masterKey: Type.Optional(Type.Union([Type.String(), Type.Undefined()])),
+  masterKeyFile: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  masterKeyCommand: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  masterKeyPrevious: Type.Array(Type.String()),
   mapSize: PosInt,
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   shutdownGraceMs: Type.Integer({ minimum: 0 }),
@@ -312,12 +370,21 @@ const OptionsSchema = Type.Object({
   prefetchIntervalMs: Type.Integer({ minimum: 0 }),
   prefetchTop: Type.Integer({ minimum: 1, maximum: 100_000 }),
   lessonsModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
+  tracing: Type.Boolean(),
   crossSessionRecall: Type.Boolean(),
+  retention: Type.Record(Type.String(), Type.Object({ sessions: Type.Optional(PosInt), experiences: Type.Optional(PosInt) }, { additionalProperties: false })),
+  retentionSweepMs: Type.Integer({ minimum: 0 }),
   durability: Type.Union([Type.Literal('local'), Type.Literal('replicated')]),
   durabilityReplicas: Type.Integer({ minimum: 1, maximum: 16 }),
   durabilityTimeoutMs: PosInt,
   eventWakeups: Type.Union([Type.Literal('pubsub'), Type.Literal('poll')]),
   eventFallbackPollMs: Type.Integer({ minimum: 0 }),
+  quotas: QuotaLimitsSchema,
+  tenantPolicies: TenantPoliciesSchema,
+  redact: RedactModeSchema,
+  adminKey: Type.Optional(Type.Union([Type.String({ minLength: 16 }), Type.Undefined()])),
+  sseMaxBufferedBytes: PosInt,
+  sseSlowConsumerMs: PosInt,
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -335,7 +402,7 @@ const OptionsSchema = Type.Object({
 export type ValidatedOptions = Static<typeof OptionsSchema>;
 
 /** Options as a caller may give them: any subset, limits included. */
-export type SiraOptionsInput = Partial<Omit<SiraOptions, 'limits'>> & { limits?: Partial<Limits> };
+export type SiraOptionsInput = Partial<Omit<SiraOptions, 'limits' | 'quotas'>> & { limits?: Partial<Limits>; quotas?: Partial<QuotaLimits> };
 
 /** Merge `input` over the defaults and validate; throws SIRA_ERR_CONFIG_INVALID naming the first bad field. */
 export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
@@ -344,6 +411,7 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
     ...DEFAULT_OPTIONS,
     ...defined,
     limits: { ...DEFAULT_LIMITS, ...(input.limits ?? {}) },
+    quotas: { ...DEFAULT_QUOTAS, ...(input.quotas ?? {}) },
   };
   if (!Value.Check(OptionsSchema, merged)) {
     const first = [...Value.Errors(OptionsSchema, merged)][0];
@@ -390,9 +458,14 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     auth: env.SIRA_AUTH === undefined ? undefined : env.SIRA_AUTH !== 'off' && env.SIRA_AUTH !== 'false',
     bootstrapKey: env.SIRA_BOOTSTRAP_KEY || undefined,
     encryptionKey: env.SIRA_ENCRYPTION_KEY || undefined,
+    masterKey: env.SIRA_MASTER_KEY || undefined,
+    masterKeyFile: env.SIRA_MASTER_KEY_FILE || undefined,
+    masterKeyCommand: env.SIRA_MASTER_KEY_COMMAND || undefined,
+    masterKeyPrevious: env.SIRA_MASTER_KEY_PREVIOUS ? env.SIRA_MASTER_KEY_PREVIOUS.split(',') : undefined,
     logLevel: env.SIRA_LOG_LEVEL as SiraOptions['logLevel'] | undefined,
     sweepIntervalMs: num(env.SIRA_SWEEP_INTERVAL_MS),
     contextTimeBudgetMs: num(env.SIRA_CONTEXT_TIME_BUDGET_MS),
+    idempotencyTtlSeconds: num(env.SIRA_IDEMPOTENCY_TTL_SECONDS),
     embedder: (env.SIRA_EMBEDDER || undefined) as SiraOptions['embedder'] | undefined,
     embedderUrl: env.SIRA_EMBEDDER_URL || undefined,
     embedderModel: env.SIRA_EMBEDDER_MODEL || undefined,
@@ -419,12 +492,21 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     prefetchIntervalMs: num(env.SIRA_PREFETCH_INTERVAL_MS),
     prefetchTop: num(env.SIRA_PREFETCH_TOP),
     lessonsModel: env.SIRA_LESSONS_MODEL || undefined,
+    tracing: env.SIRA_TRACING === undefined ? undefined : ['on', 'true', '1'].includes(env.SIRA_TRACING),
+    retention: env.SIRA_RETENTION ? parseJsonEnv('SIRA_RETENTION', env.SIRA_RETENTION) : undefined,
+    retentionSweepMs: num(env.SIRA_RETENTION_SWEEP_MS),
     crossSessionRecall: env.SIRA_CROSS_SESSION === undefined ? undefined : env.SIRA_CROSS_SESSION === 'true' || env.SIRA_CROSS_SESSION === '1',
     durability: (env.SIRA_DURABILITY || undefined) as SiraOptions['durability'] | undefined,
     durabilityReplicas: num(env.SIRA_DURABILITY_REPLICAS),
     durabilityTimeoutMs: num(env.SIRA_DURABILITY_TIMEOUT_MS),
     eventWakeups: (env.SIRA_EVENT_WAKEUPS || undefined) as SiraOptions['eventWakeups'] | undefined,
     eventFallbackPollMs: num(env.SIRA_EVENT_FALLBACK_POLL_MS),
+    quotas: env.SIRA_QUOTAS ? parseJsonEnv('SIRA_QUOTAS', env.SIRA_QUOTAS) : undefined,
+    tenantPolicies: env.SIRA_TENANT_POLICIES ? parseJsonEnv('SIRA_TENANT_POLICIES', env.SIRA_TENANT_POLICIES) : undefined,
+    redact: (env.SIRA_REDACT || undefined) as SiraOptions['redact'] | undefined,
+    adminKey: env.SIRA_ADMIN_KEY || undefined,
+    sseMaxBufferedBytes: num(env.SIRA_SSE_MAX_BUFFERED_BYTES),
+    sseSlowConsumerMs: num(env.SIRA_SSE_SLOW_CONSUMER_MS),
   };
   return out;
 }

@@ -4,6 +4,7 @@ export * from './errors.ts';
 export * from './clock.ts';
 export * from './ids.ts';
 export * from './config.ts';
+export * from './quota-config.ts';
 export * from './tensor.ts';
 export * from './validate.ts';
 export * from './merge-patch.ts';

@@ -44,8 +44,11 @@ export function checkJsonDepth(v: unknown, max: number, code: ErrorCode, what: s
   }
 }
 
-/** Byte size of `v` as JSON; throws `code` if it is not JSON-serialisable or exceeds `max`. */
-export function checkJsonSize(v: Json | undefined, max: number, code: ErrorCode, what: string): number {
+/**
+ * Byte size of `v` as JSON. Throws `code` if it is not JSON-serialisable, and `tooLargeCode` (default: `code`) if it
+ * exceeds `max` bytes.
+ */
+export function checkJsonSize(v: Json | undefined, max: number, code: ErrorCode, what: string, tooLargeCode: ErrorCode = code): number {
   let s: string | undefined;
   try {
     s = JSON.stringify(v);
@@ -53,7 +56,7 @@ export function checkJsonSize(v: Json | undefined, max: number, code: ErrorCode,
     fail(code, `${what} is not JSON`);
   }
   const n = s === undefined ? 0 : utf8.encode(s).byteLength;
-  if (n > max) fail(code === 'SIRA_ERR_STATE_INVALID' ? 'SIRA_ERR_STATE_TOO_LARGE' : code, `${what} is ${n} bytes, limit ${max}`);
+  if (n > max) fail(tooLargeCode, `${what} is ${n} bytes, limit ${max}`);
   return n;
 }
 
@@ -166,7 +169,7 @@ export function normalizeTurns(input: unknown, limits: Limits): NewTurn[] {
 export function checkState(value: unknown, limits: Limits): JsonObject {
   if (!isJsonObject(value)) fail('SIRA_ERR_STATE_INVALID', 'state must be a JSON object');
   checkJsonDepth(value, MAX_JSON_DEPTH, 'SIRA_ERR_STATE_INVALID', 'state');
-  checkJsonSize(value, limits.maxStateBytes, 'SIRA_ERR_STATE_INVALID', 'state');
+  checkJsonSize(value, limits.maxStateBytes, 'SIRA_ERR_STATE_INVALID', 'state', 'SIRA_ERR_STATE_TOO_LARGE');
   return value;
 }
 

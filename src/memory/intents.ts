@@ -80,7 +80,7 @@ export function builtinIntentModels(): IntentModels {
 let queue: Promise<unknown> = Promise.resolve();
 function serialized<T>(fn: () => Promise<T>): Promise<T> {
   const run = queue.then(fn, fn);
-  queue = run.catch(() => undefined);
+  queue = run.catch(() => undefined); // the queue only orders the calls: `run` carries the error to the caller
   return run;
 }
 

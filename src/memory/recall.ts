@@ -13,7 +13,7 @@ import { textHead } from '../core/text-limits.ts';
 import { turnText } from '../models/chat.ts';
 import type { ExternalCandidate } from './context/external.ts';
 import type { Enrichment } from './enrichment.ts';
-import type { VectorIndex, VectorIndexes } from './vector-index.ts';
+import { VECTOR_INDEX_COLLECTION, type VectorIndex, type VectorIndexes } from './vector-index.ts';
 
 /** How far a session was indexed. */
 interface Mark {
@@ -63,6 +63,13 @@ export class SessionRecall {
       cursor = page.cursor ?? undefined;
     } while (cursor !== undefined && out.length < this.#opts.maxSessions);
     return out.slice(0, this.#opts.maxSessions);
+  }
+
+  /** Forget a user's index (erased): its files under the data directory and its version counter. */
+  async forgetUser(tenant: string, user: string): Promise<void> {
+    const scope = this.#scope(user);
+    await this.#indexes.drop(tenant, scope);
+    await this.#store.deleteDoc(tenant, VECTOR_INDEX_COLLECTION, scope);
   }
 
   /** Bring the user's index up to date with the store; returns the user's sessions by id. */

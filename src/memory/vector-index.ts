@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { siraError } from '../core/errors.ts';
 import type { Store } from '../storage/store.ts';
+import { backgroundError } from '../core/background.ts';
+import { inSpanSync } from '../core/trace.ts';
 
 const { HierarchicalNSW } = hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
@@ -135,7 +137,9 @@ export class VectorIndex {
       const key = this.#keyOf.get(label);
       return key !== undefined && accept(key);
     };
-    const r = this.#hnsw.searchKnn(Array.from(query), n, filter);
+    const r = inSpanSync('sira.vector.search', { 'sira.vector.k': n, 'sira.vector.size': this.size, 'sira.vector.filtered': filter !== undefined }, () =>
+      this.#hnsw.searchKnn(Array.from(query), n, filter),
+    );
     const hits: VectorHit[] = [];
     r.neighbors.forEach((label, i) => {
       const key = this.#keyOf.get(label);
@@ -235,7 +239,7 @@ export class VectorIndexes {
 
   #serial<T>(e: Entry, fn: () => Promise<T>): Promise<T> {
     const p = e.chain.then(fn, fn);
-    e.chain = p.catch(() => {});
+    e.chain = p.catch(() => {}); // the chain only orders the calls: `p` itself carries the error to the caller
     return p;
   }
 
@@ -350,7 +354,7 @@ export class VectorIndexes {
     const [tenant, scope] = k.split('\u0000') as [string, string];
     const base = this.#base(tenant, scope);
     if (base === undefined) return;
-    const p = this.#serial(e, () => this.#save(base, e)).catch(() => {});
+    const p = this.#serial(e, () => this.#save(base, e)).catch(backgroundError('vector-index-save'));
     this.#evicting.add(p);
     void p.finally(() => this.#evicting.delete(p));
   }
@@ -367,7 +371,7 @@ export class VectorIndexes {
     if (e.saveTimer !== undefined) return;
     e.saveTimer = setTimeout(() => {
       e.saveTimer = undefined;
-      void this.#serial(e, () => this.#save(base, e)).catch(() => {});
+      void this.#serial(e, () => this.#save(base, e)).catch(backgroundError('vector-index-save'));
     }, this.#opts.saveDelayMs);
     e.saveTimer.unref();
   }

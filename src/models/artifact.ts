@@ -10,7 +10,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { siraError } from '../core/errors.ts';
 import type { Tensor } from '../core/types.ts';
-import { decodeSafetensors, encodeSafetensors } from '../storage/codec/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors } from '../core/safetensors.ts';
 
 /** The model card written next to the weights. */
 export interface ModelCard {

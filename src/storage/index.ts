@@ -4,6 +4,10 @@ import type { Store } from './store.ts';
 import { LmdbStore } from './lmdb/lmdb-store.ts';
 import { RedisStore } from './redis/redis-store.ts';
 import { isRedisUrl } from './redis/connect.ts';
+import { resolveMasterKeys } from './crypto/master-key.ts';
+import { FileKeyring, type DataKeyring } from './crypto/keyring.ts';
+import type { MasterKey } from './crypto/master-key.ts';
+import { mkdirSync } from 'node:fs';
 
 export type { Store, StoreStats, ListSessionsOptions, EventPage, EventLogOptions } from './store.ts';
 export { DEFAULT_EVENT_RETENTION } from './store.ts';
@@ -11,6 +15,15 @@ export { EventHub, type EventHubOptions, type EventSubscriber, type EventWakeSou
 export { LmdbStore } from './lmdb/lmdb-store.ts';
 export { RedisStore, type RedisStoreOptions } from './redis/redis-store.ts';
 export { isRedisUrl, parseRedisUrl, redactUrl } from './redis/connect.ts';
+export { resolveMasterKeys, parseMasterKey, type MasterKey, type MasterKeySource } from './crypto/master-key.ts';
+export { FileKeyring, userScope, tenantScope, type DataKeyring, type DataKey } from './crypto/keyring.ts';
+export type { TenantErasure } from './store.ts';
+
+/** The keyring of an LMDB data directory (`<dataDir>/keyring.jsonl`, created when missing). */
+export function openKeyring(dataDir: string, masters: MasterKey[]): DataKeyring {
+  mkdirSync(dataDir, { recursive: true });
+  return new FileKeyring(dataDir, masters);
+}
 
 /**
  * Open the store `options.store` names: the embedded LMDB store under `dataDir` (`lmdb`), or Redis standalone
@@ -18,6 +31,7 @@ export { isRedisUrl, parseRedisUrl, redactUrl } from './redis/connect.ts';
  * SIRA_ERR_STORE_FAILED when Redis cannot be reached.
  */
 export async function openStore(options: SiraOptions, clock: Clock): Promise<Store> {
+  const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
   if (isRedisUrl(options.store)) {
     return RedisStore.open({
       url: options.store,
@@ -29,9 +43,11 @@ export async function openStore(options: SiraOptions, clock: Clock): Promise<Sto
       durability: options.durability,
       replicas: options.durabilityReplicas,
       replicaTimeoutMs: options.durabilityTimeoutMs,
+      masterKeys: masters,
     });
   }
   return LmdbStore.open({
+    keyring: masters.length === 0 ? undefined : openKeyring(options.dataDir, masters),
     path: options.dataDir,
     sync: options.sync,
     clock,

@@ -85,6 +85,19 @@ export interface ListDocsOptions {
   limit?: number;
 }
 
+/** Document collections whose documents belong to the user their id names: erased with the user, sealed under the user's key. */
+export const USER_DOC_COLLECTIONS: ReadonlySet<string> = new Set(['profiles']);
+
+/** What {@link Store.eraseTenant} removed. */
+export interface TenantErasure {
+  sessions: number;
+  /** Documents of every collection (profiles, experiences, indexes' counters, models…). */
+  docs: number;
+  api_keys: number;
+  /** Data keys destroyed (0 where the backend seals nothing). */
+  data_keys: number;
+}
+
 /** The storage contract. */
 export interface Store {
   /** Backend name, e.g. `lmdb`. */
@@ -133,15 +146,28 @@ export interface Store {
    */
   readEvents(tenant: string, sessionId: string, afterId: number, limit: number): Promise<EventPage | undefined>;
 
+  /**
+   * Erase a user: every session whose user is `user` (live or expired, with turns, state, tensors and events), the
+   * user's documents in user-keyed collections (`profiles`), then the user's data key where the backend seals
+   * values, so copies left in freed pages or replicas are unreadable. Returns the sessions removed. Idempotent.
+   * Documents of other collections that mention the user are the memory layer's to delete first.
+   */
+  eraseUser(tenant: string, user: string): Promise<number>;
+  /** Erase a tenant: all its sessions, documents and API keys, then its data keys. Idempotent. */
+  eraseTenant(tenant: string): Promise<TenantErasure>;
+
   /** Remove sessions whose expiry is ≤ now (injected clock), at most `limit`; returns how many were removed. */
   sweepExpired(limit?: number): Promise<number>;
 
   /**
    * Write a document of a tenant's collection (collection: 1..64 chars of [a-z0-9_.-]). With `expectedVersion`,
    * only if the current version equals it (0 = the document must not exist), else throws
-   * SIRA_ERR_DOC_VERSION_CONFLICT (details.current_version). Documents do not expire.
+   * SIRA_ERR_DOC_VERSION_CONFLICT (details.current_version). Documents do not expire. `owner` names the user the
+   * document is derived from: a backend that seals values seals it under that user's key, so
+   * {@link Store.eraseUser} makes every copy unreadable (others may ignore it; deleting the document stays the
+   * caller's). Documents of {@link USER_DOC_COLLECTIONS} are owned by the user their id names.
    */
-  putDoc(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion?: number): Promise<DocRecord>;
+  putDoc(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion?: number, owner?: string): Promise<DocRecord>;
   /** The document, or undefined. */
   getDoc(tenant: string, collection: string, id: string): Promise<DocRecord | undefined>;
   /** Delete a document; false when it did not exist. */

@@ -119,6 +119,10 @@ describe('GET /v1/sessions/:id/events', () => {
   it('sends `: ping` heartbeats on an idle stream', async () => {
     const s = await open(`/v1/sessions/${await session()}/events`);
     await s.until((x) => x.comments.includes('ping'));
+    // Idle: the pings are comments, never frames, and the stream stays open.
+    expect(s.comments.filter((c) => c === 'ping').length).toBeGreaterThanOrEqual(1);
+    expect(s.frames).toEqual([]);
+    s.close();
   });
 
   it('deleting the session sends session.deleted and ends the stream', async () => {

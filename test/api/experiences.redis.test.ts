@@ -28,12 +28,17 @@ interface Instance {
 const live = new Set<Instance>();
 const dirs: string[] = [];
 
+// The real clock, made strictly increasing: two records written back to back get distinct created_at stamps
+// (cross-session recall orders a user's sessions by them) without sleeping.
+let lastTick = 0;
+const strictClock = (): number => (lastTick = Math.max(Date.now(), lastTick + 1));
+
 async function instance(dir?: string, embed = false): Promise<Instance> {
   const d = dir ?? (await tempDir());
   if (dir === undefined) dirs.push(d);
   const sira = await SiraSession.open(
     { store: URL_, redisKeyPrefix: prefix, dataDir: d, bootstrapKey: KEY, sweepIntervalMs: 0, logLevel: 'silent', embedMaxDelayMs: 0 },
-    embed ? { embedder: createHashEmbedder() } : {},
+    embed ? { embedder: createHashEmbedder(), clock: strictClock } : { clock: strictClock },
   );
   const app = await buildApp({ sira });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -123,7 +128,6 @@ it('cross-session recall on Redis: a user’s earlier session is recalled throug
     return id;
   };
   const earlier = await mk(c, ['hello', 'my favourite tea is a smoky lapsang souchong']);
-  await new Promise((r) => setTimeout(r, 5)); // created_at must differ by at least 1 ms (real clock, two instances)
   const current = await mk(c, ['hi again']);
   const ask = () => call(d, 'POST', `/sessions/${current}/context`, { query: 'which tea is my favourite, lapsang?', budget_tokens: 1000, cross_session: true });
   const r = await ask();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DTYPE_SIZE, DTYPES } from '../../src/core/tensor.ts';
 import type { DType } from '../../src/core/types.ts';
-import { decodeSafetensors, encodeSafetensors } from '../../src/storage/codec/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors } from '../../src/core/safetensors.ts';
 import { expectProblem, json, testApp, type TestApp } from '../helpers/app.ts';
 
 const OCTET = 'application/octet-stream';

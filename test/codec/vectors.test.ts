@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DType, Tensor } from '../../src/core/types.ts';
 import { DTYPES } from '../../src/core/tensor.ts';
-import { decodeSafetensors, encodeSafetensors } from '../../src/storage/codec/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors } from '../../src/core/safetensors.ts';
 import {
   TENSOR_RECORD_VERSION,
   decodeTensorInfo,

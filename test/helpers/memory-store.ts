@@ -25,6 +25,7 @@ import type {
   TurnRange,
 } from '../../src/core/types.ts';
 import { decodeCursor, encodeCursor } from '../../src/storage/cursor.ts';
+import { eraseUserByParts } from '../../src/storage/erase.ts';
 import { checkDocKey, compareDocIds, docConflict, docCursor, docPageStart } from '../../src/storage/docs.ts';
 import {
   DEFAULT_EVENT_RETENTION,
@@ -34,6 +35,7 @@ import {
   type ListSessionsOptions,
   type Store,
   type StoreStats,
+  type TenantErasure,
 } from '../../src/storage/store.ts';
 
 interface Entry {
@@ -51,6 +53,8 @@ export interface MemoryStoreOptions {
   clock?: Clock;
   /** @default 1024 */
   maxTensorsPerSession?: number;
+  /** Events kept per session. @default DEFAULT_EVENT_RETENTION */
+  eventRetention?: number;
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -76,9 +80,12 @@ export class MemoryStore implements Store {
   readonly #docs = new Map<string, Map<string, DocRecord>>();
   #closed = false;
 
+  readonly #retention: number;
+
   constructor(opts: MemoryStoreOptions = {}) {
     this.#clock = opts.clock ?? systemClock;
     this.#maxTensors = opts.maxTensorsPerSession ?? 1024;
+    this.#retention = opts.eventRetention ?? DEFAULT_EVENT_RETENTION;
   }
 
   #open(): void {
@@ -115,7 +122,7 @@ export class MemoryStore implements Store {
   async createSession(tenant: string, input: NewSession): Promise<Session> {
     this.#open();
     const now = this.#clock();
-    const id = input.id ?? newId('ses_', now);
+    const id = input.id ?? newId('s_', now);
     if (this.#live(tenant, id) !== undefined) throw siraError('SIRA_ERR_SESSION_EXISTS');
     const ttl = input.ttl_seconds ?? null;
     const session: Session = {
@@ -277,7 +284,7 @@ export class MemoryStore implements Store {
 
   #event(e: Entry, type: SessionEventType, data: JsonObject = {}): void {
     e.events.push({ id: ++e.lastEvent, type, session_id: e.session.id, at: this.#clock(), data });
-    if (e.events.length > DEFAULT_EVENT_RETENTION) e.events.shift();
+    if (e.events.length > this.#retention) e.events.shift();
   }
 
   async readEvents(tenant: string, sessionId: string, afterId: number, limit: number): Promise<EventPage | undefined> {
@@ -302,6 +309,29 @@ export class MemoryStore implements Store {
       }
     }
     return n;
+  }
+
+  eraseUser(tenant: string, user: string): Promise<number> {
+    return eraseUserByParts(this, tenant, user);
+  }
+
+  async eraseTenant(tenant: string): Promise<TenantErasure> {
+    this.#open();
+    const sessions = [...(this.#tenants.get(tenant)?.values() ?? [])].filter((e) => this.#live(tenant, e.session.id) !== undefined).length;
+    this.#tenants.delete(tenant);
+    let docs = 0;
+    for (const [k, m] of this.#docs) {
+      if (!k.startsWith(`${tenant}\0`)) continue;
+      docs += m.size;
+      this.#docs.delete(k);
+    }
+    let apiKeys = 0;
+    for (const [hash, r] of this.#keys) {
+      if (r.tenant !== tenant) continue;
+      this.#keys.delete(hash);
+      apiKeys++;
+    }
+    return { sessions, docs, api_keys: apiKeys, data_keys: 0 };
   }
 
   #collection(tenant: string, collection: string): Map<string, DocRecord> {

@@ -28,16 +28,19 @@ export function openStream(base: string, path: string, headers: Record<string, s
       let buf = '';
       const waiters: (() => void)[] = [];
       let endResolve!: () => void;
+      let ended = false;
       const s: Stream = {
         status: res.statusCode ?? 0,
         headers: res.headers,
         frames: [],
         comments: [],
         ended: new Promise((r) => (endResolve = r)),
+        // Resolves once `pred` holds; rejects if the stream ends first (so a test fails at once, not by timing out).
         until: (pred) =>
-          new Promise<void>((r) => {
+          new Promise<void>((r, reject) => {
             const check = () => {
               if (pred(s)) r();
+              else if (ended) reject(new Error(`the stream ended before the condition held (${s.frames.length} frames, comments: ${s.comments.join(', ')})`));
               else waiters.push(check);
             };
             check();
@@ -63,10 +66,15 @@ export function openStream(base: string, path: string, headers: Record<string, s
         for (const w of waiters.splice(0)) w();
       });
       res.on('end', () => {
+        ended = true;
         endResolve();
         for (const w of waiters.splice(0)) w();
       });
-      res.on('error', () => endResolve());
+      res.on('error', () => {
+        ended = true;
+        endResolve();
+        for (const w of waiters.splice(0)) w();
+      });
       resolve(s);
     });
     req.on('error', reject);

@@ -111,6 +111,68 @@ export function runStoreContract(opts: ContractOptions): void {
       });
     });
 
+    describe('erasure', () => {
+      test('eraseUser() removes every session of the user (with turns, state, tensors, events) and the profile doc, nothing else', async () => {
+        for (const id of ['a1', 'a2']) {
+          await store.createSession(tenant, { id, user_id: 'gone' });
+          await store.appendTurns(tenant, id, [text('user', 'hi')]);
+          await store.putState(tenant, id, { x: 1 });
+          await store.putTensor(tenant, id, 'e', { dtype: 'u8', shape: [1], data: new Uint8Array([7]) });
+        }
+        await store.createSession(tenant, { id: 'b1', user_id: 'stays' });
+        await store.appendTurns(tenant, 'b1', [text('user', 'keep me')]);
+        await store.createSession(tenant, { id: 'n1' });
+        await store.putDoc(tenant, 'profiles', 'gone', new Uint8Array([1]));
+        await store.putDoc(tenant, 'profiles', 'stays', new Uint8Array([2]));
+        await store.putDoc(tenant, 'notes', 'n', new Uint8Array([3]), undefined, 'gone');
+        expect(await store.eraseUser(tenant, 'gone')).toBe(2);
+        for (const id of ['a1', 'a2']) {
+          expect(await store.getSession(tenant, id)).toBeUndefined();
+          expect(await store.getTurns(tenant, id)).toBeUndefined();
+          expect(await store.readEvents(tenant, id, 0, 10)).toBeUndefined();
+        }
+        expect((await store.listSessions(tenant, { user_id: 'gone' })).items).toEqual([]);
+        expect(await store.getDoc(tenant, 'profiles', 'gone')).toBeUndefined();
+        expect((await store.getDoc(tenant, 'profiles', 'stays'))?.value).toEqual(new Uint8Array([2]));
+        expect((await store.getTurns(tenant, 'b1'))?.map((t) => t.parts)).toEqual([[{ type: 'text', text: 'keep me' }]]);
+        expect(await store.getSession(tenant, 'n1')).toBeDefined();
+        expect(await store.eraseUser(tenant, 'gone')).toBe(0); // idempotent
+        // A re-created session of the erased user starts empty and works (a new key where values are sealed).
+        await store.createSession(tenant, { id: 'a1', user_id: 'gone' });
+        await store.appendTurns(tenant, 'a1', [text('user', 'again')]);
+        expect((await store.getTurns(tenant, 'a1'))?.length).toBe(1);
+      });
+      test('a session moved to another user (updateSession user_id) stays readable after the old user is erased', async () => {
+        await store.createSession(tenant, { id: 'm', user_id: 'old' });
+        await store.appendTurns(tenant, 'm', [text('user', 'moved text')]);
+        await store.putState(tenant, 'm', { k: 'v' });
+        await store.updateSession(tenant, 'm', { user_id: 'new' });
+        expect(await store.eraseUser(tenant, 'old')).toBe(0);
+        expect((await store.getTurns(tenant, 'm'))?.map((t) => t.parts)).toEqual([[{ type: 'text', text: 'moved text' }]]);
+        expect((await store.getState(tenant, 'm'))?.value).toEqual({ k: 'v' });
+        expect((await store.readEvents(tenant, 'm', 0, 10))?.events.length).toBeGreaterThan(0);
+      });
+      test('eraseTenant() removes sessions, documents and API keys of the tenant only', async () => {
+        const other = `${tenant}x`;
+        await store.createSession(tenant, { id: 's1', user_id: 'u' });
+        await store.createSession(tenant, { id: 's2' });
+        await store.createSession(other, { id: 's1' });
+        await store.putDoc(tenant, 'profiles', 'u', new Uint8Array([1]));
+        await store.putDoc(tenant, 'notes', 'x', new Uint8Array([1]));
+        await store.putDoc(other, 'notes', 'x', new Uint8Array([9]));
+        const key = { id: `k${tenant}`, tenant, name: 'n', hash: randomBytes(32).toString('hex'), created_at: clock() };
+        await store.putApiKey(key);
+        const r = await store.eraseTenant(tenant);
+        expect(r).toMatchObject({ sessions: 2, docs: 2, api_keys: 1 });
+        expect((await store.listSessions(tenant)).items).toEqual([]);
+        expect(await store.getDoc(tenant, 'notes', 'x')).toBeUndefined();
+        expect(await store.getApiKeyByHash(key.hash)).toBeUndefined();
+        expect(await store.getSession(other, 's1')).toBeDefined();
+        expect((await store.getDoc(other, 'notes', 'x'))?.value).toEqual(new Uint8Array([9]));
+        expect((await store.eraseTenant(tenant)).sessions).toBe(0);
+      });
+    });
+
     describe('turns', () => {
       test('appendTurns() assigns dense seqs from 1 and keeps metadata unchanged', async () => {
         await store.createSession(tenant, { id: 's' });

@@ -123,6 +123,20 @@ export class TurnCache {
     return s;
   }
 
+  /** Drop the entries of one session (deleted or erased); a later build recomputes them. */
+  drop(tenant: string, session: string): void {
+    const key = `${tenant}\u0000${session}`;
+    const s = this.#sessions.get(key);
+    if (s === undefined) return;
+    this.#size -= s.turns.size;
+    this.#sessions.delete(key);
+  }
+
+  /** Drop the entries of every session of a tenant. */
+  dropTenant(tenant: string): void {
+    for (const k of [...this.#sessions.keys()]) if (k.startsWith(`${tenant}\u0000`)) this.drop(tenant, k.slice(tenant.length + 1));
+  }
+
   /** The entry of `turn` in `s`, created (and the cache trimmed) when missing or stale. */
   entry(s: SessionEntries, turn: Turn): TurnEntry {
     const e = s.turns.get(turn.seq);

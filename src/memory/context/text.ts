@@ -4,6 +4,7 @@
  * stop words removed, Porter-stemmed), sentences, and hashed word shingles with their Jaccard similarity.
  */
 import { stem } from './stem.ts';
+import { fnv1a } from '../../core/hash.ts';
 
 // A compact English stop-word list (function words, auxiliaries, pronouns, chat fillers).
 const STOP = new Set(
@@ -53,15 +54,6 @@ export function sentences(text: string): string[] {
     .split(SENTENCE_END)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** Sorted unique hashes of the word 3-grams of `text` (of its words when it has fewer than 3). */

@@ -10,6 +10,7 @@ import type { Turn } from '../../core/types.ts';
 import { stem } from '../context/stem.ts';
 import { isStopword, jaccard, words } from '../context/text.ts';
 import { CUES, valence } from './lexicon.ts';
+import { fnv1a } from '../../core/hash.ts';
 
 /** Feature names, in vector order. */
 export const FEATURE_NAMES = [
@@ -112,15 +113,6 @@ const CAPS_WORD = /\b[A-Z]{3,}\b/g;
 const NEGATED_SUCCESS = /\b(nothing|not|never|no)\b[^.!?]{0,30}\b(works?|worked|fixed|solved|helps?|helped)\b|\b\w+n'?t\s+(work|fix|solve|help)/i;
 const ASK = /\?|\b(how|what|where|why|which|can you|could you|would you|help me|i need|i want|is there|is it possible|tell me|explain)\b/i;
 const YOU = /\b(you|your|you're|yours)\b/i;
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 /** Index terms and word-3-gram shingles from the words once (the same values as text.ts `terms` and `shingles`). */
 function termsAndShingles(ws: readonly string[]): { terms: Set<string>; shingles: Uint32Array } {

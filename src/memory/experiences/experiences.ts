@@ -14,7 +14,7 @@ import { QueryEmbedder, type Embedder } from '../../models/embedder.ts';
 import type { Store } from '../../storage/store.ts';
 import type { ExternalCandidate } from '../context/external.ts';
 import type { VectorIndex, VectorIndexes } from '../vector-index.ts';
-import type { LessonWriter, WrittenLessons } from './llm-lessons.ts';
+import { LESSONS_COLLECTION, type LessonWriter, type WrittenLessons } from './llm-lessons.ts';
 import { mineLessons, runStats, strategyOf, type MinedLessons, type RunStats } from './patterns.ts';
 import { checkExperience, decodeExperience, encodeExperience, type Experience, type Outcome } from './record.ts';
 
@@ -151,7 +151,8 @@ export class Experiences {
       if (stale.length > 0) {
         const vecs = await this.embedder.embed(stale.map((e) => e.task));
         for (let i = 0; i < stale.length; i++) {
-          await this.#store.putDoc(tenant, EXPERIENCES_COLLECTION, stale[i]!.id, encodeExperience(stale[i]!, this.embedder.id, vecs[i]!));
+          const owner = await this.#owner(tenant, stale[i]!);
+          await this.#store.putDoc(tenant, EXPERIENCES_COLLECTION, stale[i]!.id, encodeExperience(stale[i]!, this.embedder.id, vecs[i]!), undefined, owner);
           yield { key: keyOf(stale[i]!), vector: vecs[i]! };
         }
       }
@@ -165,6 +166,17 @@ export class Experiences {
     return { threshold, cap: split ? Infinity : this.#opts.maxCluster };
   }
 
+  /**
+   * The user a run is derived from: `metadata.user_id`, else the user of the session `metadata.session_id` names.
+   * The store seals the run under that user's key, so erasing the user erases it even from freed pages.
+   */
+  async #owner(tenant: string, e: Experience): Promise<string | undefined> {
+    const m = e.metadata;
+    if (typeof m.user_id === 'string' && isValidId(m.user_id)) return m.user_id;
+    if (typeof m.session_id !== 'string' || !isValidId(m.session_id)) return undefined;
+    return (await this.#store.getSession(tenant, m.session_id))?.user_id ?? undefined;
+  }
+
   /** Validate, embed and store a run; throws SIRA_ERR_EXPERIENCE_INVALID / SIRA_ERR_EXPERIENCE_EXISTS / SIRA_ERR_EMBEDDER_FAILED. */
   async put(tenant: string, input: unknown): Promise<Experience> {
     const e = checkExperience(input, this.#clock(), () => newId('exp_', this.#clock()));
@@ -175,7 +187,7 @@ export class Experiences {
       throw siraError('SIRA_ERR_EMBEDDER_FAILED', `embedding the task failed: ${(err as Error).message}`, { cause: err });
     }
     try {
-      await this.#store.putDoc(tenant, EXPERIENCES_COLLECTION, e.id, encodeExperience(e, this.embedder.id, vector), 0);
+      await this.#store.putDoc(tenant, EXPERIENCES_COLLECTION, e.id, encodeExperience(e, this.embedder.id, vector), 0, await this.#owner(tenant, e));
     } catch (err) {
       if ((err as { code?: string }).code === 'SIRA_ERR_DOC_VERSION_CONFLICT') throw siraError('SIRA_ERR_EXPERIENCE_EXISTS', `experience ${e.id} exists`);
       throw err;
@@ -189,6 +201,45 @@ export class Experiences {
     const d = isValidId(id) ? await this.#store.getDoc(tenant, EXPERIENCES_COLLECTION, id) : undefined;
     if (d === undefined) throw siraError('SIRA_ERR_EXPERIENCE_NOT_FOUND');
     return decodeExperience(d.value).experience;
+  }
+
+  /**
+   * Delete every run derived from a user (its `metadata.user_id` is the user, or its `metadata.session_id` one of
+   * `sessions`), then drop the index so its file, which keeps the vectors of removed entries, is rebuilt without
+   * them. Returns how many runs were deleted.
+   */
+  async eraseDerived(tenant: string, user: string | undefined, sessions: ReadonlySet<string>): Promise<number> {
+    const doomed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.#store.listDocs(tenant, EXPERIENCES_COLLECTION, { limit: 500, ...(cursor === undefined ? {} : { cursor }) });
+      for (const d of page.items) {
+        const m = decodeExperience(d.value).experience.metadata;
+        if ((user !== undefined && m.user_id === user) || (typeof m.session_id === 'string' && sessions.has(m.session_id))) doomed.push(d.id);
+      }
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined);
+    for (const id of doomed) await this.#store.deleteDoc(tenant, EXPERIENCES_COLLECTION, id);
+    if (doomed.length > 0) {
+      await this.#indexes.drop(tenant, SCOPE);
+      // Written lessons may quote the runs they were mined from: they are rewritten from what is left.
+      await this.#store.deleteDocs(tenant, LESSONS_COLLECTION);
+    }
+    return doomed.length;
+  }
+
+  /** Delete at most `limit` runs created before `cutoff` (ms; a retention policy), then rebuild the index; returns how many. */
+  async eraseOlderThan(tenant: string, cutoff: number, limit: number): Promise<number> {
+    const doomed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.#store.listDocs(tenant, EXPERIENCES_COLLECTION, { limit: 500, ...(cursor === undefined ? {} : { cursor }) });
+      for (const d of page.items) if (doomed.length < limit && decodeExperience(d.value).experience.created_at < cutoff) doomed.push(d.id);
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined && doomed.length < limit);
+    for (const id of doomed) await this.#store.deleteDoc(tenant, EXPERIENCES_COLLECTION, id);
+    if (doomed.length > 0) await this.#indexes.drop(tenant, SCOPE);
+    return doomed.length;
   }
 
   /** Delete a run (from the store, then the index); throws SIRA_ERR_EXPERIENCE_NOT_FOUND. */

@@ -132,7 +132,7 @@ export class ContextPolicy {
   #update(tenant: string, f: (s: BanditStats) => BanditStats): Promise<BanditStats> {
     const prev = this.#chains.get(tenant) ?? Promise.resolve();
     const next = prev.then(() => this.#casUpdate(tenant, f));
-    const tail = next.catch(() => undefined);
+    const tail = next.catch(() => undefined); // the chain only orders updates: `next` carries the error to the caller
     this.#chains.set(tenant, tail);
     void tail.then(() => {
       if (this.#chains.get(tenant) === tail) this.#chains.delete(tenant);

@@ -11,6 +11,7 @@ import { defaultModelsDir, loadLatestArtifact } from '../../models/artifact.ts';
 import type { Tensor } from '../../core/types.ts';
 import type { Store } from '../../storage/store.ts';
 import { LogisticModel, resumeFeatures, type ActivityLog } from './resume.ts';
+import { backgroundError } from '../../core/background.ts';
 
 export const RESUME_ARTIFACT = 'resume';
 
@@ -97,7 +98,7 @@ export class Prefetcher {
       if (this.#running) return;
       this.#running = true;
       this.tick()
-        .catch(() => undefined)
+        .catch(backgroundError('prefetch'))
         .finally(() => (this.#running = false));
     }, intervalMs);
     this.#timer.unref();

@@ -229,6 +229,16 @@ export class ActivityLog {
     u.last = Math.max(u.last, at);
   }
 
+  /** Forget a user and all their sessions (erased). */
+  forgetUser(tenant: string, user: string): void {
+    this.#users.delete(`${tenant}\u0000${user}`);
+  }
+
+  /** Forget every user of a tenant (erased). */
+  forgetTenant(tenant: string): void {
+    for (const [k, u] of this.#users) if (u.tenant === tenant) this.#users.delete(k);
+  }
+
   /** Forget a session (deleted). */
   forget(tenant: string, user: string, session: string): void {
     this.#users.get(`${tenant}\u0000${user}`)?.sessions.delete(session);

@@ -11,6 +11,7 @@ import { siraError } from '../../core/errors.ts';
 import type { Tensor } from '../../core/types.ts';
 import { defaultModelsDir, loadLatestArtifact, tensorF32, type Artifact } from '../../models/artifact.ts';
 import { cuesOf, gateOf, normalize, type RuleMatch } from './rules.ts';
+import { fnv1a } from '../../core/hash.ts';
 
 /** The classes, in weight-row order. */
 export const LABELS = ['none', 'positive', 'negative'] as const;
@@ -25,15 +26,6 @@ export const MODEL_NAME = 'preferences';
 export interface Features {
   idx: Int32Array;
   val: Float32Array;
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** Tokens of a clause with the rule's value masked (`__val`) and other capitalised words masked (`__cap`). */

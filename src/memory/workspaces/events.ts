@@ -9,6 +9,7 @@ import type { SessionEvent } from '../../core/types.ts';
 import type { EventHub, Subscription } from '../../storage/event-hub.ts';
 import type { Store } from '../../storage/store.ts';
 import { UPDATE_PREFIX, translateEvent, type WorkspaceEvent } from './model.ts';
+import { backgroundError } from '../../core/background.ts';
 
 /** What a workspace subscriber is told (as {@link import('../../storage/event-hub.ts').EventSubscriber}). */
 export interface WorkspaceSubscriber {
@@ -79,6 +80,7 @@ async function fetchMissing(ctx: EventContext, events: readonly WorkspaceEvent[]
   await Promise.all(
     events.map(async (w) => {
       const name = `${UPDATE_PREFIX}${String(w.data.doc)}/${String(w.data.update_id)}`;
+      // The inline copy is an optimisation: without it the client fetches the update by id (see the event's data).
       const t = await ctx.store.getTensor(ctx.tenant, ctx.session, name).catch(() => undefined);
       if (t !== undefined && t.data.byteLength <= ctx.inlineMaxBytes) w.data.update = Buffer.from(t.data).toString('base64');
     }),
@@ -110,7 +112,7 @@ export function subscribeWorkspace(hub: EventHub, ctx: EventContext, afterId: nu
           busy = false;
           if (deliver(out)) inner.resume();
         })
-        .catch(() => {});
+        .catch(backgroundError('workspace-event-delivery'));
       return false; // paused until the bytes are in and delivered
     },
     onEnd: (e) => {

@@ -9,7 +9,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Limits } from '../../core/config.ts';
 import { isSiraError, siraError } from '../../core/errors.ts';
 import { isValidId, newId } from '../../core/ids.ts';
-import type { JsonObject, Page, StateRecord, Turn, TurnRange } from '../../core/types.ts';
+import type { JsonObject, NewTurn, Page, StateRecord, Turn, TurnRange } from '../../core/types.ts';
 import { checkMetadata, checkState, checkTtl, normalizeTurns, type TurnInput } from '../../core/validate.ts';
 import type { EventHub, Subscription } from '../../storage/event-hub.ts';
 import type { Store } from '../../storage/store.ts';
@@ -43,6 +43,7 @@ import {
   type Workspace,
   type WorkspaceEvent,
 } from './model.ts';
+import { backgroundError } from '../../core/background.ts';
 
 /** Tunables of workspaces. */
 export interface WorkspaceOptions extends CrdtOptions {
@@ -74,6 +75,8 @@ export interface WorkspaceServiceDeps {
   defaultTtlSeconds: number | null;
   clock: Clock;
   options?: Partial<WorkspaceOptions>;
+  /** Applied to validated turns before they are stored (the tenant's PII redaction). @default none */
+  prepareTurns?: (tenant: string, turns: NewTurn[]) => Promise<NewTurn[]>;
 }
 
 /** The workspaces of a service process (shares the update cache across tenants). */
@@ -172,7 +175,7 @@ export class TenantWorkspaces {
       if (isSiraError(err, 'SIRA_ERR_SESSION_EXISTS')) throw siraError('SIRA_ERR_WORKSPACE_EXISTS', `workspace ${id} exists`);
       throw err;
     }
-    await this.#dropStaleSnapshots(id, s.created_at).catch(() => {});
+    await this.#dropStaleSnapshots(id, s.created_at).catch(backgroundError('workspace-stale-snapshots'));
     this.#notify(id);
     return toWorkspace(s);
   }
@@ -258,7 +261,8 @@ export class TenantWorkspaces {
 
   /** Append to the shared turn log atomically (give each turn its `agent_id`); returns the turns with their seqs. */
   async appendTurns(id: string, turns: TurnInput[]): Promise<Turn[]> {
-    const normalized = normalizeTurns(turns, this.#svc.deps.limits);
+    const valid = normalizeTurns(turns, this.#svc.deps.limits);
+    const normalized = this.#svc.deps.prepareTurns === undefined ? valid : await this.#svc.deps.prepareTurns(this.tenant, valid);
     const stored = await onWorkspace(this.#store.appendTurns(this.tenant, backingId(id), normalized));
     this.#notify(id);
     return stored;

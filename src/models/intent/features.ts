@@ -6,6 +6,7 @@
  * frequency is sublinear (`1 + ln tf`), multiplied by the feature's IDF, and the view is scaled to unit L2 norm;
  * the two views are then summed (so a vector's norm is at most √2). Features the model does not know are dropped.
  */
+import { fnv1a } from '../../core/hash.ts';
 
 /** Lowercase, NFKC, digits → `0`, anything but letters and digits → one space; trimmed. */
 export function normalizeText(text: string): string {
@@ -16,16 +17,6 @@ export function normalizeText(text: string): string {
     .replace(/['’]/g, '')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
-}
-
-/** 32-bit FNV-1a over the UTF-16 code units of `s` (unsigned). */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** Feature extraction settings (stored in a model's config). */

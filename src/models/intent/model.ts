@@ -9,7 +9,7 @@
 import { siraError } from '../../core/errors.ts';
 import { f16ToF32, f32ToF16 } from '../../core/half.ts';
 import type { Tensor } from '../../core/types.ts';
-import { decodeSafetensors, encodeSafetensors } from '../../storage/codec/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors } from '../../core/safetensors.ts';
 import { type Artifact, loadArtifact, loadLatestArtifact } from '../artifact.ts';
 import { type FeatureConfig, type SparseVector, DEFAULT_FEATURES, indexOf, termCounts, vectorize } from './features.ts';
 

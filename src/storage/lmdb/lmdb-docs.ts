@@ -7,6 +7,8 @@ import type { Page } from '../../core/types.ts';
 import { checkDocKey, compareDocIds, decodeDoc, docConflict, docCursor, docPageStart, encodeDoc } from '../docs.ts';
 import type { DocRecord, ListDocsOptions } from '../store.ts';
 import type { LmdbLayout } from './lmdb-open.ts';
+import { putScoped } from './lmdb-seal.ts';
+import { userScope } from '../crypto/keyring.ts';
 
 type Txn = <T>(fn: () => T) => Promise<T>;
 
@@ -17,6 +19,7 @@ export async function putDoc(
   k: { tenant: string; collection: string; id: string },
   value: Uint8Array,
   expectedVersion: number | undefined,
+  owner?: string,
 ): Promise<DocRecord> {
   checkDocKey(k.collection, k.id);
   const key = [k.tenant, k.collection, k.id];
@@ -24,7 +27,7 @@ export async function putDoc(
     const raw = db.docs.getBinary(key);
     const current = raw === undefined ? 0 : decodeDoc(k.id, raw).version;
     if (expectedVersion !== undefined && expectedVersion !== current) throw docConflict(expectedVersion, current);
-    db.docs.putSync(key, encodeDoc(current + 1, now, value));
+    putScoped(db.docs, key, encodeDoc(current + 1, now, value), owner === undefined ? undefined : userScope(k.tenant, owner));
     return { id: k.id, version: current + 1, updated_at: now, value: Uint8Array.from(value) };
   });
 }

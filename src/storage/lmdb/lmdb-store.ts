@@ -49,6 +49,7 @@ import {
   type ListSessionsOptions,
   type Store,
   type StoreStats,
+  type TenantErasure,
 } from '../store.ts';
 import * as docs from './lmdb-docs.ts';
 import { decodeEvent, decodeSession, decodeState, encodeEvent, encodeSession, encodeState } from '../codec/records.ts';
@@ -58,6 +59,9 @@ import { decodeTurn, encodeTurn } from '../codec/turn.ts';
 import { decodeTensorInfo, decodeTensorRecord, encodeTensorRecord } from '../codec/tensor-record.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
+import type { DataKeyring } from '../crypto/keyring.ts';
+import { sealLayout } from './lmdb-seal.ts';
+import { eraseTenant, eraseUser, reseal, type ErasureDeps } from './lmdb-erase.ts';
 
 /** Options of the LMDB backend. */
 export interface LmdbStoreOptions extends EventLogOptions {
@@ -77,6 +81,12 @@ export interface LmdbStoreOptions extends EventLogOptions {
   maxTensorsPerSession?: number;
   /** Hot tier of decoded session tails; `false` turns it off. @default {} (64 turns per session, 64 MiB) */
   tailCache?: TailCacheOptions | false;
+  /**
+   * Data keys to seal every content value with (AES-256-GCM per user / per tenant, storage/lmdb/lmdb-seal);
+   * erasing a user or tenant destroys its keys. Choose at creation: a store's values are all sealed or all plain.
+   * @default undefined (values plain)
+   */
+  keyring?: DataKeyring | undefined;
 }
 
 const cacheKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
@@ -99,6 +109,7 @@ export class LmdbStore implements Store {
    * change can never leave a gap in the ids. Bounded: cleared wholesale past 262,144 entries.
    */
   readonly #eventIds = new Map<string, number>();
+  readonly #keyring: DataKeyring | undefined;
   #closed = false;
 
   private constructor(opts: LmdbStoreOptions) {
@@ -109,7 +120,9 @@ export class LmdbStore implements Store {
     this.#tail = opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {});
     this.#syncCommit = (opts.sync ?? 'os') === 'os';
     this.#retention = Math.max(1, opts.eventRetention ?? DEFAULT_EVENT_RETENTION);
-    this.#db = openLayout({ path: opts.path, sync: opts.sync ?? 'os', mapSize: opts.mapSize ?? 64 * 1024 ** 3, encryptionKey: opts.encryptionKey });
+    const raw = openLayout({ path: opts.path, sync: opts.sync ?? 'os', mapSize: opts.mapSize ?? 64 * 1024 ** 3, encryptionKey: opts.encryptionKey });
+    this.#keyring = opts.keyring;
+    this.#db = opts.keyring === undefined ? raw : sealLayout(raw, opts.keyring);
   }
 
   /** Open (or create) the store under `opts.path`. */
@@ -200,6 +213,20 @@ export class LmdbStore implements Store {
     this.#tail?.drop(cacheKey(t, s.id));
   }
 
+  #erasure(): ErasureDeps {
+    return { db: this.#db, txn: (fn) => this.#txn(fn), purge: (s) => this.#purge(s), keyring: this.#keyring, deleteApiKey: (id) => this.deleteApiKey(id) };
+  }
+
+  async eraseUser(tenant: string, user: string): Promise<number> {
+    this.#check();
+    return eraseUser(this.#erasure(), tenant, user);
+  }
+
+  async eraseTenant(tenant: string): Promise<TenantErasure> {
+    this.#check();
+    return eraseTenant(this.#erasure(), tenant);
+  }
+
   #slide(s: Session, now: number): Session {
     return { ...s, updated_at: now, expires_at: s.ttl_seconds === null ? null : now + s.ttl_seconds * 1000 };
   }
@@ -250,6 +277,7 @@ export class LmdbStore implements Store {
       if (patch.ttl_seconds !== undefined) s.ttl_seconds = patch.ttl_seconds;
       s = this.#slide(s, now);
       this.#writeSession(s, prev);
+      if (this.#keyring !== undefined && prev.user_id !== s.user_id) reseal(this.#db, tenant, id);
       this.#event(tenant, id, 'session.updated', now);
       return s;
     });
@@ -497,9 +525,9 @@ export class LmdbStore implements Store {
     return removed;
   }
 
-  async putDoc(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion?: number): Promise<DocRecord> {
+  async putDoc(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion?: number, owner?: string): Promise<DocRecord> {
     this.#check();
-    return docs.putDoc(this.#db, (fn) => this.#txn(fn), this.#clock(), { tenant, collection, id }, value, expectedVersion);
+    return docs.putDoc(this.#db, (fn) => this.#txn(fn), this.#clock(), { tenant, collection, id }, value, expectedVersion, owner);
   }
 
   async getDoc(tenant: string, collection: string, id: string): Promise<DocRecord | undefined> {

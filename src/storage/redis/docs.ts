@@ -8,6 +8,7 @@ import type { Page } from '../../core/types.ts';
 import { checkDocKey, decodeDoc, docConflict, docCursor, docPageStart, encodeDoc } from '../docs.ts';
 import type { DocRecord, ListDocsOptions } from '../store.ts';
 import type { KeySpace } from './keys.ts';
+import type { RedisSealer } from './sealing.ts';
 import { DOC_DEL, DOC_PUT, runScript, type RedisClient, type ReplicaWait } from './scripts.ts';
 
 /** Escape a string for a ZRANGEBYLEX bound (the bound is raw bytes after `[` or `(`). */
@@ -26,7 +27,10 @@ export class RedisDocs {
   readonly #now: () => number;
   readonly #wait: ReplicaWait | undefined;
 
-  constructor(client: RedisClient, keys: KeySpace, now: () => number, wait?: ReplicaWait) {
+  readonly #sealer: RedisSealer | undefined;
+
+  constructor(client: RedisClient, keys: KeySpace, now: () => number, wait?: ReplicaWait, sealer?: RedisSealer) {
+    this.#sealer = sealer;
     this.#r = client;
     this.#k = keys;
     this.#now = now;
@@ -37,7 +41,7 @@ export class RedisDocs {
     checkDocKey(collection, id);
     const now = this.#now();
     // The script reads the current version from the record's first 4 bytes and writes the new record whole.
-    const rec = encodeDoc(0, now, value);
+    const rec = encodeDoc(0, now, this.#sealer === undefined ? value : await this.#sealer.seal(tenant, 'docs', value));
     const reply = await runScript(this.#r, DOC_PUT, [this.#k.docs(tenant, collection), this.#k.docIds(tenant, collection)], [
       id,
       expectedVersion === undefined ? '' : String(expectedVersion),
@@ -52,7 +56,14 @@ export class RedisDocs {
   async get(tenant: string, collection: string, id: string): Promise<DocRecord | undefined> {
     checkDocKey(collection, id);
     const raw = await this.#r.hgetBuffer(this.#k.docs(tenant, collection), id);
-    return raw === null ? undefined : decodeDoc(id, raw);
+    return raw === null ? undefined : this.#open(decodeDoc(id, raw));
+  }
+
+  /** The document with its value opened; undefined when its key was destroyed. */
+  async #open(d: DocRecord): Promise<DocRecord | undefined> {
+    if (this.#sealer === undefined) return d;
+    const value = await this.#sealer.open('docs', Buffer.from(d.value.buffer, d.value.byteOffset, d.value.byteLength));
+    return value === undefined ? undefined : { ...d, value: new Uint8Array(value) };
   }
 
   async delete(tenant: string, collection: string, id: string): Promise<boolean> {
@@ -80,7 +91,10 @@ export class RedisDocs {
         const raw = raws[i];
         if (raw === null || raw === undefined) continue;
         if (items.length === limit) more = true;
-        else items.push(decodeDoc(ids[i]!, raw));
+        else {
+          const d = await this.#open(decodeDoc(ids[i]!, raw));
+          if (d !== undefined) items.push(d);
+        }
       }
       if (more || ids.length < got.length || got.length < want) break;
       start = `(${ids[ids.length - 1]!}`;

@@ -23,9 +23,13 @@ export class RedisIndexes {
   readonly #pending = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(client: RedisClient, keys: KeySpace) {
+  readonly #openHash: ((h: Record<string, string>) => Promise<Record<string, string>>) | undefined;
+
+  /** `openHash` turns a session hash as stored into one {@link sessionFromHash} reads (sealed metadata opened). */
+  constructor(client: RedisClient, keys: KeySpace, openHash?: (h: Record<string, string>) => Promise<Record<string, string>>) {
     this.#r = client;
     this.#k = keys;
+    this.#openHash = openHash;
   }
 
   /** Entries of a session just created. */
@@ -85,7 +89,11 @@ export class RedisIndexes {
       const take = batch.slice(0, want);
       const entries = take.map(parseIndexMember);
       const hashes = await Promise.all(
-        entries.map((e) => (e === undefined ? Promise.resolve({}) : this.#r.hgetall(this.#k.session(tenant, e.id).session))),
+        entries.map(async (e) => {
+          if (e === undefined) return {};
+          const h = await this.#r.hgetall(this.#k.session(tenant, e.id).session);
+          return this.#openHash === undefined ? h : this.#openHash(h);
+        }),
       );
       for (let i = 0; i < take.length; i++) {
         const e = entries[i];

@@ -14,6 +14,9 @@
  * Indexes that cross sessions (listing, expiry, API keys, counters) live in other slots and are updated in a
  * second step after the session script; readers tolerate entries whose session is gone. See docs/internals.md.
  */
+import { eraseTenant, eraseUser } from './erase.ts';
+import { RedisSealer } from './sealing.ts';
+import type { MasterKey } from '../crypto/master-key.ts';
 import { Cluster } from 'ioredis';
 import type { Clock } from '../../core/clock.ts';
 import { isSiraError, siraError } from '../../core/errors.ts';
@@ -46,6 +49,7 @@ import {
   type ListSessionsOptions,
   type Store,
   type StoreStats,
+  type TenantErasure,
 } from '../store.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
 import { connectRedis, parseRedisUrl, type RedisTarget } from './connect.ts';
@@ -58,6 +62,7 @@ import { KeySpace, parseExpiryMember, type SessionKeys } from './keys.ts';
 import { pairs, purged, sessionFromHash, span, str, type Purged } from './replies.ts';
 import * as S from './scripts.ts';
 import type { RedisClient, Script, ScriptArg } from './scripts.ts';
+import { backgroundError } from '../../core/background.ts';
 
 /** Options of the Redis backend. */
 export interface RedisStoreOptions extends EventLogOptions {
@@ -88,6 +93,11 @@ export interface RedisStoreOptions extends EventLogOptions {
   replicas?: number;
   /** Longest wait for them in ms. @default 1000 */
   replicaTimeoutMs?: number;
+  /**
+   * Master keys (current first): seal turn records, state, tensors, documents and session metadata under per-tenant
+   * data keys kept in Redis (storage/redis/sealing). @default [] (values plain)
+   */
+  masterKeys?: MasterKey[];
 }
 
 const cacheKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
@@ -110,6 +120,7 @@ export class RedisStore implements Store {
   readonly #docs: RedisDocs;
   readonly #wait: S.ReplicaWait | undefined;
   readonly #target: RedisTarget;
+  readonly #sealer: RedisSealer | undefined;
   #closed = false;
 
   private constructor(opts: RedisStoreOptions, client: RedisClient, target: RedisTarget, keys: KeySpace) {
@@ -124,9 +135,10 @@ export class RedisStore implements Store {
     this.#grace = opts.gcGraceMs ?? 60_000;
     this.#retention = String(Math.max(1, opts.eventRetention ?? DEFAULT_EVENT_RETENTION));
     this.#tail = opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {});
-    this.#ix = new RedisIndexes(client, keys);
+    this.#sealer = (opts.masterKeys ?? []).length === 0 ? undefined : new RedisSealer(client, keys, opts.masterKeys!);
+    this.#ix = new RedisIndexes(client, keys, this.#sealer === undefined ? undefined : (h) => this.#openHash(h));
     this.#keys = new RedisApiKeys(client, keys);
-    this.#docs = new RedisDocs(client, keys, this.#clock, this.#wait);
+    this.#docs = new RedisDocs(client, keys, this.#clock, this.#wait, this.#sealer);
   }
 
   /** Connect to the server or cluster `opts.url` names; throws SIRA_ERR_STORE_FAILED when it cannot. */
@@ -220,6 +232,32 @@ export class RedisStore implements Store {
     if (!this.#closed) this.#ix.count(deltas);
   }
 
+  /** The sealer, when values are sealed (keys rotate, tenant erasure). */
+  get sealer(): RedisSealer | undefined {
+    return this.#sealer;
+  }
+
+  /** A session hash with its metadata opened; empty (a missing session) when its key was destroyed. */
+  async #openHash(h: Record<string, string>): Promise<Record<string, string>> {
+    if (this.#sealer === undefined || h.md === undefined || !h.md.startsWith('~')) return h;
+    const md = await this.#sealer.openText('sessions', h.md);
+    return md === undefined ? {} : { ...h, md };
+  }
+
+  #sealMd(tenant: string, json: string): Promise<string> {
+    return this.#sealer === undefined ? Promise.resolve(json) : this.#sealer.sealText(tenant, 'sessions', json);
+  }
+
+  /** Bytes sealed under the tenant's key when sealing is on (else as they are). */
+  #seal(tenant: string, what: string, b: Uint8Array): Promise<Uint8Array> {
+    return this.#sealer === undefined ? Promise.resolve(b) : this.#sealer.seal(tenant, what, b);
+  }
+
+  /** A stored value opened (as it is when sealing is off); undefined when its key was destroyed. */
+  async #open(what: string, b: Buffer): Promise<Buffer | undefined> {
+    return this.#sealer === undefined ? b : this.#sealer.open(what, b);
+  }
+
   async createSession(tenant: string, input: NewSession): Promise<Session> {
     const now = this.#clock();
     const ttl = input.ttl_seconds ?? null;
@@ -241,7 +279,7 @@ export class RedisStore implements Store {
       this.#gc(),
       s.id,
       tenant,
-      JSON.stringify(s.metadata),
+      await this.#sealMd(tenant, JSON.stringify(s.metadata)),
       s.user_id ?? '',
       s.agent_id ?? '',
       ttl === null ? '' : String(ttl),
@@ -255,18 +293,19 @@ export class RedisStore implements Store {
   }
 
   async getSession(tenant: string, id: string): Promise<Session | undefined> {
-    const s = sessionFromHash(await this.#do(() => this.#r.hgetall(this.#k.session(tenant, id).session)));
+    const s = sessionFromHash(await this.#do(async () => this.#openHash(await this.#r.hgetall(this.#k.session(tenant, id).session))));
     return s === undefined || (s.expires_at !== null && s.expires_at <= this.#clock()) ? undefined : s;
   }
 
   async updateSession(tenant: string, id: string, patch: SessionPatch): Promise<Session | undefined> {
     const op = (v: string | null | undefined): [string, string] => (v === undefined ? ['k', ''] : v === null ? ['d', ''] : ['s', v]);
+    const md = patch.metadata === undefined ? undefined : await this.#sealMd(tenant, JSON.stringify(patch.metadata));
     const reply = await this.#write(S.UPDATE, this.#sk(tenant, id), [
       String(this.#clock()),
       this.#gc(),
       ...op(patch.user_id),
       ...op(patch.agent_id),
-      ...op(patch.metadata === undefined ? undefined : JSON.stringify(patch.metadata)),
+      ...op(md),
       ...op(patch.ttl_seconds === undefined || patch.ttl_seconds === null ? patch.ttl_seconds : String(patch.ttl_seconds)),
       this.#retention,
     ]);
@@ -274,7 +313,8 @@ export class RedisStore implements Store {
     const oldUser = str(reply[1]) === '' ? null : str(reply[1]);
     const h: Record<string, string> = {};
     for (const [f, v] of pairs(reply.slice(2))) h[f] = str(v);
-    const s = sessionFromHash(h)!;
+    const s = sessionFromHash(await this.#openHash(h));
+    if (s === undefined) return undefined;
     await this.#do(() => this.#ix.updated(s, oldUser));
     return s;
   }
@@ -305,7 +345,7 @@ export class RedisStore implements Store {
       String(records.length),
       String(raw),
       String(stored),
-      ...records.map(S.buf),
+      ...(await Promise.all(records.map((r) => this.#seal(tenant, 'turns', r)))).map(S.buf),
       this.#retention,
     ]);
     if (str(reply[0]) === 'nf') throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
@@ -365,7 +405,9 @@ export class RedisStore implements Store {
       const rec = reply[i];
       const seq = first + i - 4;
       if (!Buffer.isBuffer(rec)) throw siraError('SIRA_ERR_CODEC_CORRUPT', `turn ${seq} of session ${sessionId} is missing`);
-      out.push(decodeTurn(rec, seq));
+      const plain = await this.#open('turns', rec);
+      if (plain === undefined) return undefined; // the tenant's key was destroyed: erased
+      out.push(decodeTurn(plain, seq));
     }
     if (out.length > 0 && first + out.length - 1 === turnCount) this.#tail?.filled(key, tailVersion(Number(str(reply[2])), turnCount), out);
     return out;
@@ -375,13 +417,17 @@ export class RedisStore implements Store {
     const k = this.#k.session(tenant, sessionId);
     const reply = await this.#run(S.GET_STATE, [k.session, k.state], [String(this.#clock())]);
     if (str(reply[0]) === 'nf') return undefined;
-    return { version: Number(str(reply[1])), updated_at: Number(str(reply[2])), value: JSON.parse(str(reply[3])) as JsonObject };
+    const raw = reply[3];
+    const value = Buffer.isBuffer(raw) ? await this.#open('state', raw) : Buffer.from(str(raw));
+    if (value === undefined) return undefined;
+    return { version: Number(str(reply[1])), updated_at: Number(str(reply[2])), value: JSON.parse(value.toString('utf8')) as JsonObject };
   }
 
   async putState(tenant: string, sessionId: string, value: JsonObject, expectedVersion?: number): Promise<StateRecord> {
     const now = this.#clock();
     const json = JSON.stringify(value);
-    const reply = await this.#write(S.PUT_STATE, this.#sk(tenant, sessionId), [String(now), this.#gc(), expectedVersion === undefined ? '' : String(expectedVersion), json, this.#retention]);
+    const stored = this.#sealer === undefined ? json : await this.#sealer.seal(tenant, 'state', Buffer.from(json, 'utf8'));
+    const reply = await this.#write(S.PUT_STATE, this.#sk(tenant, sessionId), [String(now), this.#gc(), expectedVersion === undefined ? '' : String(expectedVersion), stored, this.#retention]);
     const status = str(reply[0]);
     if (status === 'nf') throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
     if (status === 'conflict') throw conflict(Number(str(reply[1])), expectedVersion);
@@ -411,7 +457,7 @@ export class RedisStore implements Store {
       String(now),
       this.#gc(),
       name,
-      S.buf(rec),
+      S.buf(await this.#seal(tenant, 'tensors', rec)),
       S.buf(header),
       String(this.#maxTensors),
       this.#retention,
@@ -428,7 +474,9 @@ export class RedisStore implements Store {
     const reply = await this.#run(S.GET_FIELD, [k.session, k.tensors], [String(this.#clock()), name]);
     const rec = reply[1];
     // The reply buffer is this call's own: the tensor views it without another copy.
-    return str(reply[0]) === 'nf' || !Buffer.isBuffer(rec) ? undefined : decodeTensorRecord(rec).tensor;
+    if (str(reply[0]) === 'nf' || !Buffer.isBuffer(rec)) return undefined;
+    const plain = await this.#open('tensors', rec);
+    return plain === undefined ? undefined : decodeTensorRecord(plain).tensor;
   }
 
   async listTensors(tenant: string, sessionId: string): Promise<TensorInfo[] | undefined> {
@@ -512,6 +560,17 @@ export class RedisStore implements Store {
     return this.#do(() => this.#docs.deleteAll(tenant, collection, prefix));
   }
 
+  eraseUser(tenant: string, user: string): Promise<number> {
+    return this.#do(() => eraseUser(this, this.#r, this.#k, tenant, user));
+  }
+
+  eraseTenant(tenant: string): Promise<TenantErasure> {
+    return this.#do(async () => {
+      const r = await eraseTenant(this, this.#r, this.#k, tenant);
+      return { ...r, data_keys: (await this.#sealer?.destroy(tenant)) ?? 0 };
+    });
+  }
+
   async putApiKey(record: ApiKeyRecord): Promise<void> {
     if (!isValidId(record.tenant)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'tenant is not a valid id');
     await this.#do(() => this.#keys.put(record));
@@ -545,7 +604,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#ix.flush().catch(() => {});
+    await this.#ix.flush().catch(backgroundError('redis-index-flush'));
     try {
       await this.#r.quit();
     } catch {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { byteMutationArb, mutate, tensorArb as tensorArbOf } from '../../../test/helpers/tensor-arbitraries.ts';
+import { byteMutationArb, mutate, tensorArb as tensorArbOf } from '../../test/helpers/tensor-arbitraries.ts';
 import fc from 'fast-check';
-import type { Tensor } from '../../core/types.ts';
-import { DTYPES, DTYPE_SIZE, validateTensor } from '../../core/tensor.ts';
-import { isSiraError } from '../../core/errors.ts';
+import type { Tensor } from './types.ts';
+import { DTYPES, DTYPE_SIZE, validateTensor } from './tensor.ts';
+import { isSiraError } from './errors.ts';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.ts';
 
 const SEED = Number(process.env.SIRA_FC_SEED ?? 20_240_611);
@@ -64,7 +64,7 @@ function decodesSafely(bytes: Uint8Array): void {
   }
 }
 
-describe(`storage/codec/safetensors (fc seed ${SEED})`, () => {
+describe(`core/safetensors (fc seed ${SEED})`, () => {
   it('decodeSafetensors(encodeSafetensors(x)) returns x: tensors and metadata, any dtype, scalar and 0-size', () => {
     fc.assert(
       fc.property(tensorsArb, metadataArb, (tensors, metadata) => {

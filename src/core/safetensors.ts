@@ -1,5 +1,5 @@
 /**
- * @module storage/codec/safetensors
+ * @module core/safetensors
  * Multi-tensor blobs in the safetensors layout (DESIGN §2), so Python/Rust clients read them with the stock
  * libraries: an 8-byte little-endian u64 header length N, N bytes of UTF-8 JSON header padded with spaces to a
  * multiple of 8, then the data buffer. The header maps each tensor name to `{"dtype","shape","data_offsets"}`
@@ -12,9 +12,9 @@
  * sort them, which is the same bytes whenever there is at most one key. Decoding accepts any key order, any
  * padding and any tensor order, as the library does: it sorts by offsets and then checks them.
  */
-import type { DType, Tensor } from '../../core/types.ts';
-import { DTYPE_SIZE, elementCount, validateTensor } from '../../core/tensor.ts';
-import { siraError } from '../../core/errors.ts';
+import type { DType, Tensor } from './types.ts';
+import { DTYPE_SIZE, elementCount, validateTensor } from './tensor.ts';
+import { siraError } from './errors.ts';
 
 /** Largest JSON header accepted, in bytes (the reference implementation's limit). */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
