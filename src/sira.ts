@@ -42,7 +42,7 @@ import {
   type TurnRange,
 } from './core/index.ts';
 import {
-  buildContext,
+  buildContextSync,
   checkMessages,
   createContextCaches,
   resolveQuery,
@@ -57,6 +57,8 @@ import {
 import { createEmbedder, type Embedder } from './models/index.ts';
 import { loadTokenizer, registerModel, type EncodingName } from './models/tokens.ts';
 import { turnText } from './models/chat.ts';
+import { ANALYSIS_MAX_CHARS, textHead, withTextHead } from './core/text-limits.ts';
+import { budgetedTokenizer, prepareMessages, prepareTurns, WorkBudget } from './memory/context/prepare.ts';
 import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import { loadPreferenceClassifier, ProfileService, type ForgetReport, type ProfileChange, type StoredProfile } from './memory/profile/index.ts';
@@ -276,10 +278,21 @@ export class TenantSessions {
     return { ...page, items: page.items.filter((s) => !isBackingId(s.id)) };
   }
 
-  /** Append turns atomically; returns them with their seqs. Throws on bad input before storing anything. */
+  /**
+   * Append turns atomically; returns them with their seqs. Throws on bad input before storing anything, including
+   * SIRA_ERR_TURN_TENSOR_NOT_FOUND for a `tensor` part naming a tensor the session does not hold (checked just
+   * before the append: a tensor deleted concurrently can still leave a dangling reference, rendered by name).
+   */
   async appendTurns(sessionId: string, turns: TurnInput[]): Promise<Turn[]> {
     let normalized = normalizeTurns(turns, this.#opts.limits);
     if ((await this.#redactMode()) === 'store') normalized = redactTurns(normalized, {});
+    const referenced = new Set(normalized.flatMap((t) => t.parts.flatMap((p) => (p.type === 'tensor' ? [p.name] : []))));
+    if (referenced.size > 0) {
+      const held = new Set(found(await this.#store.listTensors(this.tenant, sessionId)).map((t) => t.name));
+      for (const name of referenced) {
+        if (!held.has(name)) throw siraError('SIRA_ERR_TURN_TENSOR_NOT_FOUND', `the session holds no tensor ${JSON.stringify(name)}`, { details: { tensor: name } });
+      }
+    }
     const stored = await this.#store.appendTurns(this.tenant, sessionId, normalized);
     // After the append is durable: embedding never delays or fails it.
     this.#context.enrichment?.enqueue(this.tenant, sessionId, stored);
@@ -426,7 +439,15 @@ export class TenantSessions {
       enrichment === undefined || request.strategy === 'recency'
         ? undefined
         : await enrichment.dense(this.tenant, sessionId, turns, query);
-    const result = await buildContext(
+    // Bounded work (issue 11): per-turn analyses and counts are warmed a slice at a time under the request's time
+    // budget, then the synchronous engine runs on warm caches with a tokenizer that stops it once the budget is spent.
+    const budget = new WorkBudget(this.#opts.contextTimeBudgetMs);
+    const exact = await loadTokenizer(encoding);
+    await prepareTurns(turns, exact, this.#context.caches, { tenant: this.tenant, session: sessionId }, budget);
+    if (Array.isArray(request.messages)) await prepareMessages(checkMessages(request.messages), exact, budget);
+    await budget.pace('engine');
+    const tok = budgetedTokenizer(exact, budget);
+    const result = buildContextSync(
       {
         turns,
         query: request.query,
@@ -444,6 +465,7 @@ export class TenantSessions {
         ...(external === undefined ? {} : { external }),
       },
       options,
+      tok,
       this.#context.caches,
     );
     // Off the request path: when older turns were left out and the session outgrew its summary, refresh it.
@@ -559,7 +581,8 @@ export class TenantSessions {
     if (!Number.isSafeInteger(last) || last < 1 || last > max) throw siraError('SIRA_ERR_REQUEST_INVALID', `last must be an integer 1..${max}`);
     const turns = found(await this.#store.getTurns(this.tenant, sessionId, { last }));
     this.#context.evaluator ??= new SessionEvaluator();
-    return this.#context.evaluator.evaluate(turns, { intent: request.intent !== false, classifier: this.#intentClassifier() });
+    // Quality features read each turn's first ANALYSIS_MAX_CHARS characters (bounded work per turn, issue 11).
+    return this.#context.evaluator.evaluate(turns.map((t) => withTextHead(t, ANALYSIS_MAX_CHARS)), { intent: request.intent !== false, classifier: this.#intentClassifier() });
   }
 
   /**
@@ -572,7 +595,7 @@ export class TenantSessions {
     const tenant = this.tenant;
     const c: { model?: { name: string; version: string }; classifySession: SessionIntentClassifier['classifySession'] } = {
       async classifySession(turns) {
-        const r = await classifyTenantSession(store, tenant, turns.map((t) => ({ role: t.role, text: turnText(t) })));
+        const r = await classifyTenantSession(store, tenant, turns.map((t) => ({ role: t.role, text: textHead(turnText(t), ANALYSIS_MAX_CHARS) })));
         if (r.model === null || r.fallback) throw siraError('SIRA_ERR_INTENT_MODEL_NOT_FOUND', 'no intent model is available (no tenant model and no built-in artifact)');
         c.model = { name: r.builtin ? `builtin:${r.model}` : r.model, version: r.builtin ? 'v1' : 'tenant' };
         return { label: r.label, confidence: r.confidence, distribution: r.distribution, out_of_scope: r.out_of_scope };
@@ -871,6 +894,8 @@ export class SiraSession {
     const options = resolveConfig(input);
     // Models with their own tokenizer.json: registered and loaded now, so a bad path fails at start, not per request.
     for (const m of options.models) await loadTokenizer(registerModel(m).encoding);
+    // The default encoding's tables take ~200-600 ms to load: at start, not inside the first request (issue 11).
+    await loadTokenizer(resolveContextOptions(deps.context).defaultEncoding);
     const learned = options.contextWeights === 'learned' ? loadLearnedWeights().weights : undefined;
     const context = resolveContextOptions(learned === undefined ? deps.context : { ...deps.context, scorer: { ...deps.context?.scorer, weights: { ...learned, ...deps.context?.scorer?.weights } } });
     const clock = deps.clock ?? systemClock;

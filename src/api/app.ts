@@ -25,9 +25,10 @@ import { metricsPlugin } from './metrics.ts';
 import { proxyRoutes } from './proxy.ts';
 import { quotaHooks } from './quotas.ts';
 import { profileRoutes } from './profiles.ts';
+import { jsonBodyParser } from './json-body.ts';
 import { responseRoutes } from './responses.ts';
 import { userRoutes } from './users.ts';
-import { errorHandler, notFoundHandler } from './problem.ts';
+import { clientErrorHandler, errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
 import { stateRoutes } from './state.ts';
 import { tensorRoutes } from './tensors.ts';
@@ -67,6 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: (error, request, reply) => {
       errorHandler(error, request, reply);
     },
+    // Malformed HTTP (before any route): problem+json too, then the connection is closed (api/problem).
+    clientErrorHandler: clientErrorHandler as FastifyServerOptions['clientErrorHandler'],
     // Session ids and tensor names are up to 128 chars (a tensor name's `/` arrives as `%2F`).
     routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true },
   };
@@ -87,6 +90,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   api.setNotFoundHandler(notFoundHandler);
   // JSON (and the binary types the tensor routes add) only: a text/plain body is answered 415.
   api.removeContentTypeParser('text/plain');
+  // JSON bodies: empty = none, UTF-8 and Unicode checked, numbers finite (api/json-body).
+  api.removeContentTypeParser('application/json');
+  api.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(app));
 
   // Background errors the service survives are logged at warn here (and counted on /metrics).
   const removeSink = addBackgroundErrorSink((task, err) => app.log.warn({ err, task }, 'background task failed'));

@@ -4,6 +4,7 @@
  * `{type, title, status, detail, instance, code, ...details}`, with the status taken from the error's code.
  * Unexpected errors are logged and answered 500 without their message.
  */
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, isSiraError, type ErrorCode } from '../core/errors.ts';
 
@@ -44,9 +45,10 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   };
   for (const [k, v] of Object.entries(problem.details ?? {})) if (!STANDARD.has(k)) body[k] = v;
   if (spec.status === 401) reply.header('www-authenticate', 'Bearer');
-  // Quota refusals (429) say when to come back, in seconds (RFC 9110 §10.2.3).
+  // Problems that say when to come back (quota refusals, SIRA_ERR_CONTEXT_TIME_EXCEEDED) carry it as Retry-After
+  // too, in whole seconds (RFC 9110 §10.2.3).
   const retry = problem.details?.retry_after_seconds;
-  if (typeof retry === 'number') reply.header('retry-after', String(retry));
+  if (typeof retry === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retry))));
   return reply.code(spec.status).type('application/problem+json').send(body);
 }
 
@@ -77,9 +79,26 @@ export function problemOf(error: unknown, request: FastifyRequest): Problem & { 
 /** Fastify error handler: every error becomes problem+json. */
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = problemOf(error, request);
-  if (problem.internal) request.log.error({ err: error, code: problem.code }, 'request failed');
+  // Refusing work over a request's time budget is the service protecting itself, not a fault: warn, no stack.
+  if (problem.code === 'SIRA_ERR_CONTEXT_TIME_EXCEEDED') request.log.warn({ code: problem.code, detail: problem.detail }, 'request over its time budget');
+  else if (problem.internal) request.log.error({ err: error, code: problem.code }, 'request failed');
   else request.log.debug({ code: problem.code, detail: problem.detail }, 'request refused');
   return sendProblem(request, reply, problem);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (headers over 16 KiB, a request timeout, bytes
+ * that are not HTTP) is answered as problem+json like everything else, then the socket is closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'SIRA_ERR_REQUEST_HEADERS_TOO_LARGE' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'SIRA_ERR_REQUEST_TIMEOUT' : 'SIRA_ERR_REQUEST_INVALID';
+  const spec = ERRORS[code];
+  const body = JSON.stringify({ type: PROBLEM_TYPE_BASE + code, title: spec.title, status: spec.status, detail: spec.title, code });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${spec.status} ${spec.title}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/problem+json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }
 
 /** Fastify not-found handler. */

@@ -5,6 +5,7 @@
  * answered 409 SIRA_ERR_STATE_VERSION_CONFLICT with `current_version`.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { jsonBodyParser } from './json-body.ts';
 import { Type } from 'typebox';
 import type { JsonObject } from '../core/types.ts';
 import type { RoutesOptions } from './sessions.ts';
@@ -29,7 +30,7 @@ function stateWithEtag() {
 
 /** The state routes. */
 export const stateRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, { sira }) => {
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'buffer' }, jsonBodyParser(app));
 
   app.get(
     '/sessions/:id/state',

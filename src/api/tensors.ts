@@ -9,7 +9,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { siraError } from '../core/errors.ts';
-import { parseDType } from '../core/tensor.ts';
+import { DTYPE_SIZE, elementCount, parseDType } from '../core/tensor.ts';
 import type { Tensor } from '../core/types.ts';
 import { decodeSafetensors, encodeSafetensors } from '../core/safetensors.ts';
 import type { RoutesOptions } from './sessions.ts';
@@ -59,6 +59,30 @@ function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
+/**
+ * Refuse a raw tensor PUT whose `content-length` differs from what `x-tensor-dtype` × `x-tensor-shape` need,
+ * before a byte of the body is read (issue 11: a body shorter than declared used to hold the connection ≥ 40 s
+ * while the server waited for the rest). Bad dtype or shape headers are refused here too. Throws
+ * SIRA_ERR_TENSOR_INVALID (SIRA_ERR_TENSOR_TOO_LARGE when the shape is over the limit); without a content-length (chunked) the body is checked once read.
+ */
+export function checkDeclaredLength(headers: Record<string, string | string[] | undefined>, maxTensorBytes: number): void {
+  if (mediaType(headers['content-type'] as string | undefined) !== OCTET) return;
+  const length = headers['content-length'];
+  const dtypeHeader = headers['x-tensor-dtype'];
+  const shapeHeader = headers['x-tensor-shape'];
+  if (typeof length !== 'string' || typeof dtypeHeader !== 'string' || typeof shapeHeader !== 'string') return;
+  const dtype = parseDType(dtypeHeader.trim());
+  if (dtype === undefined) throw siraError('SIRA_ERR_TENSOR_INVALID', `unknown dtype ${JSON.stringify(dtypeHeader)}`);
+  const shape = parseShapeHeader(shapeHeader);
+  const expected = elementCount(shape) * DTYPE_SIZE[dtype];
+  if (!Number.isSafeInteger(expected) || expected > maxTensorBytes) throw siraError('SIRA_ERR_TENSOR_TOO_LARGE', `tensor of ${expected} bytes exceeds ${maxTensorBytes}`);
+  if (Number(length) !== expected) {
+    throw siraError('SIRA_ERR_TENSOR_INVALID', `shape [${shape.join(',')}] of ${dtype} needs ${expected} bytes, but content-length is ${length}`, {
+      details: { expected_bytes: expected, content_length: Number(length) },
+    });
+  }
+}
+
 /** The tensor routes (with their own raw-body parsers, limited to the tensor size). */
 export const tensorRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, { sira }) => {
   const { maxTensorBytes } = sira.options.limits;
@@ -84,6 +108,16 @@ export const tensorRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app
         }),
         body: { content: { [OCTET]: { schema: BINARY_BODY }, [SAFETENSORS]: { schema: BINARY_BODY } } },
         response: { 200: TensorInfoSchema, ...problemResponses, 413: problemSchema('Tensor too large'), 415: problemSchema('Not a binary body') },
+      },
+      // Before the body is read: a length that cannot match is answered at once, and the connection closed
+      // (its unread body must not be taken for the next request).
+      onRequest: async (request, reply) => {
+        try {
+          checkDeclaredLength(request.headers, maxTensorBytes);
+        } catch (e) {
+          reply.header('connection', 'close');
+          throw e;
+        }
       },
     },
     async (request) => {

@@ -6,6 +6,7 @@
  * call of {@link import('../memory/workspaces/workspaces.ts').TenantWorkspaces}.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { jsonBodyParser } from './json-body.ts';
 import { Type } from 'typebox';
 import { siraError } from '../core/errors.ts';
 import type { JsonObject } from '../core/types.ts';
@@ -64,7 +65,7 @@ const stateWrite = { 200: stateWithEtag(), ...problemResponses, 409: problemSche
 export const workspaceRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, opts) => {
   const { sira } = opts;
   const ws = (tenant: string) => sira.workspaces(tenant);
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'buffer' }, jsonBodyParser(app));
 
   app.post(
     '/workspaces',

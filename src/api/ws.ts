@@ -292,9 +292,13 @@ class Connection {
       case 'ping':
         this.#send({ type: 'pong', ...req });
         return;
-      case 'auth':
+      case 'auth': {
+        // A connection belongs to one tenant: the same tenant's key again is a no-op, any other is refused.
+        const again = typeof msg.token === 'string' ? await this.#authenticate(msg.token) : undefined;
+        if (again !== this.#tenant) throw siraError('SIRA_ERR_WS_ALREADY_AUTHENTICATED', 'this connection is authenticated already, for another key or tenant; open another connection');
         this.#send({ type: 'authenticated', ...req });
         return;
+      }
       default:
         throw siraError('SIRA_ERR_WS_MESSAGE_INVALID', `unknown op ${JSON.stringify(msg.op)}`);
     }

@@ -90,6 +90,12 @@ export interface SiraOptions {
   /** A context request considers at most this many of the session's newest turns. @default 2000 */
   contextMaxTurns: number;
   /**
+   * Ms of work (CPU time of the event-loop thread) a context build (`/context`, `/context/enrich`, the chat proxy) may take before it is refused with
+   * SIRA_ERR_CONTEXT_TIME_EXCEEDED (503, Retry-After); checked between slices of at most 10 ms, the event loop free
+   * between them. The engine's final pass on warm caches is not charged. 0 disables the budget. @default 150
+   */
+  contextTimeBudgetMs: number;
+  /**
    * Embedding provider for dense relevance: `none`, `offline` (Universal Sentence Encoder lite shipped in the
    * package, no network, loaded on first use), `openai` (an OpenAI-compatible `/v1/embeddings`; needs
    * `embedderUrl`, `embedderModel`, `embedderDim`) or `onnx` (a sentence-transformers ONNX model: `embedderModel`
@@ -253,6 +259,7 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   logLevel: 'info',
   shutdownGraceMs: 10_000,
   contextMaxTurns: 2000,
+  contextTimeBudgetMs: 150,
   embedder: 'none',
   embedderUrl: undefined,
   embedderModel: undefined,
@@ -323,6 +330,7 @@ const OptionsSchema = Type.Object({
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   shutdownGraceMs: Type.Integer({ minimum: 0 }),
   contextMaxTurns: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  contextTimeBudgetMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
   embedder: Type.Union([Type.Literal('none'), Type.Literal('offline'), Type.Literal('openai'), Type.Literal('onnx')]),
   embedderUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
   embedderModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
@@ -456,6 +464,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     masterKeyPrevious: env.SIRA_MASTER_KEY_PREVIOUS ? env.SIRA_MASTER_KEY_PREVIOUS.split(',') : undefined,
     logLevel: env.SIRA_LOG_LEVEL as SiraOptions['logLevel'] | undefined,
     sweepIntervalMs: num(env.SIRA_SWEEP_INTERVAL_MS),
+    contextTimeBudgetMs: num(env.SIRA_CONTEXT_TIME_BUDGET_MS),
     idempotencyTtlSeconds: num(env.SIRA_IDEMPOTENCY_TTL_SECONDS),
     embedder: (env.SIRA_EMBEDDER || undefined) as SiraOptions['embedder'] | undefined,
     embedderUrl: env.SIRA_EMBEDDER_URL || undefined,

@@ -30,6 +30,20 @@ export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
+/** Deepest nesting of objects and arrays accepted in metadata and state (`{"a":{"b":1}}` is depth 2). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Throws `code` when `v` nests objects/arrays deeper than `max` (iterative: any depth is safe to check). */
+export function checkJsonDepth(v: unknown, max: number, code: ErrorCode, what: string): void {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (typeof x !== 'object' || x === null) continue;
+    if (d + 1 > max) fail(code, `${what} nests deeper than ${max} levels`);
+    for (const y of Array.isArray(x) ? x : Object.values(x)) if (typeof y === 'object' && y !== null) stack.push([y, d + 1]);
+  }
+}
+
 /**
  * Byte size of `v` as JSON. Throws `code` if it is not JSON-serialisable, and `tooLargeCode` (default: `code`) if it
  * exceeds `max` bytes.
@@ -127,6 +141,7 @@ export function normalizeTurns(input: unknown, limits: Limits): NewTurn[] {
     let metadata: JsonObject | null = null;
     if (t.metadata !== undefined && t.metadata !== null) {
       if (!isJsonObject(t.metadata)) fail('SIRA_ERR_TURN_INVALID', `${where}.metadata must be an object`);
+      checkJsonDepth(t.metadata, MAX_JSON_DEPTH, 'SIRA_ERR_TURN_INVALID', `${where}.metadata`);
       checkJsonSize(t.metadata, limits.maxMetadataBytes, 'SIRA_ERR_TURN_INVALID', `${where}.metadata`);
       metadata = t.metadata;
     }
@@ -153,6 +168,7 @@ export function normalizeTurns(input: unknown, limits: Limits): NewTurn[] {
 /** Validate a state document (a JSON object within maxStateBytes). */
 export function checkState(value: unknown, limits: Limits): JsonObject {
   if (!isJsonObject(value)) fail('SIRA_ERR_STATE_INVALID', 'state must be a JSON object');
+  checkJsonDepth(value, MAX_JSON_DEPTH, 'SIRA_ERR_STATE_INVALID', 'state');
   checkJsonSize(value, limits.maxStateBytes, 'SIRA_ERR_STATE_INVALID', 'state', 'SIRA_ERR_STATE_TOO_LARGE');
   return value;
 }
@@ -160,6 +176,7 @@ export function checkState(value: unknown, limits: Limits): JsonObject {
 /** Validate session metadata (a JSON object within maxMetadataBytes). */
 export function checkMetadata(value: unknown, limits: Limits): JsonObject {
   if (!isJsonObject(value)) fail('SIRA_ERR_REQUEST_INVALID', 'metadata must be a JSON object');
+  checkJsonDepth(value, MAX_JSON_DEPTH, 'SIRA_ERR_REQUEST_INVALID', 'metadata');
   checkJsonSize(value, limits.maxMetadataBytes, 'SIRA_ERR_REQUEST_INVALID', 'metadata');
   return value;
 }

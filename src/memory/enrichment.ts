@@ -4,6 +4,7 @@
  * path into the {@link EmbeddingStore}, the cached {@link QueryEmbedder}, each turn's enrichment status, and the
  * dense similarities a context request passes to the scorer.
  */
+import { EMBED_MAX_CHARS, textHead } from '../core/text-limits.ts';
 import type { Turn } from '../core/types.ts';
 import { turnText } from '../models/chat.ts';
 import { dot, QueryEmbedder, type Embedder } from '../models/embedder.ts';
@@ -29,9 +30,9 @@ export interface DenseScores {
   usage: { model: string; query_ms: number; turns_embedded: number; error?: string };
 }
 
-/** The text a turn is embedded from (its role for a turn without text, so every turn gets a vector). */
+/** The text a turn is embedded from: its first {@link EMBED_MAX_CHARS} characters (its role when it has no text). */
 export function embeddingText(t: Turn): string {
-  const s = turnText(t);
+  const s = textHead(turnText(t), EMBED_MAX_CHARS);
   return s.trim() === '' ? `(${t.role})` : s;
 }
 

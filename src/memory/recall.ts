@@ -9,6 +9,7 @@
  */
 import type { Session } from '../core/types.ts';
 import type { Store } from '../storage/store.ts';
+import { textHead } from '../core/text-limits.ts';
 import { turnText } from '../models/chat.ts';
 import type { ExternalCandidate } from './context/external.ts';
 import type { Enrichment } from './enrichment.ts';
@@ -118,7 +119,7 @@ export class SessionRecall {
         const { session, seq } = splitKey(h.key);
         const t = (await this.#store.getTurns(tenant, session, { after_seq: seq - 1, limit: 1 }))?.[0];
         if (t === undefined || t.seq !== seq) continue;
-        const text = turnText(t).replace(/\s+/g, ' ').trim();
+        const text = textHead(turnText(t), this.#opts.maxChars * 4 + 1).replace(/\s+/g, ' ').trim();
         if (text === '') continue;
         out.push({
           source: 'session',

@@ -10,6 +10,13 @@
  * ({@link DEFAULT_MEDIA_TOKENS}). Models of other vendors (Claude, Llama, Mistral, Gemini) are counted with an
  * OpenAI encoding as an approximation, flagged `approximate` in the registry; give those a margin — or register the
  * model with its own `tokenizer.json` ({@link registerModel}, config `models`), which makes its counts exact.
+ *
+ * Bounded work (issue 11): BPE on one huge pre-token grows quadratically (a 300k-character run without spaces took
+ * 37 s), so every count goes through {@link boundedCount}: a text is tokenised in pieces of at most
+ * {@link PIECE_CHARS} (cut before a space: exact), runs of {@link LONG_RUN_CHARS}+ characters that could form one
+ * pre-token are cut into chunks, and only the first {@link EXACT_COUNT_CHARS} characters are tokenised at all; the
+ * rest counts as its UTF-8 bytes. All conservative (see docs/internals.md); pieces are memoised, and a caller can
+ * pace a long count ({@link countTokensPaced}).
  */
 import { siraError } from '../core/errors.ts';
 import type { Turn } from '../core/types.ts';
@@ -30,6 +37,154 @@ export interface Tokenizer {
   count(text: string): number;
 }
 
+/** Texts count exactly up to this many UTF-16 code units; beyond, each further UTF-8 byte counts as one token. */
+export const EXACT_COUNT_CHARS = 131_072;
+/** A text is tokenised in pieces of at most this many code units (cut before a space: exact; else +1 margin). */
+export const PIECE_CHARS = 1024;
+/** A run of this many characters without whitespace or digits (or of whitespace) is cut into chunks this long. */
+export const LONG_RUN_CHARS = 64;
+/** Tokens added for every cut the bounded count makes that is not a pre-token boundary (it can save a merge). */
+export const CUT_MARGIN_TOKENS = 1;
+// A pre-token of every encoding we know lies inside a run of [^\s\p{N}] (letters, marks, punctuation, symbols)
+// or of \s (digits come in groups of ≤ 3). The look-behinds make a match start only at a run's first character,
+// which keeps the scan linear (`[^\s\p{N}]{256,}` alone retries at every offset: 380 ms on 1 Mi characters).
+const LONG_RUN = new RegExp(`(?<![^\\s\\p{N}])[^\\s\\p{N}]{${LONG_RUN_CHARS},}|(?<!\\s)\\s{${LONG_RUN_CHARS},}`, 'gu');
+const SPACE = /\s/;
+
+const isHigh = (c: number) => c >= 0xd800 && c <= 0xdbff;
+/** `end` moved back one when it would split a surrogate pair. */
+const codePointEnd = (s: string, end: number) => (end < s.length && end > 0 && isHigh(s.charCodeAt(end - 1)) ? end - 1 : end);
+
+/** Tokens of one piece (≤ PIECE_CHARS): exact, except that runs of LONG_RUN_CHARS+ are counted in chunks. */
+function pieceCount(piece: string, exact: (s: string) => number): number {
+  if (piece.length < LONG_RUN_CHARS) return exact(piece);
+  let n = 0;
+  let from = 0;
+  for (const m of piece.matchAll(LONG_RUN)) {
+    if (m.index > from) n += exact(piece.slice(from, m.index)) + CUT_MARGIN_TOKENS;
+    const run = m[0];
+    for (let at = 0; at < run.length; ) {
+      const end = codePointEnd(run, Math.min(run.length, at + LONG_RUN_CHARS));
+      n += exact(run.slice(at, end)) + (end < run.length ? CUT_MARGIN_TOKENS : 0);
+      at = end;
+    }
+    from = m.index + run.length;
+    if (from < piece.length) n += CUT_MARGIN_TOKENS;
+  }
+  if (from < piece.length) n += exact(from === 0 ? piece : piece.slice(from));
+  return n;
+}
+
+/**
+ * Where the piece starting at `at` ends, and whether that end is a cut that needs a margin. A space preceded by a
+ * non-space starts a pre-token in every OpenAI encoding (` word`, ` 42`, ` !`), so cutting before it is exact.
+ */
+function pieceEnd(text: string, at: number, limit: number): { end: number; margin: number } {
+  const hard = at + PIECE_CHARS;
+  if (hard >= limit) return { end: limit, margin: 0 };
+  for (let i = hard; i > at + PIECE_CHARS / 2; i--) {
+    if (text.charCodeAt(i) === 32 && !SPACE.test(text[i - 1]!)) return { end: i, margin: 0 };
+  }
+  return { end: codePointEnd(text, hard), margin: CUT_MARGIN_TOKENS };
+}
+
+/**
+ * The steps of a bounded count: yields after each piece, returns the total. The head of `text` (its first
+ * {@link EXACT_COUNT_CHARS} code units) is tokenised in pieces of at most {@link PIECE_CHARS}, cut before a space
+ * where one is near (exact) or else anywhere (+{@link CUT_MARGIN_TOKENS}); inside a piece, runs of
+ * {@link LONG_RUN_CHARS}+ characters of one kind are cut into chunks (+margin each); the tail beyond the head
+ * counts one token per UTF-8 byte (byte-level BPE never makes more tokens than bytes), +margin.
+ */
+function* countSteps(text: string, piece: (s: string) => number): Generator<void, number> {
+  if (text.length <= PIECE_CHARS) return piece(text);
+  const limit = codePointEnd(text, Math.min(text.length, EXACT_COUNT_CHARS));
+  let n = limit < text.length ? Buffer.byteLength(text, 'utf8') - Buffer.byteLength(text.slice(0, limit), 'utf8') + CUT_MARGIN_TOKENS : 0;
+  for (let at = 0; at < limit; ) {
+    const { end, margin } = pieceEnd(text, at, limit);
+    n += piece(text.slice(at, end)) + margin;
+    at = end;
+    if (at < limit) yield;
+  }
+  return n;
+}
+
+/**
+ * Tokens of `text` with bounded work: `exact(text)` for every text of at most {@link PIECE_CHARS} code units
+ * without a long run (every ordinary message), and for longer ordinary text too as long as the pieces are cut
+ * before spaces. Never below the exact count (the cuts that could save a merge add a margin; the property tests
+ * check it); O(min(n, EXACT_COUNT_CHARS)) BPE work plus an O(n) byte count, whatever the input.
+ */
+export function boundedCount(text: string, exact: (s: string) => number): number {
+  const steps = countSteps(text, (p) => pieceCount(p, exact));
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+  }
+}
+
+// Pieces of at least this many code units are memoised (per encoding): a context build's paced warm-up
+// ({@link countTokensPaced}) leaves the engine's own counts as cache hits, and a refused build's work is kept.
+const MEMO_MIN_CHARS = 512;
+const MEMO_PIECES = 8192;
+
+/** A tokenizer whose counts are bounded ({@link boundedCount}) and whose pieces are memoised. */
+class BoundedTokenizer implements Tokenizer {
+  readonly encoding: EncodingName;
+  readonly #exact: (s: string) => number;
+  readonly #memo = new Lru<string, number>(MEMO_PIECES);
+  readonly #piece = (p: string): number => {
+    if (p.length < MEMO_MIN_CHARS) return pieceCount(p, this.#exact);
+    let n = this.#memo.get(p);
+    if (n === undefined) {
+      n = pieceCount(p, this.#exact);
+      this.#memo.set(p, n);
+    }
+    return n;
+  };
+
+  constructor(encoding: EncodingName, exact: (s: string) => number) {
+    this.encoding = encoding;
+    this.#exact = exact;
+  }
+
+  count(text: string): number {
+    return this.countChecked(text);
+  }
+
+  /** {@link count}, calling `between()` between pieces (it may throw to stop a long count). */
+  countChecked(text: string, between?: () => void): number {
+    const steps = countSteps(text, this.#piece);
+    for (;;) {
+      const r = steps.next();
+      if (r.done === true) return r.value;
+      between?.();
+    }
+  }
+
+  /** {@link count}, awaiting `between()` between pieces (a caller's pacing: yield to the event loop, check a deadline). */
+  async countPaced(text: string, between: () => Promise<void>): Promise<number> {
+    const steps = countSteps(text, this.#piece);
+    for (;;) {
+      const r = steps.next();
+      if (r.done === true) return r.value;
+      await between();
+    }
+  }
+}
+
+/**
+ * `tok.count(text)` with `between()` called between its pieces of work (at most {@link PIECE_CHARS} of BPE each),
+ * so a long count can stop (throw) or pace itself. Tokenizers not made by {@link loadTokenizer} count in one go.
+ */
+export function countTokensChecked(tok: Tokenizer, text: string, between: () => void): number {
+  return tok instanceof BoundedTokenizer ? tok.countChecked(text, between) : tok.count(text);
+}
+
+/** {@link countTokensChecked}, awaiting `between()` (e.g. to give the event loop a turn); the result is memoised. */
+export function countTokensPaced(tok: Tokenizer, text: string, between: () => Promise<void>): Promise<number> {
+  return tok instanceof BoundedTokenizer ? tok.countPaced(text, between) : Promise.resolve(tok.count(text));
+}
+
 const loaded = new Map<EncodingName, Tokenizer>();
 const loading = new Map<EncodingName, Promise<Tokenizer>>();
 // Special tokens inside user text are ordinary text to us: never refuse, never treat as control tokens.
@@ -43,7 +198,7 @@ export function loadTokenizer(encoding: EncodingName): Promise<Tokenizer> {
   if (p === undefined && encoding.startsWith('hf:')) {
     p = import('./hf-tokenizer.ts').then((m) => {
       const hf = m.loadHfTokenizer(encoding.slice(3));
-      const tok: Tokenizer = { encoding, count: (text) => hf.count(text) };
+      const tok: Tokenizer = new BoundedTokenizer(encoding, (text) => hf.count(text));
       loaded.set(encoding, tok);
       return tok;
     });
@@ -54,7 +209,9 @@ export function loadTokenizer(encoding: EncodingName): Promise<Tokenizer> {
   if (p === undefined) {
     const mod = encoding === 'o200k_base' ? import('gpt-tokenizer/encoding/o200k_base') : import('gpt-tokenizer/encoding/cl100k_base');
     p = mod.then((m) => {
-      const tok: Tokenizer = { encoding, count: (text) => (text.length === 0 ? 0 : m.countTokens(text, PLAIN)) };
+      const tok: Tokenizer = new BoundedTokenizer(encoding, (text) => (text.length === 0 ? 0 : m.countTokens(text, PLAIN)));
+      // The first BPE calls run cold (≈ 40 ms for one 64-character run): pay that here, not inside a request.
+      tok.count(`warm up ${'ab'.repeat(40)} ${'漢字'.repeat(40)} ${'.,'.repeat(40)} ${'😀'.repeat(20)}`);
       loaded.set(encoding, tok);
       return tok;
     });

@@ -58,6 +58,9 @@ describe('/v1/sessions/:id/turns', () => {
       { type: 'tool_result', tool_call_id: 'call_1', content: 'found', is_error: false },
       { type: 'tensor', name: 'emb' },
     ];
+    // A tensor part must name a tensor the session holds.
+    const put = await t.app.inject({ method: 'PUT', url: `/v1/sessions/${id}/tensors/emb`, headers: { ...t.auth, 'content-type': 'application/octet-stream', 'x-tensor-dtype': 'u8', 'x-tensor-shape': '1' }, payload: Buffer.alloc(1) });
+    expect(put.statusCode).toBe(200);
     expect((await append(id, [{ role: 'user', content: parts }])).statusCode).toBe(201);
     const [turn] = (await read(id)).turns;
     const got = turn?.content as Array<Record<string, unknown>>;

@@ -5,6 +5,7 @@
  * Cached per session in {@link TurnCache}: stored turns never change, and an entry is keyed by seq and checked
  * against `created_at`, so a re-created session id never reuses another turn's entry.
  */
+import { ANALYSIS_MAX_CHARS, textHead } from '../../core/text-limits.ts';
 import type { Turn } from '../../core/types.ts';
 import { turnText } from '../../models/chat.ts';
 import type { EncodingName } from '../../models/tokens.ts';
@@ -29,9 +30,9 @@ export interface SentenceInfo {
   words: number;
 }
 
-/** Analyse one turn. */
+/** Analyse one turn (its first {@link ANALYSIS_MAX_CHARS} characters: bounded work per turn). */
 export function analyzeTurn(turn: Turn): TurnAnalysis {
-  const text = turnText(turn);
+  const text = textHead(turnText(turn), ANALYSIS_MAX_CHARS);
   const ts = terms(text);
   const hasToolResult = turn.parts.some((p) => p.type === 'tool_result');
   const hasTool = hasToolResult || turn.parts.some((p) => p.type === 'tool_call');
@@ -68,9 +69,9 @@ export class TurnEntry {
     return n;
   }
 
-  /** Sentences of `text` (the turn's rendered text), computed once. */
+  /** Sentences of `text` (the turn's rendered text, its first {@link ANALYSIS_MAX_CHARS} characters), computed once. */
   sentences(text: () => string): SentenceInfo[] {
-    return (this.#sentences ??= sentenceInfos(text()));
+    return (this.#sentences ??= sentenceInfos(textHead(text(), ANALYSIS_MAX_CHARS)));
   }
 
   /** Tokens of each sentence under `encoding`, computed once. */

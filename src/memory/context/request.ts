@@ -5,6 +5,7 @@
  * the query when none is given).
  */
 import { siraError } from '../../core/errors.ts';
+import { QUERY_MAX_CHARS, textHead } from '../../core/text-limits.ts';
 import type { ChatMessage } from '../../models/chat.ts';
 import { defaultReplyReserve, resolveModel, type EncodingName, type ModelInfo } from '../../models/tokens.ts';
 
@@ -82,9 +83,9 @@ export function messageText(m: ChatMessage): string {
   return m.content.flatMap((p) => (p.type === 'text' && typeof p.text === 'string' ? [p.text] : [])).join('\n');
 }
 
-/** The query: the given one, else the text of the latest user message, else empty. */
+/** The query: the given one, else the text of the latest user message, else empty; its first {@link QUERY_MAX_CHARS} characters. */
 export function resolveQuery(query: string | undefined, messages: readonly ChatMessage[]): string {
-  if (query !== undefined) return query;
-  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === 'user') return messageText(messages[i]!);
+  if (query !== undefined) return textHead(query, QUERY_MAX_CHARS);
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === 'user') return textHead(messageText(messages[i]!), QUERY_MAX_CHARS);
   return '';
 }

@@ -9,6 +9,7 @@
 import { isSiraError, siraError } from '../../core/errors.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Turn } from '../../core/types.ts';
+import { ANALYSIS_MAX_CHARS, textHead } from '../../core/text-limits.ts';
 import { turnText } from '../../models/chat.ts';
 import { countMessageTokens, type Tokenizer } from '../../models/tokens.ts';
 import type { DocRecord, Store } from '../../storage/store.ts';
@@ -135,7 +136,7 @@ export class ProfileService {
         this.stats.dropped++;
         continue;
       }
-      this.#queue.push({ tenant, session, seq: t.seq, at: t.created_at, text: text.slice(0, 20_000) });
+      this.#queue.push({ tenant, session, seq: t.seq, at: t.created_at, text: textHead(text, ANALYSIS_MAX_CHARS) });
       this.stats.queued++;
     }
     this.#kick();
