@@ -44,7 +44,8 @@ describe('memory/context/engine buildContext', () => {
     const hit = r.selected.find((s) => s.seq === 40)!;
     expect(hit).toMatchObject({ reason: 'score', metadata: { msg: 'm40', nested: { a: [1, 2] } } });
     expect(hit.components.lexical).toBe(1);
-    expect(r.selected.find((s) => s.seq === 39)?.reason).toBe('neighbor');
+    // Score smoothing gives each ±1 neighbour half of the hit's lexical score, so 39 comes in on its own score.
+    expect(r.selected.find((s) => s.seq === 39)).toMatchObject({ reason: 'score', components: { lexical: 0.5 } });
     expect(r.usage).toMatchObject({ budget: 500, candidates: 120, encoding: 'o200k_base', model: null });
   });
 
@@ -58,7 +59,8 @@ describe('memory/context/engine buildContext', () => {
   });
 
   it('summarises left-out turns in a system message after the leading system turns, within the budget', async () => {
-    const r = await buildContext({ turns: session(), query: 'weather recipes', budgetTokens: 800, explain: true });
+    // A conversation request (the client's messages): retrieval requests send no summary by default (below).
+    const r = await buildContext({ turns: session(), messages: [{ role: 'user', content: 'weather recipes' }], budgetTokens: 800, explain: true });
     expect(r.summary).toBeDefined();
     expect(r.messages[1]).toEqual({ role: 'system', content: r.summary!.content });
     expect(r.usage.by_part.summary).toBe(r.summary!.tokens);
@@ -66,6 +68,16 @@ describe('memory/context/engine buildContext', () => {
     const dropped = new Set(r.dropped!.map((d) => d.seq));
     for (const s of r.summary!.seqs) expect(dropped.has(s)).toBe(true);
     expect(r.dropped!.every((d) => d.reason === 'over_budget' || d.reason.startsWith('duplicate_of:'))).toBe(true);
+  });
+
+  it('a retrieval request (query, no messages) spends the budget on scored turns: one recent turn, no summary', async () => {
+    const r = await buildContext({ turns: session(), query: 'weather recipes', budgetTokens: 800, explain: true });
+    expect(r.summary).toBeUndefined();
+    expect(r.selected.filter((s) => s.reason === 'always_recent').map((s) => s.seq)).toEqual([120]);
+    const asked = await buildContext({ turns: session(), query: 'weather recipes', budgetTokens: 800 }, resolveContextOptions({ querySummary: true, queryRecentTurns: 4 }));
+    expect(asked.summary).toBeDefined();
+    expect(asked.selected.filter((s) => s.reason === 'always_recent')).toHaveLength(4);
+    expect(r.usage.by_part.turns).toBeGreaterThan(asked.usage.by_part.turns);
   });
 
   it('appends the client messages last, counts them, and takes the latest user message as the query', async () => {
