@@ -9,6 +9,8 @@
  *                                      floors run)
  *        npm run bench -- --quick ...  the same with BENCH_QUICK=1
  *        npm run bench -- --list       list scenarios
+ *        npm run bench -- <name> --opt v   everything from the first other `--` flag on is left in process.argv
+ *                                      for the scenario (e.g. context-real --split blind --conversations 3)
  * env:   BENCH_QUICK=1 for short runs (smoke-testing a benchmark, not for quoting)
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -26,7 +28,9 @@ if (flags.includes('--help') || flags.includes('-h') || flags.includes('--list')
 }
 if (flags.includes('--quick')) process.env.BENCH_QUICK = '1';
 const args = flags.filter((a) => a !== '--quick');
-const chosen = args.length === 0 ? all : args;
+const optionsAt = args.findIndex((a) => a.startsWith('--'));
+const names = optionsAt === -1 ? args : args.slice(0, optionsAt);
+const chosen = names.length === 0 ? all : names;
 for (const name of chosen) {
   if (!all.includes(name)) {
     console.error(`unknown benchmark "${name}"; scenarios: ${all.join(', ')}`);
