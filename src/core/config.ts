@@ -75,12 +75,14 @@ export interface SiraOptions {
   /** A context request considers at most this many of the session's newest turns. @default 2000 */
   contextMaxTurns: number;
   /**
-   * Embedding provider for dense relevance: `none`, `offline` (Universal Sentence Encoder lite shipped in the
-   * package, no network, loaded on first use), `openai` (an OpenAI-compatible `/v1/embeddings`; needs
+   * Embedding provider for dense relevance and experience search: `static` (the default: a 256-d table distilled
+   * from USE-lite, data/models/static-embed, pure TypeScript, microseconds per text, embedded inline at append),
+   * `none` (the opt-out: lexical only), `offline` (Universal Sentence Encoder lite shipped in the package, no
+   * network, loaded on first use, in a worker), `openai` (an OpenAI-compatible `/v1/embeddings`; needs
    * `embedderUrl`, `embedderModel`, `embedderDim`) or `onnx` (a sentence-transformers ONNX model: `embedderModel`
-   * is a local directory, or a Hub name with `embedderAllowRemote`). @default 'none'
+   * is a local directory, or a Hub name with `embedderAllowRemote`). @default 'static'
    */
-  embedder: 'none' | 'offline' | 'openai' | 'onnx';
+  embedder: 'none' | 'static' | 'offline' | 'openai' | 'onnx';
   /** Base URL of the `openai` embedder up to `/v1`. @default undefined */
   embedderUrl: string | undefined;
   /** Model name sent to the `openai` embedder. @default undefined */
@@ -209,7 +211,7 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   logLevel: 'info',
   shutdownGraceMs: 10_000,
   contextMaxTurns: 2000,
-  embedder: 'none',
+  embedder: 'static',
   embedderUrl: undefined,
   embedderModel: undefined,
   embedderDim: undefined,
@@ -265,7 +267,7 @@ const OptionsSchema = Type.Object({
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   shutdownGraceMs: Type.Integer({ minimum: 0 }),
   contextMaxTurns: Type.Integer({ minimum: 1, maximum: 100_000 }),
-  embedder: Type.Union([Type.Literal('none'), Type.Literal('offline'), Type.Literal('openai'), Type.Literal('onnx')]),
+  embedder: Type.Union([Type.Literal('none'), Type.Literal('static'), Type.Literal('offline'), Type.Literal('openai'), Type.Literal('onnx')]),
   embedderUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
   embedderModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
   embedderDim: Type.Optional(Type.Union([PosInt, Type.Undefined()])),
