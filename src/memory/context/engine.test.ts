@@ -80,6 +80,29 @@ describe('memory/context/engine buildContext', () => {
     expect(r.usage.by_part.turns).toBeGreaterThan(asked.usage.by_part.turns);
   });
 
+  it('on a logged chat, a question naming a speaker prefers that speaker’s first-person turn; header names are not terms', async () => {
+    const line = (seq: number, name: string, text: string): Turn =>
+      mkTurn(seq, name === 'Maria' ? 'user' : 'assistant', `[2023-0${1 + Math.floor(seq / 20)}-14] ${name}: ${text}`, { name, metadata: { date: `s${Math.floor(seq / 20)}` } });
+    const turns: Turn[] = [];
+    for (let seq = 1; seq <= 60; seq++) {
+      const name = seq % 2 === 1 ? 'Maria' : 'Jon';
+      if (seq === 21) turns.push(line(seq, 'Maria', 'I finally finished painting that sunrise over the lake, took me forever!'));
+      else if (seq === 46) turns.push(line(seq, 'Jon', 'I tried painting a sunrise once at school and it came out awful, never again lol'));
+      else if (seq === 30) turns.push(line(seq, 'Jon', "That's great, Maria!"));
+      else turns.push(line(seq, name, seq % 3 === 0 ? 'haha same, what a week' : 'made soup again, the weather is grim'));
+    }
+    const r = await buildContext({ turns, query: 'When did Maria paint a sunrise?', budgetTokens: 2000, explain: true });
+    const all = [...r.selected, ...r.dropped!].sort((a, b) => b.score - a.score || b.seq - a.seq);
+    expect(all[0]).toMatchObject({ seq: 21, components: { speaker: 1 } });
+    expect(all.find((s) => s.seq === 46)!.components.speaker).toBe(0);
+    expect(all.findIndex((s) => s.seq === 21)).toBeLessThan(all.findIndex((s) => s.seq === 46));
+    // "Maria" is matched by the speaker component, not as a word: the turn addressing her has no lexical score.
+    expect(all.find((s) => s.seq === 30)!.components).toMatchObject({ bm25: 0, speaker: 0 });
+    // A question naming nobody in the session has no speaker component at all.
+    const none = await buildContext({ turns, query: 'Who painted a sunrise?', budgetTokens: 2000 });
+    expect(none.selected.every((s) => s.components.speaker === undefined)).toBe(true);
+  });
+
   it('appends the client messages last, counts them, and takes the latest user message as the query', async () => {
     const messages = [
       { role: 'user', content: 'hello' },

@@ -49,7 +49,10 @@ export interface ScorerOptions {
    * divided by the best turn's), so the fusion weights mean the same whatever the embedder's cosine range. @default true
    */
   denseMinMax: boolean;
-  /** Keep the names of the speakers a query names among its lexical terms (they also match turns addressing them). @default true */
+  /**
+   * Keep the names of the speakers a query names among its lexical terms. Off by default: the `speaker` component
+   * matches them, and as terms they only find the other person's "That's great, Maria!" turns. @default false
+   */
   speakerTerms: boolean;
   /** Each turn's dense similarity gains this share of its ±1 neighbours' (before rescaling). @default 0.2 */
   denseSmoothing: number;
@@ -64,7 +67,7 @@ export const DEFAULT_SCORER: Readonly<ScorerOptions> = Object.freeze({
   smoothing: 0.5,
   denseMinMax: true,
   denseSmoothing: 0.2,
-  speakerTerms: true,
+  speakerTerms: false,
 });
 
 /** The score components of one candidate, each in [0, 1]; `dense` only when embeddings were available. */
