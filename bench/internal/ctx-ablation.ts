@@ -46,9 +46,10 @@ export const ABLATIONS: [string, ContextOptionsInput][] = [
   [`+ PRF (docs ${d.scorer.prf.docs} → 3, as before)`, { scorer: { prf: { docs: 3 } } }],
   ['+ speaker names as lexical terms (as before)', { scorer: { speakerTerms: true } }],
   ['− selection neighbours', { neighborWeight: 0 }],
-  ['− dense min-max rescaling', { scorer: { denseMinMax: false } }],
+  ['+ dense min-max rescaling', { scorer: { denseMinMax: true } }],
   [`− dense smoothing (${d.scorer.denseSmoothing} → 0)`, { scorer: { denseSmoothing: 0 } }],
   [`dense weight ${d.scorer.weights.dense} → 0.5 (before)`, { scorer: { weights: { dense: 0.5 } } }],
+  [`dense weight ${d.scorer.weights.dense} → 1.5`, { scorer: { weights: { dense: 1.5 } } }],
 ];
 
 const f3 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(3));

@@ -184,11 +184,17 @@ describe('memory/context/engine buildContext', () => {
 
   it('a dense similarity map adds the dense component; weights are configurable', async () => {
     const dense = new Map([[70, 1]]);
-    const opts = resolveContextOptions({ scorer: { weights: { lexical: 0, dense: 1 } } });
+    const opts = resolveContextOptions({ scorer: { weights: { lexical: 0, dense: 1 }, denseSmoothing: 0 } });
     const r = await buildContext({ turns: session(), query: 'anything', budgetTokens: 300, dense }, opts);
     const s = r.selected.find((x) => x.seq === 70)!;
     expect(s.components.dense).toBe(1);
     expect(s.reason).toBe('score');
+    // Dense smoothing (default 0.2): each turn gains 0.2 of its neighbours' similarity, over 1 + 2 × 0.2.
+    const smoothed = await buildContext({ turns: session(), query: 'anything', budgetTokens: 300, dense, explain: true });
+    const all = [...smoothed.selected, ...smoothed.dropped!];
+    expect(all.find((x) => x.seq === 70)!.components.dense).toBeCloseTo(1 / 1.4, 4);
+    expect(all.find((x) => x.seq === 71)!.components.dense).toBeCloseTo(0.2 / 1.4, 4);
+    expect(all.find((x) => x.seq === 72)!.components.dense).toBe(0);
   });
 
   it('near-duplicate turns collapse into the newest copy', async () => {
