@@ -18,7 +18,7 @@ import { nearDuplicates } from './dedupe.ts';
 import { selectExternal, type ExternalCandidate, type ExternalResult } from './external.ts';
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptions } from './options.ts';
 import { checkMessages, resolveBudget, resolveQuery, resolveStrategy, type Strategy } from './request.ts';
-import { scoreCandidates, type ScoreComponents } from './scorer.ts';
+import { roundedComponents, scoreCandidates, type ScoreComponents } from './scorer.ts';
 import { querySpeakers } from './speakers.ts';
 import { fillSelection, selectCandidates, type Reason, type SelectCandidate } from './select.ts';
 import { terms } from './text.ts';
@@ -346,18 +346,7 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
   };
   let externalPlaced = ext?.content === undefined;
   if (ext !== undefined) byPart.external = ext.result.tokens;
-  const components = (i: number): ScoreComponents => {
-    const c = scored[i]!.components;
-    return {
-      lexical: round(c.lexical),
-      recency: round(c.recency),
-      importance: round(c.importance),
-      role: c.role,
-      ...(c.dense === undefined ? {} : { dense: round(c.dense) }),
-      ...(c.speaker === undefined ? {} : { speaker: c.speaker }),
-      bm25: round(c.bm25),
-    };
-  };
+  const components = (i: number): ScoreComponents => roundedComponents(scored[i]!.components);
   for (let i = 0; i < n; i++) {
     const t = turns[i]!;
     const base = { seq: t.seq, role: t.role, score: round(cands[i]!.score), components: components(i), reason: sel.reasons[i]!, tokens: sel.tokens[i]! };

@@ -191,3 +191,18 @@ function denseScores(dense: ArrayLike<number>, n: number, opts: ScorerOptions): 
   for (let i = 0; i < n; i++) out[i] = span > 0 ? (out[i]! - lo) / span : 0;
   return out;
 }
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** Components rounded to 4 decimals for the explanation (`dense` and `speaker` only when present). */
+export function roundedComponents(c: ScoreComponents): ScoreComponents {
+  return {
+    lexical: round(c.lexical),
+    recency: round(c.recency),
+    importance: round(c.importance),
+    role: c.role,
+    ...(c.dense === undefined ? {} : { dense: round(c.dense) }),
+    ...(c.speaker === undefined ? {} : { speaker: c.speaker }),
+    bm25: round(c.bm25),
+  };
+}
