@@ -32,8 +32,10 @@ describe("contextWeights: 'learned'", () => {
     for (const c of cands) {
       const k = c.components;
       const lex = cands.some((x) => x.components.lexical > 0);
-      const total = (lex ? w.lexical : 0) + w.recency + w.importance + w.role;
-      const expected = ((lex ? w.lexical * k.lexical : 0) + w.recency * k.recency + w.importance * k.importance + w.role * k.role) / total;
+      // The default (static) embedder gives every turn a dense component.
+      expect(k.dense).toBeDefined();
+      const total = (lex ? w.lexical : 0) + w.dense + w.recency + w.importance + w.role;
+      const expected = ((lex ? w.lexical * k.lexical : 0) + w.dense * k.dense! + w.recency * k.recency + w.importance * k.importance + w.role * k.role) / total;
       expect(c.score).toBeCloseTo(expected, 3);
     }
   });
@@ -43,7 +45,7 @@ describe("contextWeights: 'learned'", () => {
     const w = DEFAULT_WEIGHTS;
     const c = d.find((x) => x.seq === 7)!;
     const k = c.components;
-    expect(c.score).toBeCloseTo((w.lexical * k.lexical + w.recency * k.recency + w.importance * k.importance + w.role * k.role) / (w.lexical + w.recency + w.importance + w.role), 3);
+    expect(c.score).toBeCloseTo((w.lexical * k.lexical + w.dense * k.dense! + w.recency * k.recency + w.importance * k.importance + w.role * k.role) / (w.lexical + w.dense + w.recency + w.importance + w.role), 3);
   });
 });
 
