@@ -46,7 +46,9 @@ export class Enrichment {
 
   /** Vectors embedded inline whose store write is still to come, by job key (sync embedders only). */
   readonly #unwritten = new Map<string, Float32Array>();
-  /** The chain of inline writes (one at a time: chunk writes are read-modify-write). */
+  /** Inline vectors waiting for the writer, and the writer's run (one at a time: chunk writes are read-modify-write). */
+  #toWrite: { job: EmbedJob; vector: Float32Array }[] = [];
+  #writing = false;
   #writes: Promise<void> = Promise.resolve();
   #writeFailures = 0;
 
@@ -140,18 +142,34 @@ export class Enrichment {
     return have;
   }
 
-  /** Hold inline vectors readable at once and write them behind the request, one write at a time. */
+  /**
+   * Hold inline vectors readable at once and write them behind the request: one writer at a time, each write taking
+   * every vector held so far (concurrent appends share one read-modify-write of a chunk instead of one each).
+   */
   #writeInline(jobs: readonly EmbedJob[], vecs: readonly Float32Array[]): void {
-    jobs.forEach((j, i) => this.#unwritten.set(jobKey(j.tenant, j.session, j.seq), vecs[i]!));
-    this.#writes = this.#writes.then(async () => {
-      try {
-        await this.#write(jobs, vecs);
-      } catch {
-        // Losing the write is safe: the turns read as pending and the next context request embeds them again.
-        this.#writeFailures++;
-      } finally {
-        for (const j of jobs) this.#unwritten.delete(jobKey(j.tenant, j.session, j.seq));
+    jobs.forEach((j, i) => {
+      this.#unwritten.set(jobKey(j.tenant, j.session, j.seq), vecs[i]!);
+      this.#toWrite.push({ job: j, vector: vecs[i]! });
+    });
+    if (this.#writing) return;
+    this.#writing = true;
+    this.#writes = new Promise<void>((r) => setImmediate(r)).then(async () => {
+      while (this.#toWrite.length > 0) {
+        const batch = this.#toWrite;
+        this.#toWrite = [];
+        try {
+          await this.#write(
+            batch.map((b) => b.job),
+            batch.map((b) => b.vector),
+          );
+        } catch {
+          // Losing the write is safe: the turns read as pending and the next context request embeds them again.
+          this.#writeFailures++;
+        } finally {
+          for (const b of batch) this.#unwritten.delete(jobKey(b.job.tenant, b.job.session, b.job.seq));
+        }
       }
+      this.#writing = false;
     });
   }
 

@@ -43,7 +43,11 @@ describe("contextWeights: 'learned'", () => {
     expect(w).not.toEqual(DEFAULT_WEIGHTS);
     const cands = await scoresWith('learned');
     const lex = cands.some((x) => x.components.lexical > 0);
-    for (const c of cands) expect(c.score).toBeCloseTo(weightedMean(w, c.components, lex), 3);
+    for (const c of cands) {
+      // The default (static) embedder gives every turn a dense component.
+      expect(c.components.dense).toBeDefined();
+      expect(c.score).toBeCloseTo(weightedMean(w, c.components, lex), 3);
+    }
   });
 
   it('the default weights give other scores', async () => {
