@@ -5,7 +5,8 @@
  * 100, then per question POST /v1/sessions/:id/context {query, budget_tokens} (no messages); evidence recall =
  * share of the question's evidence turns among `selected`. Beside it, in this same process and on the same data:
  * recency truncation, plain BM25, BM25 over 5-character stems + neighbour smoothing (the issue's "30-line
- * script"), that + USE-lite fused, and the engine in process (default options, and with USE-lite dense scores).
+ * script"), that + the static embedder or USE-lite fused, and the engine in process (with the default static
+ * embedder's dense scores, without dense, and with USE-lite's).
  * Both splits are reported: `dev` (tune on it) and `blind` (never tune on it).
  *
  * usage: npm run bench -- context-real [--split dev|blind] [--budget 2000] [--conversations 10]
@@ -13,10 +14,12 @@
  * env:   BENCH_QUICK=1 (2 conversations per split), BENCH_NO_DENSE=1 (skip USE-lite: slow on first run, then
  *        cached in bench/.work), BENCH_NO_HTTP=1 (in-process rows only)
  */
-import { createUseLiteEmbedder } from '../src/models/embedders/index.ts';
+import { embeddingText } from '../src/memory/index.ts';
+import { dot } from '../src/models/embedder.ts';
+import { createStaticEmbedder, createUseLiteEmbedder } from '../src/models/embedders/index.ts';
 import { countTurnTokens, loadTokenizer } from '../src/models/tokens.ts';
 import { questionOverlap, type EvalConversation } from './lib/context-eval.ts';
-import { bm25Baseline, conversationsV3, embedDenseV3, engineV3, KINDS_V3, recencyBaseline, scoreStrategy, type ScoreV3, type StoredConversationV3, type StrategyV3 } from './lib/context-eval-v3.ts';
+import { bm25Baseline, conversationsV3, embedDenseV3, engineV3, KINDS_V3, recencyBaseline, scoreStrategy, type DenseOfV3, type ScoreV3, type StoredConversationV3, type StrategyV3 } from './lib/context-eval-v3.ts';
 import type { SplitV3 } from './lib/conversations-v3.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { startServer } from './lib/server.ts';
@@ -66,6 +69,17 @@ async function httpStrategy(convs: readonly StoredConversationV3[]): Promise<{ s
   return { strategy, latencies, appendMs, close: () => srv.stop() };
 }
 
+/** Similarities from the default static embedder (fast: computed on every run, never cached). */
+function staticDense(convs: readonly StoredConversationV3[]): { dense: DenseOfV3; note: string } {
+  const e = createStaticEmbedder();
+  const t0 = performance.now();
+  const turns = new Map(convs.map((c) => [c, e.embedSync(c.stored.map(embeddingText))]));
+  const qs = new Map(convs.flatMap((c) => { const v = e.embedSync(c.questions.map((q) => q.text)); return c.questions.map((q, i) => [q, v[i]!] as const); }));
+  const took = performance.now() - t0;
+  const dense: DenseOfV3 = (c, q) => new Map(c.stored.map((t, i) => [t.seq, dot(qs.get(q)!, turns.get(c)![i]!)]));
+  return { dense, note: `static (${e.id}): ${[...turns.values()].reduce((a, v) => a + v.length, 0) + qs.size} texts in ${took.toFixed(0)} ms` };
+}
+
 export async function run(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const tok = await loadTokenizer('o200k_base');
@@ -80,16 +94,19 @@ export async function run(): Promise<void> {
     const kinds = Object.fromEntries(KINDS_V3.map((k) => [k, convs.reduce((a, c) => a + c.questions.filter((q) => q.kind === k).length, 0)]));
     const overlap = questionOverlap(convs.map((c) => ({ turns: c.stored, questions: c.questions }) as unknown as EvalConversation));
     const dense = noDense ? undefined : await embedDenseV3(convs, createUseLiteEmbedder());
+    const st = staticDense(convs);
     const strategies: [string, StrategyV3][] = [];
     const http = noHttp ? undefined : await httpStrategy(convs);
     if (http !== undefined) strategies.push(['**Sira over HTTP, default configuration**', http.strategy]);
-    strategies.push(['Sira in process (evaluateEngine, default options)', engineV3()]);
+    strategies.push(['Sira in process + static dense (the default embedder)', engineV3({}, st.dense)]);
+    strategies.push(['Sira in process, no dense (embedder none)', engineV3()]);
     if (dense !== undefined) strategies.push(['Sira in process + USE-lite dense', engineV3({}, dense.dense)]);
     strategies.push(
       ['recency truncation', recencyBaseline(tok)],
       ['plain BM25', bm25Baseline(tok)],
       ['BM25 over 5-char stems + neighbours', bm25Baseline(tok, { prefix: 5, neighbours: true })],
     );
+    strategies.push(['that + static, fused', bm25Baseline(tok, { prefix: 5, neighbours: true, dense: st.dense })]);
     if (dense !== undefined) strategies.push(['that + USE-lite, fused', bm25Baseline(tok, { prefix: 5, neighbours: true, dense: dense.dense })]);
     const rows: (string | number)[][] = [];
     const kindRows: (string | number)[][] = [];
@@ -109,13 +126,13 @@ export async function run(): Promise<void> {
     }
     // The in-process entry point must agree with the service (same engine, same turns): share of equal recalls.
     const httpName = strategies[0]![0];
-    const agree = http === undefined ? undefined : Object.keys(perQuestion[httpName]!).filter((id) => perQuestion[httpName]![id] === perQuestion['Sira in process (evaluateEngine, default options)']![id]).length / questions;
+    const agree = http === undefined ? undefined : Object.keys(perQuestion[httpName]!).filter((id) => perQuestion[httpName]![id] === perQuestion['Sira in process + static dense (the default embedder)']![id]).length / questions;
     const lat = http === undefined ? undefined : summary(http.latencies);
     data[split] = { seeds: convs.map((c) => c.seed), turns: convs.map((c) => c.turns.length), tokens, questions, kinds, overlap, dense: dense?.note ?? 'skipped (BENCH_NO_DENSE=1)', results, httpInProcessAgreement: agree, contextLatencyMs: lat, appendMs: http?.appendMs };
     md.push(
       `### ${split} split${split === 'blind' ? ' (never tuned on)' : ''}`,
       '',
-      `${convs.length} conversations (seeds ${convs[0]!.seed}–${convs.at(-1)!.seed}), ${Math.min(...convs.map((c) => c.turns.length))}–${Math.max(...convs.map((c) => c.turns.length))} turns and ${Math.min(...tokens).toLocaleString('en-US')}–${Math.max(...tokens).toLocaleString('en-US')} tokens each (o200k), ${questions} questions (${KINDS_V3.map((k) => `${k} ${kinds[k]}`).join(', ')}); mean question–evidence overlap (Jaccard of stemmed terms) ${f2(overlap)}. Dense: ${dense?.note ?? 'skipped (BENCH_NO_DENSE=1)'}.`,
+      `${convs.length} conversations (seeds ${convs[0]!.seed}–${convs.at(-1)!.seed}), ${Math.min(...convs.map((c) => c.turns.length))}–${Math.max(...convs.map((c) => c.turns.length))} turns and ${Math.min(...tokens).toLocaleString('en-US')}–${Math.max(...tokens).toLocaleString('en-US')} tokens each (o200k), ${questions} questions (${KINDS_V3.map((k) => `${k} ${kinds[k]}`).join(', ')}); mean question–evidence overlap (Jaccard of stemmed terms) ${f2(overlap)}. Dense: ${dense?.note ?? 'USE-lite skipped (BENCH_NO_DENSE=1)'}; ${st.note}.`,
       '',
       table(['strategy', ...args.budgets.map((b) => `recall @${b / 1000}k`), `all evidence @${args.budgets[0]! / 1000}k`], rows),
       '',

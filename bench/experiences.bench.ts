@@ -9,7 +9,7 @@
  * word with their family's runs. Each family has a good strategy (succeeds 85%) and a bad one (25%). Measured
  * through the service (Experiences.search on LMDB, HNSW): hit@5 (a same-family run in the top 5), precision@5, the
  * cluster's purity and recall, and whether the top "do" lesson is part of the family's good strategy — for the
- * offline encoder USE-lite and for the lexical hashing embedder the service falls back to without one; a brute
+ * default static embedder, the offline encoder USE-lite and the lexical hashing embedder of `embedder: none`; a brute
  * force BM25 over the task texts is the third row (same queries). Latency: HNSW build and search (k = 10) at
  * N = 100,000 random 512-d unit vectors (synthetic: random vectors are the hard case for HNSW, real embeddings
  * cluster), recall@10 against exact search, and the end-to-end search latency at the quality corpus size.
@@ -169,7 +169,8 @@ async function quality(name: string, embedder: Embedder | undefined, c: ReturnTy
     e = p.embedder;
     embedMs = p.ms;
   }
-  const sira = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent' }, e === undefined ? {} : { embedder: e });
+  // No embedder: the service's fallback when `embedder: 'none'` (the lexical hashing embedder).
+  const sira = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent', ...(e === undefined ? { embedder: 'none' as const } : {}) }, e === undefined ? {} : { embedder: e });
   try {
     const t = sira.tenant('bench');
     const famOf = new Map<string, string>();
@@ -323,12 +324,14 @@ export async function run(): Promise<void> {
   console.log(`corpus: ${c.fams.length} families, ${c.runs.length} runs, ${c.queries.length} queries`);
   const rows: QualityRow[] = [];
   if (PARTS.includes('quality')) {
+    console.log('static (the default embedder)…');
+    rows.push(await quality('static 256-d (default, distilled from USE-lite) + HNSW', createEmbedder({ provider: 'static' }), c));
     if (!QUICK) {
       console.log('USE-lite (embedding the corpus in batches)…');
       rows.push(await quality('USE-lite 512-d (offline) + HNSW', createEmbedder({ provider: 'offline' }), c));
     }
     console.log('hashing embedder…');
-    rows.push(await quality('hash-terms 512-d (no embedder configured) + HNSW', undefined, c));
+    rows.push(await quality("hash-terms 512-d (embedder: 'none') + HNSW", undefined, c));
     rows.push(bm25Row(c));
   }
   if (PARTS.includes('latency')) console.log(`HNSW latency at ${N_VECTORS} vectors…`);

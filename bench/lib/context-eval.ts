@@ -184,3 +184,17 @@ export async function embedConversations(convs: readonly EvalConversation[], tag
   };
   return { denseOf, embedded, ms: performance.now() - t0 };
 }
+
+/** Dense similarities from an embedder, computed now and not cached (for fast embedders such as the static one). */
+export async function denseOfEmbedder(convs: readonly EvalConversation[], embedder: TextEmbedder): Promise<{ denseOf: DenseOf; ms: number }> {
+  const turnVecs = new Map<EvalConversation, Float32Array[]>();
+  const qVecs = new Map<EvalQuestion, Float32Array>();
+  const t0 = performance.now();
+  for (const c of convs) {
+    turnVecs.set(c, await embedder.embed(c.turns.map(embeddingText)));
+    const qs = await embedder.embed(c.questions.map((q) => q.text));
+    c.questions.forEach((q, k) => qVecs.set(q, qs[k]!));
+  }
+  const ms = performance.now() - t0;
+  return { denseOf: (c, q) => new Map(c.turns.map((t, i) => [t.seq, dot(qVecs.get(q)!, turnVecs.get(c)![i]!)])), ms };
+}

@@ -96,12 +96,14 @@ export interface SiraOptions {
    */
   contextTimeBudgetMs: number;
   /**
-   * Embedding provider for dense relevance: `none`, `offline` (Universal Sentence Encoder lite shipped in the
-   * package, no network, loaded on first use), `openai` (an OpenAI-compatible `/v1/embeddings`; needs
+   * Embedding provider for dense relevance and experience search: `static` (the default: a 256-d table distilled
+   * from USE-lite, data/models/static-embed, pure TypeScript, microseconds per text, embedded inline at append),
+   * `none` (the opt-out: lexical only), `offline` (Universal Sentence Encoder lite shipped in the package, no
+   * network, loaded on first use, in a worker), `openai` (an OpenAI-compatible `/v1/embeddings`; needs
    * `embedderUrl`, `embedderModel`, `embedderDim`) or `onnx` (a sentence-transformers ONNX model: `embedderModel`
-   * is a local directory, or a Hub name with `embedderAllowRemote`). @default 'none'
+   * is a local directory, or a Hub name with `embedderAllowRemote`). @default 'static'
    */
-  embedder: 'none' | 'offline' | 'openai' | 'onnx';
+  embedder: 'none' | 'static' | 'offline' | 'openai' | 'onnx';
   /** Base URL of the `openai` embedder up to `/v1`. @default undefined */
   embedderUrl: string | undefined;
   /** Model name sent to the `openai` embedder. @default undefined */
@@ -260,7 +262,7 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   shutdownGraceMs: 10_000,
   contextMaxTurns: 2000,
   contextTimeBudgetMs: 150,
-  embedder: 'none',
+  embedder: 'static',
   embedderUrl: undefined,
   embedderModel: undefined,
   embedderDim: undefined,
@@ -331,7 +333,7 @@ const OptionsSchema = Type.Object({
   shutdownGraceMs: Type.Integer({ minimum: 0 }),
   contextMaxTurns: Type.Integer({ minimum: 1, maximum: 100_000 }),
   contextTimeBudgetMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
-  embedder: Type.Union([Type.Literal('none'), Type.Literal('offline'), Type.Literal('openai'), Type.Literal('onnx')]),
+  embedder: Type.Union([Type.Literal('none'), Type.Literal('static'), Type.Literal('offline'), Type.Literal('openai'), Type.Literal('onnx')]),
   embedderUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Undefined()])),
   embedderModel: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
   embedderDim: Type.Optional(Type.Union([PosInt, Type.Undefined()])),

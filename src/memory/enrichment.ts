@@ -2,7 +2,9 @@
  * @module memory/enrichment
  * Ties an embedder to a store for one service: the {@link EmbedQueue} that embeds appended turns off the request
  * path into the {@link EmbeddingStore}, the cached {@link QueryEmbedder}, each turn's enrichment status, and the
- * dense similarities a context request passes to the scorer.
+ * dense similarities a context request passes to the scorer. An embedder with `embedSync` (the static default)
+ * skips the queue: turns are embedded inline at append (microseconds each) and only the store write is deferred
+ * (serialised, the vectors readable meanwhile), so no embedding backlog ever builds up behind a bulk import.
  */
 import { EMBED_MAX_CHARS, textHead } from '../core/text-limits.ts';
 import type { Turn } from '../core/types.ts';
@@ -43,6 +45,14 @@ export class Enrichment {
   readonly vectors: EmbeddingStore;
   readonly query: QueryEmbedder;
 
+  /** Vectors embedded inline whose store write is still to come, by job key (sync embedders only). */
+  readonly #unwritten = new Map<string, Float32Array>();
+  /** Inline vectors waiting for the writer, and the writer's run (one at a time: chunk writes are read-modify-write). */
+  #toWrite: { job: EmbedJob; vector: Float32Array }[] = [];
+  #writing = false;
+  #writes: Promise<void> = Promise.resolve();
+  #writeFailures = 0;
+
   constructor(store: Store, embedder: Embedder, opts: Partial<EmbedQueueOptions> = {}) {
     this.embedder = embedder;
     this.vectors = new EmbeddingStore(store, embedder.id, embedder.dim);
@@ -50,14 +60,29 @@ export class Enrichment {
     this.queue = new EmbedQueue(embedder, (jobs, vecs) => this.#write(jobs, vecs), opts);
   }
 
-  /** Queue turns for embedding (after their append was acknowledged); never throws. */
-  enqueue(tenant: string, session: string, turns: readonly Turn[]): void {
-    this.queue.enqueue(turns.map((t) => ({ tenant, session, seq: t.seq, text: embeddingText(t) })));
+  /** Batches of inline writes that failed (their turns were left pending; the next context request re-embeds them). */
+  get writeFailures(): number {
+    return this.#writeFailures;
   }
 
-  /** Status of these turns: done when a vector is stored. */
+  /** Embed turns (inline for a sync embedder, else queued) after their append was acknowledged; never throws. */
+  enqueue(tenant: string, session: string, turns: readonly Turn[]): void {
+    const jobs = turns.map((t) => ({ tenant, session, seq: t.seq, text: embeddingText(t) }));
+    if (this.embedder.embedSync === undefined) {
+      this.queue.enqueue(jobs);
+      return;
+    }
+    try {
+      this.#writeInline(jobs, this.embedder.embedSync(jobs.map((j) => j.text)));
+    } catch {
+      // Never fail an acknowledged append: the turns stay pending and the next context request embeds them.
+      this.#writeFailures++;
+    }
+  }
+
+  /** Status of these turns: done when a vector is stored (or embedded inline and being written). */
   async status(tenant: string, session: string, seqs: readonly number[], limit = 1000): Promise<EnrichmentStatus> {
-    const have = await this.vectors.read(tenant, session, seqs);
+    const have = await this.#read(tenant, session, seqs);
     const pending = seqs.filter((s) => !have.has(s));
     return { embedder: this.embedder.id, done: have.size, pending: pending.length, pending_seqs: pending.slice(0, limit) };
   }
@@ -77,24 +102,76 @@ export class Enrichment {
       return { dense: undefined, usage: { model, query_ms: round(performance.now() - t0), turns_embedded: 0, error: (e as Error).message } };
     }
     const queryMs = round(performance.now() - t0);
-    const have = await this.vectors.read(tenant, session, turns.map((t) => t.seq));
+    const have = await this.#read(tenant, session, turns.map((t) => t.seq));
     const missing = turns.filter((t) => !have.has(t.seq) && !this.queue.isHeld(tenant, session, t.seq));
-    if (missing.length > 0) this.enqueue(tenant, session, missing);
+    if (missing.length > 0 && this.embedder.embedSync !== undefined) {
+      // Inline backfill (turns appended before this embedder, or a failed write): they score in this request.
+      const jobs = missing.map((t) => ({ tenant, session, seq: t.seq, text: embeddingText(t) }));
+      const vecs = this.embedder.embedSync(jobs.map((j) => j.text));
+      this.#writeInline(jobs, vecs);
+      jobs.forEach((j, i) => have.set(j.seq, vecs[i]!));
+    } else if (missing.length > 0) this.enqueue(tenant, session, missing);
     if (have.size === 0) return { dense: undefined, usage: { model, query_ms: queryMs, turns_embedded: 0 } };
     const dense = new Map<number, number>();
     for (const [seq, v] of have) dense.set(seq, dot(q, v));
     return { dense, usage: { model, query_ms: queryMs, turns_embedded: have.size } };
   }
 
-  /** Resolves once every queued turn is embedded (or failed): tests and benchmarks. */
-  drain(): Promise<void> {
-    return this.queue.drain();
+  /** Resolves once every queued turn is embedded (or failed) and every inline write is done: tests and benchmarks. */
+  async drain(): Promise<void> {
+    await this.queue.drain();
+    await this.#writes;
   }
 
-  /** Stop the queue (the batch in flight finishes; queued turns stay pending), then release the embedder. */
+  /** Stop the queue (the batch in flight finishes; queued turns stay pending), finish inline writes, release the embedder. */
   async close(): Promise<void> {
     await this.queue.close();
+    await this.#writes;
     await this.embedder.close?.();
+  }
+
+  /** Stored vectors of these seqs, plus those embedded inline and not written yet. */
+  async #read(tenant: string, session: string, seqs: readonly number[]): Promise<Map<number, Float32Array>> {
+    const have = await this.vectors.read(tenant, session, seqs);
+    if (this.#unwritten.size > 0) {
+      for (const seq of seqs) {
+        if (have.has(seq)) continue;
+        const v = this.#unwritten.get(jobKey(tenant, session, seq));
+        if (v !== undefined) have.set(seq, v);
+      }
+    }
+    return have;
+  }
+
+  /**
+   * Hold inline vectors readable at once and write them behind the request: one writer at a time, each write taking
+   * every vector held so far (concurrent appends share one read-modify-write of a chunk instead of one each).
+   */
+  #writeInline(jobs: readonly EmbedJob[], vecs: readonly Float32Array[]): void {
+    jobs.forEach((j, i) => {
+      this.#unwritten.set(jobKey(j.tenant, j.session, j.seq), vecs[i]!);
+      this.#toWrite.push({ job: j, vector: vecs[i]! });
+    });
+    if (this.#writing) return;
+    this.#writing = true;
+    this.#writes = new Promise<void>((r) => setImmediate(r)).then(async () => {
+      while (this.#toWrite.length > 0) {
+        const batch = this.#toWrite;
+        this.#toWrite = [];
+        try {
+          await this.#write(
+            batch.map((b) => b.job),
+            batch.map((b) => b.vector),
+          );
+        } catch {
+          // Losing the write is safe: the turns read as pending and the next context request embeds them again.
+          this.#writeFailures++;
+        } finally {
+          for (const b of batch) this.#unwritten.delete(jobKey(b.job.tenant, b.job.session, b.job.seq));
+        }
+      }
+      this.#writing = false;
+    });
   }
 
   async #write(jobs: readonly EmbedJob[], vecs: readonly Float32Array[]): Promise<void> {
@@ -109,4 +186,5 @@ export class Enrichment {
   }
 }
 
+const jobKey = (tenant: string, session: string, seq: number) => `${tenant}\u0000${session}\u0000${seq}`;
 const round = (x: number) => Math.round(x * 1000) / 1000;

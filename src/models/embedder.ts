@@ -1,8 +1,9 @@
 /**
  * @module models/embedder
  * The one embedding contract (DESIGN §4): an {@link Embedder} turns texts into L2-normalised float vectors, in
- * batches. Providers: `offline` (Universal Sentence Encoder lite shipped in an npm package, tfjs wasm backend,
- * no network), `openai` (any OpenAI-compatible `/v1/embeddings`). {@link QueryEmbedder} adds the small LRU of
+ * batches. Providers: `static` (the default: a table distilled from USE-lite, pure TypeScript, synchronous),
+ * `offline` (Universal Sentence Encoder lite shipped in an npm package, tfjs wasm backend, no network), `openai`
+ * (any OpenAI-compatible `/v1/embeddings`), `onnx`. {@link QueryEmbedder} adds the small LRU of
  * query vectors the context path reads on every request.
  */
 import { Lru } from './lru.ts';
@@ -15,6 +16,11 @@ export interface Embedder {
   readonly dim: number;
   /** One L2-normalised vector per text, in order (the caller owns the arrays). Rejects on provider failure. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /**
+   * The same vectors computed in the calling thread, for providers that take microseconds per text (the static
+   * embedder): callers embed inline instead of queueing. Absent for model-backed providers.
+   */
+  embedSync?(texts: readonly string[]): Float32Array[];
   /** Release what the provider holds (a worker thread); later `embed` calls may start it again. */
   close?(): Promise<void>;
 }

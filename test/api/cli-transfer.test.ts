@@ -22,8 +22,10 @@ function io(): CliIo & { out: () => string; err: () => string } {
   return { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, out: () => out, err: () => err };
 }
 
+// Seeded with `embedder: 'none'`: the counts below are the client's data only (the default embedder would add its
+// `_emb/…` chunk tensors, which export and import carry like any tensor).
 async function seed(dataDir: string): Promise<void> {
-  const sira = await SiraSession.open({ dataDir, sweepIntervalMs: 0, logLevel: 'silent' });
+  const sira = await SiraSession.open({ dataDir, sweepIntervalMs: 0, logLevel: 'silent', embedder: 'none' });
   const acme = sira.tenant('acme');
   await acme.createSession({ id: 'a', user_id: 'u1', metadata: { plan: 'pro' }, ttl_seconds: 3600 });
   const all = Array.from({ length: 1203 }, (_, i) => ({ role: i % 2 === 0 ? ('user' as const) : ('assistant' as const), content: `turn ${i + 1}`, metadata: { i } }));

@@ -23,8 +23,10 @@ interface Svc {
   keyB: string;
 }
 
+// `embedder: 'none'` unless a test says otherwise: the statistics below are pinned for the lexical hashing embedder
+// that stands in without one; the default (static) embedder has its own describe at the end.
 async function start(dataDir: string, extra: Record<string, unknown> = {}): Promise<Svc> {
-  const sira = await SiraSession.open({ dataDir, sweepIntervalMs: 0, logLevel: 'silent', bootstrapKey: KEY_A, ...extra });
+  const sira = await SiraSession.open({ dataDir, sweepIntervalMs: 0, logLevel: 'silent', bootstrapKey: KEY_A, embedder: 'none', ...extra });
   const app = await buildApp({ sira });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const { key: keyB } = await sira.createApiKey('beta', 'test');
@@ -247,5 +249,32 @@ describe('written lessons from an OpenAI-compatible endpoint (a local stand-in),
     expect((await call(s, 'POST', '/experiences/search', q)).body.lessons.written.status).toBe('pending');
     await s.sira.lessons!.drain();
     expect((await call(s, 'POST', '/experiences/search', q)).body.lessons.written).toMatchObject({ status: 'ready', lessons: ['Verify first.'], runs: 7 });
+  });
+});
+
+describe('experiences with the default (static) embedder', () => {
+  let dir: string;
+  let s: Svc;
+  beforeAll(async () => {
+    dir = await tempDir();
+    s = await start(dir, { embedder: 'static' });
+    for (const f of FAMILIES) for (const t of trajectories(f, 9)) expect((await call(s, 'POST', '/experiences', t)).status).toBe(201);
+  });
+  afterAll(async () => {
+    await stop(s);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a task worded with other words finds its family first', async () => {
+    const cases: [string, string][] = [
+      ['a client got charged two times on one invoice; money back please', 'refund'],
+      ['get me an airline seat from berlin to lisbon for friday', 'flight'],
+      ['repair the broken test of the parser', 'bug'],
+    ];
+    for (const [task, family] of cases) {
+      const r = await call(s, 'POST', '/experiences/search', { task, k: 3 });
+      expect(r.body.embedding.model).toBe('static-embed-v1');
+      expect(r.body.experiences[0].metadata.family).toBe(family);
+    }
   });
 });

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLearnedWeights } from '../../src/memory/policy/index.ts';
-import { DEFAULT_WEIGHTS } from '../../src/memory/index.ts';
+import { DEFAULT_WEIGHTS, type ScoreComponents, type ScoreWeights } from '../../src/memory/index.ts';
 import { openTestSira } from '../helpers/app.ts';
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -24,17 +24,29 @@ async function scoresWith(contextWeights: 'default' | 'learned') {
   return [...r.selected, ...(r.dropped ?? [])];
 }
 
+/** The score as the weighted mean over the components present (dense with the default embedder; speaker when named). */
+function weightedMean(w: Partial<ScoreWeights>, k: ScoreComponents, lex: boolean): number {
+  const parts: [number, number][] = [
+    [w.recency ?? 0, k.recency],
+    [w.importance ?? 0, k.importance],
+    [w.role ?? 0, k.role],
+    ...(lex ? [[w.lexical ?? 0, k.lexical] as [number, number]] : []),
+    ...(k.dense === undefined ? [] : [[w.dense ?? 0, k.dense] as [number, number]]),
+    ...(k.speaker === undefined ? [] : [[w.speaker ?? 0, k.speaker] as [number, number]]),
+  ];
+  return parts.reduce((a, [x, y]) => a + x * y, 0) / parts.reduce((a, [x]) => a + x, 0);
+}
+
 describe("contextWeights: 'learned'", () => {
   it('scores every candidate as the weighted mean of its components under the learned weights', async () => {
     const w = loadLearnedWeights().weights;
     expect(w).not.toEqual(DEFAULT_WEIGHTS);
     const cands = await scoresWith('learned');
+    const lex = cands.some((x) => x.components.lexical > 0);
     for (const c of cands) {
-      const k = c.components;
-      const lex = cands.some((x) => x.components.lexical > 0);
-      const total = (lex ? w.lexical : 0) + w.recency + w.importance + w.role;
-      const expected = ((lex ? w.lexical * k.lexical : 0) + w.recency * k.recency + w.importance * k.importance + w.role * k.role) / total;
-      expect(c.score).toBeCloseTo(expected, 3);
+      // The default (static) embedder gives every turn a dense component.
+      expect(c.components.dense).toBeDefined();
+      expect(c.score).toBeCloseTo(weightedMean(w, c.components, lex), 3);
     }
   });
 
@@ -42,8 +54,7 @@ describe("contextWeights: 'learned'", () => {
     const d = await scoresWith('default');
     const w = DEFAULT_WEIGHTS;
     const c = d.find((x) => x.seq === 7)!;
-    const k = c.components;
-    expect(c.score).toBeCloseTo((w.lexical * k.lexical + w.recency * k.recency + w.importance * k.importance + w.role * k.role) / (w.lexical + w.recency + w.importance + w.role), 3);
+    expect(c.score).toBeCloseTo(weightedMean(w, c.components, true), 3);
   });
 });
 

@@ -70,7 +70,7 @@ describe('abstractive rolling summary', () => {
     expect(res.statusCode).toBe(201);
   };
   const context = async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/sessions/s1/context', headers: t.auth, payload: { query: 'what is the code word for item 3', budget_tokens: 2000 } });
+    const res = await t.app.inject({ method: 'POST', url: '/v1/sessions/s1/context', headers: t.auth, payload: { messages: [{ role: 'user', content: 'what is the code word for item 3' }], budget_tokens: 2000 } });
     expect(res.statusCode).toBe(200);
     return json<{ messages: { role: string; content: string }[]; summary?: { kind: string; through_seq?: number; content: string; tokens: number }; usage: { used: number } }>(res);
   };

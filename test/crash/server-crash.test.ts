@@ -87,7 +87,9 @@ async function readAll(url: string, session: string): Promise<Turn[]> {
 }
 
 describe('crash safety of the service (SIGKILL under HTTP write load)', () => {
-  it('every acknowledged turn is served after a restart, and no batch is partial', async () => {
+  // Three server starts and 280 acknowledged batches from 6 writers (each batch's vectors embedded and written too,
+  // with the default embedder): 25-31 s on the loaded 2-core machine with or without an embedder, hence its own limit.
+  it('every acknowledged turn is served after a restart, and no batch is partial', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sira-srv-crash-'));
     try {
       let srv = await start(dir);

@@ -11,6 +11,7 @@ import { turnText } from '../../models/chat.ts';
 import type { EncodingName } from '../../models/tokens.ts';
 import { termFrequencies, type Bm25Doc } from './bm25.ts';
 import { textImportance, turnImportance } from './importance.ts';
+import { splitHeader, turnSpeaker } from './speakers.ts';
 import { sentences, shingles, terms, words } from './text.ts';
 
 /** Derived data of one turn. */
@@ -20,6 +21,10 @@ export interface TurnAnalysis extends Bm25Doc {
   features: string[];
   /** Word 3-gram hashes (see {@link shingles}); empty for tool turns, which are never collapsed. */
   shingles: Uint32Array;
+  /** Who said it, lower-cased: the turn's `name`, else the `[stamp] Name:` header's (see memory/context/speakers). */
+  speaker?: string;
+  /** The `[stamp]` of its header (the sitting's date in a logged conversation), when it has one. */
+  stamp?: string;
 }
 
 /** A sentence as the compressor sees it. */
@@ -30,14 +35,24 @@ export interface SentenceInfo {
   words: number;
 }
 
-/** Analyse one turn (its first {@link ANALYSIS_MAX_CHARS} characters: bounded work per turn). */
+/** Analyse one turn (its first {@link ANALYSIS_MAX_CHARS} characters: bounded work per turn; its terms leave out a `[stamp] Name:` header, which every turn of a log carries). */
 export function analyzeTurn(turn: Turn): TurnAnalysis {
   const text = textHead(turnText(turn), ANALYSIS_MAX_CHARS);
-  const ts = terms(text);
+  const split = splitHeader(text, turn.name);
+  const speaker = turnSpeaker(turn.name, split);
+  const ts = terms(split.body);
   const hasToolResult = turn.parts.some((p) => p.type === 'tool_result');
   const hasTool = hasToolResult || turn.parts.some((p) => p.type === 'tool_call');
   const imp = turnImportance(text, { importance: turn.importance, pinned: turn.pinned, hasToolResult });
-  return { tf: termFrequencies(ts), length: ts.length, importance: imp.score, features: imp.features, shingles: hasTool ? new Uint32Array(0) : shingles(text) };
+  return {
+    tf: termFrequencies(ts),
+    length: ts.length,
+    importance: imp.score,
+    features: imp.features,
+    shingles: hasTool ? new Uint32Array(0) : shingles(text),
+    ...(speaker === undefined ? {} : { speaker }),
+    ...(split.stamp === undefined ? {} : { stamp: split.stamp }),
+  };
 }
 
 /** The sentences of a text with their terms and importance. */

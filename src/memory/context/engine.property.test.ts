@@ -186,7 +186,9 @@ describe(`memory/context/engine properties (fc seed ${SEED})`, () => {
         for (const x of r.dropped!) tokensOf.set(x.seq, x.tokens);
         const keep = new Set(turns.filter((t) => t.role === 'system').map((t) => t.seq));
         const rest = turns.filter((t) => t.role !== 'system');
-        for (const t of rest.slice(-DEFAULT_CONTEXT_OPTIONS.recentTurns)) keep.add(t.seq);
+        // A retrieval request (a query, no messages) keeps a shorter tail.
+        const tail = s.query !== undefined && s.messages.length === 0 ? DEFAULT_CONTEXT_OPTIONS.queryRecentTurns : DEFAULT_CONTEXT_OPTIONS.recentTurns;
+        for (const t of rest.slice(-tail)) keep.add(t.seq);
         // Close over tool units (a kept call brings its results and the other way round).
         for (const { call, results } of pairedIds(turns).values()) {
           if (keep.has(call) || results.some((x) => keep.has(x))) for (const x of [call, ...results]) keep.add(x);

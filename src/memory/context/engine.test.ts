@@ -44,7 +44,8 @@ describe('memory/context/engine buildContext', () => {
     const hit = r.selected.find((s) => s.seq === 40)!;
     expect(hit).toMatchObject({ reason: 'score', metadata: { msg: 'm40', nested: { a: [1, 2] } } });
     expect(hit.components.lexical).toBe(1);
-    expect(r.selected.find((s) => s.seq === 39)?.reason).toBe('neighbor');
+    // Score smoothing gives each ±1 neighbour half of the hit's lexical score, so 39 comes in on its own score.
+    expect(r.selected.find((s) => s.seq === 39)).toMatchObject({ reason: 'score', components: { lexical: 0.5 } });
     expect(r.usage).toMatchObject({ budget: 500, candidates: 120, encoding: 'o200k_base', model: null });
   });
 
@@ -58,7 +59,8 @@ describe('memory/context/engine buildContext', () => {
   });
 
   it('summarises left-out turns in a system message after the leading system turns, within the budget', async () => {
-    const r = await buildContext({ turns: session(), query: 'weather recipes', budgetTokens: 800, explain: true });
+    // A conversation request (the client's messages): retrieval requests send no summary by default (below).
+    const r = await buildContext({ turns: session(), messages: [{ role: 'user', content: 'weather recipes' }], budgetTokens: 800, explain: true });
     expect(r.summary).toBeDefined();
     expect(r.messages[1]).toEqual({ role: 'system', content: r.summary!.content });
     expect(r.usage.by_part.summary).toBe(r.summary!.tokens);
@@ -66,6 +68,39 @@ describe('memory/context/engine buildContext', () => {
     const dropped = new Set(r.dropped!.map((d) => d.seq));
     for (const s of r.summary!.seqs) expect(dropped.has(s)).toBe(true);
     expect(r.dropped!.every((d) => d.reason === 'over_budget' || d.reason.startsWith('duplicate_of:'))).toBe(true);
+  });
+
+  it('a retrieval request (query, no messages) spends the budget on scored turns: one recent turn, no summary', async () => {
+    const r = await buildContext({ turns: session(), query: 'weather recipes', budgetTokens: 800, explain: true });
+    expect(r.summary).toBeUndefined();
+    expect(r.selected.filter((s) => s.reason === 'always_recent').map((s) => s.seq)).toEqual([120]);
+    const asked = await buildContext({ turns: session(), query: 'weather recipes', budgetTokens: 800 }, resolveContextOptions({ querySummary: true, queryRecentTurns: 4 }));
+    expect(asked.summary).toBeDefined();
+    expect(asked.selected.filter((s) => s.reason === 'always_recent')).toHaveLength(4);
+    expect(r.usage.by_part.turns).toBeGreaterThan(asked.usage.by_part.turns);
+  });
+
+  it('on a logged chat, a question naming a speaker prefers that speaker’s first-person turn; header names are not terms', async () => {
+    const line = (seq: number, name: string, text: string): Turn =>
+      mkTurn(seq, name === 'Maria' ? 'user' : 'assistant', `[2023-0${1 + Math.floor(seq / 20)}-14] ${name}: ${text}`, { name, metadata: { date: `s${Math.floor(seq / 20)}` } });
+    const turns: Turn[] = [];
+    for (let seq = 1; seq <= 60; seq++) {
+      const name = seq % 2 === 1 ? 'Maria' : 'Jon';
+      if (seq === 21) turns.push(line(seq, 'Maria', 'I finally finished painting that sunrise over the lake, took me forever!'));
+      else if (seq === 46) turns.push(line(seq, 'Jon', 'I tried painting a sunrise once at school and it came out awful, never again lol'));
+      else if (seq === 30) turns.push(line(seq, 'Jon', "That's great, Maria!"));
+      else turns.push(line(seq, name, seq % 3 === 0 ? 'haha same, what a week' : 'made soup again, the weather is grim'));
+    }
+    const r = await buildContext({ turns, query: 'When did Maria paint a sunrise?', budgetTokens: 2000, explain: true });
+    const all = [...r.selected, ...r.dropped!].sort((a, b) => b.score - a.score || b.seq - a.seq);
+    expect(all[0]).toMatchObject({ seq: 21, components: { speaker: 1 } });
+    expect(all.find((s) => s.seq === 46)!.components.speaker).toBe(0);
+    expect(all.findIndex((s) => s.seq === 21)).toBeLessThan(all.findIndex((s) => s.seq === 46));
+    // "Maria" is matched by the speaker component, not as a word: the turn addressing her has no lexical score.
+    expect(all.find((s) => s.seq === 30)!.components).toMatchObject({ bm25: 0, speaker: 0 });
+    // A question naming nobody in the session has no speaker component at all.
+    const none = await buildContext({ turns, query: 'Who painted a sunrise?', budgetTokens: 2000 });
+    expect(none.selected.every((s) => s.components.speaker === undefined)).toBe(true);
   });
 
   it('appends the client messages last, counts them, and takes the latest user message as the query', async () => {
@@ -149,11 +184,17 @@ describe('memory/context/engine buildContext', () => {
 
   it('a dense similarity map adds the dense component; weights are configurable', async () => {
     const dense = new Map([[70, 1]]);
-    const opts = resolveContextOptions({ scorer: { weights: { lexical: 0, dense: 1 } } });
+    const opts = resolveContextOptions({ scorer: { weights: { lexical: 0, dense: 1 }, denseSmoothing: 0 } });
     const r = await buildContext({ turns: session(), query: 'anything', budgetTokens: 300, dense }, opts);
     const s = r.selected.find((x) => x.seq === 70)!;
     expect(s.components.dense).toBe(1);
     expect(s.reason).toBe('score');
+    // Dense smoothing (default 0.2): each turn gains 0.2 of its neighbours' similarity, over 1 + 2 × 0.2.
+    const smoothed = await buildContext({ turns: session(), query: 'anything', budgetTokens: 300, dense, explain: true });
+    const all = [...smoothed.selected, ...smoothed.dropped!];
+    expect(all.find((x) => x.seq === 70)!.components.dense).toBeCloseTo(1 / 1.4, 4);
+    expect(all.find((x) => x.seq === 71)!.components.dense).toBeCloseTo(0.2 / 1.4, 4);
+    expect(all.find((x) => x.seq === 72)!.components.dense).toBe(0);
   });
 
   it('near-duplicate turns collapse into the newest copy', async () => {

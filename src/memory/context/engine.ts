@@ -18,7 +18,8 @@ import { nearDuplicates } from './dedupe.ts';
 import { selectExternal, type ExternalCandidate, type ExternalResult } from './external.ts';
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptions } from './options.ts';
 import { checkMessages, resolveBudget, resolveQuery, resolveStrategy, type Strategy } from './request.ts';
-import { scoreCandidates, type ScoreComponents } from './scorer.ts';
+import { roundedComponents, scoreCandidates, type ScoreComponents } from './scorer.ts';
+import { querySpeakers } from './speakers.ts';
 import { fillSelection, selectCandidates, type Reason, type SelectCandidate } from './select.ts';
 import { terms } from './text.ts';
 
@@ -218,18 +219,25 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
   const queryTerms = [...new Set(terms(query))];
   const newest = n > 0 ? turns[n - 1]!.seq : 0;
   const denseArr = req.dense === undefined ? undefined : turns.map((t) => req.dense!.get(t.seq) ?? 0);
+  const speakers = querySpeakers(query, analyses.flatMap((a) => (a.speaker === undefined ? [] : [a.speaker])));
+  // A named speaker is matched by the speaker component; as a term it would only find turns addressing them.
+  const nameTerms = opts.scorer.speakerTerms ? new Set<string>() : new Set([...speakers].flatMap((s) => terms(s)));
   const { scores: scored, expansion } = scoreCandidates(
-    turns.map((t, i) => ({ seq: t.seq, role: t.role, importance: analyses[i]!.importance, tf: analyses[i]!.tf, length: analyses[i]!.length })),
-    queryTerms,
+    turns.map((t, i) => ({ seq: t.seq, role: t.role, importance: analyses[i]!.importance, tf: analyses[i]!.tf, length: analyses[i]!.length, speaker: analyses[i]!.speaker })),
+    queryTerms.filter((q) => !nameTerms.has(q)),
     newest,
     opts.scorer,
     denseArr,
+    speakers,
   );
+  // A retrieval request (a query, no messages) keeps only the recent tail and summary it is configured to.
+  const retrieval = req.query !== undefined && extra.length === 0;
+  const recentTurns = retrieval ? opts.queryRecentTurns : opts.recentTurns;
   const queryWeights = idf(analyses, queryTerms);
 
   // Near-duplicates: plain user/assistant turns outside the always-kept tail.
   let recentFrom = n;
-  for (let i = n - 1, k = 0; i >= 0 && k < opts.recentTurns; i--) {
+  for (let i = n - 1, k = 0; i >= 0 && k < recentTurns; i--) {
     if (turns[i]!.role === 'system') continue;
     recentFrom = i;
     k++;
@@ -266,11 +274,11 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
   };
 
   const total = tokens.reduce((a, x) => a + x, 0);
-  const reserveWanted = opts.summary && strategy === 'relevance' && total > available ? Math.min(opts.summaryMaxTokens, Math.floor(available * opts.summaryShare)) : 0;
+  const reserveWanted = opts.summary && (opts.querySummary || !retrieval) && strategy === 'relevance' && total > available ? Math.min(opts.summaryMaxTokens, Math.floor(available * opts.summaryShare)) : 0;
   const reserve = reserveWanted >= 40 ? reserveWanted : 0;
   const selOpts = {
     strategy,
-    recentTurns: opts.recentTurns,
+    recentTurns,
     neighborThreshold: opts.neighborThreshold,
     neighborWeight: opts.neighborWeight,
     maxTurnTokens: Math.max(opts.minShrinkTokens, Math.floor(available * opts.maxTurnShare)),
@@ -338,10 +346,7 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
   };
   let externalPlaced = ext?.content === undefined;
   if (ext !== undefined) byPart.external = ext.result.tokens;
-  const components = (i: number): ScoreComponents => {
-    const c = scored[i]!.components;
-    return { lexical: round(c.lexical), recency: round(c.recency), importance: round(c.importance), role: c.role, ...(c.dense === undefined ? {} : { dense: round(c.dense) }), bm25: round(c.bm25) };
-  };
+  const components = (i: number): ScoreComponents => roundedComponents(scored[i]!.components);
   for (let i = 0; i < n; i++) {
     const t = turns[i]!;
     const base = { seq: t.seq, role: t.role, score: round(cands[i]!.score), components: components(i), reason: sel.reasons[i]!, tokens: sel.tokens[i]! };

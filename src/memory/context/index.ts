@@ -2,9 +2,9 @@
 export { buildContext, buildContextSync, createContextCaches, type ContextCaches, type ContextRequest, type ContextResult, type DroppedTurn, type SelectedTurn } from './engine.ts';
 export { DEFAULT_CONTEXT_OPTIONS, resolveContextOptions, type ContextOptions, type ContextOptionsInput } from './options.ts';
 export { MAX_BUDGET_TOKENS, STRATEGIES, checkMessages, messageText, resolveBudget, resolveQuery, resolveStrategy, type Strategy } from './request.ts';
-export { DEFAULT_WEIGHTS, DEFAULT_ROLE_PRIOR, DEFAULT_SCORER, scoreCandidates, type ScoreComponents, type ScoreWeights, type ScorerOptions } from './scorer.ts';
+export { DEFAULT_WEIGHTS, DEFAULT_ROLE_PRIOR, DEFAULT_SCORER, lexicalScores, scoreCandidates, type ScoreComponents, type ScoreWeights, type ScorerOptions } from './scorer.ts';
 export { analyzeTurn, sentenceInfos, TurnCache, TurnEntry, type SentenceInfo, type SessionEntries, type TurnAnalysis } from './analysis.ts';
-export { bm25Scores, bm25Weighted, expansionTerms, idf, termFrequencies, DEFAULT_BM25, DEFAULT_PRF, type Bm25Doc, type Bm25Params, type PrfParams } from './bm25.ts';
+export { bm25Scores, bm25Weighted, expansionTerms, idf, prefixDoc, prefixTerm, termFrequencies, DEFAULT_BM25, DEFAULT_PRF, type Bm25Doc, type Bm25Params, type PrfParams } from './bm25.ts';
 export { textImportance, turnImportance, IMPORTANCE_FEATURES } from './importance.ts';
 export { pruneSentences, pruneText, summarize, sentenceScore, SUMMARY_HEADER, type SummarySource } from './compress.ts';
 export { nearDuplicates } from './dedupe.ts';
@@ -12,3 +12,4 @@ export { selectExternal, EXTERNAL_HEADER, type ExternalCandidate, type ExternalE
 export { selectCandidates, fillSelection, type Reason, type SelectCandidate, type SelectOptions } from './select.ts';
 export { stem } from './stem.ts';
 export { terms, words, sentences, shingles, jaccard, isStopword } from './text.ts';
+export { querySpeakers, splitHeader, turnSpeaker, type SplitText } from './speakers.ts';

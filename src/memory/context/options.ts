@@ -23,8 +23,15 @@ export interface ContextOptions {
   minShrinkTokens: number;
   /** Word 3-gram Jaccard at or above which an older turn collapses into a newer one. @default 0.9 */
   duplicateThreshold: number;
+  /**
+   * The latest this many non-system turns always kept instead of `recentTurns` when the request gives a `query`
+   * and no `messages` (a retrieval request: the recent tail has to earn its place like any other turn). @default 1
+   */
+  queryRecentTurns: number;
   /** Summarise the turns left out (relevance strategy). @default true */
   summary: boolean;
+  /** Also summarise on a retrieval request (a `query` and no `messages`); its share goes to turns otherwise. @default false */
+  querySummary: boolean;
   /** Share of the budget kept for the summary when turns are left out. @default 0.1 */
   summaryShare: number;
   /** Most tokens the summary message may take. @default 400 */
@@ -40,12 +47,14 @@ export interface ContextOptions {
 export const DEFAULT_CONTEXT_OPTIONS: Readonly<ContextOptions> = Object.freeze({
   scorer: DEFAULT_SCORER,
   recentTurns: 4,
+  queryRecentTurns: 1,
   neighborThreshold: 0.5,
   neighborWeight: 0.5,
   maxTurnShare: 0.25,
   minShrinkTokens: 24,
   duplicateThreshold: 0.9,
   summary: true,
+  querySummary: false,
   summaryShare: 0.1,
   summaryMaxTokens: 400,
   summarySources: 40,
@@ -87,13 +96,20 @@ export function resolveContextOptions(input: ContextOptionsInput = {}): ContextO
   check(Number.isFinite(o.scorer.halfLifeTurns) && o.scorer.halfLifeTurns > 0, 'scorer.halfLifeTurns');
   check(Number.isFinite(o.scorer.bm25.k1) && o.scorer.bm25.k1 >= 0 && frac(o.scorer.bm25.b), 'scorer.bm25');
   check(count(o.scorer.prf.docs) && count(o.scorer.prf.terms) && Number.isFinite(o.scorer.prf.weight) && o.scorer.prf.weight >= 0, 'scorer.prf');
+  check(Number.isSafeInteger(o.scorer.prefixStem) && o.scorer.prefixStem >= 0, 'scorer.prefixStem');
+  check(Number.isFinite(o.scorer.smoothing) && o.scorer.smoothing >= 0, 'scorer.smoothing');
+  check(typeof o.scorer.denseMinMax === 'boolean', 'scorer.denseMinMax');
+  check(typeof o.scorer.speakerTerms === 'boolean', 'scorer.speakerTerms');
+  check(Number.isFinite(o.scorer.denseSmoothing) && o.scorer.denseSmoothing >= 0, 'scorer.denseSmoothing');
   check(count(o.recentTurns), 'recentTurns');
+  check(count(o.queryRecentTurns), 'queryRecentTurns');
   check(frac(o.neighborThreshold), 'neighborThreshold');
   check(frac(o.neighborWeight), 'neighborWeight');
   check(frac(o.maxTurnShare) && o.maxTurnShare > 0, 'maxTurnShare');
   check(count(o.minShrinkTokens), 'minShrinkTokens');
   check(frac(o.duplicateThreshold) && o.duplicateThreshold > 0, 'duplicateThreshold');
   check(typeof o.summary === 'boolean', 'summary');
+  check(typeof o.querySummary === 'boolean', 'querySummary');
   check(frac(o.summaryShare), 'summaryShare');
   check(count(o.summaryMaxTokens), 'summaryMaxTokens');
   check(count(o.summarySources), 'summarySources');
