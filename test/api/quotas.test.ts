@@ -94,7 +94,8 @@ describe('quotas and rate limits', () => {
   });
 
   it('countUsage() measures what the store holds, and deleting a session lowers it', async () => {
-    t = await testApp();
+    // No embedder: the default one stores embedding chunks (service tensors, counted too) that would blur the sums.
+    t = await testApp({ embedder: 'none' });
     await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: t.auth, payload: { id: 's1', metadata: { k: 'v' } } });
     await t.app.inject({ method: 'POST', url: '/v1/sessions/s1/turns', headers: t.auth, payload: turns('x'.repeat(1000)) });
     await t.app.inject({ method: 'PUT', url: '/v1/sessions/s1/state', headers: t.auth, payload: { n: 'y'.repeat(500) } });
