@@ -4,6 +4,8 @@ import type { Store } from './store.ts';
 import { LmdbStore } from './lmdb/lmdb-store.ts';
 import { RedisStore } from './redis/redis-store.ts';
 import { isRedisUrl } from './redis/connect.ts';
+import { NatsStore } from './nats/nats-store.ts';
+import { isNatsUrl } from './nats/connect.ts';
 
 export type { Store, StoreStats, ListSessionsOptions, EventPage, EventLogOptions } from './store.ts';
 export { DEFAULT_EVENT_RETENTION } from './store.ts';
@@ -11,13 +13,26 @@ export { EventHub, type EventHubOptions, type EventSubscriber, type EventWakeSou
 export { LmdbStore } from './lmdb/lmdb-store.ts';
 export { RedisStore, type RedisStoreOptions } from './redis/redis-store.ts';
 export { isRedisUrl, parseRedisUrl, redactUrl } from './redis/connect.ts';
+export { NatsStore, type NatsStoreOptions } from './nats/nats-store.ts';
+export { isNatsUrl, parseNatsUrl } from './nats/connect.ts';
 
 /**
  * Open the store `options.store` names: the embedded LMDB store under `dataDir` (`lmdb`), or Redis standalone
- * (`redis://…`) or Cluster (`redis-cluster://…`). Throws SIRA_ERR_CONFIG_INVALID for a malformed URL and
- * SIRA_ERR_STORE_FAILED when Redis cannot be reached.
+ * (`redis://…`) or Cluster (`redis-cluster://…`), or NATS JetStream (`nats://…`). Throws SIRA_ERR_CONFIG_INVALID
+ * for a malformed URL and SIRA_ERR_STORE_FAILED when the server cannot be reached.
  */
 export async function openStore(options: SiraOptions, clock: Clock): Promise<Store> {
+  if (isNatsUrl(options.store)) {
+    return NatsStore.open({
+      url: options.store,
+      bucketPrefix: options.natsBucketPrefix,
+      replicas: options.natsReplicas,
+      clock,
+      compressMinBytes: options.compressMinBytes,
+      maxTensorsPerSession: options.limits.maxTensorsPerSession,
+      eventRetention: options.eventRetention,
+    });
+  }
   if (isRedisUrl(options.store)) {
     return RedisStore.open({
       url: options.store,
