@@ -51,6 +51,8 @@ export interface NatsStoreOptions extends EventLogOptions {
 const INLINE_TURN_BYTES = 32 * 1024;
 /** State JSON up to this many bytes lives in the head; larger in a blob. */
 const INLINE_STATE_BYTES = 128 * 1024;
+/** Longest event line carried in a wake-up header; a longer one sends only the id. */
+const MAX_EVENT_HEADER = 4096;
 /** Reads that found a blob a concurrent writer had just replaced retry this often before reporting corruption. */
 const READ_RETRIES = 5;
 
@@ -189,7 +191,11 @@ export class NatsStore implements Store {
   async #publish(key: string, next: Head | null, rev: number, prev: Head | undefined): Promise<number> {
     const subject = `$KV.${this.#heads.name}.${key}`;
     if (next === null) return casPublish(this.#js, subject, new Uint8Array(0), rev, undefined, true);
-    const extra = next.p !== undefined && next.p !== prev?.p ? { 'Sira-Event': eventHeader(next.p.e) } : undefined;
+    const event = next.p !== undefined && next.p !== prev?.p ? next.p.e : undefined;
+    const line = event === undefined ? undefined : eventHeader(event);
+    // A large event (a CRDT update inlined in its data) wakes without itself: every instance would receive it
+    // whole, watched or not; the hub reads it from the log instead.
+    const extra = line === undefined ? undefined : { 'Sira-Event': line.length <= MAX_EVENT_HEADER ? line : String(event!.id) };
     return casPublish(this.#js, subject, encoder.encode(JSON.stringify(next)), rev, extra);
   }
 
