@@ -87,7 +87,20 @@ async function jetStreamUp(url: string): Promise<boolean> {
   }
 }
 
-/** Start a 3-node JetStream cluster (about a second or two). */
+/** True once an R3 stream can be placed (every peer known to the meta leader); the probe stream is removed. */
+async function placeable(url: string): Promise<boolean> {
+  const nc = await connect({ servers: url.replace(/^nats:\/\//, '').split(','), reconnect: false, timeout: 1000 });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 3000 });
+    await jsm.streams.add({ name: 'sira_probe', subjects: ['sira.probe'], num_replicas: 3 });
+    await jsm.streams.delete('sira_probe');
+    return true;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Start a 3-node JetStream cluster (a few seconds: until an R3 stream can be placed). */
 export async function startNatsCluster(): Promise<NatsClusterHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'sira-nats-cluster-'));
   const ports = await freePorts(6);
@@ -125,6 +138,7 @@ export async function startNatsCluster(): Promise<NatsClusterHandle> {
   for (const n of nodes) start(n);
   try {
     await until(`JetStream on ${url} (binary ${BINARY})`, 30_000, () => jetStreamUp(url));
+    await until(`all 3 JetStream peers on ${url}`, 30_000, () => placeable(url));
   } catch (err) {
     await stop();
     throw err;

@@ -9,7 +9,7 @@
  * head made this writer's), so a put that repeats (two processes rolling the same commit forward) writes the
  * same bytes. `createOnly` turns a repeat into a no-op (expected last subject sequence 0).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { headers as natsHeaders } from '@nats-io/transport-node';
@@ -48,6 +48,16 @@ export class CasLost extends Error {
   }
 }
 
+/** Bounds of one compare-and-set publish (see {@link casPublish}). */
+export interface CasTiming {
+  /** Ms to wait for one ack before sending the same message again. @default 1000 */
+  attemptMs: number;
+  /** Ms before giving up (the outcome is then unknown). @default 15000 */
+  totalMs: number;
+}
+
+const DEFAULT_CAS_TIMING: CasTiming = { attemptMs: 1000, totalMs: 15_000 };
+
 /**
  * Write `data` on `subject` (a KV key's subject) only if the key's last revision is still `rev` (0: never
  * written); throws {@link CasLost} when it is not. `del` writes a KV delete marker instead.
@@ -59,15 +69,103 @@ export class CasLost extends Error {
  * proposes, so exactly one of them is stored and the rest get a duplicate ack, which here means "lost". A writer
  * on an older revision is refused by the expected-sequence check itself. Revisions are stream sequences, never
  * reused, so an id never repeats while it matters (the duplicate window is minutes; a race is milliseconds).
+ *
+ * Why the resend: while a stream has no leader (the old one was killed, a new one not yet elected) its
+ * followers take the request and answer nothing, so a publish waits out its whole timeout. Each attempt here
+ * waits `attemptMs` and then sends the same message again — the same id, so at most one copy is ever stored. A
+ * duplicate ack is then ours or a rival's: the stored message's `Sira-Write` header (a nonce per call) tells.
  */
-export async function casPublish(js: JetStreamClient, subject: string, data: Uint8Array, rev: number, extra?: Record<string, string>, del = false): Promise<number> {
-  const h = natsHeaders();
-  if (del) h.set('KV-Operation', 'DEL');
-  for (const [k, v] of Object.entries(extra ?? {})) h.set(k, v);
+export async function casPublish(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  stream: string,
+  subject: string,
+  data: Uint8Array,
+  rev: number,
+  extra?: Record<string, string>,
+  del = false,
+  timing: CasTiming = DEFAULT_CAS_TIMING,
+): Promise<number> {
+  const nonce = randomBytes(9).toString('base64url');
   const msgID = `${createHash('sha256').update(subject).digest('base64url').slice(0, 24)}@${rev}`;
-  const ack = await js.publish(subject, data, { headers: h, msgID, expect: { lastSubjectSequence: rev } });
-  if (ack.duplicate) throw new CasLost(subject, rev);
-  return ack.seq;
+  const deadline = Date.now() + timing.totalMs;
+  for (let attempt = 0; ; attempt++) {
+    const h = natsHeaders();
+    if (del) h.set('KV-Operation', 'DEL');
+    h.set('Sira-Write', nonce);
+    for (const [k, v] of Object.entries(extra ?? {})) h.set(k, v);
+    let ack;
+    try {
+      ack = await js.publish(subject, data, { headers: h, msgID, expect: { lastSubjectSequence: rev }, timeout: timing.attemptMs });
+    } catch (err) {
+      // A wrong last sequence after a resend may be our own first copy having landed: only a first try knows.
+      if (attempt > 0 && isWrongLastSequence(err)) return ownedAt(jsm, stream, subject, nonce, rev);
+      if (!isRetryable(err) || Date.now() > deadline) throw err;
+      continue;
+    }
+    if (!ack.duplicate) return ack.seq;
+    if (attempt === 0) throw new CasLost(subject, rev);
+    return ownedAt(jsm, stream, subject, nonce, rev, ack.seq);
+  }
+}
+
+/**
+ * A timeout, "no responders" or JetStream's 503 "temporarily unavailable" (10008: no leader yet): the request
+ * may not have reached a leader; resending is safe (reads, idempotent puts, or the same message id).
+ */
+export function isRetryable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; cause?: unknown; code?: unknown } | null;
+  if (e?.code === 10008) return true;
+  const text = `${e?.name ?? ''} ${e?.message ?? ''} ${(e?.cause as Error | undefined)?.name ?? ''}`;
+  return /timeout|no responders|not enabled|temporarily unavailable/i.test(text);
+}
+
+/**
+ * After a resend was refused: our copy's sequence when the message there carries our nonce. With `seq` (a
+ * duplicate ack: the one message stored under this id) a rival's message there means we lost; otherwise — the
+ * key moved on, or that message was replaced since — whether ours was stored cannot be told: an error says so.
+ */
+async function ownedAt(jsm: JetStreamManager, stream: string, subject: string, nonce: string, rev: number, seq?: number): Promise<number> {
+  let m: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>>;
+  try {
+    m = await jsm.streams.getMessage(stream, seq === undefined ? { last_by_subj: subject } : { seq });
+  } catch {
+    m = null; // no message there any more (replaced): the outcome stays unknown, reported below
+  }
+  if (m !== null && m.subject === subject && m.header.get('Sira-Write') === nonce) return m.seq;
+  if (seq !== undefined && m !== null && m.subject === subject) throw new CasLost(subject, rev);
+  throw new Error(`nats: outcome of the write to ${subject} after revision ${rev} is unknown (resent after a timeout)`);
+}
+
+/** Run an idempotent request again after a timeout (no stream leader yet), for at most `totalMs`. */
+export async function retrying<T>(fn: () => Promise<T>, totalMs = DEFAULT_CAS_TIMING.totalMs): Promise<T> {
+  const deadline = Date.now() + totalMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isRetryable(err) || Date.now() > deadline) throw err;
+    }
+  }
+}
+
+/**
+ * The bucket's gets and puts, each sent again after a timeout (see {@link casPublish} on why a request to a
+ * stream between leaders times out rather than failing). Gets are reads; the puts made through it are
+ * idempotent (a blob's bytes, or create-only), so a second copy changes nothing.
+ */
+export function resilient(kv: KV): KV {
+  const own: Partial<KV> = {
+    get: (k, opts) => retrying(() => kv.get(k, opts)),
+    put: (k, data, opts) => retrying(() => kv.put(k, data, opts)),
+  };
+  return new Proxy(kv, {
+    get(target, prop, receiver) {
+      if (prop in own) return own[prop as keyof KV];
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 /** Write `bytes` at `key` (see the module note). */

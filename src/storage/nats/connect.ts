@@ -2,7 +2,8 @@
  * @module storage/nats/connect
  * `nats://host:port[,host:port…]` URLs and the connection to a NATS server or cluster with JetStream. Any seed
  * node will do: the client learns the rest of a cluster from the server (`connect_urls`) and reconnects to
- * another node when the one it uses dies, for ever (`maxReconnectAttempts: -1`): a store outlives node restarts.
+ * another node when the one it uses dies or stalls, for ever (`maxReconnectAttempts: -1`): a store outlives node
+ * restarts.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { siraError } from '../../core/errors.ts';
@@ -46,6 +47,10 @@ export async function connectNats(target: NatsTarget, name = 'sira-session'): Pr
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
+      // A stalled server (a partition, SIGSTOP) keeps its TCP connection open: without pings answered in 2 × 2 s
+      // the client gives up on it and reconnects elsewhere, instead of waiting the default 2 minutes × 2.
+      pingInterval: 2000,
+      maxPingOut: 2,
       // Seeds that refuse at start (a node being restarted) are skipped rather than failing the open.
       ignoreClusterUpdates: false,
       ...(target.user === undefined ? {} : { user: target.user, pass: target.pass }),

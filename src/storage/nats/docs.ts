@@ -78,7 +78,7 @@ export class NatsDocs {
       const body = blob === undefined ? encodeDoc(current + 1, now, value) : encodeDoc(current + 1, now, new TextEncoder().encode(blob));
       const rec = Buffer.concat([Buffer.of(blob === undefined ? INLINE : REF), body]);
       try {
-        await casPublish(this.#js, this.#subject(key), rec, rev);
+        await casPublish(this.#js, this.#docs.jsm, `KV_${this.#docs.name}`, this.#subject(key), rec, rev);
       } catch (err) {
         if (isWrongLastSequence(err)) continue;
         throw err;
@@ -105,7 +105,7 @@ export class NatsDocs {
       const { e, rev } = await this.#read(key);
       if (e === undefined) return false;
       try {
-        await casPublish(this.#js, this.#subject(key), new Uint8Array(0), rev, undefined, true);
+        await casPublish(this.#js, this.#docs.jsm, `KV_${this.#docs.name}`, this.#subject(key), new Uint8Array(0), rev, undefined, true);
       } catch (err) {
         if (isWrongLastSequence(err)) continue;
         throw err;

@@ -9,7 +9,7 @@ import { jetstream, jetstreamManager, StorageType, type JetStreamClient, type Je
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { siraError } from '../../core/errors.ts';
-import type { Bucket } from './blobs.ts';
+import { resilient, type Bucket } from './blobs.ts';
 import { connectNats, parseNatsUrl } from './connect.ts';
 
 /** What {@link openBuckets} returns. */
@@ -38,7 +38,9 @@ export async function openBuckets(url: string, prefix: string, requestedReplicas
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) throw siraError('SIRA_ERR_CONFIG_INVALID', 'nats bucket prefix must be 1..40 of [A-Za-z0-9_-]');
   const nc = await connectNats(parseNatsUrl(url));
   try {
-    const js = jetstream(nc, { timeout: 10_000 });
+    // Short request timeouts, resent (./blobs.ts `retrying`, `casPublish`): between stream leaders a request
+    // gets no answer at all, and a long timeout would be the whole of the outage a client sees.
+    const js = jetstream(nc, { timeout: 1_000 });
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const replicas = resolveReplicas(requestedReplicas, nc);
     const kvm = new Kvm(js);
@@ -48,7 +50,7 @@ export async function openBuckets(url: string, prefix: string, requestedReplicas
       // latest write among them (a read right after an acknowledged append saw the turn count before it on R3).
       // Without it every get goes to the stream leader, which answers from what it applied.
       const kv = await kvm.create(name, { replicas, history: 1, storage: StorageType.File, allow_direct: false });
-      return { kv, jsm, name };
+      return { kv: resilient(kv), jsm, name };
     };
     const [heads, data, docs, keys] = await Promise.all([open('heads'), open('data'), open('docs'), open('keys')]);
     return { nc, js, jsm, heads, data, docs, keys, replicas };
