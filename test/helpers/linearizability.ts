@@ -38,6 +38,8 @@ export interface CheckResult {
   explored: number;
   /** When not ok: the op whose return could not be reached, by index. */
   stuckAt?: number;
+  /** The search gave up after `maxExplored` states: neither proven nor refuted (`ok` is false). */
+  exhausted?: boolean;
 }
 
 /** The register's transition for `op` from `s`: the next state, or undefined when `op`'s result is impossible. */
@@ -59,8 +61,12 @@ interface Entry {
   match: Entry | undefined;
 }
 
-/** Check one register's history from `initial` (default version 0, tag ''). */
-export function checkRegister(ops: readonly RegisterOp[], initial: RegisterState = { version: 0, tag: '' }): CheckResult {
+/**
+ * Check one register's history from `initial` (default version 0, tag ''). The search is exponential in the
+ * worst case (a violation late in a history with much concurrency): it stops after `maxExplored` states with
+ * `exhausted` set.
+ */
+export function checkRegister(ops: readonly RegisterOp[], initial: RegisterState = { version: 0, tag: '' }, maxExplored = 500_000): CheckResult {
   // Events: calls and returns, by time; at equal times returns first (intervals are closed on the left only),
   // and unknown outcomes return at +∞ (they never constrain the order).
   const events: { op: number; call: boolean; time: number }[] = [];
@@ -126,7 +132,7 @@ export function checkRegister(ops: readonly RegisterOp[], initial: RegisterState
       continue;
     }
     if (entry.call) {
-      explored++;
+      if (++explored > maxExplored) return { ok: false, explored, exhausted: true };
       const next = step(state, ops[entry.op]!);
       if (next !== undefined) {
         linearized[entry.op] = 1;
@@ -160,17 +166,19 @@ export function checkRegister(ops: readonly RegisterOp[], initial: RegisterState
 }
 
 /** Check several registers' histories (keyed by register); ok only if every one is linearizable. */
-export function checkRegisters(histories: ReadonlyMap<string, readonly RegisterOp[]>): { ok: boolean; registers: number; ops: number; explored: number; failed: string[] } {
+export function checkRegisters(histories: ReadonlyMap<string, readonly RegisterOp[]>): { ok: boolean; registers: number; ops: number; explored: number; failed: string[]; exhausted: string[] } {
   const failed: string[] = [];
+  const exhausted: string[] = [];
   let ops = 0;
   let explored = 0;
   for (const [k, h] of histories) {
     ops += h.length;
     const r = checkRegister(h);
     explored += r.explored;
-    if (!r.ok) failed.push(k);
+    if (r.exhausted === true) exhausted.push(k);
+    else if (!r.ok) failed.push(k);
   }
-  return { ok: failed.length === 0, registers: histories.size, ops, explored, failed };
+  return { ok: failed.length === 0 && exhausted.length === 0, registers: histories.size, ops, explored, failed, exhausted };
 }
 
 /** Records a history with real timestamps (performance.now()); one recorder may serve many instances. */
