@@ -9,7 +9,7 @@ import { jetstream, jetstreamManager, StorageType, type JetStreamClient, type Je
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { siraError } from '../../core/errors.ts';
-import { resilient, type Bucket } from './blobs.ts';
+import { resilient, retrying, type Bucket } from './blobs.ts';
 import { connectNats, parseNatsUrl } from './connect.ts';
 
 /** What {@link openBuckets} returns. */
@@ -43,13 +43,17 @@ export async function openBuckets(url: string, prefix: string, requestedReplicas
     const js = jetstream(nc, { timeout: 1_000 });
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const replicas = resolveReplicas(requestedReplicas, nc);
-    const kvm = new Kvm(js);
+    // Creating a replicated stream takes a while on a busy cluster: that goes through a client with a long
+    // timeout (and is resent: creating with the same config is idempotent); the bucket is then bound to the fast one.
+    const slow = new Kvm(jetstream(nc, { timeout: 10_000 }));
+    const fast = new Kvm(js);
     const open = async (suffix: string): Promise<Bucket> => {
       const name = `${prefix}_${suffix}`;
       // allow_direct off: a direct get may be answered by any replica, a follower that has not applied the
       // latest write among them (a read right after an acknowledged append saw the turn count before it on R3).
       // Without it every get goes to the stream leader, which answers from what it applied.
-      const kv = await kvm.create(name, { replicas, history: 1, storage: StorageType.File, allow_direct: false });
+      await retrying(() => slow.create(name, { replicas, history: 1, storage: StorageType.File, allow_direct: false }), 60_000);
+      const kv = await fast.open(name, { allow_direct: false });
       return { kv: resilient(kv), jsm, name };
     };
     const [heads, data, docs, keys] = await Promise.all([open('heads'), open('data'), open('docs'), open('keys')]);
