@@ -92,6 +92,10 @@ export class NatsStore implements Store {
   readonly #replicas: number;
   /** Head revision whose pending commit this process has rolled forward, per head key (skips repeating it). */
   readonly #settled = new Map<string, number>();
+  /** Roll-forwards in flight, per head key. */
+  readonly #settling = new Map<string, { rev: number; done: Promise<void> }>();
+  /** The head (and revision) this process last wrote, per key: the first guess of its next write. */
+  readonly #lastWritten = new Map<string, { head: Head | undefined; rev: number }>();
   /** Background work (roll-forward, garbage removal) that close() waits for. */
   readonly #background = new Set<Promise<void>>();
   #backgroundErrors = 0;
@@ -182,9 +186,25 @@ export class NatsStore implements Store {
   async #settle(tenant: string, id: string, h: Head, rev: number): Promise<void> {
     const key = headKey(tenant, id);
     if (h.p === undefined || this.#settled.get(key) === rev) return;
-    await this.#data.rollForward(tenant, id, h);
-    if (this.#settled.size >= 100_000) this.#settled.clear();
-    this.#settled.set(key, rev);
+    // One roll-forward per revision in this process: a writer that comes while the background one runs waits for it.
+    const running = this.#settling.get(key);
+    if (running !== undefined && running.rev === rev) return running.done;
+    const done = this.#data.rollForward(tenant, id, h).then(() => {
+      if (this.#settled.size >= 100_000) this.#settled.clear();
+      this.#settled.set(key, rev);
+    });
+    this.#settling.set(key, { rev, done });
+    try {
+      await done;
+    } finally {
+      if (this.#settling.get(key)?.done === done) this.#settling.delete(key);
+    }
+  }
+
+  /** {@link Current} of a head this process wrote, at the current time. */
+  #current(known: { head: Head | undefined; rev: number }): Current {
+    const now = this.#clock();
+    return { head: known.head, rev: known.rev, now, live: known.head !== undefined && isLive(known.head, now) ? known.head : undefined };
   }
 
   /** Write `next` over revision `rev` (compare-and-set); a new event rides along in a header for wake-ups. */
@@ -210,21 +230,38 @@ export class NatsStore implements Store {
   async #commit<T>(tenant: string, id: string, step: (cur: Current) => Promise<Outcome<T>> | Outcome<T>, uploads: string[] = []): Promise<T> {
     const key = headKey(tenant, id);
     let committed: Head | null | undefined;
+    // The first attempt may start from the head this process last wrote (no read): the compare-and-set checks it.
+    // A decision not to write (a refusal, not found) is only taken on a head read just now.
+    let cached = this.#lastWritten.get(key);
     try {
       for (;;) {
-        const cur = await this.#do(() => this.#load(tenant, id));
+        const fromCache = cached !== undefined;
+        const cur = fromCache ? this.#current(cached!) : await this.#do(() => this.#load(tenant, id));
+        cached = undefined;
         if (cur.live !== undefined) await this.#do(() => this.#settle(tenant, id, cur.live!, cur.rev));
-        const out = await step(cur);
-        if (out.next === undefined) return out.value;
+        let out: Outcome<T>;
+        try {
+          out = await step(cur);
+        } catch (err) {
+          if (fromCache) continue;
+          throw err;
+        }
+        if (out.next === undefined) {
+          if (fromCache) continue;
+          return out.value;
+        }
         const next = out.next;
         let rev: number;
         try {
           rev = await this.#do(() => this.#publish(key, next, cur.rev, cur.head));
         } catch (err) {
+          this.#lastWritten.delete(key);
           if (isWrongLastSequence((err as { cause?: unknown }).cause ?? err)) continue;
           throw err;
         }
         committed = next;
+        if (this.#lastWritten.size >= 10_000) this.#lastWritten.clear();
+        this.#lastWritten.set(key, { head: next ?? undefined, rev });
         this.#afterCommit(tenant, id, cur.head, next, rev);
         return out.value;
       }
