@@ -22,13 +22,14 @@ import type { EventWakeSource } from '../event-hub.ts';
 import { span } from '../redis/replies.ts';
 import { DEFAULT_EVENT_RETENTION, type DocRecord, type EventLogOptions, type EventPage, type ListDocsOptions, type ListSessionsOptions, type Store, type StoreStats } from '../store.ts';
 import { NatsApiKeys } from './api-keys.ts';
-import { casPublish, deleteBlob, isWrongLastSequence, purgeKeys, type Bucket } from './blobs.ts';
+import type { Bucket } from './blobs.ts';
 import { NatsDocs } from './docs.ts';
 import { NatsEventWakeups } from './event-wakeups.ts';
-import { eventHeader, isLive, referencedBlobs, slide, withEvent, withoutEvent, writeId, type Head } from './head.ts';
-import { GenKeys, headKey } from './keys.ts';
+import { isLive, slide, withEvent, withoutEvent, writeId, type Head } from './head.ts';
+import { GenKeys } from './keys.ts';
+import { HeadCommitter, type Outcome } from './commit.ts';
 import { openBuckets, type NatsParts } from './open.ts';
-import { headOf, listSessions, scanHeads } from './scan.ts';
+import { listSessions, scanHeads } from './scan.ts';
 import { joinBatch, SessionData } from './session-data.ts';
 
 /** Options of the NATS backend. */
@@ -51,24 +52,8 @@ export interface NatsStoreOptions extends EventLogOptions {
 const INLINE_TURN_BYTES = 32 * 1024;
 /** State JSON up to this many bytes lives in the head; larger in a blob. */
 const INLINE_STATE_BYTES = 128 * 1024;
-/** Longest event line carried in a wake-up header; a longer one sends only the id. */
-const MAX_EVENT_HEADER = 4096;
 /** Reads that found a blob a concurrent writer had just replaced retry this often before reporting corruption. */
 const READ_RETRIES = 5;
-
-/** What one attempt of a commit decides: the result, and the next head (absent: write nothing; null: delete). */
-interface Outcome<T> {
-  value: T;
-  next?: Head | null;
-}
-
-/** The head as read, with its revision (0 when the key never existed) and liveness at `now`. */
-interface Current {
-  head: Head | undefined;
-  rev: number;
-  now: number;
-  live: Head | undefined;
-}
 
 const conflict = (current: number, expected: number | undefined) =>
   siraError('SIRA_ERR_STATE_VERSION_CONFLICT', `expected version ${String(expected)}, current is ${current}`, { details: { current_version: current } });
@@ -81,7 +66,6 @@ export class NatsStore implements Store {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #heads: Bucket;
-  readonly #dataBucket: Bucket;
   readonly #data: SessionData;
   readonly #docs: NatsDocs;
   readonly #keys: NatsApiKeys;
@@ -90,15 +74,7 @@ export class NatsStore implements Store {
   readonly #maxTensors: number;
   readonly #prefix: string;
   readonly #replicas: number;
-  /** Head revision whose pending commit this process has rolled forward, per head key (skips repeating it). */
-  readonly #settled = new Map<string, number>();
-  /** Roll-forwards in flight, per head key. */
-  readonly #settling = new Map<string, { rev: number; done: Promise<void> }>();
-  /** The head (and revision) this process last wrote, per key: the first guess of its next write. */
-  readonly #lastWritten = new Map<string, { head: Head | undefined; rev: number }>();
-  /** Background work (roll-forward, garbage removal) that close() waits for. */
-  readonly #background = new Set<Promise<void>>();
-  #backgroundErrors = 0;
+  readonly #c: HeadCommitter;
   #closed = false;
 
   private constructor(opts: NatsStoreOptions, parts: NatsParts, prefix: string) {
@@ -106,7 +82,6 @@ export class NatsStore implements Store {
     this.#js = parts.js;
     this.#jsm = parts.jsm;
     this.#heads = parts.heads;
-    this.#dataBucket = parts.data;
     this.#replicas = parts.replicas;
     this.#prefix = prefix;
     this.#clock = opts.clock ?? Date.now;
@@ -115,6 +90,7 @@ export class NatsStore implements Store {
     this.#data = new SessionData(parts.data, { retention: Math.max(1, opts.eventRetention ?? DEFAULT_EVENT_RETENTION) });
     this.#docs = new NatsDocs(parts.js, parts.docs, parts.data, this.#clock);
     this.#keys = new NatsApiKeys(parts.keys);
+    this.#c = new HeadCommitter({ js: parts.js, jsm: parts.jsm, heads: parts.heads, dataBucket: parts.data, data: this.#data, clock: this.#clock, run: (p) => this.#do(p) });
   }
 
   /** Connect and open (or create) the buckets; throws SIRA_ERR_STORE_FAILED when it cannot. */
@@ -145,7 +121,7 @@ export class NatsStore implements Store {
 
   /** Background tasks that failed (each is safe to lose: see #spawn); for tests and metrics. */
   get backgroundErrors(): number {
-    return this.#backgroundErrors;
+    return this.#c.backgroundErrors;
   }
 
   #check(): void {
@@ -163,152 +139,9 @@ export class NatsStore implements Store {
     }
   }
 
-  /**
-   * Background work whose loss is safe: a pending commit not rolled forward is rolled forward by the next writer
-   * and read from the head meanwhile; garbage not removed only takes space. Failures are counted.
-   */
-  #spawn(work: () => Promise<void>): void {
-    const p: Promise<void> = work()
-      .catch(() => {
-        this.#backgroundErrors++;
-      })
-      .finally(() => this.#background.delete(p));
-    this.#background.add(p);
-  }
-
-  async #load(tenant: string, id: string): Promise<Current> {
-    const now = this.#clock();
-    const got = headOf(await this.#heads.kv.get(headKey(tenant, id)));
-    return { ...got, now, live: got.head !== undefined && isLive(got.head, now) ? got.head : undefined };
-  }
-
-  /** Roll the head's pending commit forward unless this process already did for this revision. */
-  async #settle(tenant: string, id: string, h: Head, rev: number): Promise<void> {
-    const key = headKey(tenant, id);
-    if (h.p === undefined || this.#settled.get(key) === rev) return;
-    // One roll-forward per revision in this process: a writer that comes while the background one runs waits for it.
-    const running = this.#settling.get(key);
-    if (running !== undefined && running.rev === rev) return running.done;
-    const done = this.#data.rollForward(tenant, id, h).then(() => {
-      if (this.#settled.size >= 100_000) this.#settled.clear();
-      this.#settled.set(key, rev);
-    });
-    this.#settling.set(key, { rev, done });
-    try {
-      await done;
-    } finally {
-      if (this.#settling.get(key)?.done === done) this.#settling.delete(key);
-    }
-  }
-
-  /** {@link Current} of a head this process wrote, at the current time. */
-  #current(known: { head: Head | undefined; rev: number }): Current {
-    const now = this.#clock();
-    return { head: known.head, rev: known.rev, now, live: known.head !== undefined && isLive(known.head, now) ? known.head : undefined };
-  }
-
-  /** Write `next` over revision `rev` (compare-and-set); a new event rides along in a header for wake-ups. */
-  async #publish(key: string, next: Head | null, rev: number, prev: Head | undefined): Promise<number> {
-    const subject = `$KV.${this.#heads.name}.${key}`;
-    const stream = `KV_${this.#heads.name}`;
-    if (next === null) return casPublish(this.#js, this.#jsm, stream, subject, new Uint8Array(0), rev, undefined, true);
-    const event = next.p !== undefined && next.p !== prev?.p ? next.p.e : undefined;
-    const line = event === undefined ? undefined : eventHeader(event);
-    // A large event (a CRDT update inlined in its data) wakes without itself: every instance would receive it
-    // whole, watched or not; the hub reads it from the log instead.
-    const extra = line === undefined ? undefined : { 'Sira-Event': line.length <= MAX_EVENT_HEADER ? line : String(event!.id) };
-    return casPublish(this.#js, this.#jsm, stream, subject, encoder.encode(JSON.stringify(next)), rev, extra);
-  }
-
-  /**
-   * The commit loop: read the head, roll its pending commit forward, let `step` decide, compare-and-set; a lost
-   * race reads again (so `step` always decides on the newest head). After the write, the new pending commit is
-   * rolled forward and blobs the old head referenced but the new one does not are removed, in the background.
-   * `uploads` lists blob keys the caller wrote for this change: the ones the final head does not reference are
-   * removed too (an attempt that lost, or a refused write).
-   */
-  async #commit<T>(tenant: string, id: string, step: (cur: Current) => Promise<Outcome<T>> | Outcome<T>, uploads: string[] = []): Promise<T> {
-    const key = headKey(tenant, id);
-    let committed: Head | null | undefined;
-    // The first attempt may start from the head this process last wrote (no read): the compare-and-set checks it.
-    // A decision not to write (a refusal, not found) is only taken on a head read just now.
-    let cached = this.#lastWritten.get(key);
-    try {
-      for (;;) {
-        const fromCache = cached !== undefined;
-        const cur = fromCache ? this.#current(cached!) : await this.#do(() => this.#load(tenant, id));
-        cached = undefined;
-        if (cur.live !== undefined) await this.#do(() => this.#settle(tenant, id, cur.live!, cur.rev));
-        let out: Outcome<T>;
-        try {
-          out = await step(cur);
-        } catch (err) {
-          if (fromCache) continue;
-          throw err;
-        }
-        if (out.next === undefined) {
-          if (fromCache) continue;
-          return out.value;
-        }
-        const next = out.next;
-        let rev: number;
-        try {
-          rev = await this.#do(() => this.#publish(key, next, cur.rev, cur.head));
-        } catch (err) {
-          this.#lastWritten.delete(key);
-          if (isWrongLastSequence((err as { cause?: unknown }).cause ?? err)) continue;
-          throw err;
-        }
-        committed = next;
-        if (this.#lastWritten.size >= 10_000) this.#lastWritten.clear();
-        this.#lastWritten.set(key, { head: next ?? undefined, rev });
-        this.#afterCommit(tenant, id, cur.head, next, rev);
-        return out.value;
-      }
-    } finally {
-      const keep = committed ? new Set(this.#blobKeys(tenant, id, committed)) : new Set<string>();
-      const drop = uploads.filter((k) => !keep.has(k));
-      if (drop.length > 0) this.#spawn(async () => void (await Promise.all(drop.map((k) => deleteBlob(this.#dataBucket, k)))));
-    }
-  }
-
-  #blobKeys(tenant: string, id: string, h: Head): string[] {
-    const keys = new GenKeys(tenant, id, h.g);
-    return referencedBlobs(h).map((r) => (r.startsWith('b:') ? keys.batch(r.slice(2)) : keys.tensor(r.slice(2))));
-  }
-
-  #afterCommit(tenant: string, id: string, prev: Head | undefined, next: Head | null, rev: number): void {
-    if (next?.p !== undefined) {
-      this.#spawn(() => this.#settle(tenant, id, next, rev));
-    }
-    if (prev === undefined) return;
-    if (next === null || next.g !== prev.g) {
-      // Deleted, or re-created over an expired head: the old generation's keys are all garbage.
-      const keys = new GenKeys(tenant, id, prev.g);
-      this.#spawn(async () => void (await Promise.all(keys.filters().map((f) => purgeKeys(this.#dataBucket, f)))));
-      return;
-    }
-    const keep = new Set(this.#blobKeys(tenant, id, next));
-    const drop = this.#blobKeys(tenant, id, prev).filter((k) => !keep.has(k));
-    if (drop.length > 0) this.#spawn(async () => void (await Promise.all(drop.map((k) => deleteBlob(this.#dataBucket, k)))));
-  }
-
-  /** A blob key for this change under the head's generation, written once per generation. */
-  async #upload(tenant: string, id: string, h: Head, kind: 'batch' | 'tensor', bytes: Uint8Array, uploads: string[], cache: Map<string, string>): Promise<string> {
-    const hit = cache.get(h.g);
-    if (hit !== undefined) return hit;
-    const w = writeId();
-    const keys = new GenKeys(tenant, id, h.g);
-    const key = kind === 'batch' ? keys.batch(w) : keys.tensor(w);
-    uploads.push(key);
-    await this.#do(() => this.#data.putBlob(key, bytes));
-    cache.set(h.g, w);
-    return w;
-  }
-
   async createSession(tenant: string, input: NewSession): Promise<Session> {
     const id = input.id ?? newId('s_', this.#clock());
-    return this.#commit(tenant, id, ({ live, now }) => {
+    return this.#c.commit(tenant, id, ({ live, now }) => {
       if (live !== undefined) throw siraError('SIRA_ERR_SESSION_EXISTS');
       const ttl = input.ttl_seconds ?? null;
       const s: Session = {
@@ -329,11 +162,11 @@ export class NatsStore implements Store {
   }
 
   async getSession(tenant: string, id: string): Promise<Session | undefined> {
-    return (await this.#do(() => this.#load(tenant, id))).live?.s;
+    return (await this.#do(() => this.#c.load(tenant, id))).live?.s;
   }
 
   async updateSession(tenant: string, id: string, patch: SessionPatch): Promise<Session | undefined> {
-    return this.#commit(tenant, id, ({ live, now }): Outcome<Session | undefined> => {
+    return this.#c.commit(tenant, id, ({ live, now }): Outcome<Session | undefined> => {
       if (live === undefined) return { value: undefined };
       const s: Session = { ...live.s };
       if (patch.user_id !== undefined) s.user_id = patch.user_id;
@@ -347,7 +180,7 @@ export class NatsStore implements Store {
 
   async deleteSession(tenant: string, id: string): Promise<boolean> {
     // An expired head is removed too (it is garbage), but reported as not existing, as the other backends do.
-    return this.#commit(tenant, id, ({ head, live }): Outcome<boolean> => (head === undefined ? { value: false } : { value: live !== undefined, next: null }));
+    return this.#c.commit(tenant, id, ({ head, live }): Outcome<boolean> => (head === undefined ? { value: false } : { value: live !== undefined, next: null }));
   }
 
   listSessions(tenant: string, opts: ListSessionsOptions = {}): Promise<Page<Session>> {
@@ -366,7 +199,7 @@ export class NatsStore implements Store {
     const inline = stored <= INLINE_TURN_BYTES;
     const uploads: string[] = [];
     const cache = new Map<string, string>();
-    const first = await this.#commit(
+    const first = await this.#c.commit(
       tenant,
       sessionId,
       async ({ live }): Promise<Outcome<number>> => {
@@ -374,7 +207,7 @@ export class NatsStore implements Store {
         const from = live.s.turn_count + 1;
         const pending = inline
           ? { first: from, count: records.length, recs: records.map((r) => Buffer.from(r).toString('base64')) }
-          : { first: from, count: records.length, b: await this.#upload(tenant, sessionId, live, 'batch', joinBatch(records), uploads, cache) };
+          : { first: from, count: records.length, b: await this.#c.upload(tenant, sessionId, live, 'batch', joinBatch(records), uploads, cache) };
         const s = { ...slide(live.s, now), turn_count: live.s.turn_count + records.length };
         const next = withEvent({ ...live, s, tr: live.tr + raw, ts: live.ts + stored }, 'turns.appended', now, { first_seq: from, count: records.length }, pending);
         return { value: from, next };
@@ -398,7 +231,7 @@ export class NatsStore implements Store {
 
   async getTurns(tenant: string, sessionId: string, range: TurnRange = {}): Promise<Turn[] | undefined> {
     for (let attempt = 0; ; attempt++) {
-      const { live } = await this.#do(() => this.#load(tenant, sessionId));
+      const { live } = await this.#do(() => this.#c.load(tenant, sessionId));
       if (live === undefined) return undefined;
       const [lo, hi] = span(range, live.s.turn_count);
       const recs = await this.#do(() => this.#data.turns(tenant, sessionId, live, lo, hi));
@@ -416,7 +249,7 @@ export class NatsStore implements Store {
 
   async getState(tenant: string, sessionId: string): Promise<StateRecord | undefined> {
     for (let attempt = 0; ; attempt++) {
-      const { live } = await this.#do(() => this.#load(tenant, sessionId));
+      const { live } = await this.#do(() => this.#c.load(tenant, sessionId));
       if (live === undefined) return undefined;
       const value = await this.#do(() => this.#stateValue(tenant, sessionId, live));
       if (value !== undefined) return { version: live.s.state_version, value, updated_at: live.st.at };
@@ -438,7 +271,7 @@ export class NatsStore implements Store {
    */
   async #writeState(tenant: string, id: string, make: (cur: JsonObject) => JsonObject, expected: number | undefined): Promise<StateRecord> {
     const uploads: string[] = [];
-    return this.#commit(
+    return this.#c.commit(
       tenant,
       id,
       async ({ live, now }): Promise<Outcome<StateRecord>> => {
@@ -451,7 +284,7 @@ export class NatsStore implements Store {
         const json = JSON.stringify(value);
         let st: Head['st'] = { at: now, val: value };
         if (json.length > INLINE_STATE_BYTES) {
-          st = { at: now, sb: await this.#upload(tenant, id, live, 'batch', encoder.encode(json), uploads, new Map()) };
+          st = { at: now, sb: await this.#c.upload(tenant, id, live, 'batch', encoder.encode(json), uploads, new Map()) };
         }
         const s = { ...slide(live.s, now), state_version: version + 1 };
         return { value: { version: version + 1, value, updated_at: now }, next: withEvent({ ...live, s, st }, 'state.changed', now, { version: version + 1 }) };
@@ -466,7 +299,7 @@ export class NatsStore implements Store {
     const info: TensorInfo = { name, dtype: tensor.dtype, shape: [...tensor.shape], byte_length: tensor.data.byteLength, updated_at: now };
     const uploads: string[] = [];
     const cache = new Map<string, string>();
-    return this.#commit(
+    return this.#c.commit(
       tenant,
       sessionId,
       async ({ live }): Promise<Outcome<TensorInfo>> => {
@@ -474,7 +307,7 @@ export class NatsStore implements Store {
         if (live.tx[name] === undefined && Object.keys(live.tx).length >= this.#maxTensors) {
           throw siraError('SIRA_ERR_TENSOR_LIMIT', `at most ${this.#maxTensors} tensors per session`);
         }
-        const w = await this.#upload(tenant, sessionId, live, 'tensor', rec, uploads, cache);
+        const w = await this.#c.upload(tenant, sessionId, live, 'tensor', rec, uploads, cache);
         const base: Head = { ...live, s: slide(live.s, now), tx: { ...live.tx, [name]: { dtype: info.dtype, shape: info.shape, byte_length: info.byte_length, updated_at: now, w } } };
         // Names starting with '_' are the service's own (e.g. embeddings, which clients cannot name): no event.
         return { value: info, next: name.startsWith('_') ? withoutEvent(base) : withEvent(base, 'tensor.written', now, { name }) };
@@ -485,7 +318,7 @@ export class NatsStore implements Store {
 
   async getTensor(tenant: string, sessionId: string, name: string): Promise<Tensor | undefined> {
     for (let attempt = 0; ; attempt++) {
-      const { live } = await this.#do(() => this.#load(tenant, sessionId));
+      const { live } = await this.#do(() => this.#c.load(tenant, sessionId));
       const ref = live?.tx[name];
       if (live === undefined || ref === undefined) return undefined;
       const raw = await this.#do(() => this.#data.getBlob(new GenKeys(tenant, sessionId, live.g).tensor(ref.w)));
@@ -496,7 +329,7 @@ export class NatsStore implements Store {
   }
 
   async listTensors(tenant: string, sessionId: string): Promise<TensorInfo[] | undefined> {
-    const { live } = await this.#do(() => this.#load(tenant, sessionId));
+    const { live } = await this.#do(() => this.#c.load(tenant, sessionId));
     if (live === undefined) return undefined;
     return Object.entries(live.tx)
       .map(([name, t]): TensorInfo => ({ name, dtype: t.dtype as TensorInfo['dtype'], shape: t.shape, byte_length: t.byte_length, updated_at: t.updated_at }))
@@ -504,7 +337,7 @@ export class NatsStore implements Store {
   }
 
   async deleteTensor(tenant: string, sessionId: string, name: string): Promise<boolean> {
-    return this.#commit(tenant, sessionId, ({ live, now }): Outcome<boolean> => {
+    return this.#c.commit(tenant, sessionId, ({ live, now }): Outcome<boolean> => {
       if (live?.tx[name] === undefined) return { value: false };
       const tx = { ...live.tx };
       delete tx[name];
@@ -514,7 +347,7 @@ export class NatsStore implements Store {
 
   async readEvents(tenant: string, sessionId: string, afterId: number, limit: number): Promise<EventPage | undefined> {
     for (let attempt = 0; ; attempt++) {
-      const { live } = await this.#do(() => this.#load(tenant, sessionId));
+      const { live } = await this.#do(() => this.#c.load(tenant, sessionId));
       if (live === undefined) return undefined;
       const first = this.#data.firstRetained(live);
       if (afterId < first - 1) {
@@ -534,7 +367,7 @@ export class NatsStore implements Store {
     // slid forward) meanwhile stays.
     await Promise.all(
       due.map(async ({ tenant, id }) => {
-        const gone = await this.#commit(tenant, id, ({ head, live }): Outcome<boolean> => (head === undefined || live !== undefined ? { value: false } : { value: true, next: null }));
+        const gone = await this.#c.commit(tenant, id, ({ head, live }): Outcome<boolean> => (head === undefined || live !== undefined ? { value: false } : { value: true, next: null }));
         if (gone) removed++;
       }),
     );
@@ -607,7 +440,7 @@ export class NatsStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([...this.#background]);
+    await this.#c.drain();
     await this.#nc.drain().catch(() => this.#nc.close()); // a drain that fails (connection already lost) still closes
   }
 }
