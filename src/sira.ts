@@ -81,7 +81,7 @@ import type { ExternalCandidate } from './memory/context/external.ts';
 import { createHashingEmbedder, Experiences, LessonWriter, type Experience, type ExperienceGraph, type ExperienceQuery, type ExperienceSearchResult } from './memory/experiences/index.ts';
 import { SessionRecall } from './memory/recall.ts';
 import { VectorIndexes } from './memory/vector-index.ts';
-import { EventHub, openStore, RedisStore, type EventSubscriber, type EventWakeSource, type Subscription } from './storage/index.ts';
+import { EventHub, openStore, NatsStore, RedisStore, type EventSubscriber, type EventWakeSource, type Subscription } from './storage/index.ts';
 import { WorkspaceService, isBackingId, type TenantWorkspaces, type WorkspaceOptions } from './memory/workspaces/index.ts';
 import { SessionEvaluator, type QualityModel, type SessionEvaluation, type SessionIntentClassifier } from './memory/evaluate/index.ts';
 import { backgroundError } from './core/background.ts';
@@ -912,9 +912,12 @@ export class SiraSession {
 
   #wakeups: EventWakeSource | undefined;
 
-  /** Redis with `eventWakeups: 'pubsub'`: events written through other instances reach this one's subscribers at once. */
+  /**
+   * Redis or NATS with `eventWakeups: 'pubsub'`: events written through other instances reach this one's
+   * subscribers at once (Redis pub/sub; on NATS an ordered consumer on the heads stream).
+   */
   #attachWakeups(): void {
-    if (!(this.store instanceof RedisStore) || this.options.eventWakeups !== 'pubsub') return;
+    if (!(this.store instanceof RedisStore || this.store instanceof NatsStore) || this.options.eventWakeups !== 'pubsub') return;
     this.#wakeups = this.store.eventWakeups();
     this.events.attachWakeSource(this.#wakeups, this.options.eventFallbackPollMs);
   }

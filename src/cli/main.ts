@@ -68,8 +68,10 @@ Usage:
 Options (environment in brackets; flags win):
   --host        address to listen on [SIRA_HOST] (default 127.0.0.1)
   --port        port to listen on [SIRA_PORT] (default 8080; 0 = any free port)
-  --store       lmdb (embedded, the default), redis://host:port[/db] or redis-cluster://host:port,host:port,...
-                [SIRA_STORE]; Redis keys start with SIRA_REDIS_KEY_PREFIX (default sira:)
+  --store       lmdb (embedded, the default), redis://host:port[/db], redis-cluster://host:port,host:port,...
+                or nats://host:port[,host:port...] (JetStream) [SIRA_STORE]; Redis keys start with
+                SIRA_REDIS_KEY_PREFIX (default sira:); NATS buckets with SIRA_NATS_BUCKET_PREFIX (default sira),
+                replicated SIRA_NATS_REPLICAS times (default 0: 3 on a cluster, 1 on a single server)
   --data-dir    directory of the embedded store [SIRA_DATA_DIR] (default ./.sira-data)
   --sync        os: acknowledged writes survive a killed process; always: fsync each commit [SIRA_SYNC]
   --no-auth     serve without API keys, as tenant "default" (refused unless the host is loopback) [SIRA_AUTH=off]

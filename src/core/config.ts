@@ -42,9 +42,14 @@ export type SyncMode = 'os' | 'always';
 export interface SiraOptions {
   /**
    * Which store: `lmdb` (embedded, under `dataDir`), `redis://[user:pass@]host:port[/db]` (`rediss://` for TLS)
-   * or `redis-cluster://[user:pass@]host:port,host:port,…` (any seed nodes of a Cluster). @default 'lmdb'
+   * or `redis-cluster://[user:pass@]host:port,host:port,…` (any seed nodes of a Cluster), or
+   * `nats://[user:pass@]host:port[,host:port…]` (NATS JetStream: Raft-replicated KV buckets). @default 'lmdb'
    */
   store: string;
+  /** NATS: prefix of the bucket names (`<prefix>_heads` …), 1..40 of [A-Za-z0-9_-]. @default 'sira' */
+  natsBucketPrefix: string;
+  /** NATS: replicas of each bucket (1..5); 0 = 3 when the server is in a cluster, else 1. @default 0 */
+  natsReplicas: number;
   /** Prefix of every Redis key (several deployments can share a Redis); no `{` or `}`. @default 'sira:' */
   redisKeyPrefix: string;
   /** Directory of the embedded store. @default './.sira-data' */
@@ -242,6 +247,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   store: 'lmdb',
   redisKeyPrefix: 'sira:',
+  natsBucketPrefix: 'sira',
+  natsReplicas: 0,
   dataDir: './.sira-data',
   sync: 'os',
   host: '127.0.0.1',
@@ -311,7 +318,9 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
 
 const PosInt = Type.Integer({ minimum: 1 });
 const OptionsSchema = Type.Object({
-  store: Type.String({ pattern: '^(lmdb|(rediss?|redis-cluster)://.+)$' }),
+  store: Type.String({ pattern: '^(lmdb|(rediss?|redis-cluster|nats)://.+)$' }),
+  natsBucketPrefix: Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }),
+  natsReplicas: Type.Integer({ minimum: 0, maximum: 5 }),
   redisKeyPrefix: Type.String({ pattern: '^[^{}]*$' }),
   dataDir: Type.String({ minLength: 1 }),
   sync: Type.Union([Type.Literal('os'), Type.Literal('always')]),
@@ -453,6 +462,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
   const out: SiraOptionsInput = {
     store: env.SIRA_STORE || undefined,
     redisKeyPrefix: env.SIRA_REDIS_KEY_PREFIX,
+    natsBucketPrefix: env.SIRA_NATS_BUCKET_PREFIX || undefined,
+    natsReplicas: num(env.SIRA_NATS_REPLICAS),
     dataDir: env.SIRA_DATA_DIR,
     sync: env.SIRA_SYNC as SyncMode | undefined,
     host: env.SIRA_HOST,

@@ -8,6 +8,8 @@ import { resolveMasterKeys } from './crypto/master-key.ts';
 import { FileKeyring, type DataKeyring } from './crypto/keyring.ts';
 import type { MasterKey } from './crypto/master-key.ts';
 import { mkdirSync } from 'node:fs';
+import { NatsStore } from './nats/nats-store.ts';
+import { isNatsUrl } from './nats/connect.ts';
 
 export type { Store, StoreStats, ListSessionsOptions, EventPage, EventLogOptions } from './store.ts';
 export { DEFAULT_EVENT_RETENTION } from './store.ts';
@@ -24,14 +26,27 @@ export function openKeyring(dataDir: string, masters: MasterKey[]): DataKeyring 
   mkdirSync(dataDir, { recursive: true });
   return new FileKeyring(dataDir, masters);
 }
+export { NatsStore, type NatsStoreOptions } from './nats/nats-store.ts';
+export { isNatsUrl, parseNatsUrl } from './nats/connect.ts';
 
 /**
  * Open the store `options.store` names: the embedded LMDB store under `dataDir` (`lmdb`), or Redis standalone
- * (`redis://…`) or Cluster (`redis-cluster://…`). Throws SIRA_ERR_CONFIG_INVALID for a malformed URL and
- * SIRA_ERR_STORE_FAILED when Redis cannot be reached.
+ * (`redis://…`) or Cluster (`redis-cluster://…`), or NATS JetStream (`nats://…`). Throws SIRA_ERR_CONFIG_INVALID
+ * for a malformed URL and SIRA_ERR_STORE_FAILED when the server cannot be reached.
  */
 export async function openStore(options: SiraOptions, clock: Clock): Promise<Store> {
   const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
+  if (isNatsUrl(options.store)) {
+    return NatsStore.open({
+      url: options.store,
+      bucketPrefix: options.natsBucketPrefix,
+      replicas: options.natsReplicas,
+      clock,
+      compressMinBytes: options.compressMinBytes,
+      maxTensorsPerSession: options.limits.maxTensorsPerSession,
+      eventRetention: options.eventRetention,
+    });
+  }
   if (isRedisUrl(options.store)) {
     return RedisStore.open({
       url: options.store,

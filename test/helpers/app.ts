@@ -1,8 +1,11 @@
 /**
  * @module test/helpers/app
  * Fresh services and apps for API tests: each gets its own temporary data directory (and so its own store).
- * The store is the embedded LMDB one; set SIRA_TEST_STORE=memory to run against {@link MemoryStore} instead.
+ * The store is the embedded LMDB one; set SIRA_TEST_STORE=memory to run against {@link MemoryStore} instead, or
+ * SIRA_TEST_STORE=nats to run against NATS JetStream (SIRA_TEST_NATS_URL, default the local server; fresh
+ * buckets per service, destroyed by cleanup).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +14,10 @@ import { expect } from 'vitest';
 import { buildApp, type AppDeps } from '../../src/api/app.ts';
 import type { SiraOptionsInput } from '../../src/core/config.ts';
 import { SiraSession, type SiraDeps } from '../../src/sira.ts';
+import { NatsStore } from '../../src/storage/nats/nats-store.ts';
+import { destroyBuckets } from '../../src/storage/nats/open.ts';
 import { MemoryStore } from './memory-store.ts';
+import { STANDALONE_NATS_URL } from './nats-cluster.ts';
 
 /** A fresh temporary directory. */
 export function tempDir(prefix = 'sira-test-'): Promise<string> {
@@ -25,14 +31,17 @@ export async function openTestSira(
 ): Promise<{ sira: SiraSession; dir: string; cleanup: () => Promise<void> }> {
   const dir = await tempDir();
   const store = deps.store ?? (process.env.SIRA_TEST_STORE === 'memory' ? new MemoryStore({ clock: deps.clock }) : undefined);
+  const nats = process.env.SIRA_TEST_STORE === 'nats' && deps.store === undefined && input.store === undefined;
+  const natsInput = nats ? { store: STANDALONE_NATS_URL, natsBucketPrefix: `t${randomBytes(5).toString('hex')}`, natsReplicas: 1 } : {};
   const sira = await SiraSession.open(
-    { dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent', ...input },
+    { dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent', ...natsInput, ...input },
     { ...deps, ...(store === undefined ? {} : { store }) },
   );
   return {
     sira,
     dir,
     cleanup: async () => {
+      if (nats && sira.store instanceof NatsStore) await destroyBuckets(sira.store.manager, sira.store.bucketPrefix);
       await sira.close();
       await rm(dir, { recursive: true, force: true });
     },
