@@ -21,7 +21,7 @@ describe('models/embedders/static', () => {
   const e = createStaticEmbedder();
 
   it('has a versioned id and the artifact dim', () => {
-    expect(e.id).toBe('static-embed-v1');
+    expect(e.id).toBe('static-embed-v2');
     expect(e.dim).toBe(256);
   });
 
@@ -63,7 +63,7 @@ describe('models/embedders/static', () => {
   });
 
   it('rejects with SIRA_ERR_CODEC_CORRUPT when the artifact is missing', () => {
-    expect(() => createStaticEmbedder({ dir: '/nonexistent/static-embed/v1' })).toThrow(expect.objectContaining({ code: 'SIRA_ERR_CODEC_CORRUPT' }));
+    expect(() => createStaticEmbedder({ dir: '/nonexistent/static-embed/v2' })).toThrow(expect.objectContaining({ code: 'SIRA_ERR_CODEC_CORRUPT' }));
   });
 });
 

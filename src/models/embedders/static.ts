@@ -16,12 +16,12 @@ import { StaticUnits, useLiteVocabulary } from './static-units.ts';
 
 /** Artifact name of the static embedder under data/models. */
 export const STATIC_ARTIFACT = 'static-embed';
-/** The artifact version this code loads by default (it names the stored vectors: `static-embed-v1`). */
-export const STATIC_VERSION = 'v1';
+/** The artifact version this code loads by default (it names the stored vectors: `static-embed-v2`). */
+export const STATIC_VERSION = 'v2';
 
 /** Options of {@link createStaticEmbedder}. */
 export interface StaticEmbedderOptions {
-  /** Artifact directory (holding card.json and model.safetensors). @default data/models/static-embed/v1 */
+  /** Artifact directory (holding card.json and model.safetensors). @default data/models/static-embed/v2 */
   dir?: string;
   /** Characters of a text used (the head of a long turn carries its topic; bounds the cost). @default 4000 */
   maxChars?: number;
@@ -70,7 +70,7 @@ function loadTable(dir: string, dim: number): Loaded {
 }
 
 /**
- * The static embedder (`id` `static-embed-<version>`, `dim` from the artifact's card, 256 for v1). The card is read
+ * The static embedder (`id` `static-embed-<version>`, `dim` from the artifact's card, 256 for v2). The card is read
  * at once (a missing artifact fails here, at start); the table (a few MB) is loaded on the first embed, once per process.
  */
 export function createStaticEmbedder(opts: StaticEmbedderOptions = {}): StaticEmbedder {
