@@ -273,6 +273,8 @@ export class TenantSessions {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > this.#opts.limits.maxPageSize) {
       throw siraError('SIRA_ERR_REQUEST_INVALID', `limit must be 1..${this.#opts.limits.maxPageSize}`);
     }
+    // A user id is an id (1-128 chars of [A-Za-z0-9_.:-]); a longer one would overflow the index key (found by the fuzz run).
+    if (opts.user_id !== undefined && !isValidId(opts.user_id)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'user_id is not a valid id (1-128 characters of A-Z a-z 0-9 _ . : -)');
     const page = await this.#store.listSessions(this.tenant, { ...opts, limit });
     // Workspaces are backed by sessions with reserved ids (memory/workspaces/model.ts): not the client's sessions.
     return { ...page, items: page.items.filter((s) => !isBackingId(s.id)) };
