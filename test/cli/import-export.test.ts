@@ -2,27 +2,15 @@
  * `sira-session import | export` with OpenAI chat logs and ShareGPT (both ways, byte-identical round trips of the
  * canonical form), the progress bar, and `--resume` completing a cut import with nothing stored twice.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../src/cli/main.ts';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { SiraSession } from '../../src/sira.ts';
-import { tempDir } from '../helpers/app.ts';
+import { captureIo, tempDirs } from '../helpers/cli.ts';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-const dir = async () => {
-  const d = await tempDir();
-  dirs.push(d);
-  return d;
-};
-function io(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, out: () => out, err: () => err };
-}
+const dir = tempDirs();
+const io = captureIo;
 
 /** Canonical OpenAI chat-log lines: ids, metadata, tool calls and results, names, image URL parts. */
 function openAiLog(n: number): string {

@@ -1,26 +1,14 @@
 /** `sira-session export | import | inspect`: a tenant moved from one LMDB store to another and to the real Redis. */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../src/cli/main.ts';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { SiraSession } from '../../src/sira.ts';
-import { tempDir } from '../helpers/app.ts';
+import { captureIo, tempDirs } from '../helpers/cli.ts';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-const dir = async () => {
-  const d = await tempDir();
-  dirs.push(d);
-  return d;
-};
-function io(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, out: () => out, err: () => err };
-}
+const dir = tempDirs();
+const io = captureIo;
 
 // Seeded with `embedder: 'none'`: the counts below are the client's data only (the default embedder would add its
 // `_emb/…` chunk tensors, which export and import carry like any tensor).
