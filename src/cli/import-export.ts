@@ -64,13 +64,13 @@ class Checkpoint {
 export async function runImport(store: Store, path: string, opts: ImportOptions = {}): Promise<TransferReport & { tenant: string; format: TransferFormat }> {
   if (path === '-') throw siraError('SIRA_ERR_REQUEST_INVALID', 'import reads a file (a checkpoint and a progress bar need one): give --file PATH');
   const head = readHead(path);
-  const format = opts.format ?? (head.array ? arrayFormat(head.first) : head.first === undefined ? undefined : detectFormat(head.first));
+  const format = opts.format ?? (head.records !== undefined ? arrayFormat(head.first) : head.first === undefined ? undefined : detectFormat(head.first));
   if (format === undefined) throw siraError('SIRA_ERR_REQUEST_INVALID', 'import: not a sira-export, OpenAI chat log or ShareGPT file (say which with --format)');
   const checkpoint = new Checkpoint(path, opts.resume === true);
   const progress = new Progress(opts.progress ?? { write: () => true }, 'turns');
-  const reader = lineReader(path);
   let report: TransferReport & { tenant: string };
   if (format === 'sira') {
+    const reader = lineReader(path);
     report = await importLines(store, reader.lines, opts.tenant, Date.now(), {
       skipLines: checkpoint.line,
       resume: opts.resume === true,
@@ -81,9 +81,11 @@ export async function runImport(store: Store, path: string, opts: ImportOptions 
     });
   } else {
     if (opts.tenant === undefined) throw siraError('SIRA_ERR_REQUEST_INVALID', `import of a ${format} log needs --tenant`);
-    const records = head.array ? arrayRecords(path) : jsonLines(reader.lines);
+    // A JSON-array file was parsed whole by readHead; a JSON-lines file streams.
+    const reader = head.records === undefined ? lineReader(path) : undefined;
+    const records = reader === undefined ? arrayRecords(head.records!) : jsonLines(reader.lines);
     report = await importChat(store, records, format, opts.tenant, { ...opts, skipLines: checkpoint.line }, (line, turns) => {
-      progress.tick(turns, head.array ? undefined : reader.fraction());
+      progress.tick(turns, reader?.fraction());
       if (opts.resume === true) checkpoint.advance(line);
     });
   }
@@ -92,7 +94,8 @@ export async function runImport(store: Store, path: string, opts: ImportOptions 
   return { ...report, format };
 }
 
-function readHead(path: string): { array: boolean; first: Record<string, unknown> | undefined } {
+/** The first record of `path`; for a JSON-array file the whole parsed array too (read once, iterated later). */
+function readHead(path: string): { first: Record<string, unknown> | undefined; records?: Record<string, unknown>[] } {
   const fd = openSync(path, 'r');
   const buf = Buffer.alloc(1 << 20);
   const n = readSync(fd, buf, 0, buf.length, 0);
@@ -100,11 +103,11 @@ function readHead(path: string): { array: boolean; first: Record<string, unknown
   const trimmed = buf.subarray(0, n).toString('utf8').trimStart();
   if (trimmed.startsWith('[')) {
     const all = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>[];
-    return { array: true, first: all[0] };
+    return { first: all[0], records: all };
   }
   const line = trimmed.split('\n', 1)[0] ?? '';
   try {
-    return { array: false, first: line === '' ? undefined : (JSON.parse(line) as Record<string, unknown>) };
+    return { first: line === '' ? undefined : (JSON.parse(line) as Record<string, unknown>) };
   } catch {
     throw siraError('SIRA_ERR_REQUEST_INVALID', 'import line 1: not JSON');
   }
@@ -128,8 +131,7 @@ async function* jsonLines(lines: AsyncIterable<string>): AsyncGenerator<{ line: 
   }
 }
 
-async function* arrayRecords(path: string): AsyncGenerator<{ line: number; record: Record<string, unknown> }> {
-  const all = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>[];
+async function* arrayRecords(all: readonly Record<string, unknown>[]): AsyncGenerator<{ line: number; record: Record<string, unknown> }> {
   for (let i = 0; i < all.length; i++) yield { line: i + 1, record: all[i]! };
 }
 

@@ -31,7 +31,7 @@ import { HeadCommitter, type Outcome } from './commit.ts';
 import { openBuckets, type NatsParts } from './open.ts';
 import { listSessions, scanHeads } from './scan.ts';
 import { joinBatch, SessionData } from './session-data.ts';
-import { eraseUserByParts, sessionIdsOf } from '../erase.ts';
+import { eraseTenantByParts, eraseUserByParts } from '../erase.ts';
 import type { TenantErasure } from '../store.ts';
 
 /** Options of the NATS backend. */
@@ -403,13 +403,7 @@ export class NatsStore implements Store {
 
   /** Every session, document and API key of `tenant`. */
   async eraseTenant(tenant: string): Promise<TenantErasure> {
-    let sessions = 0;
-    for (const id of await sessionIdsOf(this, tenant, undefined)) if (await this.deleteSession(tenant, id)) sessions++;
-    let docs = 0;
-    for (const c of await this.#do(() => this.#docs.collections(tenant))) docs += await this.deleteDocs(tenant, c);
-    let apiKeys = 0;
-    for (const k of await this.listApiKeys(tenant)) if (await this.deleteApiKey(k.id)) apiKeys++;
-    return { sessions, docs, api_keys: apiKeys, data_keys: 0 };
+    return eraseTenantByParts(this, tenant, await this.#do(() => this.#docs.collections(tenant)));
   }
 
   async putApiKey(record: ApiKeyRecord): Promise<void> {

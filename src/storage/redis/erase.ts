@@ -5,7 +5,7 @@
  * until the next rewrite: that is the operator's (see docs/internals.md, "Erasure").
  */
 import type { Store, TenantErasure } from '../store.ts';
-import { sessionIdsOf } from '../erase.ts';
+import { eraseTenantByParts } from '../erase.ts';
 import { parseIndexMember, type KeySpace } from './keys.ts';
 import { USER_DOC_COLLECTIONS } from '../store.ts';
 import type { RedisClient } from './scripts.ts';
@@ -47,11 +47,5 @@ async function collections(client: RedisClient, keys: KeySpace, tenant: string):
 
 /** {@link Store.eraseTenant} on Redis: sessions, every collection's documents, API keys. */
 export async function eraseTenant(store: Store, client: RedisClient, keys: KeySpace, tenant: string): Promise<TenantErasure> {
-  let sessions = 0;
-  for (const id of await sessionIdsOf(store, tenant, undefined)) if (await store.deleteSession(tenant, id)) sessions++;
-  let docs = 0;
-  for (const c of await collections(client, keys, tenant)) docs += await store.deleteDocs(tenant, c);
-  let apiKeys = 0;
-  for (const k of await store.listApiKeys(tenant)) if (await store.deleteApiKey(k.id)) apiKeys++;
-  return { sessions, docs, api_keys: apiKeys, data_keys: 0 };
+  return eraseTenantByParts(store, tenant, await collections(client, keys, tenant));
 }
