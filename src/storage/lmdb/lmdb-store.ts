@@ -167,6 +167,12 @@ export class LmdbStore implements Store {
   }
 
   /** Write `s` with its indexes moved from `prev` (inside a transaction). */
+  /** A write transaction committed on lmdb-js's write thread whatever the sync mode (writes nobody waits on). */
+  #txnBehind<T>(fn: () => T): Promise<T> {
+    this.#check();
+    return this.#db.env.transaction(fn);
+  }
+
   #writeSession(s: Session, prev: Session | undefined): void {
     const t = s.tenant;
     if (prev !== undefined && prev.expires_at !== s.expires_at && prev.expires_at !== null) {
@@ -431,7 +437,11 @@ export class LmdbStore implements Store {
   async putTensor(tenant: string, sessionId: string, name: string, tensor: Tensor): Promise<TensorInfo> {
     const now = this.#clock();
     const rec = encodeTensorRecord(tensor, now);
-    return this.#txn(() => {
+    // Names starting with '_' are the service's own (embedding chunks, written behind an acknowledged append): they
+    // neither slide the TTL (the client's write already did) nor need a commit on the caller's thread, so they go to
+    // lmdb-js's write thread, where writes queued together share one commit.
+    const internal = name.startsWith('_');
+    return (internal ? this.#txnBehind.bind(this) : this.#txn.bind(this))(() => {
       const prev = this.#live(tenant, sessionId, now);
       if (prev === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
       const key: Key = [tenant, sessionId, name];
@@ -440,9 +450,11 @@ export class LmdbStore implements Store {
         if (count >= this.#maxTensors) throw siraError('SIRA_ERR_TENSOR_LIMIT', `at most ${this.#maxTensors} tensors per session`);
       }
       this.#db.tensors.putSync(key, rec);
-      this.#writeSession(this.#slide(prev, now), prev);
-      // Names starting with '_' are the service's own (e.g. embeddings, which clients cannot name): no event.
-      if (!name.startsWith('_')) this.#event(tenant, sessionId, 'tensor.written', now, { name });
+      // The service's own tensors (clients cannot name them) write no event.
+      if (!internal) {
+        this.#writeSession(this.#slide(prev, now), prev);
+        this.#event(tenant, sessionId, 'tensor.written', now, { name });
+      }
       return { name, dtype: tensor.dtype, shape: [...tensor.shape], byte_length: tensor.data.byteLength, updated_at: now };
     });
   }
