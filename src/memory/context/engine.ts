@@ -7,43 +7,24 @@
  * is counted exactly with the target model's encoding (the chat overhead, the summary and the client's messages
  * included) and the final list is counted again. Deterministic: ties are broken by seq.
  */
-import { siraError } from '../../core/errors.ts';
 import type { JsonObject, Role, Turn } from '../../core/types.ts';
-import { turnText, turnToMessages, type ChatMessage } from '../../models/chat.ts';
-import { countMessageTokens, loadTokenizer, REPLY_PRIMING_TOKENS, type EncodingName, type Tokenizer } from '../../models/tokens.ts';
+import type { ChatMessage } from '../../models/chat.ts';
+import { countMessageTokens, loadTokenizer, type EncodingName, type Tokenizer } from '../../models/tokens.ts';
 import { TurnCache } from './analysis.ts';
-import { idf } from './bm25.ts';
-import { pruneSentences, summarize, withoutSeqs, type Summary, type SummarySource } from './compress.ts';
-import { nearDuplicates } from './dedupe.ts';
-import { selectExternal, type ExternalCandidate, type ExternalResult } from './external.ts';
+import type { ExternalCandidate, ExternalResult } from './external.ts';
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptions } from './options.ts';
-import { checkMessages, resolveBudget, resolveQuery, resolveStrategy, type Strategy } from './request.ts';
-import { roundedComponents, scoreCandidates, type ScoreComponents } from './scorer.ts';
-import { querySpeakers } from './speakers.ts';
-import { fillSelection, selectCandidates, type Reason, type SelectCandidate } from './select.ts';
-import { terms } from './text.ts';
+import { allocate, analyseTurns, explainWindow, renderWindow, scoreTurns, selectTurns, summarizeLeftOut } from './phases.ts';
+import { resolveContextRequest, type ResolvedContextRequest, type Strategy } from './request.ts';
+import type { ScoreComponents } from './scorer.ts';
+import type { Reason } from './select.ts';
+import { toolUnits } from './units.ts';
 
-/** First line of an abstractive rolling summary message. */
-export const ROLLING_SUMMARY_HEADER = 'Summary of the earlier conversation';
+export { ROLLING_SUMMARY_HEADER } from './phases.ts';
 
-/** A context request over a session's turns. */
-export interface ContextRequest {
+/** What a context request holds besides its resolved fields: the session's material. */
+export interface ContextInputs {
   /** The candidate turns (any order; chronological by seq is used). */
   turns: readonly Turn[];
-  /** What the next call is about; default: the latest user message of `messages`. */
-  query?: string;
-  /** The client's new OpenAI-format messages: appended after the window and counted against the budget. */
-  messages?: readonly unknown[];
-  /** Token budget of the whole prompt. Give this or `model` (both: the smaller). */
-  budgetTokens?: number;
-  /** Target model: its encoding, and its window less `replyReserveTokens` as the budget. */
-  model?: string;
-  /** Tokens kept free for the reply when the budget comes from `model`. @default min(4096, max output, window / 4) */
-  replyReserveTokens?: number;
-  /** `relevance` (scored selection, compression, summary) or `recency` (newest turns that fit). @default 'relevance' */
-  strategy?: string;
-  /** Also list the dropped candidates with their scores and reasons. @default false */
-  explain?: boolean;
   /** Whose turns these are, so per-turn counts and analyses are cached across requests. */
   scope?: { tenant: string; session: string };
   /** Embedding similarity of the query to each turn, by seq (the dense component; absent without embeddings). */
@@ -63,6 +44,24 @@ export interface ContextRequest {
   external?: readonly ExternalCandidate[];
   /** Most of the budget left after the client's messages that `external` may take. @default 0.2 */
   externalShare?: number;
+}
+
+/** A context request over a session's turns, as a library caller gives it (resolved by {@link buildContext}). */
+export interface ContextRequest extends ContextInputs {
+  /** What the next call is about; default: the latest user message of `messages`. */
+  query?: string;
+  /** The client's new OpenAI-format messages: appended after the window and counted against the budget. */
+  messages?: readonly unknown[];
+  /** Token budget of the whole prompt. Give this or `model` (both: the smaller). */
+  budgetTokens?: number;
+  /** Target model: its encoding, and its window less `replyReserveTokens` as the budget. */
+  model?: string;
+  /** Tokens kept free for the reply when the budget comes from `model`. @default min(4096, max output, window / 4) */
+  replyReserveTokens?: number;
+  /** `relevance` (scored selection, compression, summary) or `recency` (newest turns that fit). @default 'relevance' */
+  strategy?: string;
+  /** Also list the dropped candidates with their scores and reasons. @default false */
+  explain?: boolean;
 }
 
 /** A selected turn and why. */
@@ -137,263 +136,30 @@ export function createContextCaches(maxTurns?: number): ContextCaches {
 
 /** Build the context window (loads the encoding's tables on first use). */
 export async function buildContext(req: ContextRequest, opts: ContextOptions = DEFAULT_CONTEXT_OPTIONS, caches?: ContextCaches): Promise<ContextResult> {
-  resolveStrategy(req.strategy);
-  const b = resolveBudget(req.budgetTokens, req.model, req.replyReserveTokens, opts.defaultEncoding);
-  return buildContextSync(req, opts, await loadTokenizer(b.encoding), caches);
+  const request = resolveContextRequest(req, opts.defaultEncoding);
+  return buildResolvedContext(req, request, opts, await loadTokenizer(request.encoding), caches);
 }
-
-const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /** {@link buildContext} with the tokenizer already loaded (it must be the request's encoding). */
 export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok: Tokenizer, caches?: ContextCaches): ContextResult {
-  const strategy = resolveStrategy(req.strategy);
-  const { budget, model } = resolveBudget(req.budgetTokens, req.model, req.replyReserveTokens, opts.defaultEncoding);
-  const extra = checkMessages(req.messages ?? []);
-  const query = resolveQuery(req.query, extra);
-  const turns = [...req.turns].sort((a, b) => a.seq - b.seq);
-  const n = turns.length;
+  return buildResolvedContext(req, resolveContextRequest(req, opts.defaultEncoding), opts, tok, caches);
+}
+
+/**
+ * The window for a request resolved at the edge ({@link resolveContextRequest}; `tok` is its encoding's), in named
+ * phases: room (the budget left after the client's messages, pinned blocks and outside candidates) → candidates
+ * (per-turn analyses and exact counts, cached) → score → select (duplicates, tool units, shrinking) → compress (the
+ * summary of what was left out, its unused room back to turns) → render → explain.
+ */
+export function buildResolvedContext(inputs: ContextInputs, request: ResolvedContextRequest, opts: ContextOptions, tok: Tokenizer, caches?: ContextCaches): ContextResult {
+  const turns = [...inputs.turns].sort((a, b) => a.seq - b.seq);
   const count = (m: ChatMessage) => countMessageTokens(m, tok, opts.media);
-
-  const extraTokens = extra.map(count);
-  const fixed = REPLY_PRIMING_TOKENS + extraTokens.reduce((a, x) => a + x, 0);
-  if (fixed > budget) {
-    throw siraError('SIRA_ERR_CONTEXT_BUDGET_TOO_SMALL', `the request's messages need ${fixed} tokens, the budget is ${budget}`, {
-      details: { required_tokens: fixed, budget_tokens: budget },
-    });
-  }
-  let available = budget - fixed;
-  // Pinned blocks come first out of what is left, each only while it takes at most half of the rest.
-  const pinned = (req.pinnedBlocks ?? []).map((b) => {
-    const message: ChatMessage = { role: 'system', content: b.content };
-    const tokens = count(message);
-    const included = tokens <= Math.floor(available / 2);
-    if (included) available -= tokens;
-    return { title: b.title, tokens, included, message };
-  });
-  const pinnedTokens = pinned.reduce((a, p) => a + (p.included ? p.tokens : 0), 0);
-  // Outside candidates take their share of what the client's messages leave; what they leave goes to the turns.
-  const ext = req.external === undefined || req.external.length === 0 ? undefined : selectExternal(req.external, Math.min(available, Math.floor((budget - fixed) * (req.externalShare ?? 0.2))), (content) => count({ role: 'system', content }));
-  available -= ext?.result.tokens ?? 0;
-
-  // Tool calls and results: which ids have both halves, and which turns form one unit.
-  const callAt = new Map<string, number>();
-  const resultsAt = new Map<string, number[]>();
-  turns.forEach((t, i) => {
-    for (const p of t.parts) {
-      if (p.type === 'tool_call' && !callAt.has(p.id)) callAt.set(p.id, i);
-      else if (p.type === 'tool_result') resultsAt.set(p.tool_call_id, [...(resultsAt.get(p.tool_call_id) ?? []), i]);
-    }
-  });
-  const answered = new Set(extra.flatMap((m) => (m.role === 'tool' && m.tool_call_id !== undefined ? [m.tool_call_id] : [])));
-  const paired = new Set([...callAt.keys()].filter((id) => resultsAt.has(id) || answered.has(id)));
-  const isPaired = (id: string) => paired.has(id);
-  const root = Int32Array.from({ length: n }, (_, i) => i);
-  const find = (i: number): number => (root[i] === i ? i : (root[i] = find(root[i]!)));
-  for (const id of paired) for (const r of resultsAt.get(id) ?? []) root[find(r)] = find(callAt.get(id)!);
-  const groupOf = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) groupOf.set(find(i), [...(groupOf.get(find(i)) ?? []), i]);
-  const groups = [...groupOf.values()].filter((g) => g.length > 1);
-  const groupIndex = new Int32Array(n).fill(-1);
-  groups.forEach((g, k) => g.forEach((i) => (groupIndex[i] = k)));
-
-  // Per-turn analysis and exact token counts (cached per stored turn when the request names its session).
-  const cache = caches?.turns ?? new TurnCache();
-  const session = cache.session(caches === undefined ? undefined : req.scope);
-  const entries = turns.map((t) => cache.entry(session, t));
-  const analyses = entries.map((e) => e.analysis);
-  const render = (t: Turn) => turnToMessages(t, { isPaired });
-  const variantOf = (t: Turn) => {
-    let v = '';
-    for (const p of t.parts) {
-      if (p.type === 'tool_call') v += paired.has(p.id) ? 'P' : 'u';
-      else if (p.type === 'tool_result') v += paired.has(p.tool_call_id) ? 'P' : 'u';
-      else if (p.type === 'image' || p.type === 'audio' || p.type === 'file') v += `m${opts.media.image},${opts.media.audio},${opts.media.file}`;
-    }
-    return v;
-  };
-  const measureTurn = (t: Turn) => render(t).reduce((a, m) => a + count(m), 0);
-  const tokens = turns.map((t, i) => entries[i]!.tokens(tok.encoding, variantOf(t), () => measureTurn(t)));
-  const sentencesOf = (i: number) => entries[i]!.sentences(() => turnText(turns[i]!));
-  const sentenceCost = (i: number) => entries[i]!.sentenceTokens(tok.encoding, () => turnText(turns[i]!), (x) => tok.count(x));
-
-  const queryTerms = [...new Set(terms(query))];
-  const newest = n > 0 ? turns[n - 1]!.seq : 0;
-  const denseArr = req.dense === undefined ? undefined : turns.map((t) => req.dense!.get(t.seq) ?? 0);
-  const speakers = querySpeakers(query, analyses.flatMap((a) => (a.speaker === undefined ? [] : [a.speaker])));
-  // A named speaker is matched by the speaker component; as a term it would only find turns addressing them.
-  const nameTerms = opts.scorer.speakerTerms ? new Set<string>() : new Set([...speakers].flatMap((s) => terms(s)));
-  const { scores: scored, expansion } = scoreCandidates(
-    turns.map((t, i) => ({ seq: t.seq, role: t.role, importance: analyses[i]!.importance, tf: analyses[i]!.tf, length: analyses[i]!.length, speaker: analyses[i]!.speaker })),
-    queryTerms.filter((q) => !nameTerms.has(q)),
-    newest,
-    opts.scorer,
-    denseArr,
-    speakers,
-  );
-  // A retrieval request (a query, no messages) keeps only the recent tail and summary it is configured to.
-  const retrieval = req.query !== undefined && extra.length === 0;
-  const recentTurns = retrieval ? opts.queryRecentTurns : opts.recentTurns;
-  const queryWeights = idf(analyses, queryTerms);
-
-  // Near-duplicates: plain user/assistant turns outside the always-kept tail.
-  let recentFrom = n;
-  for (let i = n - 1, k = 0; i >= 0 && k < recentTurns; i--) {
-    if (turns[i]!.role === 'system') continue;
-    recentFrom = i;
-    k++;
-  }
-  // Tool turns have no shingles, so eligibility does not depend on the request: the result is cached per session.
-  const dupKey = `${n}:${turns[0]?.seq}:${turns[n - 1]?.seq}:${recentFrom}:${opts.duplicateThreshold}`;
-  if (session.dedupe?.key !== dupKey) {
-    const eligible = turns.map((t, i) => i < recentFrom && !t.pinned && (t.role === 'user' || t.role === 'assistant'));
-    session.dedupe = { key: dupKey, result: nearDuplicates(analyses.map((a) => a.shingles), eligible, opts.duplicateThreshold) };
-  }
-  const dups = session.dedupe.result;
-  const plain = (t: Turn) => t.role !== 'tool' && t.parts.every((p) => p.type === 'text' || p.type === 'tensor');
-  const cands: SelectCandidate[] = turns.map((t, i) => ({
-    seq: t.seq,
-    role: t.role,
-    tokens: tokens[i]!,
-    score: scored[i]!.score,
-    group: groupIndex[i]!,
-    pinned: t.pinned,
-    required: t.parts.some((p) => p.type === 'tool_call' && answered.has(p.id)),
-    duplicateOf: dups[i]!,
-    canShrink: plain(t),
-  }));
-
-  const pruned = new Map<number, ChatMessage>();
-  const shrink = (i: number, max: number): number | undefined => {
-    const m = render(turns[i]!)[0]!;
-    const shell = (content: string): ChatMessage => ({ ...m, content });
-    const measure = (c: string) => count(shell(c));
-    const text = measure(m.content as string) <= max ? (m.content as string) : pruneSentences(sentencesOf(i), sentenceCost(i), queryWeights, max, measure);
-    if (text === undefined) return undefined;
-    pruned.set(i, shell(text));
-    return count(shell(text));
-  };
-
-  const total = tokens.reduce((a, x) => a + x, 0);
-  const reserveWanted = opts.summary && (opts.querySummary || !retrieval) && strategy === 'relevance' && total > available ? Math.min(opts.summaryMaxTokens, Math.floor(available * opts.summaryShare)) : 0;
-  const reserve = reserveWanted >= 40 ? reserveWanted : 0;
-  const selOpts = {
-    strategy,
-    recentTurns,
-    neighborThreshold: opts.neighborThreshold,
-    neighborWeight: opts.neighborWeight,
-    maxTurnTokens: Math.max(opts.minShrinkTokens, Math.floor(available * opts.maxTurnShare)),
-    minShrinkTokens: opts.minShrinkTokens,
-  };
-  const sel = selectCandidates(cands, groups, available - reserve, selOpts, shrink);
-  for (let i = 0; i < n; i++) {
-    if (cands[i]!.required && !sel.selected[i]) {
-      throw siraError('SIRA_ERR_CONTEXT_BUDGET_TOO_SMALL', `turn ${turns[i]!.seq} holds the tool call the request's messages answer and does not fit the budget ${budget}`, {
-        details: { required_tokens: fixed + sel.tokens[i]!, budget_tokens: budget },
-      });
-    }
-  }
-
-  // The summary of what is left out, then whatever room it did not use goes back to turns.
-  const speaker = (t: Turn) => t.name ?? t.role;
-  const sysCount = (content: string) => count({ role: 'system', content });
-  const sources = (): SummarySource[] =>
-    [...Array(n).keys()]
-      .filter((i) => !sel.selected[i] && cands[i]!.duplicateOf < 0)
-      .sort((a, b) => cands[b]!.score - cands[a]!.score || cands[b]!.seq - cands[a]!.seq)
-      .slice(0, opts.summarySources)
-      .map((i) => ({ seq: turns[i]!.seq, speaker: speaker(turns[i]!), score: cands[i]!.score, sentences: sentencesOf(i), cost: sentenceCost(i) }));
-  let summary: Summary | undefined;
-  const rolling = req.rollingSummary;
-  if (reserve > 0 && rolling !== undefined && rolling.content.length > 0) {
-    const content = `${ROLLING_SUMMARY_HEADER} (through turn ${rolling.through_seq}):\n${rolling.content}`;
-    // Quotes no seq: the fill below may still bring covered turns back in full.
-    if (sysCount(content) <= reserve) summary = { content, seqs: [], lines: [] };
-  }
-  const abstractive = summary !== undefined;
-  if (summary === undefined && reserve > 0) summary = summarize(sources(), queryWeights, reserve, sysCount);
-  let summaryTokens = summary === undefined ? 0 : sysCount(summary.content);
-  if (reserve > 0) {
-    // The room the summary left goes back to turns, except those it already quotes.
-    const quoted = new Set(summary?.seqs ?? []);
-    fillSelection(cands, groups, sel, available - summaryTokens, selOpts, shrink, (i) => quoted.has(turns[i]!.seq));
-    // A tool unit pulled in by the fill may hold a quoted turn: its lines go (the summary only shrinks).
-    const inWindow = new Set(turns.filter((_, i) => sel.selected[i]).map((t) => t.seq));
-    if (summary !== undefined && summary.seqs.some((q) => inWindow.has(q))) {
-      summary = withoutSeqs(summary, (q) => inWindow.has(q));
-      const t = summary === undefined ? 0 : sysCount(summary.content);
-      if (t > summaryTokens) summary = undefined;
-      summaryTokens = summary === undefined ? 0 : t;
-    }
-  }
-
-  // Assemble: selected turns in order, the summary after the leading system turns, the client's messages last.
-  const messages: ChatMessage[] = [];
-  const selected: SelectedTurn[] = [];
-  const dropped: DroppedTurn[] = [];
-  const byPart: ContextResult['usage']['by_part'] = {
-    system: 0,
-    turns: 0,
-    summary: summaryTokens,
-    messages: fixed - REPLY_PRIMING_TOKENS,
-    reply_priming: REPLY_PRIMING_TOKENS,
-    ...(pinned.length > 0 ? { pinned: pinnedTokens } : {}),
-  };
-  let summaryPlaced = summary === undefined;
-  let pinnedPlaced = pinnedTokens === 0;
-  const placePinned = () => {
-    for (const p of pinned) if (p.included) messages.push(p.message);
-    pinnedPlaced = true;
-  };
-  let externalPlaced = ext?.content === undefined;
-  if (ext !== undefined) byPart.external = ext.result.tokens;
-  const components = (i: number): ScoreComponents => roundedComponents(scored[i]!.components);
-  for (let i = 0; i < n; i++) {
-    const t = turns[i]!;
-    const base = { seq: t.seq, role: t.role, score: round(cands[i]!.score), components: components(i), reason: sel.reasons[i]!, tokens: sel.tokens[i]! };
-    if (!sel.selected[i]) {
-      if (req.explain === true) dropped.push({ ...base, tokens: tokens[i]! });
-      continue;
-    }
-    if (!pinnedPlaced && t.role !== 'system') placePinned();
-    if (!externalPlaced && t.role !== 'system') {
-      messages.push({ role: 'system', content: ext!.content! });
-      externalPlaced = true;
-    }
-    if (!summaryPlaced && t.role !== 'system') {
-      messages.push({ role: 'system', content: summary!.content });
-      summaryPlaced = true;
-    }
-    const p = pruned.get(i);
-    messages.push(...(sel.shrunk[i] && p !== undefined ? [p] : render(t)));
-    if (t.role === 'system') byPart.system += sel.tokens[i]!;
-    else byPart.turns += sel.tokens[i]!;
-    selected.push({ ...base, metadata: t.metadata, ...(sel.shrunk[i] ? { compressed: { original_tokens: tokens[i]! } } : {}) });
-  }
-  if (!pinnedPlaced) placePinned();
-  if (!externalPlaced) messages.push({ role: 'system', content: ext!.content! });
-  if (!summaryPlaced) messages.push({ role: 'system', content: summary!.content });
-  messages.push(...extra);
-
-  // Every part was counted exactly with the function it is sent with, so the sum is the prompt's count (the
-  // property tests recount the final messages to hold this).
-  const used = byPart.system + byPart.turns + byPart.summary + byPart.messages + byPart.reply_priming + pinnedTokens + (byPart.external ?? 0);
-  if (used > budget) throw siraError('SIRA_ERR_INTERNAL', `context accounting error: used ${used}, budget ${budget}`);
-  return {
-    messages,
-    selected,
-    ...(req.explain === true ? { dropped } : {}),
-    ...(summary === undefined
-      ? {}
-      : {
-          summary: abstractive
-            ? { content: summary.content, tokens: summaryTokens, seqs: [], kind: 'abstractive' as const, through_seq: rolling!.through_seq }
-            : { content: summary.content, tokens: summaryTokens, seqs: summary.seqs, kind: 'extractive' as const },
-        }),
-    ...(pinned.length > 0 ? { pinned: pinned.map((p) => ({ title: p.title, tokens: p.tokens, included: p.included })) } : {}),
-    usage: { budget, used, by_part: byPart, candidates: n, encoding: tok.encoding, model: model?.id ?? null, approximate: model?.approximate ?? false },
-    strategy,
-    query,
-    expansion,
-    ...(ext === undefined ? {} : { external: ext.result }),
-  };
+  const room = allocate(inputs, request, count);
+  const units = toolUnits(turns, request.messages);
+  const analysed = analyseTurns(turns, units, opts, tok, count, caches?.turns ?? new TurnCache(), caches === undefined ? undefined : inputs.scope);
+  const scored = scoreTurns(analysed, request.query, inputs.dense, opts);
+  const selection = selectTurns(analysed, units, scored, room, request, opts, count);
+  const summary = summarizeLeftOut(analysed, units, selection, room, inputs.rollingSummary, scored.queryWeights, opts, count);
+  const window = renderWindow(analysed, scored.scores, selection, room, summary, request);
+  return explainWindow(analysed, scored, room, summary, window, request, tok);
 }

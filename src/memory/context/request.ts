@@ -89,3 +89,60 @@ export function resolveQuery(query: string | undefined, messages: readonly ChatM
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === 'user') return textHead(messageText(messages[i]!), QUERY_MAX_CHARS);
   return '';
 }
+
+/** A context request's session-independent fields, as a caller gives them. */
+export interface ContextRequestFields {
+  query?: string;
+  messages?: readonly unknown[];
+  budgetTokens?: number;
+  model?: string;
+  replyReserveTokens?: number;
+  strategy?: string;
+  explain?: boolean;
+}
+
+/**
+ * A context request resolved once at the edge ({@link resolveContextRequest}): every inner layer trusts it and
+ * checks nothing again.
+ */
+export interface ResolvedContextRequest {
+  strategy: Strategy;
+  /** Tokens the whole prompt may take. */
+  budget: number;
+  /** The encoding counted with (the model's, else the service default). */
+  encoding: EncodingName;
+  /** The target model, when one was named. */
+  model: ModelInfo | undefined;
+  /** The client's messages, checked. */
+  messages: ChatMessage[];
+  /** The query: the given one, else the latest user message's text (capped). */
+  query: string;
+  /** A query given and no messages: a retrieval request (its own recent tail and summary settings). */
+  retrieval: boolean;
+  /** List the dropped candidates too. */
+  explain: boolean;
+}
+
+/**
+ * Resolve and check a request: strategy, budget, messages and query, in that order of errors. Throws
+ * SIRA_ERR_REQUEST_INVALID (strategy, messages), SIRA_ERR_CONTEXT_BUDGET_INVALID or SIRA_ERR_CONTEXT_MODEL_UNKNOWN.
+ */
+export function resolveContextRequest(req: ContextRequestFields, fallback: EncodingName): ResolvedContextRequest {
+  const strategy = resolveStrategy(req.strategy);
+  const { budget, encoding, model } = resolveBudget(req.budgetTokens, req.model, req.replyReserveTokens, fallback);
+  if (req.messages !== undefined && !Array.isArray(req.messages)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'messages must be an array');
+  const messages = checkMessages(req.messages ?? []);
+  const query = resolveQuery(req.query, messages);
+  return { strategy, budget, encoding, model, messages, query, retrieval: req.query !== undefined && messages.length === 0, explain: req.explain === true };
+}
+
+/**
+ * The `X-Sira-Budget-Tokens` header of the gateway routes: undefined when absent or empty, else an integer from 1 to
+ * {@link MAX_BUDGET_TOKENS}; throws SIRA_ERR_CONTEXT_BUDGET_INVALID otherwise.
+ */
+export function parseBudgetHeader(value: string | string[] | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_BUDGET_TOKENS) throw siraError('SIRA_ERR_CONTEXT_BUDGET_INVALID', `X-Sira-Budget-Tokens must be an integer from 1 to ${MAX_BUDGET_TOKENS}`);
+  return n;
+}
