@@ -12,6 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { Type } from 'typebox';
 import { isSiraError, siraError } from '../core/errors.ts';
+import { parseBudgetHeader } from '../memory/context/request.ts';
 import type { JsonObject, Part } from '../core/types.ts';
 import type { TurnInput } from '../core/validate.ts';
 import { resolveModel } from '../models/tokens.ts';
@@ -54,12 +55,7 @@ interface Enriched {
 async function enrich(sira: SiraSession, request: FastifyRequest, body: ChatRequest): Promise<Enriched> {
   const sessionId = request.headers['x-sira-session'];
   if (typeof sessionId !== 'string' || sessionId === '') throw siraError('SIRA_ERR_REQUEST_INVALID', 'the X-Sira-Session header (the session id) is required');
-  const budgetHeader = request.headers['x-sira-budget-tokens'];
-  let budget: number | undefined;
-  if (typeof budgetHeader === 'string' && budgetHeader !== '') {
-    budget = /^\d{1,9}$/.test(budgetHeader) ? Number(budgetHeader) : NaN;
-    if (!Number.isSafeInteger(budget)) throw siraError('SIRA_ERR_CONTEXT_BUDGET_INVALID', 'X-Sira-Budget-Tokens must be an integer from 1 to 10000000');
-  }
+  const budget = parseBudgetHeader(request.headers['x-sira-budget-tokens']);
   // With an explicit budget, a model the registry does not know (a gateway's own name) only loses its tokenizer.
   const model = typeof body.model === 'string' && (budget === undefined || knownModel(body.model)) ? body.model : undefined;
   const agent = request.headers['x-sira-agent'];

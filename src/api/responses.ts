@@ -11,6 +11,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { isSiraError, siraError } from '../core/errors.ts';
+import { parseBudgetHeader } from '../memory/context/request.ts';
 import { newId } from '../core/ids.ts';
 import type { JsonObject } from '../core/types.ts';
 import { defaultReplyReserve, loadTokenizer, resolveModel, type ModelInfo } from '../models/tokens.ts';
@@ -74,11 +75,8 @@ function promptBudget(request: FastifyRequest, model: string | undefined): { bud
   } catch {
     info = undefined;
   }
-  const header = request.headers['x-sira-budget-tokens'];
-  if (typeof header === 'string' && header !== '') {
-    if (!/^\d{1,8}$/.test(header) || Number(header) < 1 || Number(header) > 10_000_000) throw siraError('SIRA_ERR_CONTEXT_BUDGET_INVALID', 'X-Sira-Budget-Tokens must be an integer from 1 to 10000000');
-    return { budget: Number(header), info };
-  }
+  const budget = parseBudgetHeader(request.headers['x-sira-budget-tokens']);
+  if (budget !== undefined) return { budget, info };
   return info === undefined ? undefined : { budget: info.contextWindow - defaultReplyReserve(info), info };
 }
 

@@ -1,7 +1,7 @@
 /** @module memory/context — the context engine: scoring, selection, compression and summaries (DESIGN §4). */
-export { buildContext, buildContextSync, createContextCaches, type ContextCaches, type ContextRequest, type ContextResult, type DroppedTurn, type SelectedTurn } from './engine.ts';
+export { buildContext, buildContextSync, buildResolvedContext, createContextCaches, type ContextCaches, type ContextInputs, type ContextRequest, type ContextResult, type DroppedTurn, type SelectedTurn } from './engine.ts';
 export { DEFAULT_CONTEXT_OPTIONS, resolveContextOptions, type ContextOptions, type ContextOptionsInput } from './options.ts';
-export { MAX_BUDGET_TOKENS, STRATEGIES, checkMessages, messageText, resolveBudget, resolveQuery, resolveStrategy, type Strategy } from './request.ts';
+export { MAX_BUDGET_TOKENS, STRATEGIES, checkMessages, messageText, parseBudgetHeader, resolveBudget, resolveContextRequest, resolveQuery, resolveStrategy, type ResolvedContextRequest, type Strategy } from './request.ts';
 export { DEFAULT_WEIGHTS, DEFAULT_ROLE_PRIOR, DEFAULT_SCORER, lexicalScores, scoreCandidates, type ScoreComponents, type ScoreWeights, type ScorerOptions } from './scorer.ts';
 export { analyzeTurn, sentenceInfos, TurnCache, TurnEntry, type SentenceInfo, type SessionEntries, type TurnAnalysis } from './analysis.ts';
 export { bm25Scores, bm25Weighted, expansionTerms, idf, prefixDoc, prefixTerm, termFrequencies, DEFAULT_BM25, DEFAULT_PRF, type Bm25Doc, type Bm25Params, type PrfParams } from './bm25.ts';
