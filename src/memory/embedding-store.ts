@@ -6,7 +6,7 @@
  * The model id is part of the name: a new model starts empty and is backfilled, never mixed with the old one.
  * Writes are read-modify-write of a chunk; the single {@link EmbedQueue} consumer serialises them.
  */
-import { f16ToF32, f32ToF16 } from '../core/half.ts';
+import { f16ToF32, f16ToF32Portable, f32ToF16 } from '../core/half.ts';
 import { isSiraError } from '../core/errors.ts';
 import { tensorFromTypedArray, tensorView } from '../core/tensor-view.ts';
 import type { Store } from '../storage/store.ts';
@@ -53,15 +53,50 @@ export class EmbeddingStore {
     }
   }
 
-  /** The stored vectors of these seqs (f32 copies the caller owns); seqs not embedded yet are absent. */
-  async read(tenant: string, session: string, seqs: readonly number[]): Promise<Map<number, Float32Array>> {
-    const byChunk = new Map<string, number[]>();
+  /**
+   * The dot product of `query` (length `dim`) with the stored vector of each of these seqs, computed on the stored f16
+   * rows without decoding them (one table lookup per component); seqs not embedded yet are absent.
+   */
+  async similarities(tenant: string, session: string, seqs: readonly number[], query: Float32Array): Promise<Map<number, number>> {
+    const table = f16Table();
+    const dim = this.dim;
+    const out = new Map<number, number>();
+    await Promise.all(
+      [...this.#byChunk(seqs)].map(async ([name, list]) => {
+        const t = await this.#store.getTensor(tenant, session, name);
+        if (t === undefined || t.dtype !== 'f16' || t.shape[1] !== dim) return;
+        const bits = tensorView(t as typeof t & { dtype: 'f16' });
+        for (const s of list) {
+          const o = (s % EMB_CHUNK_ROWS) * dim;
+          let nonzero = 0;
+          let sum = 0;
+          for (let j = 0; j < dim; j++) {
+            const b = bits[o + j]!;
+            nonzero |= b & 0x7fff;
+            sum += query[j]! * table[b]!;
+          }
+          if (nonzero !== 0) out.set(s, sum);
+        }
+      }),
+    );
+    return out;
+  }
+
+  #byChunk(seqs: readonly number[]): Map<string, number[]> {
+    const byIndex = new Map<number, number[]>();
     for (const s of seqs) {
-      const name = embeddingTensorName(this.model, s);
-      const list = byChunk.get(name);
-      if (list === undefined) byChunk.set(name, [s]);
+      const k = Math.floor(s / EMB_CHUNK_ROWS);
+      const list = byIndex.get(k);
+      if (list === undefined) byIndex.set(k, [s]);
       else list.push(s);
     }
+    // One name per chunk (the model's part of the name is sanitised once per chunk, not once per seq).
+    return new Map([...byIndex].map(([k, list]) => [embeddingTensorName(this.model, k * EMB_CHUNK_ROWS), list]));
+  }
+
+  /** The stored vectors of these seqs (f32 copies the caller owns); seqs not embedded yet are absent. */
+  async read(tenant: string, session: string, seqs: readonly number[]): Promise<Map<number, Float32Array>> {
+    const byChunk = this.#byChunk(seqs);
     const out = new Map<number, Float32Array>();
     await Promise.all(
       [...byChunk].map(async ([name, list]) => {
@@ -76,4 +111,12 @@ export class EmbeddingStore {
     );
     return out;
   }
+}
+
+let table: Float32Array | undefined;
+
+/** The f32 value of every f16 bit pattern (65,536 entries, 256 KiB, built on first use). */
+function f16Table(): Float32Array {
+  if (table === undefined) table = f16ToF32Portable(Uint16Array.from({ length: 65536 }, (_, i) => i));
+  return table;
 }

@@ -102,19 +102,23 @@ export class Enrichment {
       return { dense: undefined, usage: { model, query_ms: round(performance.now() - t0), turns_embedded: 0, error: (e as Error).message } };
     }
     const queryMs = round(performance.now() - t0);
-    const have = await this.#read(tenant, session, turns.map((t) => t.seq));
-    const missing = turns.filter((t) => !have.has(t.seq) && !this.queue.isHeld(tenant, session, t.seq));
+    const dense = await this.vectors.similarities(tenant, session, turns.map((t) => t.seq), q);
+    if (this.#unwritten.size > 0) {
+      for (const t of turns) {
+        const v = dense.has(t.seq) ? undefined : this.#unwritten.get(jobKey(tenant, session, t.seq));
+        if (v !== undefined) dense.set(t.seq, dot(q, v));
+      }
+    }
+    const missing = turns.filter((t) => !dense.has(t.seq) && !this.queue.isHeld(tenant, session, t.seq));
     if (missing.length > 0 && this.embedder.embedSync !== undefined) {
       // Inline backfill (turns appended before this embedder, or a failed write): they score in this request.
       const jobs = missing.map((t) => ({ tenant, session, seq: t.seq, text: embeddingText(t) }));
       const vecs = this.embedder.embedSync(jobs.map((j) => j.text));
       this.#writeInline(jobs, vecs);
-      jobs.forEach((j, i) => have.set(j.seq, vecs[i]!));
+      jobs.forEach((j, i) => dense.set(j.seq, dot(q, vecs[i]!)));
     } else if (missing.length > 0) this.enqueue(tenant, session, missing);
-    if (have.size === 0) return { dense: undefined, usage: { model, query_ms: queryMs, turns_embedded: 0 } };
-    const dense = new Map<number, number>();
-    for (const [seq, v] of have) dense.set(seq, dot(q, v));
-    return { dense, usage: { model, query_ms: queryMs, turns_embedded: have.size } };
+    if (dense.size === 0) return { dense: undefined, usage: { model, query_ms: queryMs, turns_embedded: 0 } };
+    return { dense, usage: { model, query_ms: queryMs, turns_embedded: dense.size } };
   }
 
   /** Resolves once every queued turn is embedded (or failed) and every inline write is done: tests and benchmarks. */

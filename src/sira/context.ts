@@ -9,6 +9,7 @@ import { isValidId, newId, siraError, type Session, type Turn } from '../core/in
 import type { RedactMode } from '../core/quota-config.ts';
 import { buildResolvedContext, resolveContextRequest, resolveQuery, type ContextOptions, type ContextResult, type ResolvedContextRequest } from '../memory/index.ts';
 import { budgetedTokenizer, prepareMessages, prepareTurns, WorkBudget } from '../memory/context/prepare.ts';
+import { contextTurns } from '../memory/context/session-turns.ts';
 import type { ExternalCandidate } from '../memory/context/external.ts';
 import { contextKey, policyContext, type ContextPolicy, type FeedbackInput, type FeedbackResult } from '../memory/policy/index.ts';
 import { placeholdersIn, redactMessages, redactText, redactTurns, type RedactionCounts } from '../memory/redact/index.ts';
@@ -118,15 +119,15 @@ async function gatherAndBuild(
   counts?: RedactionCounts,
 ): Promise<Window & { turns: Turn[] }> {
   const { tenant, store, opts, context } = scope;
-  const stored = found(await store.getTurns(tenant, sessionId, { last: opts.contextMaxTurns }));
-  const turns = counts === undefined ? stored : redactTurns(stored, counts);
+  const read = found(await contextTurns(store, tenant, sessionId, opts.contextMaxTurns, context.caches.turns));
+  const turns = counts === undefined ? read.turns : redactTurns(read.turns, counts);
   const summarizer = request.strategy === 'recency' ? undefined : context.summarizer;
   const storedSummary = summarizer === undefined ? undefined : await summarizer.get(tenant, sessionId);
   const rolling = storedSummary === undefined || counts === undefined ? storedSummary : { ...storedSummary, content: redactText(storedSummary.content, counts) };
-  // The session record (its user) is read once, and only when the profile block or cross-session recall needs it.
+  // The session record (its user) read with the turns is used only when the profile block or cross-session recall needs it.
   const crossSession = input.cross_session ?? opts.crossSessionRecall;
   const wantsUser = (context.profiles !== undefined && opts.profileBlockMaxTokens > 0) || crossSession;
-  const session = known ?? (wantsUser ? await store.getSession(tenant, sessionId) : undefined);
+  const session = known ?? (wantsUser ? read.session : undefined);
   const profile = session === undefined ? undefined : await profileBlock(scope, session, request.encoding);
   const external = await externalCandidates(scope, session, input.agent_id, request.query, crossSession);
   const scores = context.enrichment === undefined || request.strategy === 'recency' ? undefined : await context.enrichment.dense(tenant, sessionId, turns, request.query);

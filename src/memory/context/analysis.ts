@@ -67,6 +67,8 @@ export class TurnEntry {
   readonly #tokens = new Map<string, number>();
   #sentences: SentenceInfo[] | undefined;
   readonly #sentenceTokens = new Map<EncodingName, number[]>();
+  /** Encodings whose counts {@link prepareTurns} has warmed for this turn (a later request skips it). */
+  readonly prepared = new Set<EncodingName>();
 
   constructor(turn: Turn) {
     this.created_at = turn.created_at;
@@ -107,6 +109,8 @@ export interface SessionEntries {
   ephemeral?: boolean;
   /** Near-duplicate map of the last request, keyed by what it depends on. */
   dedupe?: { key: string; result: Int32Array };
+  /** The newest turns a context request read (see `contextTurns`), tagged with the session's `created_at`. */
+  window?: { createdAt: number; turns: readonly Turn[] };
 }
 
 /**

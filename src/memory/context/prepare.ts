@@ -138,6 +138,9 @@ export async function prepareTurns(
 ): Promise<void> {
   const session = caches.turns.session(scope);
   for (const t of turns) {
+    // Warmed by an earlier request: its counts are cached in the entry (or its pieces memoised), nothing to pace.
+    const known = session.turns.get(t.seq);
+    if (known !== undefined && known.created_at === t.created_at && known.prepared.has(tok.encoding)) continue;
     await budget.pace('analysis');
     const entry = caches.turns.entry(session, t);
     const tools = t.parts.some((p) => p.type === 'tool_call' || p.type === 'tool_result');
@@ -154,5 +157,6 @@ export async function prepareTurns(
       }
       entry.sentenceTokens(tok.encoding, () => text, (x) => counts.get(x) ?? tok.count(x));
     }
+    entry.prepared.add(tok.encoding);
   }
 }
