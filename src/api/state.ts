@@ -54,43 +54,18 @@ export const stateRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app,
     },
   );
 
-  app.put(
-    '/sessions/:id/state',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Replace the state (conditional on If-Match)',
-        params: SessionParamsSchema,
-        headers: IfMatch,
-        body: JsonObjectSchema,
-        response: writeResponses,
+  // PUT replaces and PATCH merge-patches; both are conditional on If-Match and answer the new version as the ETag.
+  const write = (method: 'PUT' | 'PATCH', summary: string, op: 'putState' | 'patchState') =>
+    app.route({
+      method,
+      url: '/sessions/:id/state',
+      schema: { tags, security, summary, params: SessionParamsSchema, headers: IfMatch, body: JsonObjectSchema, response: writeResponses },
+      handler: async (request, reply) => {
+        const expected = parseIfMatch(request.headers['if-match']);
+        const r = await sira.tenant(request.tenant)[op](request.params.id, request.body as JsonObject, expected);
+        return reply.header('etag', etagOf(r.version)).send(toWireState(r));
       },
-    },
-    async (request, reply) => {
-      const expected = parseIfMatch(request.headers['if-match']);
-      const r = await sira.tenant(request.tenant).putState(request.params.id, request.body as JsonObject, expected);
-      return reply.header('etag', etagOf(r.version)).send(toWireState(r));
-    },
-  );
-
-  app.patch(
-    '/sessions/:id/state',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Merge-patch the state (RFC 7396; application/merge-patch+json or application/json), conditional on If-Match',
-        params: SessionParamsSchema,
-        headers: IfMatch,
-        body: JsonObjectSchema,
-        response: writeResponses,
-      },
-    },
-    async (request, reply) => {
-      const expected = parseIfMatch(request.headers['if-match']);
-      const r = await sira.tenant(request.tenant).patchState(request.params.id, request.body as JsonObject, expected);
-      return reply.header('etag', etagOf(r.version)).send(toWireState(r));
-    },
-  );
+    });
+  write('PUT', 'Replace the state (conditional on If-Match)', 'putState');
+  write('PATCH', 'Merge-patch the state (RFC 7396; application/merge-patch+json or application/json), conditional on If-Match', 'patchState');
 };

@@ -202,9 +202,16 @@ const top = (scored: [number, number][], k = 12): number[] =>
     .slice(0, k)
     .map(([seq]) => seq);
 
-/** Compute the features of a session from its turns (chronological). */
-export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): SessionFeatures {
-  const x = new Float64Array(FEATURE_NAMES.length);
+/** What a session's turns say, by role: the user's signals, the assistant's cues, the tool results' outcomes. */
+interface SessionSignals {
+  users: UserSignals[];
+  asst: { seq: number; concrete: boolean; hedge: boolean }[];
+  toolOk: number;
+  toolErr: number;
+  lastToolOkSeq: number;
+}
+
+function collectSignals(turns: readonly Turn[], weights: TermWeights | undefined): SessionSignals {
   const users: UserSignals[] = [];
   const asst: { seq: number; concrete: boolean; hedge: boolean }[] = [];
   let toolOk = 0;
@@ -231,9 +238,12 @@ export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): 
       }
     }
   }
-  const nU = users.length;
-  const ev = { resolution: [] as number[], repetition: [] as number[], frustration: [] as number[], sentiment_trend: [] as number[] };
+  return { users, asst, toolOk, toolErr, lastToolOkSeq };
+}
 
+/** Repetition features into `x`; returns their evidence seqs. */
+function repetitionFeatures(users: readonly UserSignals[], x: Float64Array): number[] {
+  const nU = users.length;
   // Repetition: the user asking the same thing again (near-verbatim or rephrased).
   let maxSh = 0;
   let maxTe = 0;
@@ -285,8 +295,13 @@ export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): 
     x[IDX.rep_novel] = b.termTotal > 0 ? 1 - shared / b.termTotal : 0;
     x[IDX.rep_pair_positive_lead] = b.gratitude || b.sentiment > 0.2 ? 1 : 0;
   }
-  ev.repetition = top([...repWeight]).sort((a, b) => a - b);
+  return top([...repWeight]).sort((a, b) => a - b);
 
+}
+
+/** Frustration features into `x`; returns their evidence seqs. */
+function frustrationFeatures(users: readonly UserSignals[], x: Float64Array): number[] {
+  const nU = users.length;
   // Frustration: lexicon, punctuation, capitals, cues, escalation, mixed valence (sarcasm).
   let minS = 0;
   let sumS = 0;
@@ -337,8 +352,13 @@ export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): 
   x[IDX.frus_you_neg] = Math.min(3, youNeg);
   // The angriest single turn: the label is "frustrated at some point", so a peak matters more than an average.
   x[IDX.frus_max_turn] = Math.min(4, maxW);
-  ev.frustration = top(frWeight).sort((a, b) => a - b);
+  return top(frWeight).sort((a, b) => a - b);
 
+}
+
+/** Resolution features into `x`; returns their evidence seqs. */
+function resolutionFeatures(turns: readonly Turn[], signals: SessionSignals, x: Float64Array): number[] {
+  const { users, asst, toolOk, toolErr, lastToolOkSeq } = signals;
   // Resolution: how the user closes, what the assistant gave, how the tools went.
   const last = users.at(-1);
   const lastTurn = turns.at(-1);
@@ -365,10 +385,14 @@ export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): 
   for (const u of users) if (u.success || u.gratitude || u.closure) resEv.push([u.seq, (u.success ? 2 : 0) + (u.gratitude ? 1 : 0) + (u.closure ? 0.5 : 0) + u.seq * 1e-6]);
   if (lastAsstBefore?.concrete === true) resEv.push([lastAsstBefore.seq, 1.5]);
   if (lastToolOkSeq > 0) resEv.push([lastToolOkSeq, 0.5]);
-  ev.resolution = top(resEv).sort((a, b) => a - b);
+  return top(resEv).sort((a, b) => a - b);
 
+}
+
+/** Sentiment-trend features into `x`; returns their evidence seqs. */
+function trendFeatures(users: readonly UserSignals[], x: Float64Array): number[] {
+  const nU = users.length;
   // Sentiment trend: least-squares slope of the user's sentiment over the session (position 0..1).
-  const sentiment = users.map((u) => ({ seq: u.seq, value: u.sentiment }));
   if (nU >= 2) {
     let sx = 0;
     let sy = 0;
@@ -393,8 +417,19 @@ export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): 
       if (u.sentiment < lo.sentiment) lo = u;
       if (u.sentiment > hi.sentiment) hi = u;
     }
-    ev.sentiment_trend = [...new Set([users[0]!.seq, lo.seq, hi.seq, users[nU - 1]!.seq])].sort((a, b) => a - b);
+    return [...new Set([users[0]!.seq, lo.seq, hi.seq, users[nU - 1]!.seq])].sort((a, b) => a - b);
   }
+  return [];
+}
+
+/** Compute the features of a session from its turns (chronological). */
+export function sessionFeatures(turns: readonly Turn[], weights?: TermWeights): SessionFeatures {
+  const x = new Float64Array(FEATURE_NAMES.length);
+  const signals = collectSignals(turns, weights);
+  const { users } = signals;
+  const repetition = repetitionFeatures(users, x);
+  const frustration = frustrationFeatures(users, x);
+  const evidence = { resolution: resolutionFeatures(turns, signals, x), repetition, frustration, sentiment_trend: trendFeatures(users, x) };
   x[IDX.len_log] = Math.log1p(turns.length) / 5;
-  return { x, evidence: ev, sentiment };
+  return { x, evidence, sentiment: users.map((u) => ({ seq: u.seq, value: u.sentiment })) };
 }
