@@ -54,7 +54,8 @@ export async function startServer(input: SiraOptionsInput = {}, deps: ServeDeps 
     const slot = deps.workerSlot === undefined ? undefined : String(deps.workerSlot);
     if (slot !== undefined) {
       app.addHook('onRequest', (_request, reply, done) => {
-        reply.header('x-sira-worker', slot);
+        // On the raw response, so that hijacked streams (SSE, proxied replies) carry it too.
+        reply.raw.setHeader('x-sira-worker', slot);
         done();
       });
     }
