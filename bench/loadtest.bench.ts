@@ -18,11 +18,13 @@
  *    the service sees bursts of CONNECTIONS concurrent requests; its latency counts from each send (autocannon's
  *    coordinated-omission correction is turned off: it assumes a 1 ms interval whatever the rate).
  * Then one closed-loop autocannon run (CONNECTIONS connections, no rate limit) gives the saturation throughput.
+ * Each session count is run once per worker count (`serve --workers N`, side by side in one run, on the same data
+ * dir; N = 1 is plain `serve`); the service RSS counts the primary and all its workers.
  *
  * usage: npm run bench -- loadtest
  * env:   LOADTEST_SESSIONS (10000,100000), LOADTEST_RATES (100,250,500,1000,1500,2000,3000,4000,6000,8000),
- *        LOADTEST_STEP_S (6), LOADTEST_MIN_STEPS (4), LOADTEST_CONNECTIONS (10), BENCH_QUICK=1 (1,000 and 5,000
- *        sessions, 2-second steps).
+ *        LOADTEST_STEP_S (6), LOADTEST_MIN_STEPS (4), LOADTEST_CONNECTIONS (10), LOADTEST_WORKERS (1,2),
+ *        BENCH_QUICK=1 (1,000 and 5,000 sessions, 2-second steps).
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +34,7 @@ import type { NewTurn } from '../src/core/types.ts';
 import type { TurnInput } from '../src/core/index.ts';
 import { SiraSession } from '../src/sira.ts';
 import { chatTurns } from './lib/corpus.ts';
-import { diskBytes, processRss } from './lib/footprint.ts';
+import { diskBytes, processTreeRss } from './lib/footprint.ts';
 import { constantRateInWorker, type LoadRequest } from './lib/load.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { mulberry32 } from './lib/rng.ts';
@@ -46,6 +48,7 @@ const RATES = (process.env.LOADTEST_RATES ?? '100,250,500,1000,1500,2000,3000,40
 const STEP_S = Number(process.env.LOADTEST_STEP_S ?? (QUICK ? 2 : 6));
 const CONNECTIONS = Number(process.env.LOADTEST_CONNECTIONS ?? 10);
 const MIN_STEPS = Number(process.env.LOADTEST_MIN_STEPS ?? 4);
+const WORKERS = (process.env.LOADTEST_WORKERS ?? '1,2').split(',').map(Number);
 const TURNS = 20;
 const BUDGET = 2000;
 /** p99 past which the ramp stops, and p99 the reported rate must keep. */
@@ -65,6 +68,8 @@ interface Step {
 
 interface SessionsRun {
   sessions: number;
+  /** `serve --workers` (1: plain serve). */
+  workers: number;
   preloadSeconds: number;
   diskBytes: number;
   rssAfter?: number;
@@ -138,8 +143,8 @@ function cannon(url: string, headers: Record<string, string>, tagged: LoadReques
   });
 }
 
-async function ramp(dir: string, sessions: number, preloadSeconds: number): Promise<SessionsRun> {
-  const srv = await startServer([], { dataDir: dir });
+async function ramp(dir: string, sessions: number, preloadSeconds: number, workers: number): Promise<SessionsRun> {
+  const srv = await startServer([], { dataDir: dir, workers });
   const headers = { authorization: `Bearer ${srv.key}`, 'content-type': 'application/json' };
   const reqs = workload(sessions, 50_000);
   const steps: Step[] = [];
@@ -164,11 +169,11 @@ async function ramp(dir: string, sessions: number, preloadSeconds: number): Prom
         cannonOn &&= step.cannon.p99 <= STOP_MS && step.cannon.achieved >= 0.9 * rate;
       }
       steps.push(step);
-      console.error(`loadtest: ${sessions} sessions, ${rate}/s: open loop p99 ${step.open ? ms(step.open.p99) : '–'} ms, autocannon p99 ${step.cannon ? ms(step.cannon.p99) : '–'} ms`);
+      console.error(`loadtest: ${sessions} sessions, ${workers} worker(s), ${rate}/s: open loop p99 ${step.open ? ms(step.open.p99) : '–'} ms, autocannon p99 ${step.cannon ? ms(step.cannon.p99) : '–'} ms`);
     }
     saturation = await cannon(srv.url, headers, reqs, undefined);
   } finally {
-    rssAfter = processRss(srv.child.pid);
+    rssAfter = processTreeRss(srv.child.pid);
     await srv.stop();
   }
   const ok = (x: { p99: number; achieved: number; errors: number } | undefined, rate: number) => x !== undefined && x.p99 <= TARGET_MS && x.achieved >= 0.9 * rate && x.errors === 0;
@@ -185,6 +190,7 @@ async function ramp(dir: string, sessions: number, preloadSeconds: number): Prom
   const sustainedCannon = best((s) => s.cannon);
   return {
     sessions,
+    workers,
     preloadSeconds,
     diskBytes: diskBytes(dir),
     ...(rssAfter === undefined ? {} : { rssAfter }),
@@ -205,7 +211,7 @@ export async function run(): Promise<void> {
       const secs = await preload(dir, have, n);
       console.error(`loadtest: preloaded ${have} → ${n} sessions in ${secs.toFixed(1)} s`);
       have = n;
-      runs.push(await ramp(dir, n, secs));
+      for (const w of WORKERS) runs.push(await ramp(dir, n, secs, w));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -220,40 +226,50 @@ function report(runs: SessionsRun[], wall: number): void {
     x === undefined ? '–' : `${n(x.achieved)} / ${ms(x.p50)} / **${ms(x.p99)}**${x.errors ? ` (${x.errors} errors)` : ''}`;
   const dir = join(import.meta.dirname, 'results');
   const sections: string[] = [];
-  for (const r of runs) {
-    const file = `loadtest-${r.sessions}.svg`;
+  const label = (w: number) => (w === 1 ? '1 process' : `${w} workers`);
+  for (const sessions of [...new Set(runs.map((r) => r.sessions))]) {
+    const group = runs.filter((r) => r.sessions === sessions);
+    const file = `loadtest-${sessions}.svg`;
     writeFileSync(
       join(dir, file),
       logLogChart({
-        title: `Mixed load, ${r.sessions.toLocaleString('en-US')} sessions: p99 (ms) vs offered req/s`,
+        title: `Mixed load, ${sessions.toLocaleString('en-US')} sessions: p99 (ms) vs offered req/s`,
         xLabel: 'offered requests/s',
         yLabel: 'p99 ms (log)',
         series: [
-          { name: 'open loop (from due time)', points: r.steps.filter((s) => s.open).map((s) => [s.offered, s.open!.p99] as const) },
-          { name: `autocannon overallRate, ${CONNECTIONS} conns`, points: r.steps.filter((s) => s.cannon).map((s) => [s.offered, s.cannon!.p99] as const) },
-          { name: `${TARGET_MS} ms target`, points: r.steps.map((s) => [s.offered, TARGET_MS] as const) },
+          ...group.flatMap((r) => [
+            { name: `open loop (from due time), ${label(r.workers)}`, points: r.steps.filter((s) => s.open).map((s) => [s.offered, s.open!.p99] as const) },
+            { name: `autocannon overallRate, ${CONNECTIONS} conns, ${label(r.workers)}`, points: r.steps.filter((s) => s.cannon).map((s) => [s.offered, s.cannon!.p99] as const) },
+          ]),
+          { name: `${TARGET_MS} ms target`, points: group[0]!.steps.map((s) => [s.offered, TARGET_MS] as const) },
         ],
       }),
     );
-    sections.push(
-      `${r.sessions.toLocaleString('en-US')} live sessions (preloaded in ${r.preloadSeconds.toFixed(0)} s; data dir ${mib(r.diskBytes)}; service RSS after the run ${mib(r.rssAfter)}). ` +
-        `Highest offered rate with p99 ≤ ${TARGET_MS} ms: **${r.sustainedOpen === undefined ? `none (p99 > ${TARGET_MS} ms from ${RATES[0]} req/s)` : `${n(r.sustainedOpen)} req/s`}** open loop; ` +
-        `${r.sustainedCannon === undefined ? `none from ${RATES[0]} req/s` : `${n(r.sustainedCannon)} req/s`} autocannon-paced. ` +
-        `Closed loop, ${CONNECTIONS} connections: ${n(r.saturation.achieved)} req/s, p50 ${ms(r.saturation.p50)} ms, p99 ${ms(r.saturation.p99)} ms. Chart: [p99 vs offered rate](${file}).`,
-      '',
-      table(
-        ['offered req/s', 'open loop: achieved / p50 / p99 ms', 'open loop p99 from send', 'open loop p99 context / last 20 / append', `autocannon (${CONNECTIONS} conns): achieved / p50 / p99 ms`],
-        r.steps.map((s) => [n(s.offered), cell(s.open), s.open ? ms(s.open.fromSendP99) : '–', s.open ? KINDS.map((k) => ms(s.open!.p99ByKind[k] ?? Number.NaN)).join(' / ') : '–', cell(s.cannon)]),
-      ),
-      '',
-    );
+    for (const r of group) {
+      sections.push(
+        `${r.sessions.toLocaleString('en-US')} live sessions, ${label(r.workers)} (preloaded in ${r.preloadSeconds.toFixed(0)} s; data dir ${mib(r.diskBytes)}; service RSS after the run, all processes, ${mib(r.rssAfter)}). ` +
+          `Highest offered rate with p99 ≤ ${TARGET_MS} ms: **${r.sustainedOpen === undefined ? `none (p99 > ${TARGET_MS} ms from ${RATES[0]} req/s)` : `${n(r.sustainedOpen)} req/s`}** open loop; ` +
+          `${r.sustainedCannon === undefined ? `none from ${RATES[0]} req/s` : `${n(r.sustainedCannon)} req/s`} autocannon-paced. ` +
+          `Closed loop, ${CONNECTIONS} connections: ${n(r.saturation.achieved)} req/s, p50 ${ms(r.saturation.p50)} ms, p99 ${ms(r.saturation.p99)} ms. Chart: [p99 vs offered rate](${file}).`,
+        '',
+        table(
+          ['offered req/s', 'open loop: achieved / p50 / p99 ms', 'open loop p99 from send', 'open loop p99 context / last 20 / append', `autocannon (${CONNECTIONS} conns): achieved / p50 / p99 ms`],
+          r.steps.map((s) => [n(s.offered), cell(s.open), s.open ? ms(s.open.fromSendP99) : '–', s.open ? KINDS.map((k) => ms(s.open!.p99ByKind[k] ?? Number.NaN)).join(' / ') : '–', cell(s.cannon)]),
+        ),
+        '',
+      );
+    }
+    const one = group.find((r) => r.workers === 1);
+    for (const r of group) {
+      if (one !== undefined && r !== one) sections.push(`Closed-loop capacity, ${label(r.workers)} / 1 process: **${(r.saturation.achieved / one.saturation.achieved).toFixed(2)}×** (issue 14 target ≥ 1.7× with 2 workers).`, '');
+    }
   }
   const md = [
-    `Machine: ${machine()}. Mixed workload on uniformly random sessions: 35% context builds (budget ${BUDGET} tokens, a corpus query), 35% reads of the last 20 turns, 30% single-turn appends. The service via the bin (embedded LMDB, sync os, auth on) on a data dir pre-filled through the library; load from this process (server and generators share the machine's cores). ${STEP_S} s per step and method; the ramp runs the first ${MIN_STEPS} steps, then stops at the first step whose p99 passes ${STOP_MS} ms or whose achieved rate falls under 90% of the offered. Wall time ${wall.toFixed(0)} s.`,
+    `Machine: ${machine()}. Mixed workload on uniformly random sessions: 35% context builds (budget ${BUDGET} tokens, a corpus query), 35% reads of the last 20 turns, 30% single-turn appends. The service via the bin (embedded LMDB, sync os, auth on; serve --workers N for N > 1) on a data dir pre-filled through the library; load from this process (server and generators share the machine's cores). ${STEP_S} s per step and method; the ramp runs the first ${MIN_STEPS} steps, then stops at the first step whose p99 passes ${STOP_MS} ms or whose achieved rate falls under 90% of the offered. Wall time ${wall.toFixed(0)} s.`,
     '',
     ...sections,
   ].join('\n');
-  writeResult('loadtest', { machine: machine(), config: { sessions: SESSION_POINTS, rates: RATES, stepSeconds: STEP_S, connections: CONNECTIONS, turns: TURNS, budgetTokens: BUDGET, stopMs: STOP_MS, targetMs: TARGET_MS, mix: { context: 0.35, last20: 0.35, append: 0.3 } }, wallSeconds: wall, runs }, md);
+  writeResult('loadtest', { machine: machine(), config: { sessions: SESSION_POINTS, workers: WORKERS, rates: RATES, stepSeconds: STEP_S, connections: CONNECTIONS, turns: TURNS, budgetTokens: BUDGET, stopMs: STOP_MS, targetMs: TARGET_MS, mix: { context: 0.35, last20: 0.35, append: 0.3 } }, wallSeconds: wall, runs }, md);
 }
 
 if (import.meta.main) await run();

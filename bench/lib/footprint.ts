@@ -20,6 +20,22 @@ export function diskBytes(path: string): number {
   return n;
 }
 
+/**
+ * Resident set size of process `pid` and all its descendants (a `serve --workers` primary and its workers), in
+ * bytes; undefined where /proc cannot tell.
+ */
+export function processTreeRss(pid: number | undefined): number | undefined {
+  const own = processRss(pid);
+  if (pid === undefined || own === undefined) return own;
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // no children file (an older kernel): the process alone
+  }
+  return children.reduce((sum, c) => sum + (processTreeRss(c) ?? 0), own);
+}
+
 /** Resident set size of process `pid` in bytes (VmRSS), or undefined where /proc cannot tell. */
 export function processRss(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

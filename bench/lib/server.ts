@@ -1,6 +1,7 @@
 /** @module bench/lib/server — start the real service (the package's bin) in a child process for HTTP benchmarks. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,20 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Serve an existing data dir instead (pre-filled by the caller, who keeps it: `stop()` leaves it). */
   dataDir?: string;
+  /** `serve --workers N`: ready once every worker answered (x-sira-worker). @default 1 (plain serve) */
+  workers?: number;
+}
+
+/** The worker that answers /healthz on a fresh connection (0 when none answers: not up yet). */
+function healthzWorker(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(`${url}/healthz`, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200 ? Number(res.headers['x-sira-worker'] ?? 1) : 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
 }
 
 /** Start `sira-session serve` on a free loopback port with a fresh data dir; resolves once /healthz answers. */
@@ -42,19 +57,20 @@ export async function startServer(extraArgs: string[] = [], opts: StartOptions =
   // The same V8 heap cap as `npm start` (see README): without one V8 collects lazily on a large machine and RSS
   // holds garbage. BENCH_SERVER_NODE_ARGS replaces it.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '--max-old-space-size=768').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
+  const workers = opts.workers ?? 1;
+  const workerArgs = workers > 1 ? ['--workers', String(workers)] : [];
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...workerArgs, ...extraArgs], {
     env: { ...process.env, ...opts.env, SIRA_BOOTSTRAP_KEY: key },
     stdio: ['ignore', process.env.BENCH_SERVER_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      /* not up yet */
-    }
+  // Each probe on a new connection, which the primary hands to the next worker: up once all have answered.
+  const answered = new Set<number>();
+  for (let i = 0; i < 600 && answered.size < workers; i++) {
+    const w = await healthzWorker(url);
+    if (w > 0) answered.add(w);
     if (child.exitCode !== null) throw new Error('server exited during start');
-    await new Promise((r) => setTimeout(r, 100));
+    if (answered.size < workers) await new Promise((r) => setTimeout(r, 100));
   }
   return {
     url,

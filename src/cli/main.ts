@@ -6,6 +6,7 @@
  * codes: 0 success, 1 failure, 2 usage or configuration error.
  */
 import { spawn } from 'node:child_process';
+import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,6 +20,8 @@ import { SiraSession } from '../sira.ts';
 import { AdminUsageError, auditCommand, quotasCommand } from './admin.ts';
 import { runStdio } from '../mcp/server.ts';
 import { closeOnSignals, startServer } from './serve.ts';
+import { parseWorkers, runCluster } from './cluster.ts';
+import { serveWorker } from './cluster-worker.ts';
 import { FileKeyring } from '../storage/crypto/keyring.ts';
 import { isRedisUrl } from '../storage/redis/connect.ts';
 import { RedisStore } from '../storage/redis/redis-store.ts';
@@ -39,7 +42,7 @@ export const USAGE = `sira-session ${VERSION} — session and context service of
 
 Usage:
   sira-session serve [--host H] [--port P] [--store S] [--data-dir D] [--sync os|always] [--no-auth] [--log-level L]
-                     [--durability local|replicated]
+                     [--durability local|replicated] [--workers N|auto]
   sira-session keys create --tenant T [--name N] [--store S] [--data-dir D]   print a new API key (shown once)
   sira-session keys list [--tenant T] [--json] [--store S] [--data-dir D]     list keys (ids, tenants, names; never keys)
   sira-session keys revoke <id> [--store S] [--data-dir D]                    revoke a key
@@ -76,6 +79,7 @@ Options (environment in brackets; flags win):
   --sync        os: acknowledged writes survive a killed process; always: fsync each commit [SIRA_SYNC]
   --no-auth     serve without API keys, as tenant "default" (refused unless the host is loopback) [SIRA_AUTH=off]
   --log-level   fatal|error|warn|info|debug|trace|silent [SIRA_LOG_LEVEL] (default info)
+  --workers     processes sharing the port and the store (node:cluster; auto = one per core) [SIRA_WORKERS] (default 1)
   --durability  Redis: local (acknowledged once the master applied it) or replicated (also WAIT for a replica;
                 fails with 503 SIRA_ERR_STORE_NOT_REPLICATED otherwise) [SIRA_DURABILITY] (default local)
 Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS, SIRA_ADMIN_KEY
@@ -118,6 +122,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     'no-auth': { type: 'boolean' },
     'log-level': { type: 'string' },
     durability: { type: 'string' },
+    workers: { type: 'string' },
   });
   if (values.help === true) {
     io.stdout.write(USAGE);
@@ -133,8 +138,12 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   if (values['no-auth'] === true) input.auth = false;
   if (values['log-level'] !== undefined) input.logLevel = values['log-level'] as SiraOptionsInput['logLevel'];
   if (values.durability !== undefined) input.durability = values.durability as SiraOptionsInput['durability'];
+  const workers = parseWorkers(values.workers ?? io.env.SIRA_WORKERS);
+  if (workers === undefined) throw new UsageError(`--workers must be an integer 1..256 or auto, got ${values.workers ?? io.env.SIRA_WORKERS}`);
   const options = resolveConfig(input);
   const logger = pino({ level: options.logLevel });
+  if (cluster.isWorker && io.env.SIRA_WORKER_SLOT !== undefined) return serveWorker(options, logger);
+  if (workers > 1) return runCluster({ workers }, logger);
   const server = await startServer(options, { logger });
   return new Promise<number>((resolve) => {
     closeOnSignals(server, resolve, logger);

@@ -27,6 +27,8 @@ export interface RunningServer {
 export interface ServeDeps extends SiraDeps {
   /** The logger. @default pino JSON lines on stdout at options.logLevel */
   logger?: Logger;
+  /** Under `serve --workers`: this worker's slot (1..N), sent as `x-sira-worker` on every response. @default none */
+  workerSlot?: number;
 }
 
 /**
@@ -49,6 +51,14 @@ export async function startServer(input: SiraOptionsInput = {}, deps: ServeDeps 
   let url: string;
   try {
     app = await buildApp({ sira, loggerInstance: logger });
+    const slot = deps.workerSlot === undefined ? undefined : String(deps.workerSlot);
+    if (slot !== undefined) {
+      app.addHook('onRequest', (_request, reply, done) => {
+        // On the raw response, so that hijacked streams (SSE, proxied replies) carry it too.
+        reply.raw.setHeader('x-sira-worker', slot);
+        done();
+      });
+    }
     url = await app.listen({ host: options.host, port: options.port });
   } catch (err) {
     await sira.close();

@@ -50,7 +50,7 @@ export class SiraSession {
   /** The audit log of admin actions (see {@link SiraSession.audit}). */
   readonly auditLog: AuditLog;
 
-  private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined) {
+  private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined, vectorIndexDir: string) {
     this.options = options;
     this.store = store;
     this.clock = clock;
@@ -80,7 +80,7 @@ export class SiraSession {
         clock,
       });
     }
-    this.#context.indexes = new VectorIndexes(store, { dir: join(options.dataDir, 'vector-index') });
+    this.#context.indexes = new VectorIndexes(store, { dir: vectorIndexDir });
     const writer =
       options.upstreamUrl !== undefined && options.lessonsModel !== undefined
         ? new LessonWriter(store, { url: options.upstreamUrl, apiKey: options.upstreamApiKey, model: options.lessonsModel, timeoutMs: options.upstreamTimeoutMs, clock })
@@ -137,20 +137,25 @@ export class SiraSession {
     const embedder = options.tracing && rawEmbedder !== undefined ? traceEmbedder(rawEmbedder) : rawEmbedder;
     const rawStore = deps.store ?? (await openStore(options, clock));
     const store = options.tracing ? traceStore(rawStore, options.store) : rawStore;
-    const sira = new SiraSession(options, store, clock, context, embedder);
+    const sira = new SiraSession(options, store, clock, context, embedder, deps.vectorIndexDir ?? join(options.dataDir, 'vector-index'));
     if (deps.workspaces !== undefined) sira.workspaceOptions = deps.workspaces;
     sira.#context.evaluator = new SessionEvaluator({ intent: deps.intentClassifier, quality: deps.qualityModel });
-    sira.#attachWakeups();
+    sira.#attachWakeups(deps.wakeups);
     return sira;
   }
 
   #wakeups: EventWakeSource | undefined;
 
   /**
-   * Redis or NATS with `eventWakeups: 'pubsub'`: events written through other instances reach this one's
-   * subscribers at once (Redis pub/sub; on NATS an ordered consumer on the heads stream).
+   * Redis or NATS with `eventWakeups: 'pubsub'` (or a source given in deps): events written through other
+   * instances reach this one's subscribers at once (Redis pub/sub; on NATS an ordered consumer on the heads stream).
    */
-  #attachWakeups(): void {
+  #attachWakeups(given: EventWakeSource | undefined): void {
+    if (given !== undefined) {
+      this.#wakeups = given;
+      this.events.attachWakeSource(given, this.options.eventFallbackPollMs);
+      return;
+    }
     if (!(this.store instanceof RedisStore || this.store instanceof NatsStore) || this.options.eventWakeups !== 'pubsub') return;
     this.#wakeups = this.store.eventWakeups();
     this.events.attachWakeSource(this.#wakeups, this.options.eventFallbackPollMs);

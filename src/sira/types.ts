@@ -19,7 +19,7 @@ import type { RollingSummarizer } from '../memory/rolling-summary.ts';
 import type { VectorIndexes } from '../memory/vector-index.ts';
 import type { WorkspaceOptions } from '../memory/workspaces/index.ts';
 import type { Embedder } from '../models/index.ts';
-import type { EventHub, Store } from '../storage/index.ts';
+import type { EventHub, EventWakeSource, Store } from '../storage/index.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
 export interface SiraDeps {
@@ -37,6 +37,13 @@ export interface SiraDeps {
   intentClassifier?: SessionIntentClassifier;
   /** The session quality model; default: the newest data/models/quality artifact, else the hand-set fallback. */
   qualityModel?: QualityModel;
+  /**
+   * Wake-ups from other processes on the same store, started and closed by the service (`serve --workers`: the
+   * cluster relay of cli/cluster-worker). @default Redis pub/sub or NATS heads with `eventWakeups: 'pubsub'`, else none
+   */
+  wakeups?: EventWakeSource;
+  /** Directory of the HNSW index files (one per process where several share a data directory). @default `<dataDir>/vector-index` */
+  vectorIndexDir?: string;
 }
 
 /** A session evaluation request (`POST /v1/sessions/:id/evaluate`). */

@@ -150,6 +150,38 @@ describe('EventHub', () => {
     expect(r.got.map((e) => e.id)).toEqual([2, 3, 4]);
   });
 
+  it('a source that relays writes: notify() and ended() on one hub wake the other, a wake-up is not published again', async () => {
+    // Two hubs on one store, joined as serve --workers joins processes (the primary forwards each publish).
+    const published: string[] = [];
+    const relay = (from: () => WakeFn | undefined) => ({
+      relaysWrites: true,
+      start: () => {},
+      close: async () => {},
+      publish: (t: string, s: string) => {
+        published.push(`${t}/${s}`);
+        from()?.(t, s);
+      },
+    });
+    let wakeA: WakeFn | undefined;
+    let wakeB: WakeFn | undefined;
+    const a = hub();
+    const b = hub();
+    a.attachWakeSource({ ...relay(() => wakeB), start: (w: WakeFn) => void (wakeA = w) }, 0);
+    b.attachWakeSource({ ...relay(() => wakeA), start: (w: WakeFn) => void (wakeB = w) }, 0);
+    const r = recorder();
+    b.subscribe('t', 's', 1, r);
+    await store.appendTurns('t', 's', turn('a'));
+    a.notify('t', 's');
+    await r.until(1);
+    expect(r.got.map((e) => e.id)).toEqual([2]);
+    expect(published).toEqual(['t/s']); // b's wake-up did not bounce back
+    await store.deleteSession('t', 's');
+    a.ended('t', 's');
+    await r.until(2);
+    expect(r.got[1]).toMatchObject({ type: 'session.deleted', data: { reason: 'missing' } });
+    expect(published).toEqual(['t/s', 't/s']);
+  });
+
   it('a log read that never settles is abandoned after readTimeoutMs; the next wake-up reads again and delivers', async () => {
     // The real store, except that its first readEvents never answers (a client stuck in a failover).
     let hang = true;

@@ -51,6 +51,11 @@ export interface EventWakeSource {
   close(): Promise<void>;
   /** Tell the other instances that the log keyed (tenant, sessionId) has new events (for logs no script announces). */
   publish?(tenant: string, sessionId: string): void;
+  /**
+   * True when the store's writes announce nothing by themselves (LMDB shared by `serve --workers` processes): the
+   * hub then publishes every write it is notified of, and every session it ends. @default false
+   */
+  readonly relaysWrites?: boolean;
 }
 
 /** Options of {@link EventHub}. */
@@ -180,7 +185,7 @@ export class EventHub {
       if (tenant === undefined || sessionId === undefined) {
         for (const ch of this.#channels.values()) this.pump(ch);
       } else if (event !== undefined) this.offer(tenant, sessionId, event);
-      else this.notify(tenant, sessionId);
+      else this.#pumpSession(tenant, sessionId);
     });
   }
 
@@ -220,18 +225,30 @@ export class EventHub {
    * logs whose writes do not announce themselves: the session scripts on Redis already do.
    */
   announce(tenant: string, sessionId: string): void {
-    this.notify(tenant, sessionId);
+    this.#pumpSession(tenant, sessionId);
     this.#source?.publish?.(tenant, sessionId);
   }
 
-  /** A write to the session was acknowledged: deliver its events (no-op without subscribers here). */
+  /**
+   * A write to the session was acknowledged: deliver its events (no-op without subscribers here), and tell the
+   * other processes when the wake-up source relays writes.
+   */
   notify(tenant: string, sessionId: string): void {
+    this.#pumpSession(tenant, sessionId);
+    if (this.#source?.relaysWrites === true) this.#source.publish?.(tenant, sessionId);
+  }
+
+  #pumpSession(tenant: string, sessionId: string): void {
     const ch = this.#channels.get(channelKey(tenant, sessionId));
     if (ch !== undefined) this.pump(ch);
   }
 
-  /** The session was deleted through this process: end its subscriptions with a `session.deleted` event. */
+  /**
+   * The session was deleted through this process: end its subscriptions with a `session.deleted` event. Other
+   * processes, woken when the source relays writes, find the log gone and end theirs (reason `missing`).
+   */
   ended(tenant: string, sessionId: string, reason: 'deleted' | 'missing' = 'deleted'): void {
+    if (reason === 'deleted' && this.#source?.relaysWrites === true) this.#source.publish?.(tenant, sessionId);
     const ch = this.#channels.get(channelKey(tenant, sessionId));
     if (ch === undefined) return;
     this.#channels.delete(ch.key);

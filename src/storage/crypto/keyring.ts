@@ -35,6 +35,8 @@ export interface DataKeyring {
   rewrap(progress?: (done: number, total: number) => void): number;
   /** The scopes that have a key now. */
   scopes(): string[];
+  /** Read again what other processes changed (keys destroyed or re-wrapped: the file was replaced). */
+  refresh?(): void;
 }
 
 /** Scope of a user's data. */
@@ -265,5 +267,9 @@ export class FileKeyring implements DataKeyring {
 
   scopes(): string[] {
     return [...this.#byScope.keys()];
+  }
+
+  refresh(): void {
+    this.#reload();
   }
 }

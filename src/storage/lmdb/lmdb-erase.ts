@@ -11,6 +11,7 @@ import { inTenant, userScope, type DataKeyring } from '../crypto/keyring.ts';
 import { USER_DOC_COLLECTIONS, type TenantErasure } from '../store.ts';
 import { listApiKeys } from './lmdb-admin.ts';
 import type { Key, LmdbLayout } from './lmdb-open.ts';
+import { bumpKeyringEpoch } from './lmdb-seal.ts';
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -36,6 +37,21 @@ export function reseal(db: LmdbLayout, t: string, id: string): void {
   }
   const state = db.state.getBinary([t, id]);
   if (state !== undefined) db.state.putSync([t, id], Uint8Array.from(state));
+}
+
+/**
+ * Destroy the keys of the scopes `match` accepts, inside a write transaction that moves the keyring epoch: a
+ * concurrent write (another worker) sealing under such a scope either committed before (and is erased with it)
+ * or sees the new epoch, reloads its keyring and gets a new key.
+ */
+function destroyKeys(deps: ErasureDeps, match: (scope: string) => boolean): Promise<number> {
+  const ring = deps.keyring;
+  if (ring === undefined) return Promise.resolve(0);
+  return deps.txn(() => {
+    const n = ring.destroy(match);
+    bumpKeyringEpoch(deps.db);
+    return n;
+  });
 }
 
 /** Purge the sessions named by index keys ending in `[created_at, id]`, 500 per transaction; returns how many. */
@@ -64,7 +80,7 @@ export async function eraseUser(deps: ErasureDeps, tenant: string, user: string)
   await deps.txn(() => {
     for (const c of USER_DOC_COLLECTIONS) deps.db.docs.removeSync([tenant, c, user]);
   });
-  deps.keyring?.destroy((scope) => scope === userScope(tenant, user));
+  await destroyKeys(deps, (scope) => scope === userScope(tenant, user));
   return n;
 }
 
@@ -81,6 +97,6 @@ export async function eraseTenant(deps: ErasureDeps, tenant: string): Promise<Te
   }
   let apiKeys = 0;
   for (const k of listApiKeys(deps.db, tenant)) if (await deps.deleteApiKey(k.id)) apiKeys++;
-  const dataKeys = deps.keyring?.destroy((scope) => inTenant(scope, tenant)) ?? 0;
+  const dataKeys = await destroyKeys(deps, (scope) => inTenant(scope, tenant));
   return { sessions, docs: docKeys.length, api_keys: apiKeys, data_keys: dataKeys };
 }

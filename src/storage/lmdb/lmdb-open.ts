@@ -22,6 +22,8 @@ export interface LmdbLayout {
   events: Database<Uint8Array, Key>;
   keys: Database<Uint8Array, string>;
   docs: Database<Uint8Array, Key>;
+  /** Small plain records of the environment itself (the keyring epoch, storage/lmdb/lmdb-seal). */
+  meta: Database<Uint8Array, string>;
 }
 
 /** Open (creating if needed) the environment under `path` (always a directory, even when its name has a dot). */
@@ -52,5 +54,6 @@ export function openLayout(opts: { path: string; sync: SyncMode; mapSize: number
     events: db<Key>('events'),
     keys: db<string>('keys'),
     docs: db<Key>('docs'),
+    meta: db<string>('meta'),
   };
 }

@@ -105,8 +105,44 @@ export function sessionScope(tenant: string, plainSession: Uint8Array): string {
   return user === null ? tenantScope(tenant) : userScope(tenant, user);
 }
 
+const EPOCH_KEY = 'keyring-epoch';
+
+/**
+ * Move the keyring epoch (inside the write transaction that destroys keys): every process sharing the environment
+ * reloads its keyring before its next use of a key, so none keeps a destroyed key in memory (reading an erased
+ * user's values, or sealing new ones under a key the others no longer have).
+ */
+export function bumpKeyringEpoch(db: LmdbLayout): void {
+  const cur = db.meta.getBinary(EPOCH_KEY);
+  db.meta.putSync(EPOCH_KEY, Buffer.from(String((cur === undefined ? 0 : Number(Buffer.from(cur).toString())) + 1)));
+}
+
+/** `ring`, reloaded first whenever another process moved the epoch (one read of a small record per use). */
+function coherentRing(raw: LmdbLayout, ring: DataKeyring): DataKeyring {
+  const epoch = () => {
+    const v = raw.meta.getBinary(EPOCH_KEY);
+    return v === undefined ? '' : Buffer.from(v).toString();
+  };
+  let seen = epoch();
+  const fresh = () => {
+    const now = epoch();
+    if (now === seen) return;
+    seen = now;
+    ring.refresh?.();
+  };
+  return {
+    keyFor: (scope) => (fresh(), ring.keyFor(scope)),
+    lookup: (id) => (fresh(), ring.lookup(id)),
+    destroy: (match) => ring.destroy(match),
+    rewrap: (progress) => ring.rewrap(progress),
+    scopes: () => ring.scopes(),
+    refresh: () => ring.refresh?.(),
+  };
+}
+
 /** The layout with its content databases sealed under `ring`'s keys (the raw layout stays usable for keys-only scans). */
-export function sealLayout(raw: LmdbLayout, ring: DataKeyring): LmdbLayout {
+export function sealLayout(raw: LmdbLayout, shared: DataKeyring): LmdbLayout {
+  const ring = coherentRing(raw, shared);
   const ofSession = (key: Key): number => {
     const rec = raw.sessions.getBinary([key[0]!, key[1]!]);
     if (rec === undefined) return ring.keyFor(tenantScope(key[0] as string)).id;

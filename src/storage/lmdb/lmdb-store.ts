@@ -106,7 +106,9 @@ export class LmdbStore implements Store {
   /**
    * Newest event id per session written by this process, so an append does not pay a reverse cursor scan for
    * it (~20 µs). Filled inside write transactions only; cleared whenever a transaction fails, so an aborted
-   * change can never leave a gap in the ids. Bounded: cleared wholesale past 262,144 entries.
+   * change can never leave a gap in the ids. Bounded: cleared wholesale past 262,144 entries. Other processes
+   * on the environment (`serve --workers`, a CLI import) append too: an entry is only a guess, checked in the
+   * write transaction (see #nextEventId).
    */
   readonly #eventIds = new Map<string, number>();
   readonly #keyring: DataKeyring | undefined;
@@ -193,10 +195,20 @@ export class LmdbStore implements Store {
     return 0;
   }
 
+  /**
+   * The id the session's next event takes (inside the write transaction). Ids are dense from the oldest retained
+   * to the newest, so `cached` is still the newest when its event exists and the one after it does not: two point
+   * reads instead of the scan. Otherwise another process appended (or deleted and re-created the session) since.
+   */
+  #nextEventId(t: string, id: string, cached: number | undefined): number {
+    if (cached !== undefined && this.#db.events.doesExist([t, id, cached]) && !this.#db.events.doesExist([t, id, cached + 1])) return cached + 1;
+    return this.#lastEventId(t, id) + 1;
+  }
+
   /** Append the next event of a session and trim the log to the retention (inside the change's transaction). */
   #event(t: string, id: string, type: SessionEventType, at: number, data: JsonObject = {}): void {
     const ck = cacheKey(t, id);
-    const next = (this.#eventIds.get(ck) ?? this.#lastEventId(t, id)) + 1;
+    const next = this.#nextEventId(t, id, this.#eventIds.get(ck));
     this.#db.events.putSync([t, id, next], encodeEvent(type, at, data));
     if (this.#eventIds.size >= 262_144) this.#eventIds.clear();
     this.#eventIds.set(ck, next);
