@@ -136,8 +136,16 @@ describe('serve --workers 2', () => {
     expect(servedBy.after.has(2)).toBe(true); // the restarted worker 2 serves again
     const bySession = new Map<string, Turn[]>();
     for (const id of sessions) {
-      const r = await callFresh(cluster, 'GET', `/v1/sessions/${id}/turns?after_seq=0&limit=1000`);
-      bySession.set(id, r.body.turns.map((t: { seq: number; role: Turn['role']; content: string }) => ({ seq: t.seq, role: t.role, parts: [{ type: 'text', text: t.content }], name: null, agent_id: null, metadata: null, created_at: 0, importance: null, pinned: false })));
+      // Paged: a long run under load writes more than one page (1,000 turns) per session.
+      const all: Turn[] = [];
+      for (let after = 0; ; ) {
+        const r = await callFresh(cluster, 'GET', `/v1/sessions/${id}/turns?after_seq=${after}&limit=1000`);
+        const page = r.body.turns as { seq: number; role: Turn['role']; content: string }[];
+        all.push(...page.map((t) => ({ seq: t.seq, role: t.role, parts: [{ type: 'text' as const, text: t.content }], name: null, agent_id: null, metadata: null, created_at: 0, importance: null, pinned: false })));
+        if (page.length < 1000) break;
+        after = page.at(-1)!.seq;
+      }
+      bySession.set(id, all);
     }
     checkBatches(bySession, acks);
   });
