@@ -5,16 +5,16 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { siraError } from '../core/errors.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { EnrichmentSchema, NewTurnSchema, SessionParamsSchema, TurnSchema, TurnsQuerySchema, problemResponses, problemSchema } from './schemas.ts';
-import { fromWireTurns, toWireTurn, turnsResponseJson } from './wire.ts';
+import { turnsPage } from './turn-pages.ts';
+import { fromWireTurns, toWireTurn } from './wire.ts';
 
 const tags = ['turns'];
 const security = [{ bearer: [] }];
 
 /** Page size of a range read when the client gives none. */
-export const DEFAULT_TURN_PAGE = 100;
+export { DEFAULT_TURN_PAGE } from './turn-pages.ts';
 
 /** The turn routes. */
 export const turnRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, { sira }) => {
@@ -55,20 +55,10 @@ export const turnRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const { after_seq, before_seq, limit, last } = request.query;
       const t = sira.tenant(request.tenant);
-      if (last !== undefined) {
-        if (after_seq !== undefined || before_seq !== undefined || limit !== undefined) {
-          throw siraError('SIRA_ERR_TURN_RANGE_INVALID', 'last cannot be combined with after_seq, before_seq or limit');
-        }
-        // Pre-serialised JSON text (see turnsResponseJson); the typed `send` only knows the schema's object form.
-        return reply.type('application/json; charset=utf-8').send(turnsResponseJson(await t.getTurns(request.params.id, { last }), null) as never);
-      }
-      const pageSize = limit ?? Math.min(DEFAULT_TURN_PAGE, sira.options.limits.maxPageSize);
-      const turns = await t.getTurns(request.params.id, { after_seq, before_seq, limit: pageSize });
-      const lastSeq = turns.at(-1)?.seq;
-      const more = lastSeq !== undefined && turns.length === pageSize && (before_seq === undefined || lastSeq + 1 < before_seq);
-      return reply.type('application/json; charset=utf-8').send(turnsResponseJson(turns, more ? String(lastSeq) : null) as never);
+      const json = await turnsPage(request.query, sira.options.limits.maxPageSize, (range) => t.getTurns(request.params.id, range));
+      // Pre-serialised JSON text (see turnsResponseJson); the typed `send` only knows the schema's object form.
+      return reply.type('application/json; charset=utf-8').send(json as never);
     },
   );
 

@@ -8,14 +8,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { jsonBodyParser } from './json-body.ts';
 import { Type } from 'typebox';
-import { siraError } from '../core/errors.ts';
 import type { JsonObject } from '../core/types.ts';
 import type { Member, Workspace } from '../memory/workspaces/index.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { JsonObjectSchema, NewTurnSchema, StateSchema, TurnSchema, TurnsQuerySchema, problemResponses, problemSchema } from './schemas.ts';
 import { workspaceCrdtRoutes } from './workspaces-crdt.ts';
 import { workspaceEventRoutes } from './workspaces-events.ts';
-import { etagOf, fromWireTurns, iso, parseIfMatch, toWireState, toWireTurn, turnsResponseJson } from './wire.ts';
+import { turnsPage } from './turn-pages.ts';
+import { etagOf, fromWireTurns, iso, parseIfMatch, toWireState, toWireTurn } from './wire.ts';
 
 const tags = ['workspaces'];
 const security = [{ bearer: [] }];
@@ -61,12 +61,21 @@ const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ descriptio
 const stateWithEtag = () => Type.Object(StateSchema.properties, { headers: { etag: { type: 'string', description: '"<version>"' } } });
 const stateWrite = { 200: stateWithEtag(), ...problemResponses, 409: problemSchema('Stale If-Match; carries current_version'), 413: problemSchema('State too large') };
 
-/** The workspace routes (and, registered from here, its CRDT and event routes). */
+/** The workspace routes (and, registered from here, its members, turns, state, CRDT and event routes). */
 export const workspaceRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, opts) => {
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'buffer' }, jsonBodyParser(app));
+  await app.register(lifecycleRoutes, opts);
+  await app.register(memberRoutes, opts);
+  await app.register(sharedTurnRoutes, opts);
+  await app.register(sharedStateRoutes, opts);
+  await app.register(workspaceCrdtRoutes, opts);
+  await app.register(workspaceEventRoutes, opts);
+};
+
+/** Create, list, read, change and delete workspaces. */
+const lifecycleRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, opts) => {
   const { sira } = opts;
   const ws = (tenant: string) => sira.workspaces(tenant);
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'buffer' }, jsonBodyParser(app));
-
   app.post(
     '/workspaces',
     {
@@ -150,7 +159,11 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (
       return reply.code(204).send(null);
     },
   );
+};
 
+/** Who is in a workspace: list, join, leave. */
+const memberRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, opts) => {
+  const ws = (tenant: string) => opts.sira.workspaces(tenant);
   app.get(
     '/workspaces/:id/members',
     {
@@ -194,7 +207,12 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (
       return reply.code(204).send(null);
     },
   );
+};
 
+/** The shared turn log. */
+const sharedTurnRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, opts) => {
+  const { sira } = opts;
+  const ws = (tenant: string) => sira.workspaces(tenant);
   app.post(
     '/workspaces/:id/turns',
     {
@@ -226,22 +244,16 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (
       },
     },
     async (request, reply) => {
-      const { after_seq, before_seq, limit, last } = request.query;
       const t = ws(request.tenant);
-      if (last !== undefined) {
-        if (after_seq !== undefined || before_seq !== undefined || limit !== undefined) {
-          throw siraError('SIRA_ERR_TURN_RANGE_INVALID', 'last cannot be combined with after_seq, before_seq or limit');
-        }
-        return reply.type('application/json; charset=utf-8').send(turnsResponseJson(await t.getTurns(request.params.id, { last }), null) as never);
-      }
-      const pageSize = limit ?? Math.min(100, sira.options.limits.maxPageSize);
-      const turns = await t.getTurns(request.params.id, { after_seq, before_seq, limit: pageSize });
-      const lastSeq = turns.at(-1)?.seq;
-      const more = lastSeq !== undefined && turns.length === pageSize && (before_seq === undefined || lastSeq + 1 < before_seq);
-      return reply.type('application/json; charset=utf-8').send(turnsResponseJson(turns, more ? String(lastSeq) : null) as never);
+      const json = await turnsPage(request.query, sira.options.limits.maxPageSize, (range) => t.getTurns(request.params.id, range));
+      return reply.type('application/json; charset=utf-8').send(json as never);
     },
   );
+};
 
+/** The shared CAS state. */
+const sharedStateRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, opts) => {
+  const ws = (tenant: string) => opts.sira.workspaces(tenant);
   app.get(
     '/workspaces/:id/state',
     {
@@ -291,7 +303,4 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (
       return reply.header('etag', etagOf(r.version)).send(toWireState(r));
     },
   );
-
-  await app.register(workspaceCrdtRoutes, opts);
-  await app.register(workspaceEventRoutes, opts);
 };
