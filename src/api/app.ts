@@ -57,6 +57,7 @@ export interface AppDeps {
 }
 
 /** Build the HTTP application (not listening). Await `app.ready()` or use `app.inject()`. */
+// Over 80 lines on purpose: the application's assembly, one registration after another in the order they must run.
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { sira } = deps;
   const opts: FastifyServerOptions = {

@@ -296,32 +296,39 @@ async function forward(
     cleanup();
     throw failed(err);
   }
-  const contentType = res.headers.get('content-type') ?? 'application/json';
   reply.header('x-sira-context-used-tokens', String(e.usedTokens));
-
-  if (!res.ok || e.body.stream !== true || res.body === null) {
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.from(await res.arrayBuffer());
-    } catch (err) {
-      throw failed(err);
-    } finally {
-      cleanup();
-    }
-    if (res.ok) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(bytes.toString('utf8'));
-      } catch {
-        parsed = undefined;
-      }
-      if (parsed !== undefined) await recordReply(sira, request, e.sessionId, replyOfCompletion(parsed));
-    }
-    return reply.code(res.status).type(contentType).send(bytes);
-  }
-
+  if (!res.ok || e.body.stream !== true || res.body === null) return sendWhole(sira, request, reply, e, res, cleanup, failed);
   // Streaming: the headers came in time; from here the stream runs as long as the upstream keeps it open.
   clearTimeout(timer);
+  return pipeStream(sira, request, reply, e, res, cleanup);
+}
+
+/** A whole (non-streamed or failed) upstream answer: relayed as it came; a completion's reply is recorded. */
+async function sendWhole(sira: SiraSession, request: FastifyRequest, reply: FastifyReply, e: Enriched, res: Response, cleanup: () => void, failed: (err: unknown) => Error): Promise<FastifyReply> {
+  const contentType = res.headers.get('content-type') ?? 'application/json';
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.from(await res.arrayBuffer());
+  } catch (err) {
+    throw failed(err);
+  } finally {
+    cleanup();
+  }
+  if (res.ok) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed !== undefined) await recordReply(sira, request, e.sessionId, replyOfCompletion(parsed));
+  }
+  return reply.code(res.status).type(contentType).send(bytes);
+}
+
+/** A streamed upstream answer, piped to the client with backpressure; a complete stream's reply is recorded. */
+async function pipeStream(sira: SiraSession, request: FastifyRequest, reply: FastifyReply, e: Enriched, res: Response, cleanup: () => void): Promise<FastifyReply> {
+  const contentType = res.headers.get('content-type') ?? 'application/json';
   const raw = reply.raw;
   reply.hijack();
   raw.writeHead(res.status, {

@@ -88,6 +88,8 @@ export interface StreamSource<E> {
  * Take over the reply and stream events until the client leaves, the source ends, the client is too slow or the
  * app closes. Throws SIRA_ERR_QUOTA_SUBSCRIBERS (before anything is sent) when the tenant has its most streams.
  */
+// Over 80 lines on purpose: one closure owns the stream's state (subscription, heartbeat, congestion, last id written)
+// that its callbacks share; split, that state would have to travel through every piece.
 export async function streamEvents<E>(src: StreamSource<E>): Promise<void> {
   const { sira, request } = src;
   const { eventHeartbeatMs, sseMaxBufferedBytes, sseSlowConsumerMs } = sira.options;
