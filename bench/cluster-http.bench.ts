@@ -11,10 +11,10 @@
 import { randomBytes } from 'node:crypto';
 import type { NewTurn } from '../src/core/types.ts';
 import { startRedisCluster } from '../test/helpers/redis-cluster.ts';
-import { chatTurns } from './lib/corpus.ts';
+import { chatTurns } from '../training/lib/corpus.ts';
 import { constantRateInWorker, type LoadResult } from './lib/load.ts';
 import { machine, table, writeResult } from './lib/report.ts';
-import { mulberry32 } from './lib/rng.ts';
+import { mulberry32 } from '../training/lib/rng.ts';
 import { startServer } from './lib/server.ts';
 import { ms } from './lib/stats.ts';
 

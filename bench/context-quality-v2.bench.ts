@@ -1,5 +1,5 @@
 /**
- * Context quality on the HARDER set (issue 4, generator v2: bench/lib/conversations-v2.ts): evidence recall at
+ * Context quality on the HARDER set (issue 4, generator v2: training/lib/conversations-v2.ts): evidence recall at
  * 1k/2k/4k/8k for our engine (hand-set default weights; learned weights from data/models/importance; each with
  * and without dense relevance from the offline USE-lite embedder; with the default static embedder), dense alone
  * (each embedder), recency truncation and stemmed
@@ -12,8 +12,8 @@ import { resolveContextOptions, type ContextOptionsInput, type ScoreWeights } fr
 import { loadLearnedWeights } from '../src/memory/policy/index.ts';
 import { createStaticEmbedder, createUseLiteEmbedder } from '../src/models/embedders/index.ts';
 import { countTurnTokens, loadTokenizer } from '../src/models/tokens.ts';
-import { generateConversationV2, KINDS_V2 } from './lib/conversations-v2.ts';
-import { bm25Smoothed, denseOfEmbedder, embedConversations, engineStrategy, evaluate, questionOverlap, type DenseOf, type EvalStrategy, type Score } from './lib/context-eval.ts';
+import { generateConversationV2, KINDS_V2 } from '../training/lib/conversations-v2.ts';
+import { bm25Smoothed, denseOfEmbedder, embedConversations, engineStrategy, evaluate, questionOverlap, type DenseOf, type EvalStrategy, type Score } from '../training/lib/context-eval.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';

@@ -17,7 +17,7 @@ import { dot } from '../src/models/embedder.ts';
 import { createUseLiteEmbedder, createUseLiteWorkerEmbedder } from '../src/models/embedders/index.ts';
 import { embeddingText } from '../src/memory/enrichment.ts';
 import { generateConversation, type Conversation, type Question, type QuestionKind } from './lib/conversations.ts';
-import { bm25Smoothed } from './lib/context-eval.ts';
+import { bm25Smoothed } from '../training/lib/context-eval.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { ms, now, summary } from './lib/stats.ts';
 

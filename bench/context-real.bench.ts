@@ -18,7 +18,7 @@ import { embeddingText } from '../src/memory/index.ts';
 import { dot } from '../src/models/embedder.ts';
 import { createStaticEmbedder, createUseLiteEmbedder } from '../src/models/embedders/index.ts';
 import { countTurnTokens, loadTokenizer } from '../src/models/tokens.ts';
-import { questionOverlap, type EvalConversation } from './lib/context-eval.ts';
+import { questionOverlap, type EvalConversation } from '../training/lib/context-eval.ts';
 import { bm25Baseline, conversationsV3, embedDenseV3, engineV3, KINDS_V3, recencyBaseline, scoreStrategy, type DenseOfV3, type ScoreV3, type StoredConversationV3, type StrategyV3 } from './lib/context-eval-v3.ts';
 import type { SplitV3 } from './lib/conversations-v3.ts';
 import { machine, table, writeResult } from './lib/report.ts';

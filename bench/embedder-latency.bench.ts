@@ -15,7 +15,7 @@
  * Timing benchmark: run it alone on a quiet machine.
  */
 import { createStaticEmbedder, createUseLiteEmbedder } from '../src/models/embedders/index.ts';
-import { chatTurns } from './lib/corpus.ts';
+import { chatTurns } from '../training/lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { startServer, type RunningServer } from './lib/server.ts';
 import { ms, now, summary } from './lib/stats.ts';

@@ -21,9 +21,9 @@ import { SiraSession } from '../src/sira.ts';
 import { randomBytes } from 'node:crypto';
 import { RedisStore } from '../src/storage/redis/redis-store.ts';
 import { deleteKeysWithPrefix } from '../test/helpers/redis-cluster.ts';
-import { chatTurns } from './lib/corpus.ts';
+import { chatTurns } from '../training/lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
-import { mulberry32 } from './lib/rng.ts';
+import { mulberry32 } from '../training/lib/rng.ts';
 import { ms, now, summary } from './lib/stats.ts';
 import { interleaved, type Target } from './lib/ops.ts';
 

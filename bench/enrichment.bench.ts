@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SiraSession } from '../src/sira.ts';
 import type { TurnInput } from '../src/core/index.ts';
-import { chatTurns } from './lib/corpus.ts';
+import { chatTurns } from '../training/lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { ms, now, summary } from './lib/stats.ts';
 

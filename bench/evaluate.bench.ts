@@ -22,7 +22,7 @@ import { generateQualitySet } from '../training/data/quality-conversations.ts';
 import { auc } from '../training/lib/logistic.ts';
 import { HEAD_LABEL } from '../training/tasks/quality.ts';
 import { machine, table, writeResult } from './lib/report.ts';
-import { mulberry32 } from './lib/rng.ts';
+import { mulberry32 } from '../training/lib/rng.ts';
 import { ms, now, summary } from './lib/stats.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';

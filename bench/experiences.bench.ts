@@ -27,7 +27,7 @@ import { terms } from '../src/memory/context/text.ts';
 import { VectorIndex } from '../src/memory/vector-index.ts';
 import { l2normalize } from '../src/models/embedder.ts';
 import { machine, table, writeResult } from './lib/report.ts';
-import { mulberry32, pick, type Rng } from './lib/rng.ts';
+import { mulberry32, pick, type Rng } from '../training/lib/rng.ts';
 import { ms, now, summary } from './lib/stats.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';

@@ -8,12 +8,12 @@
  * usage: npm run bench -- http   (BENCH_QUICK=1 for 3-second runs)
  */
 import autocannon from 'autocannon';
-import { chatTurns } from './lib/corpus.ts';
+import { chatTurns } from '../training/lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { startServer } from './lib/server.ts';
 import { constantRateInWorker } from './lib/load.ts';
 import { ms } from './lib/stats.ts';
-import { mulberry32 } from './lib/rng.ts';
+import { mulberry32 } from '../training/lib/rng.ts';
 import type { NewTurn } from '../src/core/types.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';

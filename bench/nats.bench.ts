@@ -25,11 +25,11 @@ import { casCounterWriter, runConsistency, turnWriter } from '../test/helpers/co
 import { startNatsCluster } from '../test/helpers/nats-cluster.ts';
 import { runNatsFault, type NatsFaultReport } from '../test/helpers/nats-faults.ts';
 import { deleteKeysWithPrefix, startRedisCluster } from '../test/helpers/redis-cluster.ts';
-import { chatTurns } from './lib/corpus.ts';
+import { chatTurns } from '../training/lib/corpus.ts';
 import { constantRateInWorker, type LoadResult } from './lib/load.ts';
 import { interleaved, type Target } from './lib/ops.ts';
 import { machine, table, writeResult } from './lib/report.ts';
-import { mulberry32 } from './lib/rng.ts';
+import { mulberry32 } from '../training/lib/rng.ts';
 import { startServer } from './lib/server.ts';
 import { ms, now, summary } from './lib/stats.ts';
 

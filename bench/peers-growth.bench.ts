@@ -13,7 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NewTurn } from '../src/core/types.ts';
-import { chatTurns } from './lib/corpus.ts';
+import { chatTurns } from '../training/lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { ms, quantile } from './lib/stats.ts';
 import { logLogChart } from './lib/svg.ts';

@@ -4,7 +4,7 @@
  * HTTP, @mastra/memory on libsql and on pg, LangGraph with its sqlite (Node 20 child) and postgres checkpointers,
  * and the floors raw lmdb and raw ioredis. The peers are pinned in bench/package.json: `cd bench && npm ci` first.
  *
- * Workload: SESSIONS sessions pre-filled with TURNS corpus turns each (bench/lib/corpus.ts, seeded) and a small
+ * Workload: SESSIONS sessions pre-filled with TURNS corpus turns each (training/lib/corpus.ts, seeded) and a small
  * JSON state; then per round, on seeded random sessions, the same for every system: OPS single-turn appends,
  * OPS/4 appends of a 20-turn batch, OPS reads of the last 20 turns, OPS state fetches, OPS context windows under
  * 2,000 tokens. Reported: per op and system the median over rounds of the round's p50 (and p99), with min–max.
@@ -18,9 +18,9 @@
  * typecheck: npx tsc -p bench/tsconfig.json --noEmit (needs bench/node_modules; the root check leaves peers out).
  */
 import type { NewTurn } from '../src/core/types.ts';
-import { chatTurns } from './lib/corpus.ts';
+import { chatTurns } from '../training/lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
-import { mulberry32 } from './lib/rng.ts';
+import { mulberry32 } from '../training/lib/rng.ts';
 import { ms, quantile } from './lib/stats.ts';
 import { seedState, type PeerSystem, type SeedSession } from './peers/adapter.ts';
 import { closeAll, interleave, openSystems, spread, type Samples, type Spread } from './peers/harness.ts';

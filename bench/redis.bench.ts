@@ -13,9 +13,9 @@ import { Redis } from 'ioredis';
 import { RedisStore } from '../src/storage/redis/redis-store.ts';
 import { encodeTurn } from '../src/storage/codec/turn.ts';
 import { deleteKeysWithPrefix, startRedisCluster } from '../test/helpers/redis-cluster.ts';
-import { chatTurns } from './lib/corpus.ts';
+import { chatTurns } from '../training/lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
-import { mulberry32 } from './lib/rng.ts';
+import { mulberry32 } from '../training/lib/rng.ts';
 import { ms, summary } from './lib/stats.ts';
 import { appendThroughput, interleaved, seqCounter, type Target } from './lib/ops.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Scale benchmark (issue 3): 100,000 sessions × 20 turns of realistic chat text (bench/lib/corpus.ts, test split)
+ * Scale benchmark (issue 3): 100,000 sessions × 20 turns of realistic chat text (training/lib/corpus.ts, test split)
  * in the embedded store. Reports load rate, process RSS with all sessions live, disk bytes and bytes per turn,
  * storage size against the same turns as plain JSON (and against their text alone), read latency at that size,
  * and the time to sweep all of them once expired (TTL driven by an injected clock, no sleeping).
@@ -12,9 +12,9 @@ import { manualClock } from '../src/core/clock.ts';
 import { LmdbStore } from '../src/storage/lmdb/lmdb-store.ts';
 import { encodeTurn } from '../src/storage/codec/turn.ts';
 import type { NewTurn } from '../src/core/types.ts';
-import { chatTurns, rawJsonBytes, textBytes } from './lib/corpus.ts';
+import { chatTurns, rawJsonBytes, textBytes } from '../training/lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
-import { mulberry32 } from './lib/rng.ts';
+import { mulberry32 } from '../training/lib/rng.ts';
 import { ms, now, summary } from './lib/stats.ts';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);

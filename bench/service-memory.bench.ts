@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { chatTurns } from './lib/corpus.ts';
+import { chatTurns } from '../training/lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
 import { startServer } from './lib/server.ts';
 import type { NewTurn } from '../src/core/types.ts';

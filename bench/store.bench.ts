@@ -15,9 +15,9 @@ import { open } from 'lmdb';
 import { LmdbStore } from '../src/storage/lmdb/lmdb-store.ts';
 import { encodeTurn } from '../src/storage/codec/turn.ts';
 import type { SyncMode } from '../src/core/config.ts';
-import { chatTurns } from './lib/corpus.ts';
+import { chatTurns } from '../training/lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
-import { mulberry32 } from './lib/rng.ts';
+import { mulberry32 } from '../training/lib/rng.ts';
 import { ms, summary } from './lib/stats.ts';
 import { appendThroughput, interleaved, seqCounter, type Target } from './lib/ops.ts';
 

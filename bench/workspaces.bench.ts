@@ -19,7 +19,7 @@ import { RedisStore } from '../src/storage/redis/redis-store.ts';
 import { SiraSession } from '../src/sira.ts';
 import { deleteKeysWithPrefix } from '../test/helpers/redis-cluster.ts';
 import { machine, table, writeResult } from './lib/report.ts';
-import { mulberry32 } from './lib/rng.ts';
+import { mulberry32 } from '../training/lib/rng.ts';
 import { ms, now, summary } from './lib/stats.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';

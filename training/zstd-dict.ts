@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chatTurns } from '../bench/lib/corpus.ts';
+import { chatTurns } from './lib/corpus.ts';
 import { encodeTurnBody } from '../src/storage/codec/turn.ts';
 
 const { values } = parseArgs({

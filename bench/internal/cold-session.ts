@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SiraSession } from '../../src/sira.ts';
-import { chatTurns } from '../lib/corpus.ts';
+import { chatTurns } from '../../training/lib/corpus.ts';
 const sira = await SiraSession.open({ dataDir: mkdtempSync(join(tmpdir(), 'x-')), logLevel: 'silent', sweepIntervalMs: 0, contextTimeBudgetMs: Number(process.env.B ?? 150) });
 const t = sira.tenant('default');
 const s = await t.createSession({});

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SiraSession } from '../../src/sira.ts';
-import { chatTurns } from '../lib/corpus.ts';
+import { chatTurns } from '../../training/lib/corpus.ts';
 
 const TURNS = Number(process.argv[2] ?? 600);
 const REQUESTS = Number(process.argv[3] ?? 300);

@@ -12,7 +12,7 @@ import type { Turn } from '../../src/core/types.ts';
 import { normalizeTurns } from '../../src/core/validate.ts';
 import { buildContext, createContextCaches, resolveContextOptions, type ContextOptionsInput } from '../../src/memory/index.ts';
 import { countTurnTokens, REPLY_PRIMING_TOKENS, type Tokenizer } from '../../src/models/tokens.ts';
-import { embedConversations, type EvalConversation, type TextEmbedder } from './context-eval.ts';
+import { embedConversations, type EvalConversation, type TextEmbedder } from '../../training/lib/context-eval.ts';
 import { generateConversationV3, KINDS_V3, seedsV3, type ConversationV3, type GenerateV3Options, type KindV3, type QuestionV3, type SplitV3 } from './conversations-v3.ts';
 
 /** A conversation with its turns as the store returns them (seq from 1). */

@@ -6,8 +6,8 @@
  * Each topic carries the words a QUESTION uses (`ask`) apart from the words the SPEAKER uses (`say`): a statement
  * and its question share little, as in real talk.
  */
-import type { Rng } from './rng.ts';
-import { pick } from './rng.ts';
+import type { Rng } from '../../training/lib/rng.ts';
+import { pick } from '../../training/lib/rng.ts';
 
 /** `dev` is for tuning; `blind` is never tuned on (disjoint personas, topics, templates and seeds). */
 export type SplitV3 = 'dev' | 'blind';

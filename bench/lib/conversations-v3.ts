@@ -22,7 +22,7 @@
 import type { JsonObject } from '../../src/core/types.ts';
 import { CORES, ECHO_REACTIONS, EVIDENCE_FRAMES, SLOTS, FOLLOW_UPS, GOODBYES, GREETINGS, LEAD_INS, NEAR_TOPIC, OFF_TOPIC, PHOTO_CHATTER, QUESTIONS_BACK, REACTIONS, TAILS } from './conversations-v3-chat.ts';
 import { BOOK_SAY, BOOKS, CITIES, FAMILY_EVENTS, half, HOBBIES, JOBS, MONTHS, NAMES, PARENTS, PET_KINDS, PET_NAMES, pick, PURCHASES, REL, sample, SHOWS, SIBLINGS, TRAITS, TRIP_SAY, type SplitV3 } from './conversations-v3-pools.ts';
-import { mulberry32, type Rng } from './rng.ts';
+import { mulberry32, type Rng } from '../../training/lib/rng.ts';
 
 export type { SplitV3 } from './conversations-v3-pools.ts';
 export type KindV3 = 'single_hop' | 'multi_hop' | 'temporal' | 'open_domain' | 'adversarial';

@@ -16,8 +16,8 @@
  * Nothing here reads the engine's scorer; the templates were written before measuring and are not tuned to it.
  */
 import type { JsonObject, Role, Turn } from '../../src/core/types.ts';
-import { chatTurns } from './corpus.ts';
-import { mulberry32, pick, type Rng } from './rng.ts';
+import { chatTurns } from '../../training/lib/corpus.ts';
+import { mulberry32, pick, type Rng } from '../../training/lib/rng.ts';
 
 export type QuestionKind = 'single' | 'updated' | 'multi_hop' | 'alias' | 'temporal';
 

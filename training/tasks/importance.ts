@@ -1,6 +1,6 @@
 /**
  * Learned scorer weights (issue 7 (c)): learning to rank on the context engine's own evaluation data. Data: the
- * v2 conversation generator (bench/lib/conversations-v2.ts), TRAIN split = template family A, entity pool A,
+ * v2 conversation generator (training/lib/conversations-v2.ts), TRAIN split = template family A, entity pool A,
  * corpus train text; evaluation on the TEST split = family B, pool B, corpus test text (no shared template,
  * entity or filler sentence). Features: the scorer's five components per candidate turn (lexical, dense from the
  * offline USE-lite embedder, recency, importance prior, role prior). Fit: pairwise logistic (RankNet) SGD with
@@ -14,9 +14,9 @@ import { LEARNED_WEIGHTS_ARTIFACT, pairwiseMetrics, referenceScores, toScoreWeig
 import { f32Tensor, saveArtifact } from '../../src/models/artifact.ts';
 import { createUseLiteEmbedder } from '../../src/models/embedders/index.ts';
 import { loadTokenizer } from '../../src/models/tokens.ts';
-import { generateConversationV2, type ConversationV2 } from '../../bench/lib/conversations-v2.ts';
-import { embedConversations, engineStrategy, evaluate, type DenseOf } from '../../bench/lib/context-eval.ts';
-import { mulberry32 } from '../../bench/lib/rng.ts';
+import { generateConversationV2, type ConversationV2 } from '../lib/conversations-v2.ts';
+import { embedConversations, engineStrategy, evaluate, type DenseOf } from '../lib/context-eval.ts';
+import { mulberry32 } from '../lib/rng.ts';
 import { Progress } from '../lib/progress.ts';
 import type { TrainTask } from '../lib/task.ts';
 

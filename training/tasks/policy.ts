@@ -1,7 +1,7 @@
 /**
  * Adaptive policy, resume prediction (issue 7 (a)): a logistic model of "this session is resumed within 24 h"
  * from the user's usage time series (src/memory/policy/resume.ts features). Data: generated usage traces
- * (bench/lib/usage-traces.ts) whose daily intensity follows the U.S. births series 2000-2014 (Apache-2.0).
+ * (training/lib/usage-traces.ts) whose daily intensity follows the U.S. births series 2000-2014 (Apache-2.0).
  * Train: 300 users of the office / evening / student generators (seed s); held out: 200 OTHER users of the
  * shift-worker and weekend generators (seed s + 1000) — split by generator family and by user, never by row.
  * Artifact: data/models/resume/v1 (weights, bias, feature means and stds).
@@ -12,7 +12,7 @@ import { auc, LogisticModel, RESUME_FEATURES } from '../../src/memory/policy/res
 import { RESUME_ARTIFACT } from '../../src/memory/policy/prefetch.ts';
 import { saveArtifact } from '../../src/models/artifact.ts';
 import type { Tensor } from '../../src/core/types.ts';
-import { generateTrace, resumeExamples, TEST_ARCHETYPES, TRAIN_ARCHETYPES } from '../../bench/lib/usage-traces.ts';
+import { generateTrace, resumeExamples, TEST_ARCHETYPES, TRAIN_ARCHETYPES } from '../lib/usage-traces.ts';
 import { Progress } from '../lib/progress.ts';
 import type { TrainTask } from '../lib/task.ts';
 

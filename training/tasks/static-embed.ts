@@ -24,7 +24,7 @@ import { f32Tensor, saveArtifact } from '../../src/models/artifact.ts';
 import { createUseLiteWorkerEmbedder } from '../../src/models/embedders/use-lite.ts';
 import { RESERVED_PIECES, StaticUnits, useLiteVocabulary, wordTokens } from '../../src/models/embedders/static-units.ts';
 import { STATIC_ARTIFACT, STATIC_VERSION } from '../../src/models/embedders/static.ts';
-import { generateConversationV2 } from '../../bench/lib/conversations-v2.ts';
+import { generateConversationV2 } from '../lib/conversations-v2.ts';
 import { loadBanking77, loadClinc150 } from '../lib/intent-data.ts';
 import { Progress } from '../lib/progress.ts';
 import { fitTable, pca, project, sentenceCosine } from '../lib/static-fit.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../../core/config.ts';
 import { openStore } from '../../storage/index.ts';
 import type { LmdbStore } from '../../storage/lmdb/lmdb-store.ts';
-import { generateTrace, resumeExamples, TEST_ARCHETYPES, TRAIN_ARCHETYPES } from '../../../bench/lib/usage-traces.ts';
+import { generateTrace, resumeExamples, TEST_ARCHETYPES, TRAIN_ARCHETYPES } from '../../../training/lib/usage-traces.ts';
 import { loadLatestArtifact } from '../../models/artifact.ts';
 import { loadResumeModel, Prefetcher, RESUME_ARTIFACT } from './prefetch.ts';
 import { ActivityLog, auc, hourOfWeek, LogisticModel } from './resume.ts';

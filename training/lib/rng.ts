@@ -1,4 +1,4 @@
-/** @module bench/lib/rng — seeded PRNG (mulberry32) so every benchmark's data is reproducible. */
+/** @module training/lib/rng — seeded PRNG (mulberry32) so every benchmark's data is reproducible. */
 export type Rng = () => number;
 
 export { mulberry32 } from '../../src/core/rng.ts';

@@ -1,5 +1,5 @@
 /**
- * @module bench/lib/context-eval
+ * @module training/lib/context-eval
  * Evidence-recall evaluation of context windows, shared by bench/context-quality-v2 and the learned-weights
  * training task (training/tasks/importance.ts): the strategies compared (our engine with any options, recency,
  * stemmed BM25 with neighbour smoothing), the recall measure, and the offline embedder's turn vectors cached on
@@ -140,7 +140,7 @@ export interface TextEmbedder {
   embed(texts: string[]): Promise<Float32Array[]>;
 }
 
-const WORK = join(import.meta.dirname, '..', '.work');
+const WORK = join(import.meta.dirname, '..', '..', 'bench', '.work');
 
 /**
  * Vectors of every turn and question, from `embedder`, cached in bench/.work/<tag>.f32 (the tag must name the
