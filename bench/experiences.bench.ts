@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SiraSession } from '../src/sira.ts';
+import type { ExperiencesOptions } from '../src/memory/experiences/index.ts';
 import type { Embedder } from '../src/models/embedder.ts';
 import { createEmbedder } from '../src/models/embedders/index.ts';
 import { bm25Scores, termFrequencies } from '../src/memory/context/bm25.ts';
@@ -201,7 +202,7 @@ interface QualityRow {
   embedMs: number;
 }
 
-async function quality(name: string, embedder: Embedder | undefined, c: ReturnType<typeof corpus>): Promise<QualityRow> {
+async function quality(name: string, embedder: Embedder | undefined, c: ReturnType<typeof corpus>, experiences: Partial<ExperiencesOptions> = {}): Promise<QualityRow> {
   const dir = mkdtempSync(join(tmpdir(), 'sira-bench-exp-'));
   let embedMs = 0;
   let e = embedder;
@@ -211,7 +212,7 @@ async function quality(name: string, embedder: Embedder | undefined, c: ReturnTy
     embedMs = p.ms;
   }
   // No embedder: the service's fallback when `embedder: 'none'` (the lexical hashing embedder).
-  const sira = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent', ...(e === undefined ? { embedder: 'none' as const } : {}) }, e === undefined ? {} : { embedder: e });
+  const sira = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent', ...(e === undefined ? { embedder: 'none' as const } : {}) }, { experiences, ...(e === undefined ? {} : { embedder: e }) });
   try {
     const t = sira.tenant('bench');
     const famOf = new Map<string, string>();
@@ -360,6 +361,8 @@ async function latency(n: number, dim: number): Promise<LatencyRow> {
 
 const pct = (x: number) => (Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`);
 
+/** The search before the term-match re-ranking (an ablation row). */
+const BEFORE_TERM_MATCH: Partial<ExperiencesOptions> = { termMatch: false, minSeparation: 0.2 };
 const SPLITS = (process.env.EXP_SPLIT ?? 'dev,blind').split(',');
 
 async function qualityRows(split: string, c: ReturnType<typeof corpus>): Promise<QualityRow[]> {
@@ -367,12 +370,14 @@ async function qualityRows(split: string, c: ReturnType<typeof corpus>): Promise
   const rows: QualityRow[] = [];
   console.log('static (the default embedder)…');
   rows.push(await quality('static 256-d (default, distilled from USE-lite) + HNSW', createEmbedder({ provider: 'static' }), c));
+  rows.push(await quality('static + HNSW, whole-text cosine (term match off, cluster split 0.2: before)', createEmbedder({ provider: 'static' }), c, BEFORE_TERM_MATCH));
   if (!QUICK) {
     console.log('USE-lite (embedding the corpus in batches)…');
     rows.push(await quality('USE-lite 512-d (offline) + HNSW', createEmbedder({ provider: 'offline' }), c));
   }
   console.log('hashing embedder…');
   rows.push(await quality("hash-terms 512-d (embedder: 'none') + HNSW", undefined, c));
+  rows.push(await quality('hash-terms + HNSW, whole-text cosine (before)', undefined, c, BEFORE_TERM_MATCH));
   rows.push(bm25Row(c));
   return rows.map((r) => ({ ...r, retriever: `${split}: ${r.retriever}` }));
 }

@@ -78,7 +78,7 @@ import {
 } from './memory/intents.ts';
 import type { SessionClassifyOptions, SessionIntentResult } from './models/intent/index.ts';
 import type { ExternalCandidate } from './memory/context/external.ts';
-import { createHashingEmbedder, Experiences, LessonWriter, type Experience, type ExperienceGraph, type ExperienceQuery, type ExperienceSearchResult } from './memory/experiences/index.ts';
+import { createHashingEmbedder, Experiences, LessonWriter, type Experience, type ExperienceGraph, type ExperienceQuery, type ExperienceSearchResult, type ExperiencesOptions } from './memory/experiences/index.ts';
 import { SessionRecall } from './memory/recall.ts';
 import { VectorIndexes } from './memory/vector-index.ts';
 import { EventHub, openStore, NatsStore, RedisStore, type EventSubscriber, type EventWakeSource, type Subscription } from './storage/index.ts';
@@ -107,6 +107,8 @@ export interface SiraDeps {
   intentClassifier?: SessionIntentClassifier;
   /** The session quality model; default: the newest data/models/quality artifact, else the hand-set fallback. */
   qualityModel?: QualityModel;
+  /** Experience search tunables (neighbours, cluster split, term match). */
+  experiences?: Partial<ExperiencesOptions>;
 }
 
 /** A session evaluation request (`POST /v1/sessions/:id/evaluate`). */
@@ -818,7 +820,7 @@ export class SiraSession {
   /** The audit log of admin actions (see {@link SiraSession.audit}). */
   readonly auditLog: AuditLog;
 
-  private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined) {
+  private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined, experiences: Partial<ExperiencesOptions> = {}) {
     this.options = options;
     this.store = store;
     this.clock = clock;
@@ -853,7 +855,7 @@ export class SiraSession {
       options.upstreamUrl !== undefined && options.lessonsModel !== undefined
         ? new LessonWriter(store, { url: options.upstreamUrl, apiKey: options.upstreamApiKey, model: options.lessonsModel, timeoutMs: options.upstreamTimeoutMs, clock })
         : undefined;
-    this.#context.experiences = new Experiences(store, embedder ?? createHashingEmbedder(), this.#context.indexes, clock, writer);
+    this.#context.experiences = new Experiences(store, embedder ?? createHashingEmbedder(), this.#context.indexes, clock, writer, experiences);
     this.#lessons = writer;
     if (this.#context.enrichment !== undefined) this.#context.recall = new SessionRecall(store, this.#context.enrichment, this.#context.indexes);
     this.events = new EventHub(store, { pollIntervalMs: options.eventPollIntervalMs, clock });
@@ -905,7 +907,7 @@ export class SiraSession {
     const embedder = options.tracing && rawEmbedder !== undefined ? traceEmbedder(rawEmbedder) : rawEmbedder;
     const rawStore = deps.store ?? (await openStore(options, clock));
     const store = options.tracing ? traceStore(rawStore, options.store) : rawStore;
-    const sira = new SiraSession(options, store, clock, context, embedder);
+    const sira = new SiraSession(options, store, clock, context, embedder, deps.experiences);
     if (deps.workspaces !== undefined) sira.workspaceOptions = deps.workspaces;
     sira.#context.evaluator = new SessionEvaluator({ intent: deps.intentClassifier, quality: deps.qualityModel });
     sira.#attachWakeups();
