@@ -13,13 +13,15 @@
  * force BM25 over the task texts is the third row (same queries). Latency: HNSW build and search (k = 10) at
  * N = 100,000 random 512-d unit vectors (synthetic: random vectors are the hard case for HNSW, real embeddings
  * cluster), recall@10 against exact search, and the end-to-end search latency at the quality corpus size.
- * usage: npm run bench -- experiences   (env BENCH_QUICK=1: 10,000 vectors, hash only; EXP_PARTS=quality or
+ * usage: npm run bench -- experiences   (env EXP_SPLIT=dev or blind: one split of the quality half (default both);
+ *        BENCH_QUICK=1: 10,000 vectors, static and hash only; EXP_PARTS=quality or
  *        EXP_PARTS=latency runs one half, written to bench/results/experiences-<part>.{json,md})
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SiraSession } from '../src/sira.ts';
+import type { ExperiencesOptions } from '../src/memory/experiences/index.ts';
 import type { Embedder } from '../src/models/embedder.ts';
 import { createEmbedder } from '../src/models/embedders/index.ts';
 import { bm25Scores, termFrequencies } from '../src/memory/context/bm25.ts';
@@ -65,6 +67,46 @@ const TRAIN_TEMPLATES = ['{a} the {o} for {who}', 'please {a} the {o} {when}', '
 const QUERY_TEMPLATES = ['could you {a} my {o}?', '{who} asked us to {a} their {o} {when}', 'task: {a} {o} asap'];
 const WHO = { train: ['Maria', 'the ACME account', 'John', 'our biggest client'], held: ['Priya', 'the Globex team', 'Ahmed'] };
 const WHEN = { train: ['today', 'before friday', 'this week'], held: ['by tomorrow noon', 'right away', 'before the weekend'] };
+
+/** The words a corpus is written from: a split. */
+interface Vocabulary {
+  actions: Record<string, Slot>;
+  objects: Record<string, Slot>;
+  trainTemplates: string[];
+  queryTemplates: string[];
+  who: Slot;
+  when: Slot;
+}
+/** The split tuned on (the corpus of the earlier reports). */
+export const DEV: Vocabulary = { actions: ACTIONS, objects: OBJECTS, trainTemplates: TRAIN_TEMPLATES, queryTemplates: QUERY_TEMPLATES, who: WHO, when: WHEN };
+/**
+ * The blind split: other actions, objects, synonyms, templates, names and times (no word list shared with DEV), built
+ * the same way. Nothing is tuned on it; it is reported beside DEV.
+ */
+export const BLIND: Vocabulary = {
+  actions: {
+    renew: { train: ['renew', 'extend'], held: ['prolong', 'keep going'] },
+    approve: { train: ['approve', 'sign off on'], held: ['accept', 'give the green light to'] },
+    schedule: { train: ['schedule', 'book a slot for'], held: ['plan', 'arrange'] },
+    refund: { train: ['refund', 'pay back'], held: ['reimburse', 'return the money for'] },
+    restore: { train: ['restore', 'recover'], held: ['bring back', 'roll back'] },
+    export: { train: ['export', 'download'], held: ['extract', 'pull out'] },
+  },
+  objects: {
+    order: { train: ['order', 'purchase'], held: ['checkout', 'shopping basket'] },
+    contract: { train: ['contract', 'agreement'], held: ['deal', 'signed terms'] },
+    vacation: { train: ['vacation request', 'time off'], held: ['holiday leave', 'days off'] },
+    report: { train: ['sales report', 'quarterly report'], held: ['revenue summary', 'earnings sheet'] },
+    server: { train: ['web server', 'virtual machine'], held: ['cloud instance', 'host'] },
+    ticket: { train: ['support ticket', 'help desk case'], held: ['customer complaint', 'issue report'] },
+    photos: { train: ['photo album', 'picture gallery'], held: ['image collection', 'snapshots'] },
+    car: { train: ['rental car', 'car hire'], held: ['hired vehicle', 'automobile rental'] },
+  },
+  trainTemplates: ['{a} the {o} for {who} {when}', 'can you {a} the {o}', 'we must {a} the {o} of {who} {when}'],
+  queryTemplates: ['I would like to {a} the {o}', 'urgent: {a} the {o} of {who} {when}', '{who} wants us to {a} our {o}'],
+  who: { train: ['Lena', 'the Initech group', 'Carlos', 'a new customer'], held: ['Yuki', 'the Umbrella office', 'Olu'] },
+  when: { train: ['tonight', 'by monday', 'next week'], held: ['within the hour', 'first thing tomorrow', 'before month end'] },
+};
 const TOOLS = ['crm', 'billing', 'mail', 'calendar', 'db', 'shell', 'docs', 'ticketing'];
 const VERBS = ['lookup', 'verify', 'apply', 'notify', 'fetch', 'confirm', 'validate', 'log'];
 
@@ -76,10 +118,10 @@ interface Family {
   bad: { tool: string; action: string }[];
 }
 
-function families(rng: Rng): Family[] {
+function families(rng: Rng, v: Vocabulary): Family[] {
   const out: Family[] = [];
   const strat = () => Array.from({ length: 3 + Math.floor(rng() * 2) }, () => ({ tool: pick(rng, TOOLS), action: pick(rng, VERBS) }));
-  for (const a of Object.keys(ACTIONS)) for (const o of Object.keys(OBJECTS)) out.push({ name: `${a}/${o}`, action: a, object: o, good: strat(), bad: strat() });
+  for (const a of Object.keys(v.actions)) for (const o of Object.keys(v.objects)) out.push({ name: `${a}/${o}`, action: a, object: o, good: strat(), bad: strat() });
   return out;
 }
 const fill = (tpl: string, a: string, o: string, who: string, when: string) => tpl.replace('{a}', a).replace('{o}', o).replace('{who}', who).replace('{when}', when);
@@ -95,14 +137,14 @@ interface Query {
   heldSlots: number;
 }
 
-export function corpus(seed: number): { fams: Family[]; runs: Run[]; queries: Query[] } {
+export function corpus(seed: number, v: Vocabulary = DEV): { fams: Family[]; runs: Run[]; queries: Query[] } {
   const rng = mulberry32(seed);
-  const fams = families(rng);
+  const fams = families(rng, v);
   const runs: Run[] = [];
   const queries: Query[] = [];
   for (const f of fams) {
     for (let i = 0; i < RUNS_PER_FAMILY; i++) {
-      const task = fill(pick(rng, TRAIN_TEMPLATES), pick(rng, ACTIONS[f.action]!.train), pick(rng, OBJECTS[f.object]!.train), pick(rng, WHO.train), pick(rng, WHEN.train));
+      const task = fill(pick(rng, v.trainTemplates), pick(rng, v.actions[f.action]!.train), pick(rng, v.objects[f.object]!.train), pick(rng, v.who.train), pick(rng, v.when.train));
       const goodRun = rng() < 0.5;
       const success = rng() < (goodRun ? 0.85 : 0.25);
       const steps = (goodRun ? f.good : f.bad).map((s, j, all) => ({ ...s, ok: success || j < all.length - 1 }));
@@ -111,9 +153,9 @@ export function corpus(seed: number): { fams: Family[]; runs: Run[]; queries: Qu
     for (let i = 0; i < QUERIES_PER_FAMILY; i++) {
       const ha = rng() < 0.5;
       const ho = rng() < 0.5;
-      const a = pick(rng, ha ? ACTIONS[f.action]!.held : ACTIONS[f.action]!.train);
-      const o = pick(rng, ho ? OBJECTS[f.object]!.held : OBJECTS[f.object]!.train);
-      queries.push({ task: fill(pick(rng, QUERY_TEMPLATES), a, o, pick(rng, WHO.held), pick(rng, WHEN.held)), family: f.name, heldSlots: Number(ha) + Number(ho) });
+      const a = pick(rng, ha ? v.actions[f.action]!.held : v.actions[f.action]!.train);
+      const o = pick(rng, ho ? v.objects[f.object]!.held : v.objects[f.object]!.train);
+      queries.push({ task: fill(pick(rng, v.queryTemplates), a, o, pick(rng, v.who.held), pick(rng, v.when.held)), family: f.name, heldSlots: Number(ha) + Number(ho) });
     }
   }
   return { fams, runs, queries };
@@ -160,7 +202,7 @@ interface QualityRow {
   embedMs: number;
 }
 
-async function quality(name: string, embedder: Embedder | undefined, c: ReturnType<typeof corpus>): Promise<QualityRow> {
+async function quality(name: string, embedder: Embedder | undefined, c: ReturnType<typeof corpus>, experiences: Partial<ExperiencesOptions> = {}): Promise<QualityRow> {
   const dir = mkdtempSync(join(tmpdir(), 'sira-bench-exp-'));
   let embedMs = 0;
   let e = embedder;
@@ -170,7 +212,7 @@ async function quality(name: string, embedder: Embedder | undefined, c: ReturnTy
     embedMs = p.ms;
   }
   // No embedder: the service's fallback when `embedder: 'none'` (the lexical hashing embedder).
-  const sira = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent', ...(e === undefined ? { embedder: 'none' as const } : {}) }, e === undefined ? {} : { embedder: e });
+  const sira = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent', ...(e === undefined ? { embedder: 'none' as const } : {}) }, { experiences, ...(e === undefined ? {} : { embedder: e }) });
   try {
     const t = sira.tenant('bench');
     const famOf = new Map<string, string>();
@@ -319,21 +361,33 @@ async function latency(n: number, dim: number): Promise<LatencyRow> {
 
 const pct = (x: number) => (Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`);
 
-export async function run(): Promise<void> {
-  const c = corpus(7);
-  console.log(`corpus: ${c.fams.length} families, ${c.runs.length} runs, ${c.queries.length} queries`);
+/** The search before the term-match re-ranking (an ablation row). */
+const BEFORE_TERM_MATCH: Partial<ExperiencesOptions> = { termMatch: false, minSeparation: 0.2 };
+const SPLITS = (process.env.EXP_SPLIT ?? 'dev,blind').split(',');
+
+async function qualityRows(split: string, c: ReturnType<typeof corpus>): Promise<QualityRow[]> {
+  console.log(`${split}: ${c.fams.length} families, ${c.runs.length} runs, ${c.queries.length} queries`);
   const rows: QualityRow[] = [];
-  if (PARTS.includes('quality')) {
-    console.log('static (the default embedder)…');
-    rows.push(await quality('static 256-d (default, distilled from USE-lite) + HNSW', createEmbedder({ provider: 'static' }), c));
-    if (!QUICK) {
-      console.log('USE-lite (embedding the corpus in batches)…');
-      rows.push(await quality('USE-lite 512-d (offline) + HNSW', createEmbedder({ provider: 'offline' }), c));
-    }
-    console.log('hashing embedder…');
-    rows.push(await quality("hash-terms 512-d (embedder: 'none') + HNSW", undefined, c));
-    rows.push(bm25Row(c));
+  console.log('static (the default embedder)…');
+  rows.push(await quality('static 256-d (default, distilled from USE-lite) + HNSW', createEmbedder({ provider: 'static' }), c));
+  rows.push(await quality('static + HNSW, whole-text cosine (term match off, cluster split 0.2: before)', createEmbedder({ provider: 'static' }), c, BEFORE_TERM_MATCH));
+  if (!QUICK) {
+    console.log('USE-lite (embedding the corpus in batches)…');
+    rows.push(await quality('USE-lite 512-d (offline) + HNSW', createEmbedder({ provider: 'offline' }), c));
   }
+  console.log('hashing embedder…');
+  rows.push(await quality("hash-terms 512-d (embedder: 'none') + HNSW", undefined, c));
+  rows.push(await quality('hash-terms + HNSW, whole-text cosine (before)', undefined, c, BEFORE_TERM_MATCH));
+  rows.push(bm25Row(c));
+  return rows.map((r) => ({ ...r, retriever: `${split}: ${r.retriever}` }));
+}
+
+export async function run(): Promise<void> {
+  // dev is what the search was tuned on; blind (other words throughout) is only reported.
+  const splits = { dev: corpus(7, DEV), blind: corpus(1007, BLIND) };
+  const c = splits.dev;
+  const rows: QualityRow[] = [];
+  if (PARTS.includes('quality')) for (const split of SPLITS) rows.push(...(await qualityRows(split, splits[split as keyof typeof splits])));
   if (PARTS.includes('latency')) console.log(`HNSW latency at ${N_VECTORS} vectors…`);
   const lat = PARTS.includes('latency') ? await latency(N_VECTORS, 512) : undefined;
   const md = [
@@ -342,7 +396,7 @@ export async function run(): Promise<void> {
     ...(rows.length === 0
       ? []
       : [
-          `Quality: ${c.fams.length} task families (6 actions × 8 objects: each shares words with 12 distractor families), ${c.runs.length} stored runs, ${c.queries.length} queries from held-out templates, names and times; each query slot uses a held-out synonym with p = ½.`,
+          `Quality, per split (dev: tuned on; blind: other words throughout, never tuned on): ${c.fams.length} task families (6 actions × 8 objects: each shares words with 12 distractor families), ${c.runs.length} stored runs, ${c.queries.length} queries from held-out templates, names and times; each query slot uses a held-out synonym with p = ½.`,
           '',
           table(
       ['retriever', 'hit@5', 'precision@5', 'top-1', 'hit@5 by held-out slots (0 / 1 / 2)', 'cluster purity', 'cluster recall', 'queries with a "do" lesson', 'top lesson in good strategy', 'search p50 / p99 ms', 'embedding the corpus'],

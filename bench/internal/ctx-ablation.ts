@@ -4,21 +4,27 @@
  * BM25 + neighbours: "the 30-line script"), on generator v3 (bench/lib/conversations-v3.ts). Tuning reads the DEV
  * split only; `--blind` reports the blind split once the configuration is fixed. Quality only (no timings).
  * Dense similarities come from the default embedder (static, computed on each run); `--use-lite` takes USE-lite's
- * (cached in bench/.work), `--no-dense` none (embedder `none`).
- * usage: node bench/internal/ctx-ablation.ts [--blind] [--n=10] [--use-lite | --no-dense]
+ * (cached in bench/.work), `--no-dense` none (embedder `none`), `--dense-with-headers` the static embedder over turns
+ * with their `[date] Name:` header (the embedded text before that change).
+ * usage: node bench/internal/ctx-ablation.ts [--blind] [--n=10] [--use-lite | --no-dense | --dense-with-headers]
  *        env CTX_EXTRA='[["name", {options}], …]' adds configurations (exploration on dev)
  */
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptionsInput } from '../../src/memory/index.ts';
 import { loadTokenizer } from '../../src/models/tokens.ts';
 import { embeddingText } from '../../src/memory/index.ts';
 import { dot } from '../../src/models/embedder.ts';
+import { turnText } from '../../src/models/chat.ts';
 import { createStaticEmbedder, createUseLiteEmbedder } from '../../src/models/embedders/index.ts';
 import { bm25Baseline, conversationsV3, embedDenseV3, engineV3, KINDS_V3, scoreStrategy, type DenseOfV3, type ScoreV3, type StoredConversationV3, type StrategyV3 } from '../lib/context-eval-v3.ts';
 
-/** Similarities from the default static embedder (as the service computes them: over `embeddingText`). */
-function staticDense(convs: readonly StoredConversationV3[]): DenseOfV3 {
+/**
+ * Similarities from the default static embedder (as the service computes them: over `embeddingText`; with
+ * `withHeaders`, over the whole turn text, `[date] Name:` header included, as before issue 12's header change).
+ */
+function staticDense(convs: readonly StoredConversationV3[], withHeaders = false): DenseOfV3 {
   const e = createStaticEmbedder();
-  const turns = new Map(convs.map((c) => [c, e.embedSync(c.stored.map(embeddingText))]));
+  const text = withHeaders ? (t: StoredConversationV3['stored'][number]) => turnText(t) : embeddingText;
+  const turns = new Map(convs.map((c) => [c, e.embedSync(c.stored.map(text))]));
   const qs = new Map(convs.flatMap((c) => {
     const v = e.embedSync(c.questions.map((q) => q.text));
     return c.questions.map((q, i) => [q, v[i]!] as const);
@@ -61,8 +67,8 @@ async function main(): Promise<void> {
   const convs = conversationsV3(split, n);
   const extra = (process.env.CTX_EXTRA ?? '') === '' ? [] : (JSON.parse(process.env.CTX_EXTRA!) as [string, ContextOptionsInput][]);
   const onlyExtra = process.env.CTX_ONLY_EXTRA === '1';
-  const denseName = process.argv.includes('--no-dense') ? 'none' : process.argv.includes('--use-lite') ? 'USE-lite' : 'static (default)';
-  const dense: DenseOfV3 | undefined = denseName === 'none' ? undefined : denseName === 'USE-lite' ? (await embedDenseV3(convs, createUseLiteEmbedder())).dense : staticDense(convs);
+  const denseName = process.argv.includes('--no-dense') ? 'none' : process.argv.includes('--use-lite') ? 'USE-lite' : process.argv.includes('--dense-with-headers') ? 'static over turns with headers' : 'static (default)';
+  const dense: DenseOfV3 | undefined = denseName === 'none' ? undefined : denseName === 'USE-lite' ? (await embedDenseV3(convs, createUseLiteEmbedder())).dense : staticDense(convs, process.argv.includes('--dense-with-headers'));
   console.log(`generator v3 ${split}: ${convs.length} conversations, ${convs.reduce((a, c) => a + c.questions.length, 0)} questions; dense: ${denseName}`);
   console.log(`| configuration | @2k | @1k | ${KINDS_V3.map((k) => `${k} @2k`).join(' | ')} | ${KINDS_V3.map((k) => `${k} @1k`).join(' | ')} |`);
   console.log(`|---|---|---|${KINDS_V3.map(() => '---').join('|')}|${KINDS_V3.map(() => '---').join('|')}|`);

@@ -223,7 +223,7 @@ export async function evaluateEngine(options: EvaluateEngineOptions = {}): Promi
 export async function embedDenseV3(convs: readonly StoredConversationV3[], embedder: TextEmbedder): Promise<{ dense: DenseOfV3; note: string }> {
   const evalConvs = convs.map((c) => ({ turns: c.stored, questions: c.questions }) as unknown as EvalConversation);
   const tags = convs.map((c) => {
-    const h = createHash('sha256').update(c.turns.map((t) => t.content).join('\n')).update(c.questions.map((q) => q.text).join('\n')).digest('hex').slice(0, 12);
+    const h = createHash('sha256').update(c.turns.map((t) => t.content).join('\n')).update(c.questions.map((q) => q.text).join('\n')).update('turn text without its header').digest('hex').slice(0, 12);
     return `${c.id}-${(embedder.id ?? 'embedder').replace(/[^\w.-]+/g, '_')}-${h}`;
   });
   const e = await embedConversations(evalConvs, tags, embedder);

@@ -13,7 +13,7 @@ import { createContextCaches, resolveContextOptions, type ContextOptions } from 
 import { Enrichment } from '../memory/index.ts';
 import { AuditLog, type AuditEntry, type AuditInput } from '../memory/audit.ts';
 import { SessionEvaluator } from '../memory/evaluate/index.ts';
-import { createHashingEmbedder, Experiences, LessonWriter } from '../memory/experiences/index.ts';
+import { createHashingEmbedder, Experiences, LessonWriter, type ExperiencesOptions } from '../memory/experiences/index.ts';
 import { ActivityLog, ContextPolicy, loadLearnedWeights, loadResumeModel, Prefetcher } from '../memory/policy/index.ts';
 import { loadPreferenceClassifier, ProfileService } from '../memory/profile/index.ts';
 import { Quotas } from '../memory/quotas/index.ts';
@@ -50,7 +50,7 @@ export class SiraSession {
   /** The audit log of admin actions (see {@link SiraSession.audit}). */
   readonly auditLog: AuditLog;
 
-  private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined, vectorIndexDir: string) {
+  private constructor(options: SiraOptions, store: Store, clock: Clock, context: ContextOptions, embedder: Embedder | undefined, vectorIndexDir: string, experiences: Partial<ExperiencesOptions> = {}) {
     this.options = options;
     this.store = store;
     this.clock = clock;
@@ -85,7 +85,7 @@ export class SiraSession {
       options.upstreamUrl !== undefined && options.lessonsModel !== undefined
         ? new LessonWriter(store, { url: options.upstreamUrl, apiKey: options.upstreamApiKey, model: options.lessonsModel, timeoutMs: options.upstreamTimeoutMs, clock })
         : undefined;
-    this.#context.experiences = new Experiences(store, embedder ?? createHashingEmbedder(), this.#context.indexes, clock, writer);
+    this.#context.experiences = new Experiences(store, embedder ?? createHashingEmbedder(), this.#context.indexes, clock, writer, experiences);
     this.#lessons = writer;
     if (this.#context.enrichment !== undefined) this.#context.recall = new SessionRecall(store, this.#context.enrichment, this.#context.indexes);
     this.events = new EventHub(store, { pollIntervalMs: options.eventPollIntervalMs, clock });
@@ -137,7 +137,7 @@ export class SiraSession {
     const embedder = options.tracing && rawEmbedder !== undefined ? traceEmbedder(rawEmbedder) : rawEmbedder;
     const rawStore = deps.store ?? (await openStore(options, clock));
     const store = options.tracing ? traceStore(rawStore, options.store) : rawStore;
-    const sira = new SiraSession(options, store, clock, context, embedder, deps.vectorIndexDir ?? join(options.dataDir, 'vector-index'));
+    const sira = new SiraSession(options, store, clock, context, embedder, deps.vectorIndexDir ?? join(options.dataDir, 'vector-index'), deps.experiences);
     if (deps.workspaces !== undefined) sira.workspaceOptions = deps.workspaces;
     sira.#context.evaluator = new SessionEvaluator({ intent: deps.intentClassifier, quality: deps.qualityModel });
     sira.#attachWakeups(deps.wakeups);

@@ -9,7 +9,7 @@ import type { RedactMode } from '../core/quota-config.ts';
 import type { ContextCaches, ContextOptions, ContextOptionsInput } from '../memory/index.ts';
 import type { Enrichment } from '../memory/index.ts';
 import type { SessionEvaluator, QualityModel, SessionIntentClassifier } from '../memory/evaluate/index.ts';
-import type { Experiences } from '../memory/experiences/index.ts';
+import type { Experiences, ExperiencesOptions } from '../memory/experiences/index.ts';
 import type { ActivityLog, ContextPolicy } from '../memory/policy/index.ts';
 import type { ProfileService } from '../memory/profile/index.ts';
 import type { Quotas } from '../memory/quotas/index.ts';
@@ -44,6 +44,8 @@ export interface SiraDeps {
   wakeups?: EventWakeSource;
   /** Directory of the HNSW index files (one per process where several share a data directory). @default `<dataDir>/vector-index` */
   vectorIndexDir?: string;
+  /** Experience search tunables (neighbours, cluster split, term match). */
+  experiences?: Partial<ExperiencesOptions>;
 }
 
 /** A session evaluation request (`POST /v1/sessions/:id/evaluate`). */

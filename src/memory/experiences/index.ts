@@ -4,3 +4,4 @@ export * from './hashing-embedder.ts';
 export * from './llm-lessons.ts';
 export * from './patterns.ts';
 export * from './record.ts';
+export * from './term-match.ts';
