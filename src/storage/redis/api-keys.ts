@@ -6,7 +6,8 @@
 import type { ApiKeyRecord } from '../../core/types.ts';
 import { decodeApiKey, encodeApiKey } from '../codec/records.ts';
 import type { KeySpace } from './keys.ts';
-import { API_KEY, buf, runScript, type RedisClient } from './scripts.ts';
+import { API_KEY } from './scripts-aux.ts';
+import { buf, runScript, type RedisClient } from './scripts.ts';
 
 /** Store, find, list and delete API key records. */
 export class RedisApiKeys {

@@ -9,7 +9,8 @@ import { checkDocKey, decodeDoc, docConflict, docCursor, docPageStart, encodeDoc
 import type { DocRecord, ListDocsOptions } from '../store.ts';
 import type { KeySpace } from './keys.ts';
 import type { RedisSealer } from './sealing.ts';
-import { DOC_DEL, DOC_PUT, runScript, type RedisClient, type ReplicaWait } from './scripts.ts';
+import { DOC_DEL, DOC_PUT } from './scripts-aux.ts';
+import { runScript, type RedisClient, type ReplicaWait } from './scripts.ts';
 
 /** Escape a string for a ZRANGEBYLEX bound (the bound is raw bytes after `[` or `(`). */
 const lexStart = (after: string | undefined, prefix: string): string =>

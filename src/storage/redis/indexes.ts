@@ -12,7 +12,8 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { ListSessionsOptions, StoreStats } from '../store.ts';
 import { STATS_SHARDS, expiryMember, indexMember, parseIndexMember, type KeySpace } from './keys.ts';
 import { sessionFromHash, type Purged } from './replies.ts';
-import { HINCR_MANY, ZREM_IF_SCORE, runScript, type RedisClient } from './scripts.ts';
+import { HINCR_MANY, ZREM_IF_SCORE } from './scripts-aux.ts';
+import { runScript, type RedisClient } from './scripts.ts';
 
 const noop = (): void => {};
 
