@@ -133,7 +133,7 @@ async function gatherAndBuild(
   const scores = context.enrichment === undefined || request.strategy === 'recency' ? undefined : await context.enrichment.dense(tenant, sessionId, turns, request.query);
   const budget = new WorkBudget(opts.contextTimeBudgetMs);
   const exact = await loadTokenizer(request.encoding);
-  await prepareTurns(turns, exact, context.caches, { tenant, session: sessionId }, budget);
+  await prepareTurns(turns, exact, context.caches, { tenant, session: sessionId }, budget, options.media);
   if (request.messages.length > 0) await prepareMessages(request.messages, exact, budget);
   await budget.pace('engine');
   const inputs = {

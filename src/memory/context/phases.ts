@@ -21,7 +21,7 @@ import { roundedComponents, scoreCandidates, type Scored as CandidateScore } fro
 import { fillSelection, selectCandidates, type Selection as CandidateSelection, type SelectCandidate, type SelectOptions } from './select.ts';
 import { querySpeakers } from './speakers.ts';
 import { terms } from './text.ts';
-import type { ToolUnits } from './units.ts';
+import { turnVariant, type ToolUnits } from './units.ts';
 
 /** First line of an abstractive rolling summary message. */
 export const ROLLING_SUMMARY_HEADER = 'Summary of the earlier conversation';
@@ -95,15 +95,7 @@ export function analyseTurns(turns: Turn[], units: ToolUnits, opts: ContextOptio
   const session = cache.session(scope);
   const entries = turns.map((t) => cache.entry(session, t));
   const render = (t: Turn) => turnToMessages(t, { isPaired: units.isPaired });
-  const variantOf = (t: Turn) => {
-    let v = '';
-    for (const p of t.parts) {
-      if (p.type === 'tool_call') v += units.isPaired(p.id) ? 'P' : 'u';
-      else if (p.type === 'tool_result') v += units.isPaired(p.tool_call_id) ? 'P' : 'u';
-      else if (p.type === 'image' || p.type === 'audio' || p.type === 'file') v += `m${opts.media.image},${opts.media.audio},${opts.media.file}`;
-    }
-    return v;
-  };
+  const variantOf = (t: Turn) => turnVariant(t, units.isPaired, opts.media);
   const measureTurn = (t: Turn) => render(t).reduce((a, m) => a + count(m), 0);
   return {
     turns,

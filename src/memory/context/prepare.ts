@@ -12,8 +12,9 @@ import { siraError } from '../../core/errors.ts';
 import type { Turn } from '../../core/types.ts';
 import { turnText, turnToMessages } from '../../models/chat.ts';
 import type { ChatMessage } from '../../models/chat.ts';
-import { countTokensChecked, countTokensPaced, type Tokenizer } from '../../models/tokens.ts';
+import { countMessageTokens, countTokensChecked, countTokensPaced, DEFAULT_MEDIA_TOKENS, PIECE_CHARS, type MediaTokens, type Tokenizer } from '../../models/tokens.ts';
 import type { ContextCaches } from './engine.ts';
+import { turnVariant } from './units.ts';
 
 /** Longest stretch of work (ms) before the event loop is given a turn. */
 export const SLICE_MS = 10;
@@ -135,6 +136,7 @@ export async function prepareTurns(
   caches: ContextCaches,
   scope: { tenant: string; session: string },
   budget: WorkBudget,
+  media: MediaTokens = DEFAULT_MEDIA_TOKENS,
 ): Promise<void> {
   const session = caches.turns.session(scope);
   for (const t of turns) {
@@ -144,7 +146,15 @@ export async function prepareTurns(
     await budget.pace('analysis');
     const entry = caches.turns.entry(session, t);
     const tools = t.parts.some((p) => p.type === 'tool_call' || p.type === 'tool_result');
-    for (const paired of tools ? [true, false] : [true]) await prepareMessages(turnToMessages(t, { isPaired: () => paired }), tok, budget);
+    for (const paired of tools ? [true, false] : [true]) {
+      const isPaired = () => paired;
+      const messages = turnToMessages(t, { isPaired });
+      // Long strings are counted a piece at a time (their pieces are memoised); then the turn's total is cached in
+      // its entry under the key the engine reads, so the engine counts nothing again.
+      for (const m of messages) for (const s of countedStrings(m)) if (s.length > PIECE_CHARS) await countTokensPaced(tok, s, () => budget.pace('tokens'));
+      entry.tokens(tok.encoding, turnVariant(t, isPaired, media), () => messages.reduce((a, m) => a + countMessageTokens(m, tok, media), 0));
+      await budget.pace('tokens');
+    }
     const text = turnText(t);
     if (text.length >= SENTENCES_FROM_CHARS) {
       await budget.pace('sentences');

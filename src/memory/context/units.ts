@@ -5,6 +5,7 @@
  */
 import type { Turn } from '../../core/types.ts';
 import type { ChatMessage } from '../../models/chat.ts';
+import type { MediaTokens } from '../../models/tokens.ts';
 
 /** The tool units of a request's turns. */
 export interface ToolUnits {
@@ -41,4 +42,18 @@ export function toolUnits(turns: readonly Turn[], messages: readonly ChatMessage
   const groupIndex = new Int32Array(n).fill(-1);
   groups.forEach((g, k) => g.forEach((i) => (groupIndex[i] = k)));
   return { isPaired: (id) => paired.has(id), answered, groups, groupIndex };
+}
+
+/**
+ * The key of a turn's rendering, for its cached token count: whether each tool half renders paired (P) or not (u),
+ * and the media costs its media parts are counted with.
+ */
+export function turnVariant(t: Turn, isPaired: (id: string) => boolean, media: MediaTokens): string {
+  let v = '';
+  for (const p of t.parts) {
+    if (p.type === 'tool_call') v += isPaired(p.id) ? 'P' : 'u';
+    else if (p.type === 'tool_result') v += isPaired(p.tool_call_id) ? 'P' : 'u';
+    else if (p.type === 'image' || p.type === 'audio' || p.type === 'file') v += `m${media.image},${media.audio},${media.file}`;
+  }
+  return v;
 }
