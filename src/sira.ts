@@ -58,6 +58,7 @@ import { createEmbedder, type Embedder } from './models/index.ts';
 import { loadTokenizer, registerModel, type EncodingName } from './models/tokens.ts';
 import { turnText } from './models/chat.ts';
 import { ANALYSIS_MAX_CHARS, textHead, withTextHead } from './core/text-limits.ts';
+import { checkTensorReferences, referencedTensors } from './core/parts.ts';
 import { budgetedTokenizer, prepareMessages, prepareTurns, WorkBudget } from './memory/context/prepare.ts';
 import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
@@ -282,18 +283,15 @@ export class TenantSessions {
 
   /**
    * Append turns atomically; returns them with their seqs. Throws on bad input before storing anything, including
-   * SIRA_ERR_TURN_TENSOR_NOT_FOUND for a `tensor` part naming a tensor the session does not hold (checked just
+   * SIRA_ERR_TURN_TENSOR_NOT_FOUND for a `tensor` or `time_series` part naming a tensor the session does not hold, and
+   * SIRA_ERR_TURN_INVALID for a time series whose tensor is not [channels, samples] (checked just
    * before the append: a tensor deleted concurrently can still leave a dangling reference, rendered by name).
    */
   async appendTurns(sessionId: string, turns: TurnInput[]): Promise<Turn[]> {
     let normalized = normalizeTurns(turns, this.#opts.limits);
     if ((await this.#redactMode()) === 'store') normalized = redactTurns(normalized, {});
-    const referenced = new Set(normalized.flatMap((t) => t.parts.flatMap((p) => (p.type === 'tensor' ? [p.name] : []))));
-    if (referenced.size > 0) {
-      const held = new Set(found(await this.#store.listTensors(this.tenant, sessionId)).map((t) => t.name));
-      for (const name of referenced) {
-        if (!held.has(name)) throw siraError('SIRA_ERR_TURN_TENSOR_NOT_FOUND', `the session holds no tensor ${JSON.stringify(name)}`, { details: { tensor: name } });
-      }
+    if (referencedTensors(normalized).size > 0) {
+      checkTensorReferences(normalized, new Map(found(await this.#store.listTensors(this.tenant, sessionId)).map((t) => [t.name, t])));
     }
     const stored = await this.#store.appendTurns(this.tenant, sessionId, normalized);
     // After the append is durable: embedding never delays or fails it.
