@@ -138,6 +138,8 @@ export interface ContextRequestInput {
   agent_id?: string;
   /** Offer turns of the session's user's earlier sessions. @default options.crossSessionRecall */
   cross_session?: boolean;
+  /** Render reasoning parts into the window (they are left out otherwise). @default false */
+  include_reasoning?: boolean;
 }
 
 /** The context engine a service shares across tenants: options and per-turn caches. */
@@ -457,6 +459,7 @@ export class TenantSessions {
         replyReserveTokens: request.reply_reserve_tokens,
         strategy: request.strategy,
         explain: request.explain,
+        includeReasoning: request.include_reasoning === true,
         // Redacted windows keep their own per-turn cache entries (their text differs from the stored turns').
         scope: { tenant: this.tenant, session: counts === undefined ? sessionId : `${sessionId}\u0000redacted` },
         dense: scores?.dense,

@@ -143,6 +143,7 @@ export const ContextRequestSchema = Type.Object({
   explain: Type.Optional(Type.Boolean({ description: 'Also list every dropped candidate with its scores and reason' })),
   agent_id: Type.Optional(Type.String({ description: 'The calling agent: its most useful past experiences for the query compete for the budget (one labelled system message)' })),
   cross_session: Type.Optional(Type.Boolean({ description: 'Offer the best-matching turns of the session user’s earlier sessions (default: the service’s crossSessionRecall)' })),
+  include_reasoning: Type.Optional(Type.Boolean({ description: 'Render reasoning parts into the window (as “[reasoning] …” text); by default they are left out' })),
 });
 
 const Components = Type.Object(

@@ -743,6 +743,8 @@ export interface Paths {
         agent_id?: string;
         /** Offer the best-matching turns of the session user’s earlier sessions (default: the service’s crossSessionRecall) */
         cross_session?: boolean;
+        /** Render reasoning parts into the window (as “[reasoning] …” text); by default they are left out */
+        include_reasoning?: boolean;
       };
       response: {
         /** OpenAI chat messages, chronological, the request messages last */

@@ -46,6 +46,12 @@ export function chatName(name: string | null): string | undefined {
   return n.length === 0 ? undefined : n;
 }
 
+/**
+ * Pixel sizes of the image content parts this module built from image parts that give `width` and `height`, so
+ * token counting can use OpenAI's tile rule (models/tokens.ts) without a non-standard field in the message.
+ */
+export const IMAGE_SIZES = new WeakMap<ChatContentPart, { width: number; height: number }>();
+
 function dataUrl(p: MediaPart): string {
   return p.url ?? `data:${p.mime};base64,${Buffer.from(p.data!.buffer, p.data!.byteOffset, p.data!.byteLength).toString('base64')}`;
 }
@@ -59,7 +65,9 @@ const AUDIO_FORMATS: Record<string, string> = { 'audio/wav': 'wav', 'audio/x-wav
 function mediaContent(p: MediaPart): ChatContentPart | undefined {
   if (p.type === 'image') {
     if (p.url === undefined && p.data === undefined) return undefined;
-    return { type: 'image_url', image_url: p.detail === undefined ? { url: dataUrl(p) } : { url: dataUrl(p), detail: p.detail } };
+    const c: ChatContentPart = { type: 'image_url', image_url: p.detail === undefined ? { url: dataUrl(p) } : { url: dataUrl(p), detail: p.detail } };
+    if (p.width !== undefined && p.height !== undefined) IMAGE_SIZES.set(c, { width: p.width, height: p.height });
+    return c;
   }
   if (p.data === undefined || p.type === 'video' || (p.type === 'document' && p.text !== undefined)) return undefined;
   const b64 = Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength).toString('base64');

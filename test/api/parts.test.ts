@@ -55,6 +55,19 @@ describe('parts over HTTP', () => {
     expect(json<{ turn_count: number }>(await t.app.inject({ url: `/v1/sessions/${id}`, headers: t.auth })).turn_count).toBe(0);
   });
 
+  it('POST /context leaves reasoning out unless include_reasoning, and counts each variant exactly', async () => {
+    const id = await session();
+    await append(id, [{ type: 'reasoning', text: 'hidden musing about invoices' }, { type: 'text', text: 'The invoice total is 10 EUR.' }]);
+    const ctx = async (extra: object) => json<{ messages: unknown[]; usage: { used: number } }>(await t.app.inject({ method: 'POST', url: `/v1/sessions/${id}/context`, headers: t.auth, payload: { query: 'invoice', budget_tokens: 2000, ...extra } }));
+    const plain = await ctx({});
+    const withReasoning = await ctx({ include_reasoning: true });
+    const again = await ctx({});
+    expect(JSON.stringify(plain.messages)).not.toContain('hidden musing');
+    expect(JSON.stringify(withReasoning.messages)).toContain('[reasoning] hidden musing about invoices');
+    expect(withReasoning.usage.used).toBeGreaterThan(plain.usage.used);
+    expect(again.usage.used).toBe(plain.usage.used);
+  });
+
   it('the OpenAPI document describes every part type', async () => {
     const doc = JSON.stringify(await openApiDocument());
     for (const title of ['TextPart', 'ImagePart', 'AudioPart', 'VideoPart', 'DocumentPart', 'FilePart', 'DataPart', 'CodePart', 'ToolCallPart', 'ToolResultPart', 'ReasoningPart', 'CitationPart', 'LocationPart', 'UiEventPart', 'TimeSeriesPart', 'TensorPart', 'BlobRef']) {

@@ -44,6 +44,8 @@ export interface ContextRequest {
   strategy?: string;
   /** Also list the dropped candidates with their scores and reasons. @default false */
   explain?: boolean;
+  /** Render reasoning parts into the window (models/part-text.ts); left out otherwise. @default false */
+  includeReasoning?: boolean;
   /** Whose turns these are, so per-turn counts and analyses are cached across requests. */
   scope?: { tenant: string; session: string };
   /** Embedding similarity of the query to each turn, by seq (the dense component; absent without embeddings). */
@@ -201,13 +203,15 @@ export function buildContextSync(req: ContextRequest, opts: ContextOptions, tok:
   const session = cache.session(caches === undefined ? undefined : req.scope);
   const entries = turns.map((t) => cache.entry(session, t));
   const analyses = entries.map((e) => e.analysis);
-  const render = (t: Turn) => turnToMessages(t, { isPaired });
+  const includeReasoning = req.includeReasoning === true;
+  const render = (t: Turn) => turnToMessages(t, { isPaired, includeReasoning });
   const variantOf = (t: Turn) => {
     let v = '';
     for (const p of t.parts) {
       if (p.type === 'tool_call') v += paired.has(p.id) ? 'P' : 'u';
       else if (p.type === 'tool_result') v += paired.has(p.tool_call_id) ? 'P' : 'u';
-      else if (p.type === 'image' || p.type === 'audio' || p.type === 'file') v += `m${opts.media.image},${opts.media.audio},${opts.media.file}`;
+      else if (p.type === 'image' || p.type === 'audio' || p.type === 'file' || p.type === 'document') v += `m${opts.media.image},${opts.media.audio},${opts.media.file}`;
+      else if (p.type === 'reasoning' && includeReasoning) v += 'R';
     }
     return v;
   };
