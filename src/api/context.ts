@@ -33,6 +33,7 @@ export const contextRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (ap
         explain: b.explain,
         agent_id: b.agent_id,
         cross_session: b.cross_session,
+        include_reasoning: b.include_reasoning,
       });
       // Spread: ChatMessage is an interface, which TypeScript will not treat as the schema's open object type.
       return { ...r, messages: r.messages.map((m) => ({ ...m })) };

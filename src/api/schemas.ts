@@ -7,6 +7,7 @@ import { Type, type Static } from 'typebox';
 import { ROLES } from '../core/types.ts';
 import { DTYPES } from '../core/tensor.ts';
 import { CHECKED_BY_FACADE } from './validation.ts';
+import { PartSchema } from './part-schemas.ts';
 
 /** Any JSON object (client data returned unchanged). */
 export const JsonObjectSchema = Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON object' });
@@ -70,30 +71,7 @@ export const SessionPatchSchema = Type.Object({
 
 export const SessionParamsSchema = Type.Object({ id: Type.String({ minLength: 1 }) });
 
-/** A part of a turn on the wire; media `data` is base64 (standard or URL-safe). */
-export const PartSchema = Type.Union([
-  Type.Object({ type: Type.Literal('text'), text: Type.String() }, { title: 'TextPart' }),
-  Type.Object(
-    {
-      type: Type.Enum(['image', 'audio', 'file']),
-      mime: Type.String({ examples: ['image/png'] }),
-      data: Type.Optional(Type.String({ contentEncoding: 'base64', description: 'Inline bytes, base64; or give url' })),
-      url: Type.Optional(Type.String({ description: 'http(s), s3, gs or data URL; or give data' })),
-      name: Type.Optional(Type.String()),
-    },
-    { title: 'MediaPart' },
-  ),
-  Type.Object(
-    { type: Type.Literal('tool_call'), id: Type.String(), name: Type.String(), arguments: Type.String({ description: 'JSON text, verbatim' }) },
-    { title: 'ToolCallPart' },
-  ),
-  Type.Object(
-    { type: Type.Literal('tool_result'), tool_call_id: Type.String(), content: Type.String(), is_error: Type.Optional(Type.Boolean()) },
-    { title: 'ToolResultPart' },
-  ),
-  Type.Object({ type: Type.Literal('tensor'), name: Type.String({ description: 'A tensor of the same session' }) }, { title: 'TensorPart' }),
-]);
-export type WirePart = Static<typeof PartSchema>;
+export { PartSchema, type WirePart } from './part-schemas.ts';
 
 const Content = Type.Union([Type.String({ description: 'One text part' }), Type.Array(PartSchema)]);
 // On input the parts are checked by the facade (precise paths and messages); the schema documents them.
@@ -165,6 +143,7 @@ export const ContextRequestSchema = Type.Object({
   explain: Type.Optional(Type.Boolean({ description: 'Also list every dropped candidate with its scores and reason' })),
   agent_id: Type.Optional(Type.String({ description: 'The calling agent: its most useful past experiences for the query compete for the budget (one labelled system message)' })),
   cross_session: Type.Optional(Type.Boolean({ description: 'Offer the best-matching turns of the session user’s earlier sessions (default: the service’s crossSessionRecall)' })),
+  include_reasoning: Type.Optional(Type.Boolean({ description: 'Render reasoning parts into the window (as “[reasoning] …” text); by default they are left out' })),
 });
 
 const Components = Type.Object(

@@ -4,7 +4,7 @@
  * 8601 strings, media bytes become base64 (and back), and a turn that is exactly one text part is sent as a string.
  */
 import { siraError } from '../core/errors.ts';
-import type { JsonObject, MediaPart, Part, Session, StateRecord, TensorInfo, Turn } from '../core/types.ts';
+import { isMediaPart, MEDIA_TYPES, type JsonObject, type Part, type Session, type StateRecord, type TensorInfo, type Turn } from '../core/types.ts';
 import type { TurnInput } from '../core/validate.ts';
 import type { WireNewTurn, WirePart, WireSession, WireTensorInfo, WireTurn } from './schemas.ts';
 
@@ -13,7 +13,7 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-const MEDIA: ReadonlySet<unknown> = new Set(['image', 'audio', 'file']);
+const MEDIA: ReadonlySet<unknown> = new Set(MEDIA_TYPES);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
@@ -46,14 +46,9 @@ export function toWireSession(s: Session): WireSession {
 }
 
 function toWirePart(p: Part): WirePart {
-  if (p.type === 'image' || p.type === 'audio' || p.type === 'file') {
-    const out: WirePart = { type: p.type, mime: p.mime };
-    if (p.data !== undefined) out.data = encodeBase64(p.data);
-    if (p.url !== undefined) out.url = p.url;
-    if (p.name !== undefined) out.name = p.name;
-    return out;
-  }
-  return p as Exclude<Part, MediaPart>;
+  // Media bytes are the one field whose wire form differs (base64); every other field is sent as stored.
+  if (isMediaPart(p) && p.data !== undefined) return { ...p, data: encodeBase64(p.data) } as WirePart;
+  return p as WirePart;
 }
 
 /** A stored turn as sent to clients: `content` is a string when the turn is exactly one text part. */

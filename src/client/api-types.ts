@@ -743,6 +743,8 @@ export interface Paths {
         agent_id?: string;
         /** Offer the best-matching turns of the session user’s earlier sessions (default: the service’s crossSessionRecall) */
         cross_session?: boolean;
+        /** Render reasoning parts into the window (as “[reasoning] …” text); by default they are left out */
+        include_reasoning?: boolean;
       };
       response: {
         /** OpenAI chat messages, chronological, the request messages last */
@@ -1145,13 +1147,122 @@ export interface Paths {
             type: "text";
             text: string;
           } | {
-            type: "image" | "audio" | "file";
+            type: "image";
+            /** Media type; may be left out when blob gives it */
             mime: string;
-            /** Inline bytes, base64; or give url */
+            /** Inline bytes, base64; or give url or blob */
             data?: string;
-            /** http(s), s3, gs or data URL; or give data */
+            /** http(s), s3, gs or data URL; or give data or blob */
             url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
             name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            detail?: "auto" | "low" | "high";
+            caption?: string;
+          } | {
+            type: "audio";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Milliseconds */
+            duration_ms?: number;
+            transcript?: string;
+          } | {
+            type: "video";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            /** Milliseconds */
+            duration_ms?: number;
+            caption?: string;
+            transcript?: string;
+          } | {
+            type: "document";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            pages?: number;
+            /** Extracted text */
+            text?: string;
+            title?: string;
+          } | {
+            type: "file";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+          } | {
+            type: "data";
+            /** Any JSON value */
+            value: unknown;
+            /** A JSON Schema (draft 2020-12) */
+            schema?: Record<string, unknown>;
+          } | {
+            type: "code";
+            language: string;
+            code: string;
+            path?: string;
           } | {
             type: "tool_call";
             id: string;
@@ -1163,6 +1274,42 @@ export interface Paths {
             tool_call_id: string;
             content: string;
             is_error?: boolean;
+          } | {
+            type: "reasoning";
+            text: string;
+            /** The provider’s opaque signature, to send the reasoning back */
+            signature?: string;
+          } | {
+            type: "citation";
+            /** http(s) URL */
+            url: string;
+            title?: string;
+            snippet?: string;
+          } | {
+            type: "location";
+            lat: number;
+            lon: number;
+            name?: string;
+            address?: string;
+          } | {
+            type: "ui_event";
+            /** What was acted on, e.g. a selector or control id */
+            element: string;
+            action: string;
+            /** Any JSON value */
+            value?: unknown;
+          } | {
+            type: "time_series";
+            /** A tensor of the same session, shape [channels.length, samples] */
+            tensor: string;
+            /** Channel names, one per tensor row */
+            channels: Array<string>;
+            /** Time of sample 0, ms since the epoch */
+            start_ms: number;
+            /** Milliseconds between samples */
+            interval_ms: number;
+            /** One unit per channel */
+            units?: Array<string>;
           } | {
             type: "tensor";
             /** A tensor of the same session */
@@ -1194,13 +1341,122 @@ export interface Paths {
             type: "text";
             text: string;
           } | {
-            type: "image" | "audio" | "file";
+            type: "image";
+            /** Media type; may be left out when blob gives it */
             mime: string;
-            /** Inline bytes, base64; or give url */
+            /** Inline bytes, base64; or give url or blob */
             data?: string;
-            /** http(s), s3, gs or data URL; or give data */
+            /** http(s), s3, gs or data URL; or give data or blob */
             url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
             name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            detail?: "auto" | "low" | "high";
+            caption?: string;
+          } | {
+            type: "audio";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Milliseconds */
+            duration_ms?: number;
+            transcript?: string;
+          } | {
+            type: "video";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            /** Milliseconds */
+            duration_ms?: number;
+            caption?: string;
+            transcript?: string;
+          } | {
+            type: "document";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            pages?: number;
+            /** Extracted text */
+            text?: string;
+            title?: string;
+          } | {
+            type: "file";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+          } | {
+            type: "data";
+            /** Any JSON value */
+            value: unknown;
+            /** A JSON Schema (draft 2020-12) */
+            schema?: Record<string, unknown>;
+          } | {
+            type: "code";
+            language: string;
+            code: string;
+            path?: string;
           } | {
             type: "tool_call";
             id: string;
@@ -1212,6 +1468,42 @@ export interface Paths {
             tool_call_id: string;
             content: string;
             is_error?: boolean;
+          } | {
+            type: "reasoning";
+            text: string;
+            /** The provider’s opaque signature, to send the reasoning back */
+            signature?: string;
+          } | {
+            type: "citation";
+            /** http(s) URL */
+            url: string;
+            title?: string;
+            snippet?: string;
+          } | {
+            type: "location";
+            lat: number;
+            lon: number;
+            name?: string;
+            address?: string;
+          } | {
+            type: "ui_event";
+            /** What was acted on, e.g. a selector or control id */
+            element: string;
+            action: string;
+            /** Any JSON value */
+            value?: unknown;
+          } | {
+            type: "time_series";
+            /** A tensor of the same session, shape [channels.length, samples] */
+            tensor: string;
+            /** Channel names, one per tensor row */
+            channels: Array<string>;
+            /** Time of sample 0, ms since the epoch */
+            start_ms: number;
+            /** Milliseconds between samples */
+            interval_ms: number;
+            /** One unit per channel */
+            units?: Array<string>;
           } | {
             type: "tensor";
             /** A tensor of the same session */
@@ -1232,13 +1524,122 @@ export interface Paths {
             type: "text";
             text: string;
           } | {
-            type: "image" | "audio" | "file";
+            type: "image";
+            /** Media type; may be left out when blob gives it */
             mime: string;
-            /** Inline bytes, base64; or give url */
+            /** Inline bytes, base64; or give url or blob */
             data?: string;
-            /** http(s), s3, gs or data URL; or give data */
+            /** http(s), s3, gs or data URL; or give data or blob */
             url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
             name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            detail?: "auto" | "low" | "high";
+            caption?: string;
+          } | {
+            type: "audio";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Milliseconds */
+            duration_ms?: number;
+            transcript?: string;
+          } | {
+            type: "video";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            /** Milliseconds */
+            duration_ms?: number;
+            caption?: string;
+            transcript?: string;
+          } | {
+            type: "document";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            pages?: number;
+            /** Extracted text */
+            text?: string;
+            title?: string;
+          } | {
+            type: "file";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+          } | {
+            type: "data";
+            /** Any JSON value */
+            value: unknown;
+            /** A JSON Schema (draft 2020-12) */
+            schema?: Record<string, unknown>;
+          } | {
+            type: "code";
+            language: string;
+            code: string;
+            path?: string;
           } | {
             type: "tool_call";
             id: string;
@@ -1250,6 +1651,42 @@ export interface Paths {
             tool_call_id: string;
             content: string;
             is_error?: boolean;
+          } | {
+            type: "reasoning";
+            text: string;
+            /** The provider’s opaque signature, to send the reasoning back */
+            signature?: string;
+          } | {
+            type: "citation";
+            /** http(s) URL */
+            url: string;
+            title?: string;
+            snippet?: string;
+          } | {
+            type: "location";
+            lat: number;
+            lon: number;
+            name?: string;
+            address?: string;
+          } | {
+            type: "ui_event";
+            /** What was acted on, e.g. a selector or control id */
+            element: string;
+            action: string;
+            /** Any JSON value */
+            value?: unknown;
+          } | {
+            type: "time_series";
+            /** A tensor of the same session, shape [channels.length, samples] */
+            tensor: string;
+            /** Channel names, one per tensor row */
+            channels: Array<string>;
+            /** Time of sample 0, ms since the epoch */
+            start_ms: number;
+            /** Milliseconds between samples */
+            interval_ms: number;
+            /** One unit per channel */
+            units?: Array<string>;
           } | {
             type: "tensor";
             /** A tensor of the same session */
@@ -1753,13 +2190,122 @@ export interface Paths {
             type: "text";
             text: string;
           } | {
-            type: "image" | "audio" | "file";
+            type: "image";
+            /** Media type; may be left out when blob gives it */
             mime: string;
-            /** Inline bytes, base64; or give url */
+            /** Inline bytes, base64; or give url or blob */
             data?: string;
-            /** http(s), s3, gs or data URL; or give data */
+            /** http(s), s3, gs or data URL; or give data or blob */
             url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
             name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            detail?: "auto" | "low" | "high";
+            caption?: string;
+          } | {
+            type: "audio";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Milliseconds */
+            duration_ms?: number;
+            transcript?: string;
+          } | {
+            type: "video";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            /** Milliseconds */
+            duration_ms?: number;
+            caption?: string;
+            transcript?: string;
+          } | {
+            type: "document";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            pages?: number;
+            /** Extracted text */
+            text?: string;
+            title?: string;
+          } | {
+            type: "file";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+          } | {
+            type: "data";
+            /** Any JSON value */
+            value: unknown;
+            /** A JSON Schema (draft 2020-12) */
+            schema?: Record<string, unknown>;
+          } | {
+            type: "code";
+            language: string;
+            code: string;
+            path?: string;
           } | {
             type: "tool_call";
             id: string;
@@ -1771,6 +2317,42 @@ export interface Paths {
             tool_call_id: string;
             content: string;
             is_error?: boolean;
+          } | {
+            type: "reasoning";
+            text: string;
+            /** The provider’s opaque signature, to send the reasoning back */
+            signature?: string;
+          } | {
+            type: "citation";
+            /** http(s) URL */
+            url: string;
+            title?: string;
+            snippet?: string;
+          } | {
+            type: "location";
+            lat: number;
+            lon: number;
+            name?: string;
+            address?: string;
+          } | {
+            type: "ui_event";
+            /** What was acted on, e.g. a selector or control id */
+            element: string;
+            action: string;
+            /** Any JSON value */
+            value?: unknown;
+          } | {
+            type: "time_series";
+            /** A tensor of the same session, shape [channels.length, samples] */
+            tensor: string;
+            /** Channel names, one per tensor row */
+            channels: Array<string>;
+            /** Time of sample 0, ms since the epoch */
+            start_ms: number;
+            /** Milliseconds between samples */
+            interval_ms: number;
+            /** One unit per channel */
+            units?: Array<string>;
           } | {
             type: "tensor";
             /** A tensor of the same session */
@@ -1800,13 +2382,122 @@ export interface Paths {
             type: "text";
             text: string;
           } | {
-            type: "image" | "audio" | "file";
+            type: "image";
+            /** Media type; may be left out when blob gives it */
             mime: string;
-            /** Inline bytes, base64; or give url */
+            /** Inline bytes, base64; or give url or blob */
             data?: string;
-            /** http(s), s3, gs or data URL; or give data */
+            /** http(s), s3, gs or data URL; or give data or blob */
             url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
             name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            detail?: "auto" | "low" | "high";
+            caption?: string;
+          } | {
+            type: "audio";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Milliseconds */
+            duration_ms?: number;
+            transcript?: string;
+          } | {
+            type: "video";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            /** Milliseconds */
+            duration_ms?: number;
+            caption?: string;
+            transcript?: string;
+          } | {
+            type: "document";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            pages?: number;
+            /** Extracted text */
+            text?: string;
+            title?: string;
+          } | {
+            type: "file";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+          } | {
+            type: "data";
+            /** Any JSON value */
+            value: unknown;
+            /** A JSON Schema (draft 2020-12) */
+            schema?: Record<string, unknown>;
+          } | {
+            type: "code";
+            language: string;
+            code: string;
+            path?: string;
           } | {
             type: "tool_call";
             id: string;
@@ -1818,6 +2509,42 @@ export interface Paths {
             tool_call_id: string;
             content: string;
             is_error?: boolean;
+          } | {
+            type: "reasoning";
+            text: string;
+            /** The provider’s opaque signature, to send the reasoning back */
+            signature?: string;
+          } | {
+            type: "citation";
+            /** http(s) URL */
+            url: string;
+            title?: string;
+            snippet?: string;
+          } | {
+            type: "location";
+            lat: number;
+            lon: number;
+            name?: string;
+            address?: string;
+          } | {
+            type: "ui_event";
+            /** What was acted on, e.g. a selector or control id */
+            element: string;
+            action: string;
+            /** Any JSON value */
+            value?: unknown;
+          } | {
+            type: "time_series";
+            /** A tensor of the same session, shape [channels.length, samples] */
+            tensor: string;
+            /** Channel names, one per tensor row */
+            channels: Array<string>;
+            /** Time of sample 0, ms since the epoch */
+            start_ms: number;
+            /** Milliseconds between samples */
+            interval_ms: number;
+            /** One unit per channel */
+            units?: Array<string>;
           } | {
             type: "tensor";
             /** A tensor of the same session */
@@ -1838,13 +2565,122 @@ export interface Paths {
             type: "text";
             text: string;
           } | {
-            type: "image" | "audio" | "file";
+            type: "image";
+            /** Media type; may be left out when blob gives it */
             mime: string;
-            /** Inline bytes, base64; or give url */
+            /** Inline bytes, base64; or give url or blob */
             data?: string;
-            /** http(s), s3, gs or data URL; or give data */
+            /** http(s), s3, gs or data URL; or give data or blob */
             url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
             name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            detail?: "auto" | "low" | "high";
+            caption?: string;
+          } | {
+            type: "audio";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Milliseconds */
+            duration_ms?: number;
+            transcript?: string;
+          } | {
+            type: "video";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            /** Pixels */
+            width?: number;
+            /** Pixels */
+            height?: number;
+            /** Milliseconds */
+            duration_ms?: number;
+            caption?: string;
+            transcript?: string;
+          } | {
+            type: "document";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+            pages?: number;
+            /** Extracted text */
+            text?: string;
+            title?: string;
+          } | {
+            type: "file";
+            /** Media type; may be left out when blob gives it */
+            mime: string;
+            /** Inline bytes, base64; or give url or blob */
+            data?: string;
+            /** http(s), s3, gs or data URL; or give data or blob */
+            url?: string;
+            blob?: {
+              /** SHA-256 of the bytes, lowercase hex */
+              sha256: string;
+              /** Bytes */
+              size: number;
+              mime: string;
+            };
+            /** A file name */
+            name?: string;
+          } | {
+            type: "data";
+            /** Any JSON value */
+            value: unknown;
+            /** A JSON Schema (draft 2020-12) */
+            schema?: Record<string, unknown>;
+          } | {
+            type: "code";
+            language: string;
+            code: string;
+            path?: string;
           } | {
             type: "tool_call";
             id: string;
@@ -1856,6 +2692,42 @@ export interface Paths {
             tool_call_id: string;
             content: string;
             is_error?: boolean;
+          } | {
+            type: "reasoning";
+            text: string;
+            /** The provider’s opaque signature, to send the reasoning back */
+            signature?: string;
+          } | {
+            type: "citation";
+            /** http(s) URL */
+            url: string;
+            title?: string;
+            snippet?: string;
+          } | {
+            type: "location";
+            lat: number;
+            lon: number;
+            name?: string;
+            address?: string;
+          } | {
+            type: "ui_event";
+            /** What was acted on, e.g. a selector or control id */
+            element: string;
+            action: string;
+            /** Any JSON value */
+            value?: unknown;
+          } | {
+            type: "time_series";
+            /** A tensor of the same session, shape [channels.length, samples] */
+            tensor: string;
+            /** Channel names, one per tensor row */
+            channels: Array<string>;
+            /** Time of sample 0, ms since the epoch */
+            start_ms: number;
+            /** Milliseconds between samples */
+            interval_ms: number;
+            /** One unit per channel */
+            units?: Array<string>;
           } | {
             type: "tensor";
             /** A tensor of the same session */

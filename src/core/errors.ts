@@ -27,6 +27,7 @@ export const ERRORS = {
   SIRA_ERR_SESSION_EXISTS: { status: 409, title: 'A session with this id already exists', category: 'user' },
   SIRA_ERR_SESSION_ID_INVALID: { status: 400, title: 'The session id is not valid', category: 'user' },
   SIRA_ERR_TURN_INVALID: { status: 400, title: 'A turn is not valid', category: 'user' },
+  SIRA_ERR_PART_DATA_INVALID: { status: 400, title: 'A data part does not match its JSON Schema', category: 'user' },
   SIRA_ERR_TURN_BATCH_TOO_LARGE: { status: 413, title: 'Too many turns in one batch', category: 'user' },
   SIRA_ERR_TURN_TENSOR_NOT_FOUND: { status: 400, title: 'A turn refers to a tensor the session does not hold', category: 'user' },
   SIRA_ERR_REQUEST_TEXT_INVALID: { status: 400, title: 'The request holds text that is not valid Unicode', category: 'user' },

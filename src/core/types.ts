@@ -28,13 +28,78 @@ export interface TextPart {
   type: 'text';
   text: string;
 }
-/** Media: inline bytes (`data`) or a reference (`url`), exactly one of them. */
-export interface MediaPart {
-  type: 'image' | 'audio' | 'file';
+/**
+ * A content-addressed blob: the bytes live outside the turn record, named by their SHA-256 (64 lowercase hex
+ * digits); `size` is in bytes.
+ */
+export interface BlobRef {
+  sha256: string;
+  size: number;
+  mime: string;
+}
+/** Where a media part's bytes are: inline (`data`), at a URL (`url`) or in a blob (`blob`), exactly one of them. */
+interface MediaSource {
   mime: string;
   data?: Uint8Array;
   url?: string;
+  blob?: BlobRef;
+  /** A file name. */
   name?: string;
+}
+/** An image; `width`/`height` in pixels, `detail` as OpenAI's vision input takes it. */
+export interface ImagePart extends MediaSource {
+  type: 'image';
+  width?: number;
+  height?: number;
+  detail?: 'auto' | 'low' | 'high';
+  caption?: string;
+}
+/** Audio; `duration_ms` in milliseconds. */
+export interface AudioPart extends MediaSource {
+  type: 'audio';
+  duration_ms?: number;
+  transcript?: string;
+}
+/** Video; dimensions in pixels, `duration_ms` in milliseconds. */
+export interface VideoPart extends MediaSource {
+  type: 'video';
+  width?: number;
+  height?: number;
+  duration_ms?: number;
+  caption?: string;
+  transcript?: string;
+}
+/** A document (PDF, office file): `text` is its extracted text, `pages` its page count. */
+export interface DocumentPart extends MediaSource {
+  type: 'document';
+  pages?: number;
+  text?: string;
+  title?: string;
+}
+/** Any other file. */
+export interface FilePart extends MediaSource {
+  type: 'file';
+}
+/** A part whose bytes are media (inline, by URL or by blob). */
+export type MediaPart = ImagePart | AudioPart | VideoPart | DocumentPart | FilePart;
+/** The part types that are media. */
+export const MEDIA_TYPES: readonly MediaPart['type'][] = ['image', 'audio', 'video', 'document', 'file'];
+/** True when `p` is a media part. */
+export function isMediaPart(p: Part): p is MediaPart {
+  return p.type === 'image' || p.type === 'audio' || p.type === 'video' || p.type === 'document' || p.type === 'file';
+}
+/** Structured data: any JSON `value`, valid against the JSON Schema `schema` when one is given. */
+export interface DataPart {
+  type: 'data';
+  value: Json;
+  schema?: JsonObject;
+}
+/** Source code in `language`, optionally from the file `path`. */
+export interface CodePart {
+  type: 'code';
+  language: string;
+  code: string;
+  path?: string;
 }
 /** A call the assistant made; `arguments` is the JSON text the model produced (kept verbatim). */
 export interface ToolCallPart {
@@ -50,14 +115,88 @@ export interface ToolResultPart {
   content: string;
   is_error?: boolean;
 }
+/**
+ * A model's reasoning (thoughts); `signature` is the provider's opaque token for sending it back. Left out of
+ * context windows unless the request asks for it (`include_reasoning`).
+ */
+export interface ReasoningPart {
+  type: 'reasoning';
+  text: string;
+  signature?: string;
+}
+/** A source or web result. */
+export interface CitationPart {
+  type: 'citation';
+  url: string;
+  title?: string;
+  snippet?: string;
+}
+/** A place: WGS 84 degrees, `lat` in [-90, 90] and `lon` in [-180, 180]. */
+export interface LocationPart {
+  type: 'location';
+  lat: number;
+  lon: number;
+  name?: string;
+  address?: string;
+}
+/** Something a user did in a UI: `action` on `element`, with an optional JSON `value`. */
+export interface UiEventPart {
+  type: 'ui_event';
+  element: string;
+  action: string;
+  value?: Json;
+}
+/**
+ * Sensor readings: the session tensor `tensor` of shape [channels.length, samples], channel i named `channels[i]`
+ * (in `units[i]` when given); sample j was taken at `start_ms + j × interval_ms` (ms since the epoch).
+ */
+export interface TimeSeriesPart {
+  type: 'time_series';
+  tensor: string;
+  channels: string[];
+  start_ms: number;
+  interval_ms: number;
+  units?: string[];
+}
 /** A reference to a named tensor of the same session. */
 export interface TensorPart {
   type: 'tensor';
   name: string;
 }
 /** One piece of a turn. */
-export type Part = TextPart | MediaPart | ToolCallPart | ToolResultPart | TensorPart;
+export type Part =
+  | TextPart
+  | MediaPart
+  | DataPart
+  | CodePart
+  | ToolCallPart
+  | ToolResultPart
+  | ReasoningPart
+  | CitationPart
+  | LocationPart
+  | UiEventPart
+  | TimeSeriesPart
+  | TensorPart;
 export type PartType = Part['type'];
+/** Every part type, in codec tag order (see storage/codec/turn.ts). */
+export const PART_TYPES: readonly PartType[] = [
+  'text',
+  'image',
+  'audio',
+  'file',
+  'tool_call',
+  'tool_result',
+  'tensor',
+  'video',
+  'document',
+  'data',
+  'code',
+  'reasoning',
+  'citation',
+  'location',
+  'ui_event',
+  'time_series',
+];
 
 /** A session: the unit of conversation, TTL and tenancy. */
 export interface Session {

@@ -5,7 +5,8 @@
  */
 import type { Limits } from './config.ts';
 import { siraError, type ErrorCode } from './errors.ts';
-import { isValidId, isValidTensorName } from './ids.ts';
+import { isValidId } from './ids.ts';
+import { checkPart } from './parts.ts';
 import { ROLES, type Json, type JsonObject, type NewTurn, type Part, type Role } from './types.ts';
 
 /** A turn as callers write it: `content` is a string (one text part) or a list of parts. */
@@ -66,57 +67,6 @@ function checkText(s: unknown, limits: Limits, what: string): string {
   return s;
 }
 
-function checkPart(p: unknown, limits: Limits, where: string): Part {
-  if (!isJsonObject(p as Json) && !(typeof p === 'object' && p !== null)) fail('SIRA_ERR_TURN_INVALID', `${where} must be an object`);
-  const part = p as Record<string, unknown>;
-  switch (part.type) {
-    case 'text':
-      return { type: 'text', text: checkText(part.text, limits, `${where}.text`) };
-    case 'image':
-    case 'audio':
-    case 'file': {
-      const mime = part.mime;
-      if (typeof mime !== 'string' || !/^[\w.+-]+\/[\w.+-]+$/.test(mime)) fail('SIRA_ERR_TURN_INVALID', `${where}.mime must be a media type`);
-      const hasData = part.data !== undefined;
-      const hasUrl = part.url !== undefined;
-      if (hasData === hasUrl) fail('SIRA_ERR_TURN_INVALID', `${where} needs exactly one of data or url`);
-      const out: Part = { type: part.type, mime };
-      if (hasData) {
-        if (!(part.data instanceof Uint8Array)) fail('SIRA_ERR_TURN_INVALID', `${where}.data must be bytes`);
-        if (part.data.byteLength > limits.maxMediaBytes) fail('SIRA_ERR_TURN_INVALID', `${where}.data exceeds ${limits.maxMediaBytes} bytes`);
-        out.data = part.data;
-      } else {
-        const url = checkText(part.url, limits, `${where}.url`);
-        if (!/^(https?|s3|gs|data):/i.test(url) || url.length > 8192) fail('SIRA_ERR_TURN_INVALID', `${where}.url must be an http(s), s3, gs or data URL`);
-        out.url = url;
-      }
-      if (part.name !== undefined) out.name = checkText(part.name, limits, `${where}.name`);
-      return out;
-    }
-    case 'tool_call': {
-      if (typeof part.id !== 'string' || part.id.length === 0 || part.id.length > 256) fail('SIRA_ERR_TURN_INVALID', `${where}.id must be a non-empty string`);
-      if (typeof part.name !== 'string' || part.name.length === 0 || part.name.length > 256) fail('SIRA_ERR_TURN_INVALID', `${where}.name must be a non-empty string`);
-      return { type: 'tool_call', id: part.id, name: part.name, arguments: checkText(part.arguments ?? '', limits, `${where}.arguments`) };
-    }
-    case 'tool_result': {
-      if (typeof part.tool_call_id !== 'string' || part.tool_call_id.length === 0 || part.tool_call_id.length > 256) {
-        fail('SIRA_ERR_TURN_INVALID', `${where}.tool_call_id must be a non-empty string`);
-      }
-      const out: Part = { type: 'tool_result', tool_call_id: part.tool_call_id, content: checkText(part.content, limits, `${where}.content`) };
-      if (part.is_error !== undefined) {
-        if (typeof part.is_error !== 'boolean') fail('SIRA_ERR_TURN_INVALID', `${where}.is_error must be a boolean`);
-        out.is_error = part.is_error;
-      }
-      return out;
-    }
-    case 'tensor':
-      if (!isValidTensorName(part.name)) fail('SIRA_ERR_TURN_INVALID', `${where}.name is not a valid tensor name`);
-      return { type: 'tensor', name: part.name };
-    default:
-      return fail('SIRA_ERR_TURN_INVALID', `${where}.type must be one of text, image, audio, file, tool_call, tool_result, tensor`);
-  }
-}
-
 function optId(v: unknown, what: string): string | null {
   if (v === undefined || v === null) return null;
   if (!isValidId(v)) fail('SIRA_ERR_TURN_INVALID', `${what} is not a valid id`);
@@ -136,7 +86,7 @@ export function normalizeTurns(input: unknown, limits: Limits): NewTurn[] {
     if (typeof t.content === 'string') parts = [{ type: 'text', text: checkText(t.content, limits, `${where}.content`) }];
     else if (Array.isArray(t.content)) {
       if (t.content.length > limits.maxPartsPerTurn) fail('SIRA_ERR_TURN_INVALID', `${where} has more than ${limits.maxPartsPerTurn} parts`);
-      parts = t.content.map((p, j) => checkPart(p, limits, `${where}.content[${j}]`));
+      parts = t.content.map((p, j) => checkPart(p, limits, { where: `${where}.content[${j}]`, pointer: `/turns/${i}/content/${j}` }));
     } else fail('SIRA_ERR_TURN_INVALID', `${where}.content must be a string or an array of parts`);
     let metadata: JsonObject | null = null;
     if (t.metadata !== undefined && t.metadata !== null) {

@@ -5,7 +5,8 @@
  * `tool` message. A call whose result is not in the window (or a result whose call is not) is rendered as text,
  * so the messages are always a valid request.
  */
-import type { MediaPart, Turn } from '../core/types.ts';
+import { isMediaPart, type MediaPart, type Turn } from '../core/types.ts';
+import { mediaText, partScoringText, partWindowText, type PartTextOptions } from './part-text.ts';
 
 /** A tool call in an OpenAI chat message. */
 export interface ChatToolCall {
@@ -31,7 +32,7 @@ export interface ChatMessage {
 }
 
 /** How to render a turn. */
-export interface RenderOptions {
+export interface RenderOptions extends PartTextOptions {
   /** Whether the call/result with this id has its other half in the same window. @default every id is paired */
   isPaired?: (toolCallId: string) => boolean;
 }
@@ -45,20 +46,30 @@ export function chatName(name: string | null): string | undefined {
   return n.length === 0 ? undefined : n;
 }
 
+/**
+ * Pixel sizes of the image content parts this module built from image parts that give `width` and `height`, so
+ * token counting can use OpenAI's tile rule (models/tokens.ts) without a non-standard field in the message.
+ */
+export const IMAGE_SIZES = new WeakMap<ChatContentPart, { width: number; height: number }>();
+
 function dataUrl(p: MediaPart): string {
   return p.url ?? `data:${p.mime};base64,${Buffer.from(p.data!.buffer, p.data!.byteOffset, p.data!.byteLength).toString('base64')}`;
 }
 
-function placeholder(p: MediaPart): string {
-  return `[${p.type}: ${p.name ?? p.url?.slice(0, 200) ?? p.mime}]`;
-}
-
 const AUDIO_FORMATS: Record<string, string> = { 'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/mpeg': 'mp3', 'audio/mp3': 'mp3' };
 
-/** A media part as an OpenAI content part (user messages only), or undefined when it has no such form. */
+/**
+ * A media part as an OpenAI content part (user messages only), or undefined when it has no such form (video; a
+ * blob reference, whose bytes are not in the turn; a document with extracted text, which goes in as that text).
+ */
 function mediaContent(p: MediaPart): ChatContentPart | undefined {
-  if (p.type === 'image') return { type: 'image_url', image_url: { url: dataUrl(p) } };
-  if (p.data === undefined) return undefined;
+  if (p.type === 'image') {
+    if (p.url === undefined && p.data === undefined) return undefined;
+    const c: ChatContentPart = { type: 'image_url', image_url: p.detail === undefined ? { url: dataUrl(p) } : { url: dataUrl(p), detail: p.detail } };
+    if (p.width !== undefined && p.height !== undefined) IMAGE_SIZES.set(c, { width: p.width, height: p.height });
+    return c;
+  }
+  if (p.data === undefined || p.type === 'video' || (p.type === 'document' && p.text !== undefined)) return undefined;
   const b64 = Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength).toString('base64');
   if (p.type === 'audio') {
     const format = AUDIO_FORMATS[p.mime];
@@ -69,8 +80,9 @@ function mediaContent(p: MediaPart): ChatContentPart | undefined {
 
 /**
  * The chat messages of one stored turn (one or more): the turn's own message, then one `tool` message per tool
- * result. Media become content parts in user messages and `[image: name]` placeholders elsewhere; tensor parts
- * become `[tensor: name]`.
+ * result. Media become content parts in user messages and `[image: name]` placeholders elsewhere (with their
+ * transcript or extracted text); other parts become their text (models/part-text.ts), reasoning only when
+ * `includeReasoning`.
  */
 export function turnToMessages(turn: Turn, opts: RenderOptions = {}): ChatMessage[] {
   const paired = opts.isPaired ?? (() => true);
@@ -89,9 +101,6 @@ export function turnToMessages(turn: Turn, opts: RenderOptions = {}): ChatMessag
       case 'text':
         addText(p.text);
         break;
-      case 'tensor':
-        addText(`[tensor: ${p.name}]`);
-        break;
       case 'tool_call':
         if (paired(p.id)) calls.push({ id: p.id, type: 'function', function: { name: p.name, arguments: p.arguments } });
         else addText(`[tool call ${p.name}(${p.arguments})]`);
@@ -103,11 +112,16 @@ export function turnToMessages(turn: Turn, opts: RenderOptions = {}): ChatMessag
         break;
       }
       default: {
+        if (!isMediaPart(p)) {
+          const t = partWindowText(p, opts);
+          if (t !== undefined) addText(t);
+          break;
+        }
         const c = user ? mediaContent(p) : undefined;
         if (c !== undefined) {
           parts.push(c);
           rich = true;
-        } else addText(placeholder(p));
+        } else addText(mediaText(p));
       }
     }
   }
@@ -132,13 +146,16 @@ export function turnToMessages(turn: Turn, opts: RenderOptions = {}): ChatMessag
   return out;
 }
 
-/** The plain text a turn carries (text parts, tool call names and arguments, tool results), for scoring. */
-export function turnText(turn: Turn): string {
+/**
+ * The plain text a turn carries, for scoring: text parts, tool call names and arguments, tool results, and the
+ * words of every other part ({@link partScoringText}); reasoning only when `includeReasoning`.
+ */
+export function turnText(turn: Turn, opts: PartTextOptions = {}): string {
   const out: string[] = [];
   for (const p of turn.parts) {
-    if (p.type === 'text') out.push(p.text);
-    else if (p.type === 'tool_call') out.push(`${p.name} ${p.arguments}`);
-    else if (p.type === 'tool_result') out.push(p.content);
+    const t = partScoringText(p, opts);
+    // Text, tool calls and results count even when empty (as they always have); other parts only with words.
+    if (t.length > 0 || p.type === 'text' || p.type === 'tool_call' || p.type === 'tool_result') out.push(t);
   }
   return out.join('\n');
 }

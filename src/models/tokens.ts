@@ -6,8 +6,8 @@
  * registry of model context windows, and per-turn counts cached in a bounded LRU.
  *
  * Exact: plain text, roles, names. Estimates (conservative where it matters): a tool call costs its name, its
- * arguments and 3 tokens (the rendering OpenAI uses is not published); media cost a fixed figure
- * ({@link DEFAULT_MEDIA_TOKENS}). Models of other vendors (Claude, Llama, Mistral, Gemini) are counted with an
+ * arguments and 3 tokens (the rendering OpenAI uses is not published); an image with known pixel size costs what
+ * OpenAI's tile rule gives ({@link imageTokens}), other media a fixed figure ({@link DEFAULT_MEDIA_TOKENS}). Models of other vendors (Claude, Llama, Mistral, Gemini) are counted with an
  * OpenAI encoding as an approximation, flagged `approximate` in the registry; give those a margin — or register the
  * model with its own `tokenizer.json` ({@link registerModel}, config `models`), which makes its counts exact.
  *
@@ -20,7 +20,8 @@
  */
 import { siraError } from '../core/errors.ts';
 import type { Turn } from '../core/types.ts';
-import { turnToMessages, type ChatContentPart, type ChatMessage, type RenderOptions } from './chat.ts';
+import { DEFAULT_MEDIA_TOKENS, imageTokens, LOW_DETAIL_IMAGE, type MediaTokens } from './media-tokens.ts';
+import { IMAGE_SIZES, turnToMessages, type ChatContentPart, type ChatMessage, type RenderOptions } from './chat.ts';
 import { Lru } from './lru.ts';
 
 /**
@@ -335,24 +336,17 @@ export const REPLY_PRIMING_TOKENS = 3;
 /** Added per tool call to its name and arguments (the rule OpenAI's legacy function-call counting used). */
 export const TOKENS_PER_TOOL_CALL = 3;
 
-/** Fixed token estimates for media, whose real cost depends on what only the model's server sees. */
-export interface MediaTokens {
-  /** An image (a 1024×1024 image at high detail costs 765 on gpt-4o; `detail: "low"` is always 85). @default 765 */
-  image: number;
-  /** An audio clip (about a minute of speech). @default 600 */
-  audio: number;
-  /** A file (e.g. a PDF: extracted text and page images). @default 1500 */
-  file: number;
-}
-export const DEFAULT_MEDIA_TOKENS: Readonly<MediaTokens> = Object.freeze({ image: 765, audio: 600, file: 1500 });
-const LOW_DETAIL_IMAGE = 85;
+export { DEFAULT_MEDIA_TOKENS, imageTokens, type MediaTokens } from './media-tokens.ts';
 
 function partTokens(p: ChatContentPart, tok: Tokenizer, media: MediaTokens): number {
   switch (p.type) {
     case 'text':
       return tok.count(p.text);
-    case 'image_url':
+    case 'image_url': {
+      const size = IMAGE_SIZES.get(p);
+      if (size !== undefined) return imageTokens(size.width, size.height, p.image_url.detail);
       return p.image_url.detail === 'low' ? LOW_DETAIL_IMAGE : media.image;
+    }
     case 'input_audio':
       return media.audio;
     case 'file':

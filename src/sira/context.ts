@@ -45,6 +45,7 @@ export async function buildContext(scope: TenantScope, sessionId: string, input:
       replyReserveTokens: input.reply_reserve_tokens,
       strategy: adaptive ? undefined : input.strategy,
       explain: input.explain,
+      includeReasoning: input.include_reasoning,
     },
     scope.context.options.defaultEncoding,
   );

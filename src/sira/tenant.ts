@@ -25,6 +25,7 @@ import {
   type TurnInput,
   type TurnRange,
 } from '../core/index.ts';
+import { checkTensorReferences, referencedTensors } from '../core/parts.ts';
 import type { UserErasure } from '../erasure.ts';
 import type { EnrichmentStatus } from '../memory/index.ts';
 import type { SessionEvaluation } from '../memory/evaluate/index.ts';
@@ -118,18 +119,15 @@ export class TenantSessions {
 
   /**
    * Append turns atomically; returns them with their seqs. Throws on bad input before storing anything, including
-   * SIRA_ERR_TURN_TENSOR_NOT_FOUND for a `tensor` part naming a tensor the session does not hold (checked just
-   * before the append: a tensor deleted concurrently can still leave a dangling reference, rendered by name).
+   * SIRA_ERR_TURN_TENSOR_NOT_FOUND for a `tensor` or `time_series` part naming a tensor the session does not hold, and
+   * SIRA_ERR_TURN_INVALID for a time series whose tensor is not [channels, samples] (checked just before the append: a
+   * tensor deleted concurrently can still leave a dangling reference, rendered by name).
    */
   async appendTurns(sessionId: string, turns: TurnInput[]): Promise<Turn[]> {
     let normalized = normalizeTurns(turns, this.#s.opts.limits);
     if ((await redactMode(this.#s)) === 'store') normalized = redactTurns(normalized, {});
-    const referenced = new Set(normalized.flatMap((t) => t.parts.flatMap((p) => (p.type === 'tensor' ? [p.name] : []))));
-    if (referenced.size > 0) {
-      const held = new Set(found(await this.#s.store.listTensors(this.tenant, sessionId)).map((t) => t.name));
-      for (const name of referenced) {
-        if (!held.has(name)) throw siraError('SIRA_ERR_TURN_TENSOR_NOT_FOUND', `the session holds no tensor ${JSON.stringify(name)}`, { details: { tensor: name } });
-      }
+    if (referencedTensors(normalized).size > 0) {
+      checkTensorReferences(normalized, new Map(found(await this.#s.store.listTensors(this.tenant, sessionId)).map((t) => [t.name, t])));
     }
     const stored = await this.#s.store.appendTurns(this.tenant, sessionId, normalized);
     // After the append is durable: embedding never delays or fails it.

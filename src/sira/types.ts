@@ -76,6 +76,8 @@ export interface ContextRequestInput {
   agent_id?: string;
   /** Offer turns of the session's user's earlier sessions. @default options.crossSessionRecall */
   cross_session?: boolean;
+  /** Render reasoning parts into the window (they are left out otherwise). @default false */
+  include_reasoning?: boolean;
 }
 
 /** The parts of a service its tenants share: context options and per-turn caches, and the optional services. */

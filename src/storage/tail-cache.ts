@@ -40,10 +40,15 @@ function partBytes(p: Part): number {
       return p.content.length * 2;
     case 'image':
     case 'audio':
+    case 'video':
+    case 'document':
     case 'file':
-      return (p.data?.byteLength ?? 0) + (p.url?.length ?? 0) * 2;
+      return (p.data?.byteLength ?? 0) + JSON.stringify({ ...p, data: undefined }).length * 2;
     case 'tensor':
       return p.name.length * 2;
+    default:
+      // Rarer parts: their JSON size is close enough, and they are small next to media.
+      return JSON.stringify(p).length * 2;
   }
 }
 

@@ -103,8 +103,12 @@ describe('/v1/sessions/:id/turns', () => {
 
   it('the failing path is named: an unknown part type lists the accepted ones', async () => {
     const id = await session();
-    const body = expectProblem(await append(id, [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'video' }] }]), 400, 'SIRA_ERR_TURN_INVALID');
-    expect(body.detail).toBe('turns[0].content[1].type must be one of text, image, audio, file, tool_call, tool_result, tensor');
+    // (`video` was the unknown type here until issue 16 made it a part type.)
+    const body = expectProblem(await append(id, [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'hologram' }] }]), 400, 'SIRA_ERR_TURN_INVALID');
+    expect(body.detail).toBe(
+      'turns[0].content[1].type must be one of text, image, audio, video, document, file, data, code, tool_call, tool_result, reasoning, citation, location, ui_event, time_series, tensor',
+    );
+    expect(body.pointer).toBe('/turns/0/content/1/type');
   });
 
   it('POST refuses an empty batch (400), too many turns (413) and a body over the limit (413), storing nothing', async () => {

@@ -9,6 +9,7 @@ import { manualClock, type ManualClock } from '../../src/core/clock.ts';
 import { isSiraError } from '../../src/core/errors.ts';
 import type { NewTurn, Tensor } from '../../src/core/types.ts';
 import type { EventLogOptions, Store } from '../../src/storage/store.ts';
+import { runPartsContract } from './store.contract.parts.ts';
 
 export interface ContractHarness {
   store: Store;
@@ -240,6 +241,8 @@ export function runStoreContract(opts: ContractOptions): void {
         );
       });
     });
+
+    runPartsContract({ store: () => store, tenant: () => tenant, reopen: () => h.reopen, setStore: (s) => (store = s) }, test);
 
     describe('batch', () => {
       test('concurrent appends to one session get distinct dense seqs', async () => {

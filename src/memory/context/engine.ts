@@ -62,6 +62,8 @@ export interface ContextRequest extends ContextInputs {
   strategy?: string;
   /** Also list the dropped candidates with their scores and reasons. @default false */
   explain?: boolean;
+  /** Render reasoning parts into the window (models/part-text.ts); left out otherwise. @default false */
+  includeReasoning?: boolean;
 }
 
 /** A selected turn and why. */
@@ -156,7 +158,7 @@ export function buildResolvedContext(inputs: ContextInputs, request: ResolvedCon
   const count = (m: ChatMessage) => countMessageTokens(m, tok, opts.media);
   const room = allocate(inputs, request, count);
   const units = toolUnits(turns, request.messages);
-  const analysed = analyseTurns(turns, units, opts, tok, count, caches?.turns ?? new TurnCache(), caches === undefined ? undefined : inputs.scope);
+  const analysed = analyseTurns(turns, units, opts, tok, count, caches?.turns ?? new TurnCache(), caches === undefined ? undefined : inputs.scope, request.includeReasoning);
   const scored = scoreTurns(analysed, request.query, inputs.dense, opts);
   const selection = selectTurns(analysed, units, scored, room, request, opts, count);
   const summary = summarizeLeftOut(analysed, units, selection, room, inputs.rollingSummary, scored.queryWeights, opts, count);

@@ -91,11 +91,11 @@ export interface AnalysedTurns {
  * request names its session (`scope`); the count's cache key includes how the turn renders (paired tool halves,
  * media costs).
  */
-export function analyseTurns(turns: Turn[], units: ToolUnits, opts: ContextOptions, tok: Tokenizer, count: Count, cache: TurnCache, scope: ContextInputs['scope']): AnalysedTurns {
+export function analyseTurns(turns: Turn[], units: ToolUnits, opts: ContextOptions, tok: Tokenizer, count: Count, cache: TurnCache, scope: ContextInputs['scope'], includeReasoning: boolean): AnalysedTurns {
   const session = cache.session(scope);
   const entries = turns.map((t) => cache.entry(session, t));
-  const render = (t: Turn) => turnToMessages(t, { isPaired: units.isPaired });
-  const variantOf = (t: Turn) => turnVariant(t, units.isPaired, opts.media);
+  const render = (t: Turn) => turnToMessages(t, { isPaired: units.isPaired, includeReasoning });
+  const variantOf = (t: Turn) => turnVariant(t, units.isPaired, opts.media, includeReasoning);
   const measureTurn = (t: Turn) => render(t).reduce((a, m) => a + count(m), 0);
   return {
     turns,

@@ -99,6 +99,7 @@ export interface ContextRequestFields {
   replyReserveTokens?: number;
   strategy?: string;
   explain?: boolean;
+  includeReasoning?: boolean;
 }
 
 /**
@@ -121,6 +122,8 @@ export interface ResolvedContextRequest {
   retrieval: boolean;
   /** List the dropped candidates too. */
   explain: boolean;
+  /** Render reasoning parts into the window (left out otherwise). */
+  includeReasoning: boolean;
 }
 
 /**
@@ -133,7 +136,7 @@ export function resolveContextRequest(req: ContextRequestFields, fallback: Encod
   if (req.messages !== undefined && !Array.isArray(req.messages)) throw siraError('SIRA_ERR_REQUEST_INVALID', 'messages must be an array');
   const messages = checkMessages(req.messages ?? []);
   const query = resolveQuery(req.query, messages);
-  return { strategy, budget, encoding, model, messages, query, retrieval: req.query !== undefined && messages.length === 0, explain: req.explain === true };
+  return { strategy, budget, encoding, model, messages, query, retrieval: req.query !== undefined && messages.length === 0, explain: req.explain === true, includeReasoning: req.includeReasoning === true };
 }
 
 /**

@@ -46,14 +46,15 @@ export function toolUnits(turns: readonly Turn[], messages: readonly ChatMessage
 
 /**
  * The key of a turn's rendering, for its cached token count: whether each tool half renders paired (P) or not (u),
- * and the media costs its media parts are counted with.
+ * the media costs its media parts are counted with, and whether reasoning parts render (R).
  */
-export function turnVariant(t: Turn, isPaired: (id: string) => boolean, media: MediaTokens): string {
+export function turnVariant(t: Turn, isPaired: (id: string) => boolean, media: MediaTokens, includeReasoning = false): string {
   let v = '';
   for (const p of t.parts) {
     if (p.type === 'tool_call') v += isPaired(p.id) ? 'P' : 'u';
     else if (p.type === 'tool_result') v += isPaired(p.tool_call_id) ? 'P' : 'u';
-    else if (p.type === 'image' || p.type === 'audio' || p.type === 'file') v += `m${media.image},${media.audio},${media.file}`;
+    else if (p.type === 'image' || p.type === 'audio' || p.type === 'file' || p.type === 'document') v += `m${media.image},${media.audio},${media.file}`;
+    else if (p.type === 'reasoning' && includeReasoning) v += 'R';
   }
   return v;
 }

@@ -1,7 +1,8 @@
 /**
  * @module memory/redact
- * PII redaction of turns and chat messages: text parts, tool-call arguments and tool results go through
- * {@link redactText}; media, tensors and metadata are left as they are (metadata is the client's own JSON and is
+ * PII redaction of turns and chat messages: the free text of parts (text, tool-call arguments and results, reasoning,
+ * code, transcripts, captions, extracted document text, citation snippets) goes through {@link redactText}; media
+ * bytes, tensors, JSON values and metadata are left as they are (metadata is the client's own JSON and is
  * returned unchanged by contract). Used before storage (`redact: 'store'`) or on the copies a context window is
  * built from (`redact: 'context'`).
  */
@@ -10,24 +11,30 @@ import { countPlaceholders, redactText, type RedactionCounts } from './detectors
 
 export { countPlaceholders, ibanValid, luhnValid, placeholder, redactText, REDACTION_KINDS, type RedactionCounts, type RedactionKind } from './detectors.ts';
 
+/** The free-text fields of each part type that redaction covers (ids, names, URLs and JSON values are left alone). */
+const TEXT_FIELDS: Partial<Record<Part['type'], readonly string[]>> = {
+  text: ['text'],
+  tool_call: ['arguments'],
+  tool_result: ['content'],
+  reasoning: ['text'],
+  code: ['code'],
+  document: ['text'],
+  audio: ['transcript'],
+  image: ['caption'],
+  video: ['caption', 'transcript'],
+  citation: ['snippet'],
+};
+
 /** A part with its text fields redacted (the same object when nothing changed). */
 export function redactPart<P extends Part>(part: P, counts: RedactionCounts): P {
-  switch (part.type) {
-    case 'text': {
-      const text = redactText(part.text, counts);
-      return text === part.text ? part : { ...part, text };
-    }
-    case 'tool_call': {
-      const args = redactText(part.arguments, counts);
-      return args === part.arguments ? part : { ...part, arguments: args };
-    }
-    case 'tool_result': {
-      const content = redactText(part.content, counts);
-      return content === part.content ? part : { ...part, content };
-    }
-    default:
-      return part;
+  let out: P = part;
+  for (const field of TEXT_FIELDS[part.type] ?? []) {
+    const value = (part as unknown as Record<string, unknown>)[field];
+    if (typeof value !== 'string') continue;
+    const redacted = redactText(value, counts);
+    if (redacted !== value) out = { ...out, [field]: redacted };
   }
+  return out;
 }
 
 /** Turns (or new turns) with their parts redacted; counts what was replaced. */
@@ -62,9 +69,10 @@ export function placeholdersIn(turns: readonly Turn[]): RedactionCounts {
   const counts: RedactionCounts = {};
   for (const t of turns) {
     for (const p of t.parts) {
-      if (p.type === 'text') countPlaceholders(p.text, counts);
-      else if (p.type === 'tool_call') countPlaceholders(p.arguments, counts);
-      else if (p.type === 'tool_result') countPlaceholders(p.content, counts);
+      for (const field of TEXT_FIELDS[p.type] ?? []) {
+        const value = (p as unknown as Record<string, unknown>)[field];
+        if (typeof value === 'string') countPlaceholders(value, counts);
+      }
     }
   }
   return counts;
