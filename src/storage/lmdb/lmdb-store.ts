@@ -60,6 +60,7 @@ import { decodeTensorInfo, decodeTensorRecord, encodeTensorRecord } from '../cod
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
 import type { DataKeyring } from '../crypto/keyring.ts';
+import type { AtRestReport } from '../crypto/at-rest.ts';
 import { sealLayout } from './lmdb-seal.ts';
 import { eraseTenant, eraseUser, reseal, type ErasureDeps } from './lmdb-erase.ts';
 
@@ -87,6 +88,8 @@ export interface LmdbStoreOptions extends EventLogOptions {
    * @default undefined (values plain)
    */
   keyring?: DataKeyring | undefined;
+  /** How the keyring's master key was found, for the start-up log. @default supplied with a keyring, else off */
+  atRest?: AtRestReport;
 }
 
 const cacheKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
@@ -110,6 +113,8 @@ export class LmdbStore implements Store {
    */
   readonly #eventIds = new Map<string, number>();
   readonly #keyring: DataKeyring | undefined;
+  /** How values are kept at rest (sealed under a supplied or generated master key, or plain). */
+  readonly atRest: AtRestReport;
   #closed = false;
 
   private constructor(opts: LmdbStoreOptions) {
@@ -122,6 +127,7 @@ export class LmdbStore implements Store {
     this.#retention = Math.max(1, opts.eventRetention ?? DEFAULT_EVENT_RETENTION);
     const raw = openLayout({ path: opts.path, sync: opts.sync ?? 'os', mapSize: opts.mapSize ?? 64 * 1024 ** 3, encryptionKey: opts.encryptionKey });
     this.#keyring = opts.keyring;
+    this.atRest = opts.atRest ?? { mode: opts.keyring === undefined ? 'off' : 'supplied' };
     this.#db = opts.keyring === undefined ? raw : sealLayout(raw, opts.keyring);
   }
 
