@@ -75,7 +75,7 @@ async function contexts(): Promise<Record<string, number[]>> {
   const setups = await Promise.all(
     [false, true].map(async (sealed) => {
       const dir = mkdtempSync(join(tmpdir(), 'sira-bench-ctx-'));
-      const sira = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent', ...(sealed ? { masterKey: MASTER } : {}) });
+      const sira = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent', ...(sealed ? { masterKey: MASTER } : { encryption: false }) });
       const t = sira.tenant('bench');
       for (let i = 0; i < 10; i++) {
         await t.createSession({ id: `c${i}`, user_id: `u${i}` });
