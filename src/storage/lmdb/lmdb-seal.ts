@@ -15,7 +15,7 @@
  * are identifiers, not content. A value whose key was destroyed reads as missing: that is erasure.
  *
  * Opened session and turn records are cached (storage/crypto/opened-values) while the stored value is the one they
- * were opened from; writes put their plaintext there too, and a removal takes it out.
+ * were opened from (session records also when written); a write or a removal takes a stale entry out.
  */
 import type { Database } from 'lmdb';
 import type { Session } from '../../core/types.ts';
@@ -48,6 +48,8 @@ interface SealDbOptions {
   opened: OpenedValues;
   /** Values without the seal's magic byte are plain (session records without metadata). */
   allowPlain: boolean;
+  /** Cache what is written too, not only what is read. */
+  fillOnWrite?: boolean;
 }
 
 const memoKey = (key: Key): string =>
@@ -58,6 +60,7 @@ function sealDb(db: Db, o: SealDbOptions): Db {
   const aad = Buffer.from(o.name, 'utf8');
   const lookup = (id: number) => ring.lookup(id);
   const caching = opened.maxBytes > 0;
+  const fillOnWrite = caching && o.fillOnWrite === true;
   const open = (key: Key, raw: Uint8Array | undefined): Uint8Array | undefined => {
     if (raw === undefined) return undefined;
     if (allowPlain && raw[0] !== SEAL_MAGIC) return raw;
@@ -87,7 +90,10 @@ function sealDb(db: Db, o: SealDbOptions): Db {
       // Only when the scope was erased while this write was on its way: the session is gone with its key.
       if (dataKey === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
       const sealed = sealValue(id, dataKey, value, aad);
-      if (caching) opened.set(memoKey(key), sealed, Buffer.from(value));
+      // Session records are read back on every call: their cache is filled on write. Turn records only by reads:
+      // a copy of every appended turn would cost the append more than the one open it may save a later read.
+      if (fillOnWrite) opened.set(memoKey(key), sealed, Buffer.from(value));
+      else if (caching) opened.delete(memoKey(key));
       return db.putSync(key, sealed);
     },
     // Erasure must not leave a plaintext copy in memory either.
@@ -166,6 +172,7 @@ export function sealLayout(raw: LmdbLayout, ring: DataKeyring, cache: OpenedCach
       },
       opened: new OpenedValues(cache.sessions ?? 8 * 1024 * 1024),
       allowPlain: true,
+      fillOnWrite: true,
     }),
     // Readers share a cached plaintext and must not modify it: decodeTurn copies media bytes out (bytesOf) and keeps
     // no view of its input; reseal copies before writing.
