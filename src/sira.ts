@@ -59,6 +59,7 @@ import { loadTokenizer, registerModel, type EncodingName } from './models/tokens
 import { turnText } from './models/chat.ts';
 import { ANALYSIS_MAX_CHARS, textHead, withTextHead } from './core/text-limits.ts';
 import { budgetedTokenizer, prepareMessages, prepareTurns, WorkBudget } from './memory/context/prepare.ts';
+import { warmContextEngine } from './memory/context/warmup.ts';
 import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
 import { loadPreferenceClassifier, ProfileService, type ForgetReport, type ProfileChange, type StoredProfile } from './memory/profile/index.ts';
@@ -900,6 +901,8 @@ export class SiraSession {
     await loadTokenizer(resolveContextOptions(deps.context).defaultEncoding);
     const learned = options.contextWeights === 'learned' ? loadLearnedWeights().weights : undefined;
     const context = resolveContextOptions(learned === undefined ? deps.context : { ...deps.context, scorer: { ...deps.context?.scorer, weights: { ...learned, ...deps.context?.scorer?.weights } } });
+    // The engine's one-time costs (code compiled on first call, ~10-20 ms) at start, not inside the first request (issue 11).
+    await warmContextEngine(context, await loadTokenizer(context.defaultEncoding));
     const clock = deps.clock ?? systemClock;
     const rawEmbedder = deps.embedder ?? embedderFromOptions(options);
     const embedder = options.tracing && rawEmbedder !== undefined ? traceEmbedder(rawEmbedder) : rawEmbedder;
