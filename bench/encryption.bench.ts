@@ -6,6 +6,7 @@
  * read p50.
  *  - 200 sessions (one user each) × 100 turns appended one at a time: append p50/p99;
  *  - reads of a session's last 20 turns and of the session record: p50/p99;
+ *  - the same, sealed, with the opened-record cache off too (every read deciphers every record: the cold cost);
  *  - context build on a 100-turn session (budget 2,000 tokens, a query): p50/p99;
  *  - the same appends and reads on RedisStore (BENCH_REDIS_URL, default redis://127.0.0.1:6379), plain vs sealed
  *    (per-tenant keys), tail cache off, under random key prefixes deleted afterwards; BENCH_REDIS=off skips it.
@@ -34,12 +35,13 @@ const READS = QUICK ? 500 : 20_000;
 const CONTEXTS = QUICK ? 20 : 500;
 const MASTER = 'benchmark master key: not a secret, only for this run';
 
-async function store(dir: string, sealed: boolean, cache: boolean): Promise<Target> {
+/** `cold`: sealed with the opened-record cache off, so every read deciphers every record it returns. */
+async function store(dir: string, sealed: boolean, cache: boolean, cold = false): Promise<Target> {
   const keyring = sealed ? new FileKeyring(dir, [parseMasterKey(MASTER)]) : undefined;
-  const s = await LmdbStore.open({ path: dir, tailCache: cache ? {} : false, keyring });
+  const s = await LmdbStore.open({ path: dir, tailCache: cache ? {} : false, keyring, ...(cold ? { openedCache: { turns: 0, sessions: 0 } } : {}) });
   for (let i = 0; i < SESSIONS; i++) await s.createSession('bench', { id: `s${i}`, user_id: `u${i}` });
   return {
-    name: `LmdbStore values ${sealed ? 'sealed' : 'plain'}, tail cache ${cache ? 'on' : 'off'}`,
+    name: `LmdbStore values ${sealed ? 'sealed' : 'plain'}, tail cache ${cache ? 'on' : 'off'}${cold ? ', opened cache off' : ''}`,
     append: async (i, t) => void (await s.appendTurns('bench', `s${i}`, [t])),
     appendBatch: async (i, ts) => void (await s.appendTurns('bench', `s${i}`, ts)),
     last20: async (i) => (await s.getTurns('bench', `s${i}`, { last: 20 }))!.length,
@@ -75,7 +77,7 @@ async function contexts(): Promise<Record<string, number[]>> {
   const setups = await Promise.all(
     [false, true].map(async (sealed) => {
       const dir = mkdtempSync(join(tmpdir(), 'sira-bench-ctx-'));
-      const sira = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent', ...(sealed ? { masterKey: MASTER } : {}) });
+      const sira = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent', ...(sealed ? { masterKey: MASTER } : { encryption: false }) });
       const t = sira.tenant('bench');
       for (let i = 0; i < 10; i++) {
         await t.createSession({ id: `c${i}`, user_id: `u${i}` });
@@ -108,8 +110,14 @@ async function contexts(): Promise<Record<string, number[]>> {
 export async function run(): Promise<void> {
   const g = chatTurns(42);
   const data: Record<string, unknown> = { machine: machine(), sessions: SESSIONS, turnsPerSession: TURNS };
-  const dirs = Array.from({ length: 4 }, () => mkdtempSync(join(tmpdir(), 'sira-bench-enc-')));
-  const targets = [await store(dirs[0]!, false, true), await store(dirs[1]!, true, true), await store(dirs[2]!, false, false), await store(dirs[3]!, true, false)];
+  const dirs = Array.from({ length: 5 }, () => mkdtempSync(join(tmpdir(), 'sira-bench-enc-')));
+  const targets = [
+    await store(dirs[0]!, false, true),
+    await store(dirs[1]!, true, true),
+    await store(dirs[2]!, false, false),
+    await store(dirs[3]!, true, false),
+    await store(dirs[4]!, true, false, true),
+  ];
   if (process.env.BENCH_REDIS !== 'off') targets.push(await redis(false), await redis(true));
   const turns = Array.from({ length: SESSIONS * TURNS }, () => g.next());
   const append = await interleaved(targets, (t, i) => t.append(i % SESSIONS, turns[i]!), turns.length);
@@ -137,10 +145,10 @@ export async function run(): Promise<void> {
     const y = data[b] as Record<string, { p50: number }>;
     return f(y as never) / f(x as never);
   };
-  const added = (cache: 'on' | 'off', op: 'append' | 'last20' | 'session', backend = 'LmdbStore') =>
+  const added = (cache: 'on' | 'off', op: 'append' | 'last20' | 'session', backend = 'LmdbStore', suffix = '') =>
     data[`${backend} values plain, tail cache ${cache}`] === undefined
       ? 'not measured'
-      : `${((ratio(`${backend} values plain, tail cache ${cache}`, `${backend} values sealed, tail cache ${cache}`, (x) => (x as unknown as Record<string, { p50: number }>)[op]!.p50) - 1) * 100).toFixed(1)} %`;
+      : `${((ratio(`${backend} values plain, tail cache ${cache}`, `${backend} values sealed, tail cache ${cache}${suffix}`, (x) => (x as unknown as Record<string, { p50: number }>)[op]!.p50) - 1) * 100).toFixed(1)} %`;
   const md = [
     `Machine: ${data.machine}. Per store: ${SESSIONS} sessions × ${TURNS} turns appended one at a time (one client), then ${READS} random reads; ${CONTEXTS} context builds on 100-turn sessions; latencies in ms.`,
     '',
@@ -148,7 +156,7 @@ export async function run(): Promise<void> {
     '',
     table(['context build', 'p50', 'p99'], ctxRows),
     '',
-    `Sealing adds to p50 — tail cache on: append ${added('on', 'append')}, last 20 ${added('on', 'last20')}, session ${added('on', 'session')}; tail cache off: append ${added('off', 'append')}, last 20 ${added('off', 'last20')}, session ${added('off', 'session')}; Redis (tail cache off): append ${added('off', 'append', 'RedisStore')}, last 20 ${added('off', 'last20', 'RedisStore')}, session ${added('off', 'session', 'RedisStore')}.`,
+    `Sealing adds to p50 — tail cache on: append ${added('on', 'append')}, last 20 ${added('on', 'last20')}, session ${added('on', 'session')}; tail cache off: append ${added('off', 'append')}, last 20 ${added('off', 'last20')}, session ${added('off', 'session')}; tail and opened caches off (every read deciphers): last 20 ${added('off', 'last20', 'LmdbStore', ', opened cache off')}, session ${added('off', 'session', 'LmdbStore', ', opened cache off')}; Redis (tail cache off): append ${added('off', 'append', 'RedisStore')}, last 20 ${added('off', 'last20', 'RedisStore')}, session ${added('off', 'session', 'RedisStore')}.`,
   ].join('\n');
   writeResult('encryption', data, md);
 }

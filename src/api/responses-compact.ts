@@ -10,6 +10,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { siraError } from '../core/errors.ts';
+import { ANALYSIS_MAX_CHARS, textHead } from '../core/text-limits.ts';
 import { newId } from '../core/ids.ts';
 import type { JsonObject } from '../core/types.ts';
 import { sentenceInfos, summarize, type SummarySource } from '../memory/context/index.ts';
@@ -27,6 +28,24 @@ export const COMPACTION_SUMMARY_TOKENS = 2000;
 
 const utf8 = new TextEncoder();
 
+/**
+ * The newest non-user items a compaction reads (older ones are left out of the summary: it is recency-weighted
+ * anyway), and the characters of them it analyses in all, newest first, each item's head at most
+ * {@link ANALYSIS_MAX_CHARS}: the work of one request is bounded whatever the input (issue 11; before, a 1 Mi-character
+ * item kept the event loop busy for ~200-250 ms on a quiet machine).
+ */
+export const COMPACTION_MAX_ITEMS = 2000;
+export const COMPACTION_MAX_CHARS = 128 * 1024;
+/** Items one compaction request may send in `input` (more: 413 SIRA_ERR_REQUEST_TOO_LARGE, before any work). */
+export const COMPACTION_MAX_INPUT_ITEMS = 10_000;
+
+/** The text a summary is drawn from for one item. */
+function sourceText(item: ResponseItem): string {
+  if (item.type === 'function_call') return `Called ${String(item.name)}(${textHead(String(item.arguments ?? ''), ANALYSIS_MAX_CHARS)}).`;
+  if (item.type === 'function_call_output') return `Tool result: ${textHead(typeof item.output === 'string' ? item.output : JSON.stringify(item.output), ANALYSIS_MAX_CHARS)}.`;
+  return itemText(item);
+}
+
 /** The summary text of the non-user `items` (undefined when they hold no sentence worth keeping). */
 async function summaryOf(items: readonly ResponseItem[], model: string | undefined): Promise<string | undefined> {
   let encoding: Parameters<typeof loadTokenizer>[0] = 'o200k_base';
@@ -36,11 +55,16 @@ async function summaryOf(items: readonly ResponseItem[], model: string | undefin
     // An unknown model name only loses its exact tokenizer: o200k counts close enough for a summary budget.
   }
   const tok = await loadTokenizer(encoding);
-  const sources: SummarySource[] = items.map((item, i) => {
-    const text = item.type === 'function_call' ? `Called ${String(item.name)}(${String(item.arguments ?? '')}).` : item.type === 'function_call_output' ? `Tool result: ${typeof item.output === 'string' ? item.output : JSON.stringify(item.output)}.` : itemText(item);
+  const sources: SummarySource[] = [];
+  let left = COMPACTION_MAX_CHARS;
+  for (let i = items.length - 1; i >= Math.max(0, items.length - COMPACTION_MAX_ITEMS) && left > 0; i--) {
+    const item = items[i]!;
+    const text = textHead(sourceText(item), Math.min(left, ANALYSIS_MAX_CHARS));
+    left -= text.length;
     const sentences = sentenceInfos(text);
-    return { seq: i + 1, speaker: item.type === 'message' ? String(item.role) : 'tool', score: (i + 1) / items.length, sentences, cost: sentences.map((s) => tok.count(s.text)) };
-  });
+    sources.push({ seq: i + 1, speaker: item.type === 'message' ? String(item.role) : 'tool', score: (i + 1) / items.length, sentences, cost: sentences.map((s) => tok.count(s.text)) });
+  }
+  sources.reverse();
   return summarize(sources, new Map(), COMPACTION_SUMMARY_TOKENS, (c) => tok.count(c))?.content;
 }
 
@@ -87,6 +111,10 @@ export const compactRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (ap
     },
     async (request) => {
       const now = sira.clock();
+      const raw = request.body.input;
+      if (Array.isArray(raw) && raw.length > COMPACTION_MAX_INPUT_ITEMS) {
+        throw siraError('SIRA_ERR_REQUEST_TOO_LARGE', `input holds ${raw.length} items; a compaction takes at most ${COMPACTION_MAX_INPUT_ITEMS}`);
+      }
       let input: ResponseItem[];
       try {
         input = normalizeInput(request.body.input ?? undefined, now);

@@ -26,6 +26,7 @@ import { FileKeyring } from '../storage/crypto/keyring.ts';
 import { isRedisUrl } from '../storage/redis/connect.ts';
 import { RedisStore } from '../storage/redis/redis-store.ts';
 import { resolveMasterKeys } from '../storage/crypto/master-key.ts';
+import { resolveLmdbAtRest } from '../storage/crypto/at-rest.ts';
 import { progressBar } from './progress.ts';
 import type { TransferFormat } from './formats.ts';
 import { runExport, runImport } from './import-export.ts';
@@ -42,7 +43,7 @@ export const USAGE = `sira-session ${VERSION} — session and context service of
 
 Usage:
   sira-session serve [--host H] [--port P] [--store S] [--data-dir D] [--sync os|always] [--no-auth] [--log-level L]
-                     [--durability local|replicated] [--workers N|auto]
+                     [--durability local|replicated] [--workers N|auto] [--no-encryption]
   sira-session keys create --tenant T [--name N] [--store S] [--data-dir D]   print a new API key (shown once)
   sira-session keys list [--tenant T] [--json] [--store S] [--data-dir D]     list keys (ids, tenants, names; never keys)
   sira-session keys revoke <id> [--store S] [--data-dir D]                    revoke a key
@@ -78,6 +79,8 @@ Options (environment in brackets; flags win):
   --data-dir    directory of the embedded store [SIRA_DATA_DIR] (default ./.sira-data)
   --sync        os: acknowledged writes survive a killed process; always: fsync each commit [SIRA_SYNC]
   --no-auth     serve without API keys, as tenant "default" (refused unless the host is loopback) [SIRA_AUTH=off]
+  --no-encryption  store values plain (LMDB seals them by default, under SIRA_MASTER_KEY* or else a key generated
+                into SIRA_MASTER_KEY_PATH, default <data-dir>/master.key, mode 0600) [SIRA_ENCRYPTION=off]
   --log-level   fatal|error|warn|info|debug|trace|silent [SIRA_LOG_LEVEL] (default info)
   --workers     processes sharing the port and the store (node:cluster; auto = one per core) [SIRA_WORKERS] (default 1)
   --durability  Redis: local (acknowledged once the master applied it) or replicated (also WAIT for a replica;
@@ -85,7 +88,8 @@ Options (environment in brackets; flags win):
 Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS, SIRA_ADMIN_KEY
 (the /v1/admin routes), SIRA_QUOTAS and SIRA_TENANT_POLICIES (JSON), SIRA_REDACT,
   SIRA_MASTER_KEY | SIRA_MASTER_KEY_FILE | SIRA_MASTER_KEY_COMMAND (seal every value under per-user / per-tenant
-  data keys; erasure destroys them), SIRA_MASTER_KEY_PREVIOUS (older master keys, comma-separated, during a rotation).
+  data keys; erasure destroys them; on LMDB without one a generated key is used), SIRA_MASTER_KEY_PREVIOUS (older
+  master keys, comma-separated, during a rotation; the generated key file counts as one while it exists).
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 `;
 
@@ -120,6 +124,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     port: { type: 'string' },
     sync: { type: 'string' },
     'no-auth': { type: 'boolean' },
+    'no-encryption': { type: 'boolean' },
     'log-level': { type: 'string' },
     durability: { type: 'string' },
     workers: { type: 'string' },
@@ -136,6 +141,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   if (values.store !== undefined) input.store = values.store;
   if (values.sync !== undefined) input.sync = values.sync as SyncMode;
   if (values['no-auth'] === true) input.auth = false;
+  if (values['no-encryption'] === true) input.encryption = false;
   if (values['log-level'] !== undefined) input.logLevel = values['log-level'] as SiraOptionsInput['logLevel'];
   if (values.durability !== undefined) input.durability = values.durability as SiraOptionsInput['durability'];
   const workers = parseWorkers(values.workers ?? io.env.SIRA_WORKERS);
@@ -221,10 +227,14 @@ async function rotate(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (!existsSync(join(options.dataDir, 'keyring.jsonl'))) throw new UsageError(`no keyring in ${options.dataDir} (the store was not created with a master key)`);
-  const ring = new FileKeyring(options.dataDir, masters);
+  // The generated key (when its file exists) unwraps the data keys it wrapped: rotating away from it needs no
+  // SIRA_MASTER_KEY_PREVIOUS.
+  const atRest = resolveLmdbAtRest(options);
+  const ring = new FileKeyring(options.dataDir, atRest.masters);
   const n = ring.rewrap((done, total) => bar.tick(done, total));
   bar.end();
   io.stdout.write(`${JSON.stringify({ rewrapped: n, master_key: masters[0]!.id, wrapped_by: ring.wrappedBy() })}\n`);
+  if (atRest.report.keyFile !== undefined) io.stderr.write(`the generated master key ${atRest.report.keyFile} wraps no data key any more: delete it (and its backups)\n`);
   return 0;
 }
 

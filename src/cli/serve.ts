@@ -7,10 +7,10 @@
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from '../api/app.ts';
-import { isLoopbackHost, resolveConfig, type SiraOptionsInput } from '../core/config.ts';
+import { isLoopbackHost, resolveConfig, type SiraOptions, type SiraOptionsInput } from '../core/config.ts';
 import { siraError } from '../core/errors.ts';
 import { SiraSession, type SiraDeps } from '../sira.ts';
-import { RedisStore, redactUrl } from '../storage/index.ts';
+import { LmdbStore, RedisStore, redactUrl, type AtRestReport } from '../storage/index.ts';
 import { startTelemetry } from './telemetry.ts';
 
 /** A listening server. */
@@ -75,6 +75,7 @@ export async function startServer(input: SiraOptionsInput = {}, deps: ServeDeps 
       logger.warn({ replicas, required: options.durabilityReplicas }, 'durability replicated: a master has fewer replicas than required; its writes will fail with SIRA_ERR_STORE_NOT_REPLICATED');
     }
   }
+  logAtRest(sira, options, logger);
   const where = sira.store.kind === 'lmdb' ? { dataDir: options.dataDir, sync: options.sync } : { storeUrl: redactUrl(options.store) };
   logger.info({ url, ...where, store: sira.store.kind }, 'sira-session ready');
 
@@ -97,6 +98,23 @@ export async function startServer(input: SiraOptionsInput = {}, deps: ServeDeps 
       logger.info('stopped');
     })());
   return { app, sira, url, close };
+}
+
+/** Log how values are kept at rest: where a generated master key is (to back it up), and why values are plain. */
+function logAtRest(sira: SiraSession, options: SiraOptions, logger: Logger): void {
+  const store = sira.store;
+  const atRest: AtRestReport =
+    store instanceof LmdbStore ? store.atRest : store instanceof RedisStore ? { mode: store.sealer === undefined ? 'off' : 'supplied' } : { mode: 'off' };
+  if (atRest.mode === 'generated') {
+    logger.info({ masterKeyFile: atRest.keyFile, created: atRest.created === true }, 'values sealed under the generated master key: back this file up apart from the data (see README, Erasure and encryption at rest)');
+  } else if (atRest.mode === 'supplied') {
+    logger.info(atRest.keyFile === undefined ? {} : { previousMasterKeyFile: atRest.keyFile }, 'values sealed under the given master key');
+  } else if (store.kind === 'nats' && (options.masterKey ?? options.masterKeyFile ?? options.masterKeyCommand) !== undefined) {
+    logger.warn('NATS stores values plain: the master key is not used');
+  } else {
+    logger.info({ encryption: options.encryption }, 'values stored plain');
+  }
+  if (atRest.warning !== undefined) logger.warn(atRest.warning);
 }
 
 /**

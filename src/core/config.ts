@@ -77,7 +77,8 @@ export interface SiraOptions {
   /**
    * Master key (env SIRA_MASTER_KEY: 64 hex digits, base64 of 32 bytes, or a passphrase ≥ 32 chars): turns on
    * per-user / per-tenant data keys (AES-256-GCM) sealing every stored value, and crypto-shredding on erasure.
-   * At most one of masterKey, masterKeyFile, masterKeyCommand. @default undefined (values plain)
+   * At most one of masterKey, masterKeyFile, masterKeyCommand. @default undefined (LMDB: a generated key, see
+   * `encryption`; Redis: values plain)
    */
   masterKey: string | undefined;
   /** A file holding the master key (env SIRA_MASTER_KEY_FILE). @default undefined */
@@ -86,6 +87,17 @@ export interface SiraOptions {
   masterKeyCommand: string | undefined;
   /** Older master keys, still accepted to unwrap data keys during a rotation (env SIRA_MASTER_KEY_PREVIOUS, comma-separated). @default [] */
   masterKeyPrevious: string[];
+  /**
+   * Seal stored values (env SIRA_ENCRYPTION=off, flag `--no-encryption`, to opt out). On LMDB with no master key
+   * given, the service generates one into `masterKeyPath` on first start and reuses it after; on Redis values are
+   * sealed only with a given master key (instances must share it); NATS stores values plain. @default true
+   */
+  encryption: boolean;
+  /**
+   * Where the generated master key is kept (LMDB, encryption on, no master key given): 64 hex digits, mode 0600,
+   * created on first start (env SIRA_MASTER_KEY_PATH). @default undefined (`<dataDir>/master.key`)
+   */
+  masterKeyPath: string | undefined;
   /** LMDB map size in bytes (address space, not disk). @default 68719476736 (64 GiB) */
   mapSize: number;
   /** Log level. @default 'info' */
@@ -264,6 +276,8 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   masterKeyFile: undefined,
   masterKeyCommand: undefined,
   masterKeyPrevious: [],
+  encryption: true,
+  masterKeyPath: undefined,
   mapSize: 64 * 1024 ** 3,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
@@ -337,6 +351,8 @@ const OptionsSchema = Type.Object({
   masterKeyFile: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
   masterKeyCommand: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
   masterKeyPrevious: Type.Array(Type.String()),
+  encryption: Type.Boolean(),
+  masterKeyPath: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Undefined()])),
   mapSize: PosInt,
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   shutdownGraceMs: Type.Integer({ minimum: 0 }),
@@ -433,6 +449,9 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
     if (merged.store !== 'lmdb') throw siraError('SIRA_ERR_CONFIG_INVALID', 'encryptionKey applies to the lmdb store only; use Redis TLS and its own at-rest encryption');
     deriveEncryptionKey(merged.encryptionKey);
   }
+  if (!merged.encryption && [merged.masterKey, merged.masterKeyFile, merged.masterKeyCommand].some((x) => x !== undefined && x !== '')) {
+    throw siraError('SIRA_ERR_CONFIG_INVALID', 'encryption is off but a master key is given: drop one of them');
+  }
   if (merged.durability === 'replicated' && merged.store === 'lmdb') {
     throw siraError('SIRA_ERR_CONFIG_INVALID', 'durability replicated applies to a Redis store only (lmdb acknowledges on its own commit; see sync)');
   }
@@ -475,6 +494,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     masterKeyFile: env.SIRA_MASTER_KEY_FILE || undefined,
     masterKeyCommand: env.SIRA_MASTER_KEY_COMMAND || undefined,
     masterKeyPrevious: env.SIRA_MASTER_KEY_PREVIOUS ? env.SIRA_MASTER_KEY_PREVIOUS.split(',') : undefined,
+    encryption: env.SIRA_ENCRYPTION === undefined || env.SIRA_ENCRYPTION === '' ? undefined : !['off', 'false', '0'].includes(env.SIRA_ENCRYPTION),
+    masterKeyPath: env.SIRA_MASTER_KEY_PATH || undefined,
     logLevel: env.SIRA_LOG_LEVEL as SiraOptions['logLevel'] | undefined,
     sweepIntervalMs: num(env.SIRA_SWEEP_INTERVAL_MS),
     contextTimeBudgetMs: num(env.SIRA_CONTEXT_TIME_BUDGET_MS),

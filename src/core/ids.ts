@@ -2,12 +2,16 @@
  * @module core/ids
  * Identifiers: validation of client ids and generation of new ones (time-ordered, URL-safe).
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { siraError } from './errors.ts';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/;
 const B32 = '0123456789abcdefghjkmnpqrstvwxyz';
+// Random bytes drawn 4 KiB at a time: one CSPRNG call per 256 ids instead of one per id (an input of thousands of
+// items gets an id each; issue 11).
+const pool = Buffer.allocUnsafe(4096);
+let poolAt = pool.length;
 
 /** True when `id` is a valid session/user/agent/tenant id: 1–128 chars of `[A-Za-z0-9_.:-]`, not starting with punctuation. */
 export function isValidId(id: unknown): id is string {
@@ -35,8 +39,12 @@ export function newId(prefix: string, now: number): string {
     t = B32[n % 32] + t;
     n = Math.floor(n / 32);
   }
-  const r = randomBytes(16);
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
   let s = '';
-  for (const b of r) s += B32[b & 31];
+  for (let i = 0; i < 16; i++) s += B32[pool[poolAt + i]! & 31];
+  poolAt += 16;
   return `${prefix}${t}${s}`;
 }

@@ -24,6 +24,7 @@ import { RollingSummarizer } from '../memory/rolling-summary.ts';
 import { VectorIndexes } from '../memory/vector-index.ts';
 import { WorkspaceService, type TenantWorkspaces, type WorkspaceOptions } from '../memory/workspaces/index.ts';
 import { createEmbedder, type Embedder } from '../models/index.ts';
+import { warmContextEngine } from '../memory/context/warmup.ts';
 import { loadTokenizer, registerModel } from '../models/tokens.ts';
 import { EventHub, NatsStore, openStore, RedisStore, type EventWakeSource } from '../storage/index.ts';
 import type { Store, StoreStats } from '../storage/store.ts';
@@ -132,6 +133,8 @@ export class SiraSession {
     await loadTokenizer(resolveContextOptions(deps.context).defaultEncoding);
     const learned = options.contextWeights === 'learned' ? loadLearnedWeights().weights : undefined;
     const context = resolveContextOptions(learned === undefined ? deps.context : { ...deps.context, scorer: { ...deps.context?.scorer, weights: { ...learned, ...deps.context?.scorer?.weights } } });
+    // The engine's one-time costs (code compiled on first call, ~10-20 ms) at start, not inside the first request (issue 11).
+    await warmContextEngine(context, await loadTokenizer(context.defaultEncoding));
     const clock = deps.clock ?? systemClock;
     const rawEmbedder = deps.embedder ?? embedderFromOptions(options);
     const embedder = options.tracing && rawEmbedder !== undefined ? traceEmbedder(rawEmbedder) : rawEmbedder;

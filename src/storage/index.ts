@@ -4,7 +4,7 @@ import type { Store } from './store.ts';
 import { LmdbStore } from './lmdb/lmdb-store.ts';
 import { RedisStore } from './redis/redis-store.ts';
 import { isRedisUrl } from './redis/connect.ts';
-import { resolveMasterKeys } from './crypto/master-key.ts';
+import { resolveLmdbAtRest, resolveRedisAtRest } from './crypto/at-rest.ts';
 import { FileKeyring, type DataKeyring } from './crypto/keyring.ts';
 import type { MasterKey } from './crypto/master-key.ts';
 import { mkdirSync } from 'node:fs';
@@ -17,6 +17,7 @@ export { EventHub, type EventHubOptions, type EventSubscriber, type EventWakeSou
 export { LmdbStore } from './lmdb/lmdb-store.ts';
 export { RedisStore, type RedisStoreOptions } from './redis/redis-store.ts';
 export { isRedisUrl, parseRedisUrl, redactUrl } from './redis/connect.ts';
+export { resolveLmdbAtRest, resolveRedisAtRest, generatedKeyPath, readOrCreateKeyFile, type AtRest, type AtRestReport } from './crypto/at-rest.ts';
 export { resolveMasterKeys, parseMasterKey, type MasterKey, type MasterKeySource } from './crypto/master-key.ts';
 export { FileKeyring, userScope, tenantScope, type DataKeyring, type DataKey } from './crypto/keyring.ts';
 export type { TenantErasure } from './store.ts';
@@ -32,10 +33,10 @@ export { isNatsUrl, parseNatsUrl } from './nats/connect.ts';
 /**
  * Open the store `options.store` names: the embedded LMDB store under `dataDir` (`lmdb`), or Redis standalone
  * (`redis://…`) or Cluster (`redis-cluster://…`), or NATS JetStream (`nats://…`). Throws SIRA_ERR_CONFIG_INVALID
- * for a malformed URL and SIRA_ERR_STORE_FAILED when the server cannot be reached.
+ * for a malformed URL and SIRA_ERR_STORE_FAILED when the server cannot be reached. Values are sealed as
+ * storage/crypto/at-rest decides (on LMDB by default, under a generated master key when none is given).
  */
 export async function openStore(options: SiraOptions, clock: Clock): Promise<Store> {
-  const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
   if (isNatsUrl(options.store)) {
     return NatsStore.open({
       url: options.store,
@@ -58,11 +59,13 @@ export async function openStore(options: SiraOptions, clock: Clock): Promise<Sto
       durability: options.durability,
       replicas: options.durabilityReplicas,
       replicaTimeoutMs: options.durabilityTimeoutMs,
-      masterKeys: masters,
+      masterKeys: resolveRedisAtRest(options).masters,
     });
   }
+  const atRest = resolveLmdbAtRest(options);
   return LmdbStore.open({
-    keyring: masters.length === 0 ? undefined : openKeyring(options.dataDir, masters),
+    keyring: atRest.masters.length === 0 ? undefined : openKeyring(options.dataDir, atRest.masters),
+    atRest: atRest.report,
     path: options.dataDir,
     sync: options.sync,
     clock,

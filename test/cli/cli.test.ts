@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../src/cli/main.ts';
@@ -49,6 +50,7 @@ describe('sira-session serve (a real process)', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const logs: { msg?: string; masterKeyFile?: string; created?: boolean }[] = [];
     try {
       // Wait for the "ready" log line (pino JSON on stdout), which carries the URL.
       const url = await new Promise<string>((resolve, reject) => {
@@ -56,6 +58,7 @@ describe('sira-session serve (a real process)', () => {
         lines.on('line', (line) => {
           try {
             const rec = JSON.parse(line) as { msg?: string; url?: string };
+            logs.push(rec);
             if (rec.msg === 'sira-session ready' && rec.url !== undefined) resolve(rec.url);
           } catch {
             // not a log record
@@ -64,6 +67,8 @@ describe('sira-session serve (a real process)', () => {
         void exited.then(([code]) => reject(new Error(`server exited with ${code}: ${stderr}`)));
       });
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      // Sealing is on by default: the generated master key's file is logged, so an operator can back it up.
+      expect(logs.find((r) => r.masterKeyFile !== undefined)).toMatchObject({ masterKeyFile: join(dir, 'master.key'), created: true });
       const res = await fetch(`${url}/v1/sessions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },

@@ -65,6 +65,22 @@ describe('sira-session keys rotate', () => {
     await expect(open(dir, OLD)).rejects.toMatchObject({ code: 'SIRA_ERR_MASTER_KEY_INVALID' });
   });
 
+  it('rotates away from the generated default key with no SIRA_MASTER_KEY_PREVIOUS (its file counts as one)', async () => {
+    const dir = await tempDir();
+    const first = await SiraSession.open({ dataDir: dir, sweepIntervalMs: 0, logLevel: 'silent' });
+    await first.tenant('acme').createSession({ id: 's1', user_id: 'u1' });
+    await first.tenant('acme').appendTurns('s1', [{ role: 'user', content: 'sealed under the generated key' }]);
+    await first.close();
+    const cli = io({ SIRA_MASTER_KEY: NEW, SIRA_DATA_DIR: dir });
+    expect(await main(['keys', 'rotate'], cli)).toBe(0);
+    expect(JSON.parse(cli.out())).toMatchObject({ rewrapped: 1 });
+    expect(cli.err()).toContain(`${join(dir, 'master.key')} wraps no data key any more`);
+    await rm(join(dir, 'master.key'));
+    const rotated = await open(dir, NEW);
+    expect((await rotated.tenant('acme').getTurns('s1')).length).toBe(1);
+    await rotated.close();
+  });
+
   it('exits 2 without a master key or a keyring', async () => {
     const dir = await tempDir();
     const none = io({ SIRA_DATA_DIR: dir });

@@ -4,7 +4,8 @@
  * bytes, or as a passphrase of at least 32 characters (stretched with HKDF-SHA-256). It comes from one of
  * `SIRA_MASTER_KEY` (the value), `SIRA_MASTER_KEY_FILE` (a file holding it) or `SIRA_MASTER_KEY_COMMAND` (a shell
  * command printing it, e.g. a KMS or vault client); older keys still accepted for unwrapping during a rotation
- * come from `SIRA_MASTER_KEY_PREVIOUS` (comma-separated). The key never touches the data directory.
+ * come from `SIRA_MASTER_KEY_PREVIOUS` (comma-separated). A given key never touches the data directory; without one,
+ * LMDB seals under a generated key kept in a file (storage/crypto/at-rest).
  */
 import { execSync } from 'node:child_process';
 import { createHash, hkdfSync } from 'node:crypto';

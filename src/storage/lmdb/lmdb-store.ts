@@ -60,7 +60,8 @@ import { decodeTensorInfo, decodeTensorRecord, encodeTensorRecord } from '../cod
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
 import type { DataKeyring } from '../crypto/keyring.ts';
-import { sealLayout } from './lmdb-seal.ts';
+import type { AtRestReport } from '../crypto/at-rest.ts';
+import { putScoped, scopeOf, sealLayout, sessionRecordScope, type OpenedCacheBytes } from './lmdb-seal.ts';
 import { eraseTenant, eraseUser, reseal, type ErasureDeps } from './lmdb-erase.ts';
 
 /** Options of the LMDB backend. */
@@ -87,6 +88,10 @@ export interface LmdbStoreOptions extends EventLogOptions {
    * @default undefined (values plain)
    */
   keyring?: DataKeyring | undefined;
+  /** How the keyring's master key was found, for the start-up log. @default supplied with a keyring, else off */
+  atRest?: AtRestReport;
+  /** With a keyring: bytes of opened (deciphered) records kept in memory. @default {sessions: 8 MiB, turns: 32 MiB} */
+  openedCache?: OpenedCacheBytes;
 }
 
 const cacheKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
@@ -112,6 +117,8 @@ export class LmdbStore implements Store {
    */
   readonly #eventIds = new Map<string, number>();
   readonly #keyring: DataKeyring | undefined;
+  /** How values are kept at rest (sealed under a supplied or generated master key, or plain). */
+  readonly atRest: AtRestReport;
   #closed = false;
 
   private constructor(opts: LmdbStoreOptions) {
@@ -124,7 +131,8 @@ export class LmdbStore implements Store {
     this.#retention = Math.max(1, opts.eventRetention ?? DEFAULT_EVENT_RETENTION);
     const raw = openLayout({ path: opts.path, sync: opts.sync ?? 'os', mapSize: opts.mapSize ?? 64 * 1024 ** 3, encryptionKey: opts.encryptionKey });
     this.#keyring = opts.keyring;
-    this.#db = opts.keyring === undefined ? raw : sealLayout(raw, opts.keyring);
+    this.atRest = opts.atRest ?? { mode: opts.keyring === undefined ? 'off' : 'supplied' };
+    this.#db = opts.keyring === undefined ? raw : sealLayout(raw, opts.keyring, opts.openedCache);
   }
 
   /** Open (or create) the store under `opts.path`. */
@@ -186,7 +194,7 @@ export class LmdbStore implements Store {
     }
     if (s.user_id !== null && prev?.user_id !== s.user_id) this.#db.byUser.putSync([t, s.user_id, s.created_at, s.id], EMPTY);
     if (prev === undefined) this.#db.byTime.putSync([t, s.created_at, s.id], EMPTY);
-    this.#db.sessions.putSync([t, s.id], encodeSession(s));
+    putScoped(this.#db.sessions, [t, s.id], encodeSession(s), sessionRecordScope(t, s));
   }
 
   /** Id of the session's newest event, 0 when none (reads inside or outside a transaction). */
@@ -356,7 +364,8 @@ export class LmdbStore implements Store {
       const prev = this.#live(tenant, sessionId, now);
       if (prev === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
       const first = prev.turn_count + 1;
-      for (let i = 0; i < records.length; i++) this.#db.turns.putSync([tenant, sessionId, first + i], records[i]!);
+      const scope = scopeOf(tenant, prev);
+      for (let i = 0; i < records.length; i++) putScoped(this.#db.turns, [tenant, sessionId, first + i], records[i]!, scope);
       const s = this.#slide({ ...prev, turn_count: prev.turn_count + records.length }, now);
       this.#writeSession(s, prev);
       this.#event(tenant, sessionId, 'turns.appended', now, { first_seq: first, count: records.length });

@@ -224,6 +224,7 @@ export class RedisStore implements Store {
   /** Index and counter clean-up after a purge; forgets the cached tail. */
   #purged(tenant: string, id: string, p: Purged): Promise<void> {
     this.#tail?.drop(cacheKey(tenant, id));
+    this.#sealer?.forgetOpened();
     return this.#do(() => this.#ix.removed(tenant, id, p));
   }
 
@@ -405,7 +406,7 @@ export class RedisStore implements Store {
       const rec = reply[i];
       const seq = first + i - 4;
       if (!Buffer.isBuffer(rec)) throw siraError('SIRA_ERR_CODEC_CORRUPT', `turn ${seq} of session ${sessionId} is missing`);
-      const plain = await this.#open('turns', rec);
+      const plain = this.#sealer?.openedTurn(rec) ?? (await this.#open('turns', rec));
       if (plain === undefined) return undefined; // the tenant's key was destroyed: erased
       out.push(decodeTurn(plain, seq));
     }

@@ -6,16 +6,23 @@
  * copies are the operator's, as for all data). Sealed: turn records, state values, tensor records, document
  * values and session metadata (as `~` + base64, the session hash being text). Plain: ids, counters, tensor
  * headers (dtype, shape) and event records. A value without the seal's magic byte is read as plain, so a store
- * written before sealing was turned on stays readable.
+ * written before sealing was turned on stays readable. Opened turn records are cached by their GCM tag
+ * (storage/crypto/opened-values) and the cache is emptied whenever a session is deleted, swept or erased.
  */
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { openValue, SEAL_MAGIC, SEAL_OVERHEAD, sealValue } from '../crypto/envelope.ts';
 import { tenantScope, unwrapDataKey, wrapDataKey, type WrappedKey } from '../crypto/keyring.ts';
 import type { MasterKey } from '../crypto/master-key.ts';
+import { OpenedValues } from '../crypto/opened-values.ts';
 import type { KeySpace } from './keys.ts';
 import type { RedisClient } from './scripts.ts';
 
 const AAD: Record<string, Buffer> = Object.fromEntries(['sessions', 'turns', 'state', 'tensors', 'docs'].map((n) => [n, Buffer.from(n)]));
+
+/** True when `raw` is a sealed value: the magic byte and a length that matches (a plain value may start with 0xE5). */
+const isSealed = (raw: Buffer): boolean => raw.byteLength >= SEAL_OVERHEAD && raw[0] === SEAL_MAGIC && raw.readUInt32LE(5) + SEAL_OVERHEAD === raw.byteLength;
+/** The cache key of a sealed value: its GCM tag. */
+const tagOf = (sealed: Buffer): string => sealed.toString('latin1', sealed.byteLength - 16);
 
 /** Seals and opens values of one Redis store under per-tenant data keys. */
 export class RedisSealer {
@@ -24,8 +31,11 @@ export class RedisSealer {
   readonly #masters: MasterKey[];
   readonly #byScope = new Map<string, { id: number; key: KeyObject }>();
   readonly #byId = new Map<number, KeyObject | null>();
+  readonly #opened: OpenedValues;
 
-  constructor(client: RedisClient, keys: KeySpace, masters: MasterKey[]) {
+  /** `openedTurnBytes`: bytes of opened turn records kept in memory (0 = none). */
+  constructor(client: RedisClient, keys: KeySpace, masters: MasterKey[], openedTurnBytes = 32 * 1024 * 1024) {
+    this.#opened = new OpenedValues(openedTurnBytes);
     this.#r = client;
     this.#ring = `${keys.prefix}{keyring}`;
     this.#masters = masters;
@@ -72,17 +82,36 @@ export class RedisSealer {
   /** `plain` sealed under the tenant's key (a new buffer). */
   async seal(tenant: string, what: string, plain: Uint8Array): Promise<Buffer> {
     const { id, key } = await this.#keyFor(tenant);
-    return sealValue(id, key, plain, AAD[what]!);
+    const sealed = sealValue(id, key, plain, AAD[what]!);
+    if (what === 'turns') this.#opened.set(tagOf(sealed), sealed, Buffer.from(plain));
+    return sealed;
+  }
+
+  /**
+   * The cached plaintext of a sealed turn record (the cache's buffer: do not modify it), or undefined: then
+   * {@link open} it. Synchronous, so a read of many cached turns does not wait once per record.
+   */
+  openedTurn(raw: Buffer): Buffer | undefined {
+    if (!isSealed(raw) || (this.#byId.get(raw.readUInt32LE(1)) ?? null) === null) return undefined;
+    return this.#opened.get(tagOf(raw), raw);
+  }
+
+  /** Forget every opened record (a session was deleted, swept or erased: no plaintext of it stays in memory). */
+  forgetOpened(): void {
+    this.#opened.clear();
   }
 
   /** The plaintext of a stored value (as is when it is not sealed), or undefined when its key was destroyed. */
   async open(what: string, raw: Buffer): Promise<Buffer | undefined> {
     // Not sealed (written before sealing was on): no magic, or a length that does not match (a plain binary value
     // whose first byte happens to be 0xE5).
-    if (raw.byteLength < SEAL_OVERHEAD || raw[0] !== SEAL_MAGIC || raw.readUInt32LE(5) + SEAL_OVERHEAD !== raw.byteLength) return raw;
+    if (!isSealed(raw)) return raw;
     const id = raw.readUInt32LE(1);
     const key = await this.lookup(id);
-    return key === undefined ? undefined : openValue(raw, () => key, AAD[what]!);
+    if (key === undefined) return undefined;
+    const plain = openValue(raw, () => key, AAD[what]!);
+    if (what === 'turns' && plain !== undefined) this.#opened.set(tagOf(raw), raw, plain);
+    return plain;
   }
 
   /** Text sealed as `~` + base64 (for fields of a text hash). */
@@ -101,6 +130,7 @@ export class RedisSealer {
     const scope = tenantScope(tenant);
     const id = await this.#r.hget(this.#ring, `s:${scope}`);
     this.#byScope.delete(scope);
+    this.#opened.clear();
     if (id === null) return 0;
     this.#byId.set(Number(id), null);
     return (await this.#r.hdel(this.#ring, `s:${scope}`, `k:${id}`)) > 0 ? 1 : 0;
