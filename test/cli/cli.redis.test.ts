@@ -26,7 +26,8 @@ afterAll(async () => {
   await admin.close();
 });
 
-it('serve --store redis://… answers a session/turns/state/tensor round trip and exits 0 on SIGTERM', async () => {
+// A real process: its start takes seconds on a loaded 2-core machine.
+it('serve --store redis://… answers a session/turns/state/tensor round trip and exits 0 on SIGTERM', { timeout: 90_000 }, async () => {
   const key = 'cli-redis-key-123456';
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SIRA_')) env[k] = v;

@@ -39,7 +39,8 @@ function captureIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; er
   };
 }
 
-describe('sira-session serve (a real process)', () => {
+// Real processes: their start (module loading, tokenizer, engine warm-up) takes seconds on a loaded 2-core machine.
+describe('sira-session serve (a real process)', { timeout: 90_000 }, () => {
   it('starts, serves an authenticated request over HTTP, exits 0 on SIGTERM, and the store reopens', async () => {
     const dir = await tempDir();
     const key = 'cli-test-key-123456';

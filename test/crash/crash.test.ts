@@ -45,6 +45,6 @@ describe('crash safety (SIGKILL during writes)', () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    });
+    }, 120_000); // three process starts and kills: well over 30 s on a loaded 2-core machine
   }
 });
