@@ -41,6 +41,18 @@ describe('sealed reads (lmdb)', () => {
     });
   }
 
+  it('getTensor hands each reader its own bytes: modifying one read does not reach the cached plaintext', async () => {
+    const { store } = await sealedStore();
+    await store.createSession('acme', { id: 's1', user_id: 'u1' });
+    await store.putTensor('acme', 's1', 'emb', { dtype: 'u8', shape: [4], data: Uint8Array.from([1, 2, 3, 4]) });
+    for (let round = 0; round < 3; round++) {
+      const t = (await store.getTensor('acme', 's1', 'emb'))!;
+      expect([...t.data]).toEqual([1, 2, 3, 4]);
+      t.data.fill(9);
+    }
+    await store.close();
+  });
+
   it('a destroyed key makes cached records unreadable (crypto-shredding still erases)', async () => {
     const { store, ring } = await sealedStore();
     await store.createSession('acme', { id: 's1', user_id: 'u1' });

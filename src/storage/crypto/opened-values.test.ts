@@ -41,6 +41,16 @@ describe('OpenedValues', () => {
     expect(c.bytes).toBe(0);
   });
 
+  it('never keeps a value over maxEntryBytes', () => {
+    const c = new OpenedValues(1 << 20, 200); // cost: plaintext + 2 × key length + 100
+    const small = seal('small');
+    const big = seal('b'.repeat(200));
+    c.set('small', small, Buffer.from('small'));
+    c.set('big', big, Buffer.from('b'.repeat(200)));
+    expect(c.get('small', small)?.toString()).toBe('small');
+    expect(c.get('big', big)).toBeUndefined();
+  });
+
   it('maxBytes 0 holds nothing', () => {
     const c = new OpenedValues(0);
     const a = seal('x');

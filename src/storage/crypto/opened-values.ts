@@ -11,12 +11,14 @@
 /** Opened values by key, least recently written evicted first past `maxBytes` (plaintext bytes plus ~100 per entry). */
 export class OpenedValues {
   readonly maxBytes: number;
+  readonly #maxEntry: number;
   readonly #entries = new Map<string, { tag: Buffer; plain: Buffer }>();
   #bytes = 0;
 
-  /** `maxBytes` 0 turns the cache off (every read opens). */
-  constructor(maxBytes: number) {
+  /** `maxBytes` 0 turns the cache off (every read opens); values over `maxEntryBytes` are never kept. */
+  constructor(maxBytes: number, maxEntryBytes = maxBytes) {
     this.maxBytes = maxBytes;
+    this.#maxEntry = Math.min(maxBytes, maxEntryBytes);
   }
 
   /** Bytes held now (approximate). */
@@ -38,7 +40,7 @@ export class OpenedValues {
   /** Remember that `sealed` opens to `plain` (both kept: the caller must not modify them afterwards). */
   set(key: string, sealed: Buffer, plain: Buffer): void {
     const cost = plain.byteLength + key.length * 2 + 100;
-    if (cost > this.maxBytes) return;
+    if (cost > this.#maxEntry) return;
     this.delete(key);
     // A copy of the tag: `sealed` may be a view of a larger buffer that the cache should not pin.
     this.#entries.set(key, { tag: Buffer.from(sealed.subarray(sealed.byteLength - 16)), plain });

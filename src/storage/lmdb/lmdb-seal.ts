@@ -38,6 +38,8 @@ export interface OpenedCacheBytes {
   sessions?: number;
   /** Turn records: a session's last turns, a context build's history. 0 = every read opens. @default 32 MiB */
   turns?: number;
+  /** Tensor records of at most 256 KiB (turn embedding chunks are 32 KiB: read on every append and context build). @default 8 MiB */
+  tensors?: number;
 }
 
 interface SealDbOptions {
@@ -50,6 +52,8 @@ interface SealDbOptions {
   allowPlain: boolean;
   /** Cache what is written too, not only what is read. */
   fillOnWrite?: boolean;
+  /** Hand readers a copy of a cached plaintext (their decoder returns views of it, which callers may modify). */
+  copyOut?: boolean;
 }
 
 const memoKey = (key: Key): string =>
@@ -61,6 +65,7 @@ function sealDb(db: Db, o: SealDbOptions): Db {
   const lookup = (id: number) => ring.lookup(id);
   const caching = opened.maxBytes > 0;
   const fillOnWrite = caching && o.fillOnWrite === true;
+  const copyOut = o.copyOut === true;
   const open = (key: Key, raw: Uint8Array | undefined): Uint8Array | undefined => {
     if (raw === undefined) return undefined;
     if (allowPlain && raw[0] !== SEAL_MAGIC) return raw;
@@ -69,11 +74,11 @@ function sealDb(db: Db, o: SealDbOptions): Db {
     const k = memoKey(key);
     const hit = opened.get(k, sealed);
     // A destroyed key still erases: a cached plaintext is served only while its key exists (a map lookup).
-    if (hit !== undefined && ring.lookup(sealed.readUInt32LE(1)) !== undefined) return hit;
+    if (hit !== undefined && ring.lookup(sealed.readUInt32LE(1)) !== undefined) return copyOut ? Buffer.from(hit) : hit;
     opened.delete(k);
     const plain = openValue(sealed, lookup, aad);
     if (plain === undefined) return undefined;
-    opened.set(k, sealed, plain);
+    opened.set(k, sealed, copyOut ? Buffer.from(plain) : plain);
     return plain;
   };
   const overrides: Record<string, unknown> = {
@@ -214,7 +219,8 @@ export function sealLayout(raw: LmdbLayout, shared: DataKeyring, cache: OpenedCa
     // no view of its input; reseal copies before writing.
     turns: sealDb(raw.turns, { ...base, name: 'turns', keyIdOf: ofSession, opened: new OpenedValues(cache.turns ?? 32 * 1024 * 1024) }),
     state: sealDb(raw.state, { ...base, name: 'state', keyIdOf: ofSession }),
-    tensors: sealDb(raw.tensors, { ...base, name: 'tensors', keyIdOf: ofSession }),
+    // Tensor reads are views of the plaintext (decodeTensorRecord, copy: false): readers get their own copy.
+    tensors: sealDb(raw.tensors, { ...base, name: 'tensors', keyIdOf: ofSession, opened: new OpenedValues(cache.tensors ?? 8 * 1024 * 1024, 256 * 1024), copyOut: true }),
     docs: sealDb(raw.docs, {
       ...base,
       name: 'docs',
