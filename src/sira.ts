@@ -59,6 +59,7 @@ import { loadTokenizer, registerModel, type EncodingName } from './models/tokens
 import { turnText } from './models/chat.ts';
 import { ANALYSIS_MAX_CHARS, textHead, withTextHead } from './core/text-limits.ts';
 import { checkTensorReferences, referencedTensors } from './core/parts.ts';
+import { BlobStore, checkBlobReferences } from './storage/blob-store.ts';
 import { budgetedTokenizer, prepareMessages, prepareTurns, WorkBudget } from './memory/context/prepare.ts';
 import { RollingSummarizer } from './memory/rolling-summary.ts';
 import { Enrichment, type EnrichmentStatus } from './memory/index.ts';
@@ -160,6 +161,8 @@ interface ContextEngine {
   activity?: ActivityLog;
   /** Experiences (always: the lexical hashing embedder stands in when none is configured). */
   experiences?: Experiences;
+  /** Content-addressed blobs that media parts reference (storage/blob-store). */
+  blobs?: BlobStore;
   /** Cross-session recall, when an embedder is configured. */
   recall?: SessionRecall;
   /** The HNSW indexes behind both. */
@@ -266,6 +269,7 @@ export class TenantSessions {
     const user = this.#context.profiles === undefined ? undefined : (await this.#store.getSession(this.tenant, id))?.user_id;
     if (!(await this.#store.deleteSession(this.tenant, id))) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
     this.#hub?.ended(this.tenant, id);
+    await this.#context.blobs?.dropSessions(this.tenant, [id]);
     // What the profile learned from this session's turns goes with them.
     if (user !== undefined && user !== null) await this.#context.profiles!.forgetSession(this.tenant, user, id);
   }
@@ -295,7 +299,11 @@ export class TenantSessions {
     if (referencedTensors(normalized).size > 0) {
       checkTensorReferences(normalized, new Map(found(await this.#store.listTensors(this.tenant, sessionId)).map((t) => [t.name, t])));
     }
+    const blobs = this.#context.blobs;
+    const blobRefs = blobs === undefined ? [] : await checkBlobReferences(blobs, this.tenant, normalized);
     const stored = await this.#store.appendTurns(this.tenant, sessionId, normalized);
+    // After the append: a ref lost to a crash here leaves the blob to the orphan sweep, never a turn without its blob.
+    if (blobRefs.length > 0) await blobs!.addRefs(this.tenant, sessionId, blobRefs);
     // After the append is durable: embedding never delays or fails it.
     this.#context.enrichment?.enqueue(this.tenant, sessionId, stored);
     // Profile extraction likewise runs after the acknowledgement, in its own queue.
@@ -672,7 +680,7 @@ export class TenantSessions {
 
   #erasureParts(): ErasureParts {
     const c = this.#context;
-    return { store: this.#store, profiles: c.profiles, experiences: c.experiences, recall: c.recall, activity: c.activity, turnCache: c.caches.turns, hub: this.#hub };
+    return { store: this.#store, profiles: c.profiles, experiences: c.experiences, recall: c.recall, activity: c.activity, turnCache: c.caches.turns, hub: this.#hub, blobs: c.blobs };
   }
 
   /** Erase this whole tenant (see {@link SiraSession.eraseTenant}). */
@@ -805,6 +813,8 @@ export class SiraSession {
   readonly options: SiraOptions;
   readonly store: Store;
   readonly clock: Clock;
+  /** Content-addressed blobs of every tenant (`/v1/blobs`). */
+  readonly blobs: BlobStore;
   /** In-process fan-out of session events (subscribers of this process). */
   readonly events: EventHub;
   #sweeper: NodeJS.Timeout | undefined;
@@ -850,6 +860,7 @@ export class SiraSession {
       });
     }
     this.#context.indexes = new VectorIndexes(store, { dir: join(options.dataDir, 'vector-index') });
+    this.blobs = this.#context.blobs = new BlobStore(store, clock, { maxBlobBytes: options.limits.maxBlobBytes, maxTenantBlobBytes: options.limits.maxTenantBlobBytes });
     const writer =
       options.upstreamUrl !== undefined && options.lessonsModel !== undefined
         ? new LessonWriter(store, { url: options.upstreamUrl, apiKey: options.upstreamApiKey, model: options.lessonsModel, timeoutMs: options.upstreamTimeoutMs, clock })
