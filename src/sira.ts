@@ -873,6 +873,11 @@ export class SiraSession {
     if (options.sweepIntervalMs > 0) {
       this.#sweeper = setInterval(() => {
         this.store.sweepExpired(10_000).catch(backgroundError('ttl-sweep'));
+        // Blobs of expired sessions and never-referenced uploads: a full pass, so at most every 10 minutes.
+        if (clock() - this.#blobSweptAt >= 600_000) {
+          this.#blobSweptAt = clock();
+          this.blobs.sweepAll().catch(backgroundError('blob-sweep'));
+        }
       }, options.sweepIntervalMs);
       this.#sweeper.unref();
     }
@@ -886,6 +891,7 @@ export class SiraSession {
   }
 
   #retentionSweeper: NodeJS.Timeout | undefined;
+  #blobSweptAt = 0;
 
   /**
    * Apply the configured retention policies once (the background sweep calls this every `retentionSweepMs`):

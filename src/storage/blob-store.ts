@@ -29,6 +29,9 @@ const CHUNKS = 'blob.chunk';
 const REFS = 'blob.ref';
 const USAGE = 'blob.usage';
 const CAS_TRIES = 32;
+// The service's own scope (memory/audit's SERVICE_TENANT): `blob.tenants` lists tenants that hold blobs, for the sweep.
+const SERVICE_SCOPE = '_sira';
+const TENANTS = 'blob.tenants';
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
@@ -159,6 +162,7 @@ export class BlobStore {
       return { ...(await this.info(tenant, sha256))!, created: false };
     }
     await this.#addUsage(tenant, meta.size);
+    if ((await this.#store.getDoc(SERVICE_SCOPE, TENANTS, tenant)) === undefined) await this.#store.putDoc(SERVICE_SCOPE, TENANTS, tenant, new Uint8Array(0));
     return { sha256, size: meta.size, mime: meta.mime, refs: 0, created_at: meta.created_at, created: true };
   }
 
@@ -216,6 +220,17 @@ export class BlobStore {
     for await (const doc of this.#docs(tenant, META)) {
       const m = parse<Meta>(doc.value);
       if (m.refs === 0 && m.created_at <= cutoff && (await this.#delete(tenant, doc.id))) deleted++;
+    }
+    return deleted;
+  }
+
+  /** {@link sweep} every tenant that holds blobs (the service's background sweep). Returns blobs deleted. */
+  async sweepAll(): Promise<number> {
+    let deleted = 0;
+    for await (const doc of this.#docs(SERVICE_SCOPE, TENANTS)) {
+      deleted += await this.sweep(doc.id);
+      // A tenant left with no blobs (or erased) leaves the list.
+      if ((await this.#store.listDocs(doc.id, META, { limit: 1 })).items.length === 0) await this.#store.deleteDoc(SERVICE_SCOPE, TENANTS, doc.id);
     }
     return deleted;
   }
