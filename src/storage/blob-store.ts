@@ -29,6 +29,7 @@ const CHUNKS = 'blob.chunk';
 const REFS = 'blob.ref';
 const USAGE = 'blob.usage';
 const CAS_TRIES = 32;
+const IN_FLIGHT = 8;
 // The service's own scope (memory/audit's SERVICE_TENANT): `blob.tenants` lists tenants that hold blobs, for the sweep.
 const SERVICE_SCOPE = '_sira';
 const TENANTS = 'blob.tenants';
@@ -111,12 +112,24 @@ export class BlobStore {
     let chunks = 0;
     const pending: Uint8Array[] = [];
     let pendingBytes = 0;
+    // Up to IN_FLIGHT chunk writes overlap (a backend may commit them together); memory stays bounded by it.
+    const writes = new Set<Promise<unknown>>();
+    let failed: unknown;
     const flush = async () => {
       // A copy: the pieces are views into the body's buffers, which the stream may reuse.
       const chunk = Buffer.concat(pending, pendingBytes);
-      await this.#store.putDoc(tenant, CHUNKS, chunkId(upload, chunks++), chunk);
+      const w: Promise<unknown> = this.#store.putDoc(tenant, CHUNKS, chunkId(upload, chunks++), chunk).then(
+        (): unknown => writes.delete(w),
+        (e: unknown): unknown => {
+          failed ??= e;
+          return writes.delete(w);
+        },
+      );
+      writes.add(w);
       pending.length = 0;
       pendingBytes = 0;
+      if (writes.size >= IN_FLIGHT) await Promise.race(writes);
+      if (failed !== undefined) throw failed;
     };
     try {
       for await (const piece of body as AsyncIterable<Uint8Array> | Iterable<Uint8Array>) {
@@ -133,7 +146,10 @@ export class BlobStore {
         }
       }
       if (pendingBytes > 0) await flush();
+      await Promise.all(writes);
+      if (failed !== undefined) throw failed;
     } catch (e) {
+      await Promise.all(writes);
       await this.#store.deleteDocs(tenant, CHUNKS, `${upload}:`);
       throw e;
     }

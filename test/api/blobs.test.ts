@@ -76,6 +76,12 @@ describe('/v1/blobs', () => {
     const metas = await t.sira.store.listDocs('acme', 'blob', { limit: 1000 });
     const needed = metas.items.reduce((n, d) => n + (JSON.parse(Buffer.from(d.value).toString()) as { chunks: number }).chunks, 0);
     expect(chunks.items.length).toBe(needed);
+    // A stream with no declared length is cut off as it passes the limit, its chunks written so far removed.
+    const stream = (async function* () {
+      for (let i = 0; i < 16; i++) yield new Uint8Array(CHUNK_BYTES / 4);
+    })();
+    await expect(t.sira.blobs.put('beta', 'video/mp4', stream)).rejects.toMatchObject({ code: 'SIRA_ERR_BLOB_TOO_LARGE' });
+    expect((await t.sira.store.listDocs('beta', 'blob.chunk', { limit: 1000 })).items).toHaveLength(1);
     // Free the space for the tests below: the fill blob is unreferenced; sweep after the grace period.
     clock.advance(86_400_001);
     expect(await t.sira.blobs.sweep('acme')).toBeGreaterThan(0);
