@@ -15,6 +15,7 @@ import type { SessionRecall } from './memory/recall.ts';
 import type { EventHub } from './storage/event-hub.ts';
 import { sessionIdsOf } from './storage/erase.ts';
 import type { Store, TenantErasure } from './storage/store.ts';
+import type { BlobStore } from './storage/blob-store.ts';
 
 /** The parts of a service that hold a user's data. */
 export interface ErasureParts {
@@ -25,6 +26,7 @@ export interface ErasureParts {
   activity?: ActivityLog | undefined;
   turnCache?: TurnCache | undefined;
   hub?: EventHub | undefined;
+  blobs?: BlobStore | undefined;
 }
 
 /** What erasing a user removed. */
@@ -44,6 +46,8 @@ export async function eraseUser(parts: ErasureParts, tenant: string, user: strin
   await parts.recall?.forgetUser(tenant, user);
   parts.activity?.forgetUser(tenant, user);
   const sessions = await parts.store.eraseUser(tenant, user);
+  // The user's sessions no longer reference their blobs: those no other session references go now.
+  await parts.blobs?.dropSessions(tenant, ids);
   for (const id of ids) {
     parts.turnCache?.drop(tenant, id);
     parts.hub?.ended(tenant, id);

@@ -31,6 +31,7 @@ import { userRoutes } from './users.ts';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './problem.ts';
 import { sessionRoutes } from './sessions.ts';
 import { stateRoutes } from './state.ts';
+import { blobRoutes } from './blobs.ts';
 import { tensorRoutes } from './tensors.ts';
 import { turnRoutes } from './turns.ts';
 import { schemaErrorFormatter, validatorCompiler } from './validation.ts';
@@ -160,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(turnRoutes, { sira });
       await v1.register(stateRoutes, { sira });
       await v1.register(tensorRoutes, { sira });
+      await v1.register(blobRoutes, { sira });
       await v1.register(contextRoutes, { sira });
       await v1.register(feedbackRoutes, { sira });
       await v1.register(eventRoutes, { sira });

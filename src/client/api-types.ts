@@ -115,6 +115,55 @@ export interface Paths {
       response: Record<string, unknown>;
     };
   };
+  "/v1/blobs": {
+    /** Store a blob (streamed; content-addressed and deduplicated per tenant) */
+    post: {
+      params: Record<string, never>;
+      query: Record<string, never>;
+      body: Uint8Array;
+      response: {
+        /** SHA-256 of the bytes, lowercase hex: the blob’s name */
+        sha256: string;
+        /** Bytes */
+        size: number;
+        mime: string;
+        /** Sessions whose turns reference the blob */
+        refs: number;
+        created_at: string;
+        /** false when the tenant already held these bytes (deduplicated) */
+        created: boolean;
+      };
+    };
+    /** Store a blob (streamed; content-addressed and deduplicated per tenant) */
+    put: {
+      params: Record<string, never>;
+      query: Record<string, never>;
+      body: Uint8Array;
+      response: {
+        /** SHA-256 of the bytes, lowercase hex: the blob’s name */
+        sha256: string;
+        /** Bytes */
+        size: number;
+        mime: string;
+        /** Sessions whose turns reference the blob */
+        refs: number;
+        created_at: string;
+        /** false when the tenant already held these bytes (deduplicated) */
+        created: boolean;
+      };
+    };
+  };
+  "/v1/blobs/{sha256}": {
+    /** Read a blob (streamed); one `Range: bytes=` range answers 206 */
+    get: {
+      params: {
+        sha256: string;
+      };
+      query: Record<string, never>;
+      body: undefined;
+      response: Uint8Array;
+    };
+  };
   "/v1/chat/completions": {
     /** OpenAI-compatible chat completions through the session: enriched, forwarded to the upstream, both sides recorded */
     post: {

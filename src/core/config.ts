@@ -33,6 +33,10 @@ export interface Limits {
   maxTensorsPerSession: number;
   /** Most items one list call returns. @default 1000 */
   maxPageSize: number;
+  /** Largest blob (`PUT /v1/blobs`) in bytes. @default 268435456 (256 MiB) */
+  maxBlobBytes: number;
+  /** Most bytes one tenant's blobs may hold. @default 10737418240 (10 GiB) */
+  maxTenantBlobBytes: number;
 }
 
 /** When an acknowledged write is safe: `os` = handed to the OS (survives a killed process), `always` = fsynced. */
@@ -254,6 +258,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxTensorRank: 8,
   maxTensorsPerSession: 1024,
   maxPageSize: 1000,
+  maxBlobBytes: 256 * 1024 * 1024,
+  maxTenantBlobBytes: 10 * 1024 * 1024 * 1024,
 });
 
 export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
@@ -424,6 +430,8 @@ const OptionsSchema = Type.Object({
     maxTensorRank: PosInt,
     maxTensorsPerSession: PosInt,
     maxPageSize: PosInt,
+    maxBlobBytes: PosInt,
+    maxTenantBlobBytes: PosInt,
   }),
 });
 export type ValidatedOptions = Static<typeof OptionsSchema>;

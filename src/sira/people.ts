@@ -66,7 +66,7 @@ export async function deleteProfile(scope: TenantScope, userId: string, opts: { 
 
 function erasureParts(scope: TenantScope): ErasureParts {
   const c = scope.context;
-  return { store: scope.store, profiles: c.profiles, experiences: c.experiences, recall: c.recall, activity: c.activity, turnCache: c.caches.turns, hub: scope.hub };
+  return { store: scope.store, profiles: c.profiles, experiences: c.experiences, recall: c.recall, activity: c.activity, turnCache: c.caches.turns, hub: scope.hub, blobs: c.blobs };
 }
 
 /** Erase a user everywhere (see `TenantSessions.eraseUser`); throws SIRA_ERR_USER_ID_INVALID. Idempotent. */

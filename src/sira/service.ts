@@ -26,6 +26,7 @@ import { WorkspaceService, type TenantWorkspaces, type WorkspaceOptions } from '
 import { createEmbedder, type Embedder } from '../models/index.ts';
 import { warmContextEngine } from '../memory/context/warmup.ts';
 import { loadTokenizer, registerModel } from '../models/tokens.ts';
+import { BlobStore } from '../storage/blob-store.ts';
 import { EventHub, NatsStore, openStore, RedisStore, type EventWakeSource } from '../storage/index.ts';
 import type { Store, StoreStats } from '../storage/store.ts';
 import { traceEmbedder, traceStore, traceTenant } from '../tracing.ts';
@@ -37,6 +38,8 @@ export class SiraSession {
   readonly options: SiraOptions;
   readonly store: Store;
   readonly clock: Clock;
+  /** Content-addressed blobs of every tenant (`/v1/blobs`). */
+  readonly blobs: BlobStore;
   /** In-process fan-out of session events (subscribers of this process). */
   readonly events: EventHub;
   #sweeper: NodeJS.Timeout | undefined;
@@ -82,6 +85,7 @@ export class SiraSession {
       });
     }
     this.#context.indexes = new VectorIndexes(store, { dir: vectorIndexDir });
+    this.blobs = this.#context.blobs = new BlobStore(store, clock, { maxBlobBytes: options.limits.maxBlobBytes, maxTenantBlobBytes: options.limits.maxTenantBlobBytes });
     const writer =
       options.upstreamUrl !== undefined && options.lessonsModel !== undefined
         ? new LessonWriter(store, { url: options.upstreamUrl, apiKey: options.upstreamApiKey, model: options.lessonsModel, timeoutMs: options.upstreamTimeoutMs, clock })
@@ -94,6 +98,11 @@ export class SiraSession {
     if (options.sweepIntervalMs > 0) {
       this.#sweeper = setInterval(() => {
         this.store.sweepExpired(10_000).catch(backgroundError('ttl-sweep'));
+        // Blobs of expired sessions and never-referenced uploads: a full pass, so at most every 10 minutes.
+        if (clock() - this.#blobSweptAt >= 600_000) {
+          this.#blobSweptAt = clock();
+          this.blobs.sweepAll().catch(backgroundError('blob-sweep'));
+        }
       }, options.sweepIntervalMs);
       this.#sweeper.unref();
     }
@@ -107,6 +116,7 @@ export class SiraSession {
   }
 
   #retentionSweeper: NodeJS.Timeout | undefined;
+  #blobSweptAt = 0;
 
   /**
    * Apply the configured retention policies once (the background sweep calls this every `retentionSweepMs`):

@@ -27,6 +27,7 @@ import {
 } from '../core/index.ts';
 import { checkTensorReferences, referencedTensors } from '../core/parts.ts';
 import type { UserErasure } from '../erasure.ts';
+import { checkBlobReferences } from '../storage/blob-store.ts';
 import type { EnrichmentStatus } from '../memory/index.ts';
 import type { SessionEvaluation } from '../memory/evaluate/index.ts';
 import type { Experience, ExperienceGraph, ExperienceQuery, ExperienceSearchResult } from '../memory/experiences/index.ts';
@@ -100,6 +101,7 @@ export class TenantSessions {
     const user = this.#s.context.profiles === undefined ? undefined : (await this.#s.store.getSession(this.tenant, id))?.user_id;
     if (!(await this.#s.store.deleteSession(this.tenant, id))) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
     this.#s.hub?.ended(this.tenant, id);
+    await this.#s.context.blobs?.dropSessions(this.tenant, [id]);
     // What the profile learned from this session's turns goes with them.
     if (user !== undefined && user !== null) await this.#s.context.profiles!.forgetSession(this.tenant, user, id);
   }
@@ -129,7 +131,11 @@ export class TenantSessions {
     if (referencedTensors(normalized).size > 0) {
       checkTensorReferences(normalized, new Map(found(await this.#s.store.listTensors(this.tenant, sessionId)).map((t) => [t.name, t])));
     }
+    const blobs = this.#s.context.blobs;
+    const blobRefs = blobs === undefined ? [] : await checkBlobReferences(blobs, this.tenant, normalized);
     const stored = await this.#s.store.appendTurns(this.tenant, sessionId, normalized);
+    // After the append: a ref lost to a crash here leaves the blob to the orphan sweep, never a turn without its blob.
+    if (blobRefs.length > 0) await blobs!.addRefs(this.tenant, sessionId, blobRefs);
     // After the append is durable: embedding never delays or fails it.
     this.#s.context.enrichment?.enqueue(this.tenant, sessionId, stored);
     // Profile extraction likewise runs after the acknowledgement, in its own queue.

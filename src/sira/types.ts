@@ -19,6 +19,7 @@ import type { RollingSummarizer } from '../memory/rolling-summary.ts';
 import type { VectorIndexes } from '../memory/vector-index.ts';
 import type { WorkspaceOptions } from '../memory/workspaces/index.ts';
 import type { Embedder } from '../models/index.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import type { EventHub, EventWakeSource, Store } from '../storage/index.ts';
 
 /** Collaborators that can be injected (tests, embedding gateways). */
@@ -98,6 +99,8 @@ export interface ContextEngine {
   activity?: ActivityLog;
   /** Experiences (always: the lexical hashing embedder stands in when none is configured). */
   experiences?: Experiences;
+  /** Content-addressed blobs that media parts reference (storage/blob-store). */
+  blobs?: BlobStore;
   /** Cross-session recall, when an embedder is configured. */
   recall?: SessionRecall;
   /** The HNSW indexes behind both. */

@@ -28,11 +28,15 @@ describe('parts over HTTP', () => {
     expect((await put('imu', '3,5', 60)).statusCode).toBe(200);
     return id;
   };
+  const blob = async (bytes: Buffer, mime: string) =>
+    json<{ sha256: string; size: number; mime: string }>(await t.app.inject({ method: 'PUT', url: '/v1/blobs', headers: { ...t.auth, 'content-type': mime }, payload: bytes }));
   const append = (id: string, content: unknown[]) => t.app.inject({ method: 'POST', url: `/v1/sessions/${id}/turns`, headers: t.auth, payload: { turns: [{ role: 'user', content }] } });
 
   it('every part type round-trips: POST answers and GET returns exactly what was sent', async () => {
     const id = await session();
-    const sent = everyPart().map(wire);
+    const video = await blob(Buffer.alloc(3000, 7), 'video/mp4');
+    const file = await blob(Buffer.from('zip bytes'), 'application/zip');
+    const sent = everyPart('emb', 'imu', { video: { sha256: video.sha256, size: video.size, mime: video.mime }, file: { sha256: file.sha256, size: file.size, mime: file.mime } }).map(wire);
     const res = await append(id, sent);
     expect(res.statusCode).toBe(201);
     expect(json<{ turns: { content: unknown }[] }>(res).turns[0]?.content).toEqual(sent);

@@ -3,19 +3,23 @@
  * parts per type ({@link partArbitraries}) for codec and backend round trips.
  */
 import fc from 'fast-check';
-import { PART_TYPES, type Json, type Part, type PartType } from '../../src/core/types.ts';
+import { PART_TYPES, type BlobRef, type Json, type Part, type PartType } from '../../src/core/types.ts';
 
 const SHA = 'ab'.repeat(32);
+const DEFAULT_BLOBS = { video: { sha256: SHA, size: 20_000_000, mime: 'video/mp4' }, file: { sha256: SHA, size: 10, mime: 'application/zip' } };
 
-/** One part of every type with every optional field set (`tensor` names the session tensor `tensorName`). */
-export function everyPart(tensorName = 'emb', seriesTensor = 'imu'): Part[] {
+/**
+ * One part of every type with every optional field set (`tensor` names the session tensor `tensorName`); the video
+ * and file parts reference `blobs` (default: made-up hashes, fine where nothing checks that blobs exist).
+ */
+export function everyPart(tensorName = 'emb', seriesTensor = 'imu', blobs: { video: BlobRef; file: BlobRef } = DEFAULT_BLOBS): Part[] {
   return [
     { type: 'text', text: 'look 👀' },
     { type: 'image', mime: 'image/png', data: Uint8Array.of(0x89, 0x50, 0x4e, 0x47), name: 'a.png', width: 640, height: 480, detail: 'low', caption: 'a cat on a mat' },
     { type: 'audio', mime: 'audio/wav', url: 'https://example.com/a.wav', duration_ms: 1500, transcript: 'hello there' },
-    { type: 'video', mime: 'video/mp4', blob: { sha256: SHA, size: 20_000_000, mime: 'video/mp4' }, width: 1920, height: 1080, duration_ms: 60_000, caption: 'the demo', transcript: 'welcome' },
+    { type: 'video', mime: 'video/mp4', blob: blobs.video, width: 1920, height: 1080, duration_ms: 60_000, caption: 'the demo', transcript: 'welcome' },
     { type: 'document', mime: 'application/pdf', url: 's3://b/k.pdf', name: 'k.pdf', pages: 3, text: 'Invoice 42. Total 10 EUR.', title: 'Invoice' },
-    { type: 'file', mime: 'application/zip', blob: { sha256: SHA, size: 10, mime: 'application/zip' }, name: 'x.zip' },
+    { type: 'file', mime: 'application/zip', blob: blobs.file, name: 'x.zip' },
     { type: 'data', value: { order: 42, items: ['a', null, 1.5], ok: true }, schema: { type: 'object', required: ['order'], properties: { order: { type: 'integer' } } } },
     { type: 'code', language: 'typescript', code: 'const x = 1;\n', path: 'src/x.ts' },
     { type: 'tool_call', id: 'c1', name: 'search', arguments: '{"q": "x"}' },

@@ -1,11 +1,14 @@
 /**
- * The parts group of the Store contract (issue 16): every part type round-trips through the backend, alone, mixed
- * and after a reopen. Called by {@link runStoreContract} inside its describe, so every backend runs it.
+ * The parts and blobs groups of the Store contract (issue 16): every part type round-trips through the backend,
+ * alone, mixed and after a reopen; blobs (built on documents) are stored, read by range and refcounted. Called by {@link runStoreContract} inside its describe, so every backend runs it.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import fc from 'fast-check';
 import { PART_TYPES, type NewTurn } from '../../src/core/types.ts';
 import type { Store } from '../../src/storage/store.ts';
+import type { ManualClock } from '../../src/core/clock.ts';
+import { BlobStore, CHUNK_BYTES } from '../../src/storage/blob-store.ts';
 import { anyParts, everyPart, partArbitraries } from '../helpers/parts.ts';
 
 /** What the group needs from the running contract: the current store and tenant, and reopen when supported. */
@@ -70,6 +73,44 @@ export function runPartsContract(ctx: PartsContext, test: (name: string, fn: () 
         }),
         { seed: FC_SEED, numRuns: 25 },
       );
+    });
+  });
+}
+
+/** The blob group: blobs are built on the store's documents, so each backend must hold them. */
+export function runBlobContract(ctx: PartsContext, clock: () => ManualClock, test: (name: string, fn: () => Promise<void>) => void): void {
+  describe('blobs', () => {
+    const collect = async (it: AsyncIterable<Uint8Array>) => {
+      const out: Buffer[] = [];
+      for await (const c of it) out.push(Buffer.from(c));
+      return Buffer.concat(out);
+    };
+
+    test('a blob of several chunks is stored once, read whole and by range, and goes with its last session', async () => {
+      const store = ctx.store();
+      const tenant = ctx.tenant();
+      const blobs = new BlobStore(store, clock());
+      const bytes = new Uint8Array(randomBytes(CHUNK_BYTES * 2 + 77));
+      const a = await blobs.put(tenant, 'video/mp4', (async function* () {
+        for (let i = 0; i < bytes.length; i += 100_000) yield bytes.subarray(i, i + 100_000);
+      })());
+      expect(a).toMatchObject({ sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, created: true });
+      expect((await blobs.putBytes(tenant, 'video/mp4', bytes)).created).toBe(false);
+      expect(await blobs.usage(tenant)).toBe(bytes.length);
+      expect(Buffer.compare(await collect(blobs.read(tenant, a.sha256)), Buffer.from(bytes))).toBe(0);
+      const from = CHUNK_BYTES - 5;
+      expect(Buffer.compare(await collect(blobs.read(tenant, a.sha256, from, from + CHUNK_BYTES + 10)), Buffer.from(bytes.subarray(from, from + CHUNK_BYTES + 10)))).toBe(0);
+      await store.createSession(tenant, { id: 'b1' });
+      await store.createSession(tenant, { id: 'b2' });
+      await blobs.addRefs(tenant, 'b1', [a.sha256]);
+      await blobs.addRefs(tenant, 'b1', [a.sha256]);
+      await blobs.addRefs(tenant, 'b2', [a.sha256]);
+      expect((await blobs.info(tenant, a.sha256))?.refs).toBe(2);
+      expect(await blobs.dropSessions(tenant, ['b1'])).toBe(0);
+      expect(await blobs.dropSessions(tenant, ['b2'])).toBe(1);
+      expect(await blobs.info(tenant, a.sha256)).toBeUndefined();
+      expect(await blobs.usage(tenant)).toBe(0);
+      expect((await store.listDocs(tenant, 'blob.chunk')).items).toEqual([]);
     });
   });
 }

@@ -9,7 +9,7 @@ import { manualClock, type ManualClock } from '../../src/core/clock.ts';
 import { isSiraError } from '../../src/core/errors.ts';
 import type { NewTurn, Tensor } from '../../src/core/types.ts';
 import type { EventLogOptions, Store } from '../../src/storage/store.ts';
-import { runPartsContract } from './store.contract.parts.ts';
+import { runBlobContract, runPartsContract } from './store.contract.parts.ts';
 
 export interface ContractHarness {
   store: Store;
@@ -242,7 +242,9 @@ export function runStoreContract(opts: ContractOptions): void {
       });
     });
 
-    runPartsContract({ store: () => store, tenant: () => tenant, reopen: () => h.reopen, setStore: (s) => (store = s) }, test);
+    const partsContext = { store: () => store, tenant: () => tenant, reopen: () => h.reopen, setStore: (s: Store) => (store = s) };
+    runPartsContract(partsContext, test);
+    runBlobContract(partsContext, () => clock, test);
 
     describe('batch', () => {
       test('concurrent appends to one session get distinct dense seqs', async () => {
