@@ -41,6 +41,7 @@ import { wsRoutes } from './ws.ts';
 import { addBackgroundErrorSink } from '../core/background.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { addRequestTracing } from './tracing.ts';
+import { installOverloadGuard, type LoopDelayProbe } from './overload.ts';
 
 /** What {@link buildApp} needs. */
 export interface AppDeps {
@@ -54,6 +55,8 @@ export interface AppDeps {
   metricsAuth?: boolean;
   /** The key cache in front of `sira.authenticate`. @default { max: 1024, ttlMs: 5000 } */
   authCache?: KeyCacheOptions;
+  /** Test hook: the event-loop delay (ms) the overload guard reads instead of measuring it. @default measured */
+  loopDelayProbe?: LoopDelayProbe;
 }
 
 /** Build the HTTP application (not listening). Await `app.ready()` or use `app.inject()`. */
@@ -107,6 +110,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   api.addHook('onRequest', async () => {
     if (closing) throw siraError('SIRA_ERR_SHUTTING_DOWN', 'the service is shutting down; retry on another instance');
   });
+  // Back-pressure: refuse on arrival when saturated, before auth and body parsing (api/overload).
+  installOverloadGuard(app, sira.options.overload, deps.loopDelayProbe);
 
   await api.register(swagger, {
     openapi: {
