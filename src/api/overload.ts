@@ -3,8 +3,8 @@
  * Back-pressure: a request that arrives while the process is saturated is answered at once with 503
  * SIRA_ERR_OVERLOADED and `Retry-After`, before authentication, body parsing or any store work, instead of
  * joining an unbounded queue in which every request waits longer. Two signals, both O(1) per request: the mean
- * event-loop delay over the last sample window (`perf_hooks.monitorEventLoopDelay`, read by a timer, not per
- * request) and the count of requests in flight. Probes (`/healthz`, `/readyz`), `/metrics` and long-lived streams
+ * event-loop delay over the last sample windows (`perf_hooks.monitorEventLoopDelay`, read by a timer, not per
+ * request), counted only while other requests are in flight, and the count of requests in flight. Probes (`/healthz`, `/readyz`), `/metrics` and long-lived streams
  * (SSE, WebSocket upgrades) are never refused or counted: an orchestrator must still see the process alive.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -74,7 +74,9 @@ export function installOverloadGuard(app: FastifyInstance, opts: OverloadOptions
   const details = { retry_after_seconds: opts.retryAfterSeconds };
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     if (exempt(request)) return done();
-    const loopMs = opts.maxEventLoopDelayMs > 0 ? delay() : 0;
+    // The delay counts only with other requests in flight: refusing the one request of an idle process cannot
+    // lower a delay that comes from elsewhere (other processes on the cores, a long collection).
+    const loopMs = opts.maxEventLoopDelayMs > 0 && inFlight > 0 ? delay() : 0;
     if (loopMs > opts.maxEventLoopDelayMs) {
       sendProblem(request, reply, { code: 'SIRA_ERR_OVERLOADED', detail: `event-loop delay ${loopMs.toFixed(0)} ms is over ${opts.maxEventLoopDelayMs} ms`, details });
       return;

@@ -9,7 +9,8 @@ import { Type } from 'typebox';
 export interface OverloadOptions {
   /**
    * Mean event-loop delay in ms above which new requests are refused, when both of the last two sample windows are
-   * over it (one stall alone does not count). A loop that is idle or keeps up with its requests stays at 0-2 ms;
+   * over it (one stall alone does not count) and other requests are in flight (a lone request is never refused
+   * for a delay it did not cause). A loop that is idle or keeps up with its requests stays at 0-2 ms;
    * 50 ms means every tick waits behind tens of ms of queued work, for half a second. @default 50
    */
   maxEventLoopDelayMs: number;

@@ -1,12 +1,40 @@
 /**
- * Back-pressure over real HTTP (app.inject, and a listening server for requests held in flight) on a real LMDB
- * store: an overloaded process answers 503 SIRA_ERR_OVERLOADED with Retry-After before any work, probes stay
- * answered, and it serves again once the load is gone. The event-loop delay is injected (no timing).
+ * Back-pressure over real HTTP (a listening server on port 0; requests held in flight with a half-sent body) on a
+ * real LMDB store: an overloaded process answers 503 SIRA_ERR_OVERLOADED with Retry-After before any work, probes
+ * stay answered, and it serves again once the load is gone. The event-loop delay is injected (no timing).
  */
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectProblem, testApp, type TestApp } from '../helpers/app.ts';
+import { testApp, type TestApp } from '../helpers/app.ts';
+
+/**
+ * A POST /v1/sessions whose body is half sent: in flight until `finish()`, which resolves to its status. Resolves
+ * once the server has taken it in (its hooks have run: the guard counted it).
+ */
+async function holdRequest(t: TestApp, base: string, id: string): Promise<{ finish: () => Promise<number> }> {
+  const body = JSON.stringify({ id });
+  const arrived = new Promise<void>((resolve) => t.app.server.once('request', () => setImmediate(resolve)));
+  const req = httpRequest(`${base}/v1/sessions`, {
+    method: 'POST',
+    headers: { ...t.auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
+  const status = new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+  req.write(body.slice(0, 5));
+  await arrived;
+  return {
+    finish: () => {
+      req.end(body.slice(5));
+      return status;
+    },
+  };
+}
 
 describe('overload guard', () => {
   let t: TestApp;
@@ -14,74 +42,55 @@ describe('overload guard', () => {
     await t.close();
   });
 
-  it('a loop delay over overload.maxEventLoopDelayMs answers 503 SIRA_ERR_OVERLOADED with Retry-After, before auth and storing nothing', async () => {
-    let delayMs = 0;
+  async function listen(): Promise<string> {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  }
+
+  it('a loop delay over overload.maxEventLoopDelayMs with requests in flight answers 503 SIRA_ERR_OVERLOADED + Retry-After before auth; probes are served', async () => {
+    let delayMs = 41;
     t = await testApp({ overload: { maxEventLoopDelayMs: 40, retryAfterSeconds: 2 } }, { loopDelayProbe: () => delayMs });
+    // A lone request is never refused for the delay.
     expect((await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: t.auth, payload: { id: 'a' } })).statusCode).toBe(201);
-    delayMs = 41;
-    const res = await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: t.auth, payload: { id: 'b' } });
-    const body = expectProblem(res, 503, 'SIRA_ERR_OVERLOADED');
-    expect(res.headers['retry-after']).toBe('2');
-    expect(body.retry_after_seconds).toBe(2);
-    // Refused before authentication: a request without a key gets the same answer, not 401.
-    expectProblem(await t.app.inject({ url: '/v1/sessions' }), 503, 'SIRA_ERR_OVERLOADED');
-    // Probes and metrics are never refused.
-    expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
-    expect((await t.app.inject({ url: '/readyz' })).statusCode).toBe(200);
-    expect((await t.app.inject({ url: '/metrics' })).statusCode).toBe(200);
+    const base = await listen();
+    const held = await holdRequest(t, base, 'held');
+    // Refused before authentication: no key, and still 503, not 401.
+    const res = await fetch(`${base}/v1/sessions/nokey`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await res.json()).toMatchObject({ status: 503, code: 'SIRA_ERR_OVERLOADED', retry_after_seconds: 2 });
+    for (const probe of ['/healthz', '/readyz', '/metrics']) expect((await fetch(base + probe)).status).toBe(200);
     delayMs = 40; // at the threshold: served
-    expect((await t.app.inject({ url: '/v1/sessions/b', headers: t.auth })).statusCode).toBe(404); // b was never stored
+    expect((await fetch(`${base}/v1/sessions/a`, { headers: t.auth })).status).toBe(200);
+    delayMs = 41;
+    expect((await fetch(`${base}/v1/sessions`, { method: 'POST', headers: { ...t.auth, 'content-type': 'application/json' }, body: '{"id":"b"}' })).status).toBe(503);
+    expect(await held.finish()).toBe(201);
+    // Nothing in flight again: served, and the refused create stored nothing.
+    expect((await fetch(`${base}/v1/sessions/b`, { headers: t.auth })).status).toBe(404);
+    expect((await fetch(`${base}/v1/sessions/held`, { headers: t.auth })).status).toBe(200);
   });
 
   it('maxEventLoopDelayMs 0 turns the delay check off', async () => {
     t = await testApp({ overload: { maxEventLoopDelayMs: 0 } }, { loopDelayProbe: () => 10_000 });
-    expect((await t.app.inject({ url: '/v1/sessions', headers: t.auth })).statusCode).toBe(200);
+    const base = await listen();
+    const held = await holdRequest(t, base, 'held');
+    expect((await fetch(`${base}/v1/sessions`, { headers: t.auth })).status).toBe(200);
+    expect(await held.finish()).toBe(201);
   });
 
   it('over overload.maxInFlight requests in flight answers 503; a finished request frees its slot', async () => {
     t = await testApp({ overload: { maxInFlight: 1 } }, { loopDelayProbe: () => 0 });
     // Sequential requests never overlap: each frees its slot when its response ends.
     for (let i = 0; i < 3; i++) expect((await t.app.inject({ url: '/v1/sessions', headers: t.auth })).statusCode).toBe(200);
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = t.app.server.address() as AddressInfo;
-    const body = JSON.stringify({ id: 'held' });
-    // Held in flight: the headers are in (so the route has started), half of the body is not.
-    let held!: ClientRequest;
-    const heldAnswer = new Promise<number>((resolve, reject) => {
-      held = httpRequest(
-        { host: '127.0.0.1', port, method: 'POST', path: '/v1/sessions', headers: { ...t.auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      held.on('error', reject);
-    });
-    held.write(body.slice(0, 5));
-    held.flushHeaders();
-    // The held request is counted once the server has seen its headers: poll with probes (never counted).
-    let refused = false;
-    for (let i = 0; i < 200 && !refused; i++) {
-      const res = await fetch(`http://127.0.0.1:${port}/v1/sessions`, { headers: t.auth });
-      if (res.status === 503) {
-        const problem = (await res.json()) as { code: string };
-        expect(problem.code).toBe('SIRA_ERR_OVERLOADED');
-        expect(res.headers.get('retry-after')).toBe('1');
-        refused = true;
-      } else {
-        expect(res.status).toBe(200);
-        await res.arrayBuffer();
-      }
-    }
-    expect(refused).toBe(true);
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    held.end(body.slice(5));
-    expect(await heldAnswer).toBe(201);
-    expect((await fetch(`http://127.0.0.1:${port}/v1/sessions/held`, { headers: t.auth })).status).toBe(200);
-  });
-
-  it('the defaults never refuse an idle service: a real event-loop monitor reads a small delay', async () => {
-    t = await testApp();
-    for (let i = 0; i < 5; i++) expect((await t.app.inject({ url: '/v1/sessions', headers: t.auth })).statusCode).toBe(200);
+    const base = await listen();
+    const held = await holdRequest(t, base, 'held');
+    const res = await fetch(`${base}/v1/sessions`, { headers: t.auth });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(await res.json()).toMatchObject({ code: 'SIRA_ERR_OVERLOADED' });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(await held.finish()).toBe(201);
+    expect((await fetch(`${base}/v1/sessions/held`, { headers: t.auth })).status).toBe(200);
   });
 });
