@@ -376,8 +376,8 @@ export class LmdbStore implements Store {
         }),
       );
     });
-    // After the commit: the cache only ever holds acknowledged turns. Callers get their own copies.
-    this.#tail?.appended(cacheKey(tenant, sessionId), prevVersion, version, stored.map((t) => ({ ...t, parts: t.parts.map((p) => ({ ...p })) })));
+    // After the commit: the cache only ever holds acknowledged turns (it encodes its own copies).
+    this.#tail?.appended(cacheKey(tenant, sessionId), prevVersion, version, stored);
     return stored;
   }
 

@@ -365,9 +365,8 @@ export class RedisStore implements Store {
         pinned: t.pinned === true,
       }),
     );
-    // After the script: the cache only ever holds acknowledged turns. Callers get their own copies.
-    const copies = out.map((t) => ({ ...t, parts: t.parts.map((p) => ({ ...p })) }));
-    this.#tail?.appended(cacheKey(tenant, sessionId), tailVersion(createdAt, first - 1), tailVersion(createdAt, first - 1 + out.length), copies);
+    // After the script: the cache only ever holds acknowledged turns (it encodes its own copies).
+    this.#tail?.appended(cacheKey(tenant, sessionId), tailVersion(createdAt, first - 1), tailVersion(createdAt, first - 1 + out.length), out);
     return out;
   }
 
