@@ -85,7 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   api.setValidatorCompiler(validatorCompiler);
   // Responses are plain JSON.stringify: the response schemas document the API (and type-check handlers) but must
   // not filter client JSON such as metadata or state, which fast-json-stringify would do for open objects. It is
-  // also the faster one here: compiled from the hot routes' schemas, fast-json-stringify 6 took 1.3-5× the CPU of
+  // also the faster one here: compiled from the hot routes' schemas, fast-json-stringify 7.3 took 1.3-5× the CPU of
   // JSON.stringify on append, last-20 and context responses (the content and part unions; bench/internal/serialize-cost.ts).
   api.setSerializerCompiler(() => (data) => JSON.stringify(data));
   api.decorateRequest('siraErrorCode', null);
