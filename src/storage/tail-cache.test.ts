@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Part, Turn } from '../core/types.ts';
+import { encodeTurn } from './codec/turn.ts';
 import { TailCache, tailVersion } from './tail-cache.ts';
 
 const turn = (seq: number, text = `turn number ${seq} of the conversation`, parts?: Part[]): Turn => ({
@@ -14,11 +15,17 @@ const turn = (seq: number, text = `turn number ${seq} of the conversation`, part
   pinned: seq % 7 === 0,
 });
 const turns = (first: number, n: number) => Array.from({ length: n }, (_, i) => turn(first + i));
+/** A turn's record as the store writes it (zstd from 64 bytes on). */
+const rec = (t: Turn) => encodeTurn(t, t.created_at, 64);
+const recs = (ts: readonly Turn[]) => ts.map(rec);
+/** appended() of these turns, at the versions an append from turn count `first - 1` gives. */
+const append = (c: TailCache, key: string, ts: Turn[]) =>
+  c.appended(key, tailVersion(1, ts[0]!.seq - 1), tailVersion(1, ts.at(-1)!.seq), ts[0]!.seq, recs(ts));
 
 describe('TailCache', () => {
   it('range() serves appended turns only at the matching version', () => {
     const c = new TailCache();
-    c.appended('k', tailVersion(1, 0), tailVersion(1, 3), turns(1, 3));
+    c.appended('k', tailVersion(1, 0), tailVersion(1, 3), 1, recs(turns(1, 3)));
     expect(c.range('k', tailVersion(1, 3), 2, 3)?.map((t) => t.seq)).toEqual([2, 3]);
     expect(c.range('k', tailVersion(1, 4), 2, 3)).toBeUndefined(); // another writer appended
     expect(c.range('k', tailVersion(2, 3), 2, 3)).toBeUndefined(); // the id was re-created
@@ -34,12 +41,12 @@ describe('TailCache', () => {
       { type: 'tensor', name: 'emb' },
     ];
     const put = [turn(1, '', media), ...turns(2, 9)];
-    c.appended('k', tailVersion(1, 0), tailVersion(1, 10), put);
+    c.appended('k', tailVersion(1, 0), tailVersion(1, 10), 1, recs(put));
     expect(c.range('k', tailVersion(1, 10), 1, 10)).toEqual(put);
   });
   it('range() hands out fresh turns each time: a caller changing one does not change the cache', () => {
     const c = new TailCache();
-    c.filled('k', tailVersion(1, 1), turns(1, 1));
+    c.filled('k', tailVersion(1, 1), 1, recs(turns(1, 1)));
     const [a] = c.range('k', tailVersion(1, 1), 1, 1)!;
     (a!.parts[0] as { text: string }).text = 'changed';
     a!.metadata!.n = -1;
@@ -47,26 +54,35 @@ describe('TailCache', () => {
     expect(b).not.toBe(a);
     expect(b).toEqual(turn(1));
   });
-  it('a turn put in and then changed by its caller stays as it was put in', () => {
-    const c = new TailCache();
-    const t = turn(1);
-    c.appended('k', tailVersion(1, 0), tailVersion(1, 1), [t]);
-    (t.parts[0] as { text: string }).text = 'changed';
-    expect(c.range('k', tailVersion(1, 1), 1, 1)).toEqual([turn(1)]);
+  it('records are copied in: a store reusing the buffer it handed them out of changes nothing', () => {
+    const c = new TailCache({ turnsPerSession: 3 });
+    const rs = recs(turns(1, 5));
+    // Records as a store hands them out: views into one larger buffer.
+    const big = new Uint8Array(rs.reduce((n, r) => n + r.byteLength, 0) + 100);
+    let at = 100;
+    const views = rs.map((r) => {
+      big.set(r, at);
+      at += r.byteLength;
+      return big.subarray(at - r.byteLength, at);
+    });
+    c.filled('k', tailVersion(1, 5), 1, views);
+    c.appended('k', tailVersion(1, 5), tailVersion(1, 6), 6, [rec(turn(6))]);
+    big.fill(0);
+    expect(c.range('k', tailVersion(1, 6), 4, 6)).toEqual(turns(4, 3));
   });
   it('peek() names the version and first seq of an entry without counting a hit', () => {
     const c = new TailCache({ turnsPerSession: 2 });
     expect(c.peek('k')).toBeUndefined();
-    c.appended('k', tailVersion(1, 0), tailVersion(1, 3), turns(1, 3));
+    c.appended('k', tailVersion(1, 0), tailVersion(1, 3), 1, recs(turns(1, 3)));
     expect(c.peek('k')).toEqual({ version: tailVersion(1, 3), first: 2 });
     expect([c.hits, c.misses]).toEqual([0, 0]);
   });
   it('appended() extends an entry at the previous version and restarts otherwise', () => {
     const c = new TailCache();
-    c.appended('k', tailVersion(1, 0), tailVersion(1, 2), turns(1, 2));
-    c.appended('k', tailVersion(1, 2), tailVersion(1, 3), turns(3, 1));
+    append(c, 'k', turns(1, 2));
+    append(c, 'k', turns(3, 1));
     expect(c.range('k', tailVersion(1, 3), 1, 3)).toEqual(turns(1, 3));
-    c.appended('k', tailVersion(1, 5), tailVersion(1, 6), turns(6, 1)); // missed turns 4-5
+    append(c, 'k', turns(6, 1)); // missed turns 4-5: its previous version was never seen
     expect(c.range('k', tailVersion(1, 6), 5, 6)).toBeUndefined();
     expect(c.range('k', tailVersion(1, 6), 6, 6)?.map((t) => t.seq)).toEqual([6]);
   });
@@ -74,30 +90,30 @@ describe('TailCache', () => {
     const c = new TailCache({ turnsPerSession: 4 });
     let most = 0;
     for (let seq = 1; seq <= 300; seq++) {
-      c.appended('k', tailVersion(1, seq - 1), tailVersion(1, seq), [turn(seq)]);
+      append(c, 'k', [turn(seq)]);
       const from = Math.max(1, seq - 3);
       expect(c.range('k', tailVersion(1, seq), from, seq)).toEqual(turns(from, seq - from + 1));
       most = Math.max(most, c.bytes);
     }
     expect(c.peek('k')).toEqual({ version: tailVersion(1, 300), first: 297 });
-    // Four live records of ~170 bytes in a buffer that doubles (dead bytes dropped when it grows): a few KiB at
-    // most, where keeping every record pushed out would reach 300 × 170 bytes.
+    // Four live records of ~100 bytes in a buffer that grows by half (dead bytes dropped when it grows): a few KiB
+    // at most, where keeping every record pushed out would reach 300 × 100 bytes.
     expect(most).toBeLessThan(4096);
   });
   it('filled() keeps the newest turnsPerSession turns', () => {
     const c = new TailCache({ turnsPerSession: 3 });
-    c.filled('k', tailVersion(1, 5), turns(1, 5));
+    c.filled('k', tailVersion(1, 5), 1, recs(turns(1, 5)));
     expect(c.peek('k')).toEqual({ version: tailVersion(1, 5), first: 3 });
     expect(c.range('k', tailVersion(1, 5), 3, 5)).toEqual(turns(3, 3));
     expect(c.range('k', tailVersion(1, 5), 2, 5)).toBeUndefined();
   });
   it('evicts least recently used sessions by bytes', () => {
     const c = new TailCache({ turnsPerSession: 4 });
-    c.appended('probe', tailVersion(1, 0), tailVersion(1, 1), turns(1, 1));
+    append(c, 'probe', turns(1, 1));
     const one = c.bytes;
     const small = new TailCache({ turnsPerSession: 4, maxBytes: 10 * one });
-    small.appended('a', tailVersion(1, 0), tailVersion(1, 1), turns(1, 1));
-    for (let i = 0; i < 20; i++) small.appended(`s${i}`, tailVersion(1, 0), tailVersion(1, 1), turns(1, 1));
+    append(small, 'a', turns(1, 1));
+    for (let i = 0; i < 20; i++) append(small, `s${i}`, turns(1, 1));
     expect(small.bytes).toBeLessThanOrEqual(10 * one);
     expect(small.size).toBe(10);
     expect(small.range('a', tailVersion(1, 1), 1, 1)).toBeUndefined(); // evicted
@@ -106,7 +122,7 @@ describe('TailCache', () => {
   });
   it('drop() gives the bytes back', () => {
     const c = new TailCache();
-    c.appended('k', tailVersion(1, 0), tailVersion(1, 3), turns(1, 3));
+    c.appended('k', tailVersion(1, 0), tailVersion(1, 3), 1, recs(turns(1, 3)));
     expect(c.bytes).toBeGreaterThan(0);
     c.drop('k');
     expect([c.bytes, c.size]).toEqual([0, 0]);

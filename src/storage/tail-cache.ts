@@ -1,9 +1,9 @@
 /**
  * @module storage/tail-cache
  * The hot tier for the most frequent read of all, "the last N turns of a session": a bounded LRU of each active
- * session's newest turns, held as turn records of the store's own codec (storage/codec/turn, uncompressed), back to
- * back in one buffer per session, and decoded on read. Appends feed it the turns they just committed, so an active
- * conversation is read without touching the store.
+ * session's newest turns, held as the store's own turn records (storage/codec/turn: the bytes it stored, zstd
+ * frames included), back to back in one buffer per session, and decoded on read. Appends feed it the records they
+ * just committed, so an active conversation is read without touching the store.
  * Every entry is tagged with the session's version (`created_at:turn_count`); a read first loads the live
  * session record and uses the entry only when the tags match, so a write from another process, a delete or a
  * re-created id can never be served stale.
@@ -15,7 +15,7 @@
  * (bench/internal/tail-cache-gc.ts).
  */
 import type { Turn } from '../core/types.ts';
-import { decodeTurn, encodeTurn } from './codec/turn.ts';
+import { decodeTurn } from './codec/turn.ts';
 
 /** Options of the tail cache. */
 export interface TailCacheOptions {
@@ -41,8 +41,7 @@ interface Entry {
 
 /** Bytes counted for each entry beyond its buffer: the entry, its offsets, the map slot and the key. */
 const ENTRY_OVERHEAD = 256;
-/** Records are held uncompressed: a read then costs a msgpack decode, not a zstd frame as well. */
-const NO_COMPRESSION = Number.MAX_SAFE_INTEGER;
+/** Smallest buffer of an entry that grows by appends. */
 const MIN_CAPACITY = 1024;
 
 /** The version tag of a session: changes with every append and when an id is re-created. */
@@ -54,14 +53,18 @@ function weigh(e: Entry): number {
   return e.buf.byteLength + ENTRY_OVERHEAD + e.starts.length * 8;
 }
 
-/** Append `records` to `e`, growing its buffer (×2, dropping dead bytes) when they do not fit. */
-function push(e: Entry, records: readonly Uint8Array[]): void {
+/**
+ * Append `records` to `e` (copying them: a store may hand out views into a larger buffer, which the cache must not
+ * keep alive). When they do not fit, the live records move to a new buffer: of exactly their size when `exact`
+ * (an entry filled from a read, which rarely grows), else with half as much room again for the next appends.
+ */
+function push(e: Entry, records: readonly Uint8Array[], exact: boolean): void {
   let need = 0;
   for (const r of records) need += r.byteLength;
   if (e.end + need > e.buf.byteLength) {
-    const live = e.starts.length === 0 ? 0 : e.end - e.starts[0]!;
     const from = e.starts[0] ?? e.end;
-    const grown = new Uint8Array(Math.max(MIN_CAPACITY, 2 * (live + need)));
+    const live = e.end - from;
+    const grown = new Uint8Array(exact ? live + need : Math.max(MIN_CAPACITY, Math.ceil(1.5 * (live + need))));
     grown.set(e.buf.subarray(from, e.end));
     for (let i = 0; i < e.starts.length; i++) e.starts[i]! -= from;
     e.buf = grown;
@@ -126,17 +129,20 @@ export class TailCache {
     return e === undefined || e.starts.length === 0 ? undefined : { version: e.version, first: e.first };
   }
 
-  /** Record turns just appended (ascending seqs): extends the entry when it was at `prevVersion`, else starts a new one. */
-  appended(key: string, prevVersion: string, version: string, turns: readonly Turn[]): void {
-    if (turns.length === 0) return;
+  /**
+   * Record turns just appended, as the records the store wrote (seqs `firstSeq`, `firstSeq + 1`, …; copied):
+   * extends the entry when it was at `prevVersion`, else starts a new one.
+   */
+  appended(key: string, prevVersion: string, version: string, firstSeq: number, records: readonly Uint8Array[]): void {
+    if (records.length === 0) return;
     const e = this.#entries.get(key);
-    if (e === undefined || e.version !== prevVersion || e.first + e.starts.length !== turns[0]!.seq) {
-      this.#put(key, version, turns);
+    if (e === undefined || e.version !== prevVersion || e.first + e.starts.length !== firstSeq) {
+      this.#put(key, version, firstSeq, records, false);
       return;
     }
-    // Extend in place (the common case): O(new turns), not O(tail), amortised over the buffer's doubling.
+    // Extend in place (the common case): O(new turns), not O(tail), amortised over the buffer's growth.
     const before = e.bytes;
-    push(e, turns.map(encode));
+    push(e, records, false);
     const over = e.starts.length - this.#perSession;
     if (over > 0) {
       e.starts.splice(0, over);
@@ -151,12 +157,15 @@ export class TailCache {
     this.#evict();
   }
 
-  /** Remember turns just read from the store (the newest `turns` of a session at `version`, ascending). */
-  filled(key: string, version: string, turns: readonly Turn[]): void {
-    if (turns.length === 0) return;
+  /**
+   * Remember records just read from the store: the newest of a session at `version`, the first with seq
+   * `firstSeq` (copied).
+   */
+  filled(key: string, version: string, firstSeq: number, records: readonly Uint8Array[]): void {
+    if (records.length === 0) return;
     const e = this.#entries.get(key);
-    if (e !== undefined && e.version === version && e.starts.length >= turns.length) return;
-    this.#put(key, version, turns);
+    if (e !== undefined && e.version === version && e.starts.length >= records.length) return;
+    this.#put(key, version, firstSeq, records, true);
   }
 
   /** Forget a session (deleted, expired, purged). */
@@ -167,12 +176,11 @@ export class TailCache {
     this.#entries.delete(key);
   }
 
-  #put(key: string, version: string, turns: readonly Turn[]): void {
+  #put(key: string, version: string, firstSeq: number, records: readonly Uint8Array[], exact: boolean): void {
     this.drop(key);
-    const tail = turns.length > this.#perSession ? turns.slice(turns.length - this.#perSession) : turns;
-    const records = tail.map(encode);
-    const e: Entry = { version, first: tail[0]!.seq, buf: new Uint8Array(0), starts: [], end: 0, bytes: 0 };
-    push(e, records);
+    const over = Math.max(0, records.length - this.#perSession);
+    const e: Entry = { version, first: firstSeq + over, buf: new Uint8Array(0), starts: [], end: 0, bytes: 0 };
+    push(e, over > 0 ? records.slice(over) : records, exact);
     e.bytes = weigh(e);
     if (e.bytes > this.#maxBytes / 4) return; // one huge session must not flush everyone else
     this.#entries.set(key, e);
@@ -187,9 +195,4 @@ export class TailCache {
       this.drop(oldest);
     }
   }
-}
-
-/** A turn's record as the store's codec writes it, uncompressed. */
-function encode(t: Turn): Uint8Array {
-  return encodeTurn(t, t.created_at, NO_COMPRESSION);
 }
