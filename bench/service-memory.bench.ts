@@ -3,9 +3,14 @@
  * store) loaded over HTTP with 100,000 sessions × 20 turns of realistic chat text, then its resident memory read
  * from /proc/<pid>/status — total, anonymous (heap, caches) and file-backed (LMDB's mapped pages, which the kernel
  * can drop and re-read) — after a read pass over every session.
- * usage: npm run bench -- service-memory   (env BENCH_SESSIONS to change 100000)
+ * With `BENCH_WORKERS=N` the service is `serve --workers N`, and every figure sums the primary and its workers:
+ * RSS, anonymous memory, and PSS (proportional set size: the LMDB pages all workers map are shared, so summing
+ * their RSS counts those pages N times; PSS charges each process its share, so the PSS sum is the machine's real
+ * cost). `BENCH_SERVER_NODE_ARGS` sets the service's Node flags (the heap cap; default as `npm start`).
+ * usage: npm run bench -- service-memory   (env BENCH_SESSIONS to change 100000, BENCH_WORKERS 1)
  */
 import { readFileSync } from 'node:fs';
+import { processTree } from './lib/footprint.ts';
 import { Agent, request } from 'node:http';
 import { chatTurns } from '../training/lib/corpus.ts';
 import { machine, table, writeResult } from './lib/report.ts';
@@ -13,16 +18,31 @@ import { startServer } from './lib/server.ts';
 import type { NewTurn } from '../src/core/types.ts';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const wire = (t: NewTurn) => ({ role: t.role, content: t.parts.length === 1 && t.parts[0]!.type === 'text' ? t.parts[0]!.text : t.parts, metadata: t.metadata });
 
-function memOf(pid: number): Record<string, number> {
+/** Memory of one process from /proc: RSS and its anonymous / file-backed parts, PSS, and the peak RSS. */
+function memOfOne(pid: number): Record<string, number> {
   const st = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? 0) * 1024;
-  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem'), hwm: kb('VmHWM') };
+  const kb = (k: string, text = st) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(text)?.[1] ?? 0) * 1024;
+  let pss = 0;
+  try {
+    pss = kb('Pss', readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  } catch {
+    // no smaps_rollup (an older kernel): PSS stays 0
+  }
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem'), pss, hwm: kb('VmHWM') };
+}
+
+/** The same, summed over `pid` and its descendants (the primary of `--workers` and its workers). */
+function memOf(pid: number): Record<string, number> {
+  const sum: Record<string, number> = { rss: 0, anon: 0, file: 0, pss: 0, hwm: 0 };
+  for (const p of processTree(pid)) for (const [k, v] of Object.entries(memOfOne(p))) sum[k]! += v;
+  return sum;
 }
 
 export async function run(): Promise<void> {
-  const srv = await startServer();
+  const srv = await startServer([], { workers: WORKERS });
   const pid = srv.child.pid!;
   const headers = { authorization: `Bearer ${srv.key}`, 'content-type': 'application/json' };
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
@@ -69,13 +89,13 @@ export async function run(): Promise<void> {
   await srv.stop();
   agent.destroy();
   const mb = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MiB`;
-  const row = (name: string, m: Record<string, number>) => [name, mb(m.rss!), mb(m.anon!), mb(m.file!)];
+  const row = (name: string, m: Record<string, number>) => [name, mb(m.rss!), mb(m.pss!), mb(m.anon!), mb(m.file!)];
   const md = [
-    `Machine: ${machine()}. Service via bin (embedded LMDB, sync os, default 64 MiB tail cache), loaded over HTTP with ${SESSIONS.toLocaleString('en-US')} sessions × 20 turns in ${loadS.toFixed(0)} s; peak RSS ${mb(afterReads.hwm!)}.`,
+    `Machine: ${machine()}. Service via bin (${WORKERS === 1 ? 'one process' : `serve --workers ${WORKERS}, figures summed over the primary and the workers`}; node ${process.env.BENCH_SERVER_NODE_ARGS ?? '--max-old-space-size=768'}; embedded LMDB, sync os, default 64 MiB tail cache), loaded over HTTP with ${SESSIONS.toLocaleString('en-US')} sessions × 20 turns in ${loadS.toFixed(0)} s; peak RSS ${mb(afterReads.hwm!)}.`,
     '',
-    table(['service process', 'RSS', 'anonymous (heap, caches)', 'file-backed (LMDB map)'], [row('idle, empty store', idle), row(`${SESSIONS.toLocaleString('en-US')} sessions loaded`, loaded), row('after reading every session once', afterReads)]),
+    table(['service', 'RSS', 'PSS', 'anonymous (heap, caches)', 'file-backed (LMDB map)'], [row('idle, empty store', idle), row(`${SESSIONS.toLocaleString('en-US')} sessions loaded`, loaded), row('after reading every session once', afterReads)]),
   ].join('\n');
-  writeResult('service-memory', { machine: machine(), sessions: SESSIONS, loadSeconds: loadS, idle, loaded, afterReads }, md);
+  writeResult(process.env.BENCH_OUT ?? 'service-memory', { machine: machine(), sessions: SESSIONS, workers: WORKERS, nodeArgs: process.env.BENCH_SERVER_NODE_ARGS ?? '--max-old-space-size=768', loadSeconds: loadS, idle, loaded, afterReads }, md);
 }
 
 if (import.meta.main) await run();

@@ -36,6 +36,18 @@ export function processTreeRss(pid: number | undefined): number | undefined {
   return children.reduce((sum, c) => sum + (processTreeRss(c) ?? 0), own);
 }
 
+/** `pid` and all its descendants' pids (empty when `pid` is undefined). */
+export function processTree(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // no children file (an older kernel): the process alone
+  }
+  return [pid, ...children.flatMap((c) => processTree(c))];
+}
+
 /** Resident set size of process `pid` in bytes (VmRSS), or undefined where /proc cannot tell. */
 export function processRss(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

@@ -36,6 +36,7 @@ export const problemResponses = {
   401: problemSchema('Missing or invalid API key'),
   404: problemSchema('Not found (another tenant’s session looks the same)'),
   429: problemSchema('A quota or rate limit of the key or tenant was reached (see Retry-After)'),
+  503: problemSchema('The service is overloaded (SIRA_ERR_OVERLOADED) or shutting down; retry after Retry-After'),
 } as const;
 
 export const SessionSchema = Type.Object({

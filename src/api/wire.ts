@@ -67,22 +67,13 @@ export function toWireTurn(t: Turn): WireTurn {
   };
 }
 
-const wireJson = new WeakMap<Turn, string>();
-
 /**
- * The JSON text of `{turns, next_cursor}` for a turns response. Frozen turns (the store's shared, read-only hot
- * tier) have their JSON memoised, so the hot read "last N turns" serialises each turn once, not once per request.
+ * The JSON text of `{turns, next_cursor}` for a turns response, built by hand around each turn's JSON so the
+ * envelope is not re-walked. (Turns used to be memoised per frozen turn of the tail cache; the cache now holds
+ * encoded records and every read decodes fresh turns, so there is nothing shared to memoise on.)
  */
 export function turnsResponseJson(turns: readonly Turn[], nextCursor: string | null): string {
-  const parts = turns.map((t) => {
-    if (!Object.isFrozen(t)) return JSON.stringify(toWireTurn(t));
-    let j = wireJson.get(t);
-    if (j === undefined) {
-      j = JSON.stringify(toWireTurn(t));
-      wireJson.set(t, j);
-    }
-    return j;
-  });
+  const parts = turns.map((t) => JSON.stringify(toWireTurn(t)));
   return `{"turns":[${parts.join(',')}],"next_cursor":${JSON.stringify(nextCursor)}}`;
 }
 

@@ -19,19 +19,10 @@ import type { SiraOptions } from '../core/config.ts';
 import { isNatsUrl } from '../storage/nats/connect.ts';
 import { isRedisUrl } from '../storage/redis/connect.ts';
 import type { EventWakeSource, WakeFn } from '../storage/event-hub.ts';
+import { isClusterMessage, type ClusterMessage } from './cluster-messages.ts';
 import { startServer } from './serve.ts';
 
-/** Messages on the cluster's IPC channel (JSON); `sira` tells them from anything else on it. */
-export type ClusterMessage =
-  /** Worker → primary → every other worker: these sessions' logs have new events (or are gone). */
-  | { sira: 'wake'; keys: [tenant: string, sessionId: string][] }
-  /** Worker → primary: listening on `url`. */
-  | { sira: 'ready'; slot: number; url: string };
-
-/** True when `m` is one of the service's {@link ClusterMessage}s. */
-export function isClusterMessage(m: unknown): m is ClusterMessage {
-  return typeof m === 'object' && m !== null && ((m as { sira?: unknown }).sira === 'wake' || (m as { sira?: unknown }).sira === 'ready');
-}
+export { isClusterMessage, type ClusterMessage } from './cluster-messages.ts';
 
 /**
  * The event wake-up source of a worker on the embedded store: every write this worker acknowledges is published

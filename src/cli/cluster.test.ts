@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../core/config.ts';
 import { captureIo } from '../../test/helpers/cli.ts';
@@ -28,5 +30,20 @@ describe('serve --workers', () => {
     const env = captureIo();
     env.env = { SIRA_WORKERS: 'many' };
     expect(await main(['serve'], env)).toBe(2);
+  });
+
+  it('the primary loads no more than it needs: importing cli/main loads neither the service, the store, the API nor typebox', () => {
+    // A child process records every module it resolves while it imports main.ts (what the bin does in the primary).
+    const main = new URL('./main.ts', import.meta.url).href;
+    const script = `
+      import { registerHooks } from 'node:module';
+      const seen = [];
+      registerHooks({ resolve(spec, ctx, next) { const r = next(spec, ctx); seen.push(r.url); return r; } });
+      await import(${JSON.stringify(main)});
+      console.log(JSON.stringify(seen));`;
+    const seen = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) })) as string[];
+    expect(seen.some((u) => u.endsWith('/src/cli/cluster.ts'))).toBe(true); // the hook saw main's own imports
+    const heavy = seen.filter((u) => /\/src\/(sira|api\/app|storage\/lmdb\/lmdb-store|core\/config)\.ts$|\/node_modules\/(fastify|lmdb|ioredis|typebox|@nats-io)\//.test(u));
+    expect(heavy).toEqual([]);
   });
 });

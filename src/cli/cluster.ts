@@ -13,7 +13,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import { isClusterMessage, type ClusterMessage } from './cluster-worker.ts';
+import { isClusterMessage, type ClusterMessage } from './cluster-messages.ts';
 
 /**
  * The worker count `--workers` / SIRA_WORKERS names: an integer 1..256, or `auto` (the number of cores).

@@ -12,25 +12,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { VERSION } from '../api/version.ts';
-import { optionsFromEnv, resolveConfig, type SiraOptionsInput, type SyncMode } from '../core/config.ts';
+import type { SiraOptions, SiraOptionsInput, SyncMode } from '../core/config.ts';
 import { isSiraError } from '../core/errors.ts';
-import { SiraSession } from '../sira.ts';
+import type { SiraSession } from '../sira.ts';
 import { AdminUsageError, auditCommand, quotasCommand } from './admin.ts';
-import { runStdio } from '../mcp/server.ts';
-import { closeOnSignals, startServer } from './serve.ts';
 import { parseWorkers, runCluster } from './cluster.ts';
-import { serveWorker } from './cluster-worker.ts';
-import { FileKeyring } from '../storage/crypto/keyring.ts';
-import { isRedisUrl } from '../storage/redis/connect.ts';
-import { RedisStore } from '../storage/redis/redis-store.ts';
-import { resolveMasterKeys } from '../storage/crypto/master-key.ts';
-import { resolveLmdbAtRest } from '../storage/crypto/at-rest.ts';
 import { progressBar } from './progress.ts';
 import type { TransferFormat } from './formats.ts';
-import { runExport, runImport } from './import-export.ts';
-import { importLines, inspect, openOut, readLines } from './transfer.ts';
 
 /** Where the CLI writes and what environment it reads (injectable for tests). */
 export interface CliIo {
@@ -109,12 +99,37 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   }
 }
 
-function storeInput(env: NodeJS.ProcessEnv, values: { 'data-dir'?: string | undefined; store?: string | undefined }): SiraOptionsInput {
+async function storeInput(env: NodeJS.ProcessEnv, values: { 'data-dir'?: string | undefined; store?: string | undefined }): Promise<SiraOptionsInput> {
+  const { optionsFromEnv } = await import('../core/config.ts');
   // Key commands never sweep and log nothing of their own.
   const input: SiraOptionsInput = { ...optionsFromEnv(env), sweepIntervalMs: 0 };
   if (values['data-dir'] !== undefined) input.dataDir = values['data-dir'];
   if (values.store !== undefined) input.store = values.store;
   return input;
+}
+
+// The service, the store backends and the API are imported by the commands that use them, not at the top: the
+// primary of `serve --workers` runs this module too and needs only node:cluster and pino (it serves nothing).
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Open the service facade (loaded on first use). */
+async function openSira(input: SiraOptionsInput): Promise<SiraSession> {
+  const { SiraSession } = await import('../sira.ts');
+  return SiraSession.open(input);
+}
+
+/** Serve in this process: a worker of `--workers`, or the one process of a plain `serve`. */
+async function serveHere(options: SiraOptions, logger: Logger): Promise<number> {
+  if (cluster.isWorker && process.env.SIRA_WORKER_SLOT !== undefined) {
+    const { serveWorker } = await import('./cluster-worker.ts');
+    return serveWorker(options, logger);
+  }
+  const { closeOnSignals, startServer } = await import('./serve.ts');
+  const server = await startServer(options, { logger });
+  return new Promise<number>((resolve) => {
+    closeOnSignals(server, resolve, logger);
+  });
 }
 
 async function serve(args: string[], io: CliIo): Promise<number> {
@@ -134,6 +149,17 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new UsageError(`--port must be a number, got ${values.port}`);
+  const workers = parseWorkers(values.workers ?? io.env.SIRA_WORKERS);
+  if (workers === undefined) throw new UsageError(`--workers must be an integer 1..256 or auto, got ${values.workers ?? io.env.SIRA_WORKERS}`);
+  const isWorker = cluster.isWorker && io.env.SIRA_WORKER_SLOT !== undefined;
+  if (workers > 1 && !isWorker) {
+    // The primary serves nothing: it validates only its own log level and leaves the rest of the configuration to
+    // the workers (worker 1 exiting before it is ready stops the start with its exit code, 2 for a bad option).
+    const level = values['log-level'] ?? io.env.SIRA_LOG_LEVEL ?? 'info';
+    if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${level}`);
+    return runCluster({ workers }, pino({ level }));
+  }
+  const { optionsFromEnv, resolveConfig } = await import('../core/config.ts');
   const input: SiraOptionsInput = { ...optionsFromEnv(io.env) };
   if (values.host !== undefined) input.host = values.host;
   if (values.port !== undefined) input.port = Number(values.port);
@@ -144,16 +170,8 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   if (values['no-encryption'] === true) input.encryption = false;
   if (values['log-level'] !== undefined) input.logLevel = values['log-level'] as SiraOptionsInput['logLevel'];
   if (values.durability !== undefined) input.durability = values.durability as SiraOptionsInput['durability'];
-  const workers = parseWorkers(values.workers ?? io.env.SIRA_WORKERS);
-  if (workers === undefined) throw new UsageError(`--workers must be an integer 1..256 or auto, got ${values.workers ?? io.env.SIRA_WORKERS}`);
   const options = resolveConfig(input);
-  const logger = pino({ level: options.logLevel });
-  if (cluster.isWorker && io.env.SIRA_WORKER_SLOT !== undefined) return serveWorker(options, logger);
-  if (workers > 1) return runCluster({ workers }, logger);
-  const server = await startServer(options, { logger });
-  return new Promise<number>((resolve) => {
-    closeOnSignals(server, resolve, logger);
-  });
+  return serveHere(options, pino({ level: options.logLevel }));
 }
 
 async function keys(args: string[], io: CliIo): Promise<number> {
@@ -162,7 +180,7 @@ async function keys(args: string[], io: CliIo): Promise<number> {
     const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' }, name: { type: 'string' } });
     if (values.help === true) return help(io);
     if (values.tenant === undefined) throw new UsageError('keys create needs --tenant');
-    const sira = await SiraSession.open(storeInput(io.env, values));
+    const sira = await openSira(await storeInput(io.env, values));
     try {
       const { key, record } = await sira.createApiKey(values.tenant, values.name, 'cli');
       io.stdout.write(`${key}\n`);
@@ -175,7 +193,7 @@ async function keys(args: string[], io: CliIo): Promise<number> {
   if (sub === 'list') {
     const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' }, json: { type: 'boolean' } });
     if (values.help === true) return help(io);
-    const sira = await SiraSession.open(storeInput(io.env, values));
+    const sira = await openSira(await storeInput(io.env, values));
     try {
       const records = await sira.listApiKeys(values.tenant);
       const rows = records.map((r) => ({ id: r.id, tenant: r.tenant, name: r.name, created_at: new Date(r.created_at).toISOString() }));
@@ -191,7 +209,7 @@ async function keys(args: string[], io: CliIo): Promise<number> {
     if (values.help === true) return help(io);
     const [id] = positionals;
     if (id === undefined || positionals.length !== 1) throw new UsageError('keys revoke needs exactly one key id');
-    const sira = await SiraSession.open(storeInput(io.env, values));
+    const sira = await openSira(await storeInput(io.env, values));
     try {
       if (!(await sira.revokeApiKey(id, 'cli'))) {
         io.stderr.write(`no key with id ${id}\n`);
@@ -211,11 +229,15 @@ async function keys(args: string[], io: CliIo): Promise<number> {
 async function rotate(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, COMMON);
   if (values.help === true) return help(io);
-  const options = resolveConfig(storeInput(io.env, values));
+  const { resolveConfig } = await import('../core/config.ts');
+  const options = resolveConfig(await storeInput(io.env, values));
+  const { resolveMasterKeys } = await import('../storage/crypto/master-key.ts');
   const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
   if (masters.length === 0) throw new UsageError('keys rotate needs the new master key in SIRA_MASTER_KEY (or _FILE, _COMMAND) and the old one in SIRA_MASTER_KEY_PREVIOUS');
   const bar = progressBar(io.stderr, 'rotating data keys', 'keys');
+  const { isRedisUrl } = await import('../storage/redis/connect.ts');
   if (isRedisUrl(options.store)) {
+    const { RedisStore } = await import('../storage/redis/redis-store.ts');
     const store = await RedisStore.open({ url: options.store, keyPrefix: options.redisKeyPrefix, masterKeys: masters });
     try {
       const n = await store.sealer!.rewrap((done, total) => bar.tick(done, total));
@@ -229,6 +251,8 @@ async function rotate(args: string[], io: CliIo): Promise<number> {
   if (!existsSync(join(options.dataDir, 'keyring.jsonl'))) throw new UsageError(`no keyring in ${options.dataDir} (the store was not created with a master key)`);
   // The generated key (when its file exists) unwraps the data keys it wrapped: rotating away from it needs no
   // SIRA_MASTER_KEY_PREVIOUS.
+  const { resolveLmdbAtRest } = await import('../storage/crypto/at-rest.ts');
+  const { FileKeyring } = await import('../storage/crypto/keyring.ts');
   const atRest = resolveLmdbAtRest(options);
   const ring = new FileKeyring(options.dataDir, atRest.masters);
   const n = ring.rewrap((done, total) => bar.tick(done, total));
@@ -247,7 +271,7 @@ async function tenants(args: string[], io: CliIo): Promise<number> {
   const [id] = positionals;
   if (id === undefined || positionals.length !== 1) throw new UsageError('tenants delete needs exactly one tenant id');
   if (values.yes !== true) throw new UsageError(`tenants delete erases everything of tenant ${id} for good: add --yes`);
-  const sira = await SiraSession.open(storeInput(io.env, values));
+  const sira = await openSira(await storeInput(io.env, values));
   try {
     const r = await sira.eraseTenant(id);
     io.stdout.write(`${JSON.stringify({ tenant: id, deleted: r })}\n`);
@@ -270,7 +294,8 @@ async function transfer(command: 'export' | 'import' | 'inspect', args: string[]
   const format = values.format as TransferFormat | undefined;
   if (format !== undefined && !['sira', 'openai', 'sharegpt'].includes(format)) throw new UsageError('--format is sira, openai or sharegpt');
   if (values.help === true) return help(io);
-  const sira = await SiraSession.open(storeInput(io.env, values));
+  const [{ runExport, runImport }, { importLines, inspect, openOut, readLines }] = await Promise.all([import('./import-export.ts'), import('./transfer.ts')]);
+  const sira = await openSira(await storeInput(io.env, values));
   try {
     if (command === 'export') {
       if (values.tenant === undefined) throw new UsageError('export needs --tenant');
@@ -337,7 +362,7 @@ async function intents(args: string[], io: CliIo): Promise<number> {
     if (values.threshold !== undefined && !(Number(values.threshold) >= 0 && Number(values.threshold) <= 1)) throw new UsageError('--threshold must be in [0, 1]');
     if (values.seed !== undefined && !/^\d+$/.test(values.seed)) throw new UsageError('--seed must be an integer ≥ 0');
     const examples = readExamples(values.file);
-    const sira = await SiraSession.open(storeInput(io.env, values));
+    const sira = await openSira(await storeInput(io.env, values));
     try {
       const info = await sira.tenant(values.tenant).trainIntentModel({
         examples,
@@ -356,7 +381,7 @@ async function intents(args: string[], io: CliIo): Promise<number> {
     const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' } });
     if (values.help === true) return help(io);
     if (values.tenant === undefined) throw new UsageError('intents list needs --tenant');
-    const sira = await SiraSession.open(storeInput(io.env, values));
+    const sira = await openSira(await storeInput(io.env, values));
     try {
       io.stdout.write(`${JSON.stringify(await sira.tenant(values.tenant).listIntentModels())}\n`);
     } finally {
@@ -368,7 +393,7 @@ async function intents(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parse(rest, { ...COMMON, tenant: { type: 'string' }, model: { type: 'string' } }, true);
     if (values.help === true) return help(io);
     if (values.tenant === undefined || positionals.length === 0) throw new UsageError('intents classify needs --tenant and a text');
-    const sira = await SiraSession.open(storeInput(io.env, values));
+    const sira = await openSira(await storeInput(io.env, values));
     try {
       io.stdout.write(`${JSON.stringify(await sira.tenant(values.tenant).classifyIntent(positionals.join(' '), values.model))}\n`);
     } finally {
@@ -391,8 +416,9 @@ async function mcp(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(USAGE);
     return 0;
   }
-  const sira = await SiraSession.open({ ...storeInput(io.env, values), logLevel: 'silent' });
+  const sira = await openSira({ ...(await storeInput(io.env, values)), logLevel: 'silent' });
   try {
+    const { runStdio } = await import('../mcp/server.ts');
     await runStdio(sira, values.tenant ?? 'default');
   } finally {
     await sira.close();
@@ -425,9 +451,9 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       case 'intents':
         return await intents(rest, io);
       case 'quotas':
-        return await quotasCommand(rest, io, (values) => SiraSession.open(storeInput(io.env, values)));
+        return await quotasCommand(rest, io, async (values) => openSira(await storeInput(io.env, values)));
       case 'audit':
-        return await auditCommand(rest, io, (values) => SiraSession.open(storeInput(io.env, values)));
+        return await auditCommand(rest, io, async (values) => openSira(await storeInput(io.env, values)));
       case '--version':
       case '-v':
       case 'version':

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { siraError } from './errors.ts';
+import { DEFAULT_OVERLOAD, OverloadOptionsSchema, type OverloadOptions } from './overload-config.ts';
 import { DEFAULT_QUOTAS, QuotaLimitsSchema, RedactModeSchema, TenantPoliciesSchema, type QuotaLimits } from './quota-config.ts';
 import { DEFAULT_LIMITS, DEFAULT_OPTIONS, type Limits, type SiraOptions, type SyncMode } from './options.ts';
 
@@ -94,6 +95,7 @@ const OptionsSchema = Type.Object({
   adminKey: Type.Optional(Type.Union([Type.String({ minLength: 16 }), Type.Undefined()])),
   sseMaxBufferedBytes: PosInt,
   sseSlowConsumerMs: PosInt,
+  overload: OverloadOptionsSchema,
   limits: Type.Object({
     maxBodyBytes: PosInt,
     maxTurnsPerBatch: PosInt,
@@ -113,7 +115,11 @@ const OptionsSchema = Type.Object({
 export type ValidatedOptions = Static<typeof OptionsSchema>;
 
 /** Options as a caller may give them: any subset, limits included. */
-export type SiraOptionsInput = Partial<Omit<SiraOptions, 'limits' | 'quotas'>> & { limits?: Partial<Limits>; quotas?: Partial<QuotaLimits> };
+export type SiraOptionsInput = Partial<Omit<SiraOptions, 'limits' | 'quotas' | 'overload'>> & {
+  limits?: Partial<Limits>;
+  quotas?: Partial<QuotaLimits>;
+  overload?: Partial<OverloadOptions>;
+};
 
 /** Merge `input` over the defaults and validate; throws SIRA_ERR_CONFIG_INVALID naming the first bad field. */
 export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
@@ -123,6 +129,7 @@ export function resolveConfig(input: SiraOptionsInput = {}): SiraOptions {
     ...defined,
     limits: { ...DEFAULT_LIMITS, ...(input.limits ?? {}) },
     quotas: { ...DEFAULT_QUOTAS, ...(input.quotas ?? {}) },
+    overload: { ...DEFAULT_OVERLOAD, ...(input.overload ?? {}) },
   };
   if (!Value.Check(OptionsSchema, merged)) {
     const first = [...Value.Errors(OptionsSchema, merged)][0];
@@ -225,6 +232,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SiraOption
     adminKey: env.SIRA_ADMIN_KEY || undefined,
     sseMaxBufferedBytes: num(env.SIRA_SSE_MAX_BUFFERED_BYTES),
     sseSlowConsumerMs: num(env.SIRA_SSE_SLOW_CONSUMER_MS),
+    overload: env.SIRA_OVERLOAD ? parseJsonEnv('SIRA_OVERLOAD', env.SIRA_OVERLOAD) : undefined,
   };
   return out;
 }

@@ -96,6 +96,7 @@ export const ERRORS = {
   SIRA_ERR_STORE_CLOSED: { status: 503, title: 'The store is closed', category: 'system' },
   SIRA_ERR_STORE_NOT_REPLICATED: { status: 503, title: 'The write was not acknowledged by enough replicas in time', category: 'system' },
   SIRA_ERR_SHUTTING_DOWN: { status: 503, title: 'The service is shutting down', category: 'system' },
+  SIRA_ERR_OVERLOADED: { status: 503, title: 'The service is overloaded; retry after the given delay', category: 'system' },
   SIRA_ERR_INTERNAL: { status: 500, title: 'Internal error', category: 'system' },
   SIRA_ERR_PROFILE_NOT_FOUND: { status: 404, title: 'The user has no profile', category: 'user' },
   SIRA_ERR_PROFILE_CHANGE_INVALID: { status: 400, title: 'The profile change is not valid', category: 'user' },

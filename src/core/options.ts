@@ -3,6 +3,7 @@
  * The service's options: one type ({@link SiraOptions}, each field with its `@default`), the request limits, and the
  * frozen defaults. core/config validates a caller's options against them at boot.
  */
+import { DEFAULT_OVERLOAD, type OverloadOptions } from './overload-config.ts';
 import { DEFAULT_QUOTAS, type QuotaLimits, type RedactMode, type TenantPolicy } from './quota-config.ts';
 
 /** Hard limits on what one request may carry; exceeding one is answered 400/413 and stores nothing. */
@@ -239,6 +240,8 @@ export interface SiraOptions {
   sseMaxBufferedBytes: number;
   /** Ms an SSE client may stay over `sseMaxBufferedBytes` before its stream is closed (it resumes with Last-Event-ID). @default 30000 */
   sseSlowConsumerMs: number;
+  /** Back-pressure: when requests are refused with 503 SIRA_ERR_OVERLOADED (env SIRA_OVERLOAD, JSON). @default DEFAULT_OVERLOAD */
+  overload: OverloadOptions;
   limits: Limits;
 }
 
@@ -329,5 +332,6 @@ export const DEFAULT_OPTIONS: Readonly<SiraOptions> = Object.freeze({
   adminKey: undefined,
   sseMaxBufferedBytes: 1024 * 1024,
   sseSlowConsumerMs: 30_000,
+  overload: DEFAULT_OVERLOAD,
   limits: DEFAULT_LIMITS,
 });

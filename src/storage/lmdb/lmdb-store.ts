@@ -385,8 +385,8 @@ export class LmdbStore implements Store {
         }),
       );
     });
-    // After the commit: the cache only ever holds acknowledged turns. Callers get their own copies.
-    this.#tail?.appended(cacheKey(tenant, sessionId), prevVersion, version, stored.map((t) => ({ ...t, parts: t.parts.map((p) => ({ ...p })) })));
+    // After the commit: the cache only ever holds acknowledged turns, as the records just written (it copies them).
+    this.#tail?.appended(cacheKey(tenant, sessionId), prevVersion, version, stored[0]!.seq, records);
     return stored;
   }
 
@@ -410,10 +410,12 @@ export class LmdbStore implements Store {
     const cached = this.#tail?.range(key, version, from, to);
     if (cached !== undefined) return cached;
     const out: Turn[] = [];
+    const records: Uint8Array[] = [];
     for (const { key: k, value } of this.#db.turns.getRange({ start: [tenant, sessionId, from], end: [tenant, sessionId, to + 1] })) {
       out.push(decodeTurn(value, (k as Key)[2] as number));
+      records.push(value);
     }
-    if (to === s.turn_count) this.#tail?.filled(key, version, out);
+    if (to === s.turn_count && out.length > 0) this.#tail?.filled(key, version, out[0]!.seq, records);
     return out;
   }
 

@@ -366,9 +366,8 @@ export class RedisStore implements Store {
         pinned: t.pinned === true,
       }),
     );
-    // After the script: the cache only ever holds acknowledged turns. Callers get their own copies.
-    const copies = out.map((t) => ({ ...t, parts: t.parts.map((p) => ({ ...p })) }));
-    this.#tail?.appended(cacheKey(tenant, sessionId), tailVersion(createdAt, first - 1), tailVersion(createdAt, first - 1 + out.length), copies);
+    // After the script: the cache only ever holds acknowledged turns, as their plain records (it copies them).
+    this.#tail?.appended(cacheKey(tenant, sessionId), tailVersion(createdAt, first - 1), tailVersion(createdAt, first - 1 + out.length), first, records);
     return out;
   }
 
@@ -402,6 +401,7 @@ export class RedisStore implements Store {
     const first = Number(str(reply[1]));
     const turnCount = Number(str(reply[3]));
     const out: Turn[] = [];
+    const records: Uint8Array[] = [];
     for (let i = 4; i < reply.length; i++) {
       const rec = reply[i];
       const seq = first + i - 4;
@@ -409,8 +409,9 @@ export class RedisStore implements Store {
       const plain = this.#sealer?.openedTurn(rec) ?? (await this.#open('turns', rec));
       if (plain === undefined) return undefined; // the tenant's key was destroyed: erased
       out.push(decodeTurn(plain, seq));
+      records.push(plain);
     }
-    if (out.length > 0 && first + out.length - 1 === turnCount) this.#tail?.filled(key, tailVersion(Number(str(reply[2])), turnCount), out);
+    if (out.length > 0 && first + out.length - 1 === turnCount) this.#tail?.filled(key, tailVersion(Number(str(reply[2])), turnCount), first, records);
     return out;
   }
 
