@@ -212,7 +212,7 @@ export async function getBlob(kv: KV, key: string): Promise<Uint8Array | undefin
   return at === total ? out : undefined;
 }
 
-/** Remove a blob and its chunks. */
-export async function deleteBlob(b: Bucket, key: string): Promise<void> {
-  await Promise.all([purgeKeys(b, key), purgeKeys(b, `${key}.>`)]);
+/** Remove a blob and its chunks (`chunked` false: the caller knows it has none, one purge less). */
+export async function deleteBlob(b: Bucket, key: string, chunked = true): Promise<void> {
+  await Promise.all([purgeKeys(b, key), ...(chunked ? [purgeKeys(b, `${key}.>`)] : [])]);
 }

@@ -5,7 +5,7 @@
  * compare-and-set the head; afterwards roll the new pending commit forward and remove garbage in the background.
  */
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { casPublish, deleteBlob, isWrongLastSequence, purgeKeys, type Bucket } from './blobs.ts';
+import { casPublish, CHUNK_BYTES, deleteBlob, isWrongLastSequence, purgeKeys, type Bucket } from './blobs.ts';
 import { eventHeader, isLive, referencedBlobs, writeId, type Head } from './head.ts';
 import { GenKeys, headKey } from './keys.ts';
 import { headOf } from './scan.ts';
@@ -184,6 +184,13 @@ export class HeadCommitter {
     return referencedBlobs(h).map((r) => (r.startsWith('b:') ? keys.batch(r.slice(2)) : keys.tensor(r.slice(2))));
   }
 
+  /** Keys of the head's tensor blobs too small to have chunks (their removal is one purge, not two). */
+  #unchunked(tenant: string, id: string, h: Head): Set<string> {
+    const keys = new GenKeys(tenant, id, h.g);
+    // A record is the bytes plus a header of at most 12 + 4 × 255 + 7 bytes (codec/tensor-record.ts).
+    return new Set(Object.values(h.tx).flatMap((t) => (t.byte_length + 2048 <= CHUNK_BYTES ? [keys.tensor(t.w)] : [])));
+  }
+
   #afterCommit(tenant: string, id: string, prev: Head | undefined, next: Head | null, rev: number): void {
     if (next?.p !== undefined) {
       this.spawn(() => this.#settle(tenant, id, next, rev));
@@ -197,7 +204,9 @@ export class HeadCommitter {
     }
     const keep = new Set(this.#blobKeys(tenant, id, next));
     const drop = this.#blobKeys(tenant, id, prev).filter((k) => !keep.has(k));
-    if (drop.length > 0) this.spawn(async () => void (await Promise.all(drop.map((k) => deleteBlob(this.#o.dataBucket, k)))));
+    if (drop.length === 0) return;
+    const unchunked = this.#unchunked(tenant, id, prev);
+    this.spawn(async () => void (await Promise.all(drop.map((k) => deleteBlob(this.#o.dataBucket, k, !unchunked.has(k))))));
   }
 
   /** A blob key for this change under the head's generation, written once per generation. */
