@@ -2,10 +2,12 @@
  * The read path of the NATS store (src/storage/nats/turn-reads.ts, tensors.ts) on the single JetStream server CI
  * runs: what a read costs in requests (counted at the connection), and that the in-process caches never serve a
  * turn or tensor the head does not name — another instance's appends, a delete and re-create of the same id, a
- * caller changing what it was handed.
+ * caller changing what it was handed; and that a leader election makes the next read wait for a barrier
+ * (src/storage/nats/fence.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { NatsConnectionImpl } from '@nats-io/nats-core/internal';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { NewTurn } from '../../src/core/types.ts';
 import { NatsStore } from '../../src/storage/nats/nats-store.ts';
@@ -113,4 +115,21 @@ it('getTensor after this instance wrote it reads the head alone, and hands out a
   expect((await counted(() => b.getTensor('t', 'tensors', 'v'))).requests).toEqual(['get heads']);
   await a.putTensor('t', 'tensors', 'v', { dtype: 'u8', shape: [2], data: new Uint8Array([7, 8]) });
   expect([...(await b.getTensor('t', 'tensors', 'v'))!.data]).toEqual([7, 8]);
+});
+
+it('a leader-elected advisory for the heads stream puts the next head read behind a barrier, and only the next', async () => {
+  await a.createSession('t', { id: 'fenced' });
+  const other = await connect({ servers: STANDALONE_NATS_URL.replace('nats://', '') });
+  try {
+    other.publish(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.KV_${bucketPrefix}_heads`, '{}');
+    await other.flush();
+  } finally {
+    await other.close();
+  }
+  // The advisory reaches the store before this read's answer (one server, in order): the read waits for the
+  // barrier, or is done again behind it when the advisory came while it was on its way.
+  const first = await counted(() => a.getSession('t', 'fenced'));
+  expect(first.out?.id).toBe('fenced');
+  expect(first.requests.slice(-2)).toEqual(['put heads', 'get heads']);
+  expect((await counted(() => a.getSession('t', 'fenced'))).requests).toEqual(['get heads']);
 });

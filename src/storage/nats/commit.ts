@@ -116,15 +116,14 @@ export class HeadCommitter {
 
   /** Write `next` over revision `rev` (compare-and-set); a new event rides along in a header for wake-ups. */
   async #publish(key: string, next: Head | null, rev: number, prev: Head | undefined): Promise<number> {
-    const subject = `$KV.${this.#o.heads.name}.${key}`;
-    const stream = `KV_${this.#o.heads.name}`;
-    if (next === null) return casPublish(this.#o.js, this.#o.jsm, stream, subject, new Uint8Array(0), rev, undefined, true);
+    const heads = this.#o.heads;
+    if (next === null) return casPublish(this.#o.js, heads, key, new Uint8Array(0), rev, undefined, true);
     const event = next.p !== undefined && next.p !== prev?.p ? next.p.e : undefined;
     const line = event === undefined ? undefined : eventHeader(event);
     // A large event (a CRDT update inlined in its data) wakes without itself: every instance would receive it
     // whole, watched or not; the hub reads it from the log instead.
     const extra = line === undefined ? undefined : { 'Sira-Event': line.length <= MAX_EVENT_HEADER ? line : String(event!.id) };
-    return casPublish(this.#o.js, this.#o.jsm, stream, subject, encoder.encode(JSON.stringify(next)), rev, extra);
+    return casPublish(this.#o.js, heads, key, encoder.encode(JSON.stringify(next)), rev, extra);
   }
 
   /**
