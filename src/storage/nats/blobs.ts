@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { ResendNow, type LeaderFence } from './fence.ts';
+import type { LeaderFence } from './fence.ts';
 
 /** A KV bucket with the manager of its stream (for purges that leave no marker behind). */
 export interface Bucket {
@@ -122,7 +122,7 @@ export async function casPublish(
  */
 export function isRetryable(err: unknown): boolean {
   const e = err as { name?: string; message?: string; cause?: unknown; code?: unknown } | null;
-  if (e?.code === 10008 || err instanceof ResendNow) return true;
+  if (e?.code === 10008) return true;
   const text = `${e?.name ?? ''} ${e?.message ?? ''} ${(e?.cause as Error | undefined)?.name ?? ''}`;
   return /timeout|no responders|not enabled|temporarily unavailable/i.test(text);
 }
@@ -133,11 +133,12 @@ export function isRetryable(err: unknown): boolean {
  * key moved on, or that message was replaced since — whether ours was stored cannot be told: an error says so.
  */
 async function ownedAt(b: Bucket, subject: string, nonce: string, rev: number, seq?: number): Promise<number> {
-  let m: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>>;
+  let m: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>> = null;
   try {
-    m = await b.fence.read(() => b.jsm.streams.getMessage(`KV_${b.name}`, seq === undefined ? { last_by_subj: subject } : { seq }));
+    // Null when there is no message there any more (replaced); resent while the stream is between leaders.
+    m = await retrying(() => b.fence.read(() => b.jsm.streams.getMessage(`KV_${b.name}`, seq === undefined ? { last_by_subj: subject } : { seq })), undefined, b.fence);
   } catch {
-    m = null; // no message there any more (replaced): the outcome stays unknown, reported below
+    // Still no answer: the outcome stays unknown, reported below with the rest.
   }
   if (m !== null && m.subject === subject && m.header.get('Sira-Write') === nonce) return m.seq;
   if (seq !== undefined && m !== null && m.subject === subject) throw new CasLost(subject, rev);

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { LeaderFence, ResendNow } from './fence.ts';
+import { firstAck, LeaderFence } from './fence.ts';
 
 /** A fence whose barriers are counted and resolve when the test says so. */
 function fence() {
@@ -63,11 +63,43 @@ it('a suspicion during a barrier needs another barrier', async () => {
   expect(f.due).toBe(false);
 });
 
-it('resendAtElection() gives up on a request when a leader is elected, and passes answers through', async () => {
-  const { f } = fence();
-  const never = new Promise<number>(() => undefined);
-  const waiting = f.resendAtElection(never);
+/** A barrier publisher whose copies answer when the test says (by index), or never. */
+function copies() {
+  const answers: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  const send = () => new Promise<void>((resolve, reject) => answers.push({ resolve, reject }));
+  return { send, answers };
+}
+
+it('firstAck() sends another copy after resendMs without an answer, and keeps waiting for the first', async () => {
+  const { send, answers } = copies();
+  const f = new LeaderFence(async () => undefined);
+  const ack = firstAck(send, f, 5, 10_000);
+  await new Promise((r) => setTimeout(r, 30));
+  expect(answers.length).toBeGreaterThanOrEqual(2);
+  answers[0]!.resolve(); // the first copy, acknowledged late, still counts
+  await ack;
+  const sent = answers.length;
+  await new Promise((r) => setTimeout(r, 20));
+  expect(answers.length).toBe(sent); // no copy after the acknowledgement
+});
+
+it('firstAck() sends a copy at once when a leader is elected', async () => {
+  const { send, answers } = copies();
+  const f = new LeaderFence(async () => undefined);
+  const ack = firstAck(send, f, 60_000, 60_000);
+  expect(answers).toHaveLength(1);
   f.elected();
-  await expect(waiting).rejects.toBeInstanceOf(ResendNow);
-  expect(await f.resendAtElection(Promise.resolve(7))).toBe(7);
+  await Promise.resolve();
+  await Promise.resolve();
+  expect(answers).toHaveLength(2);
+  answers[1]!.resolve();
+  await ack;
+});
+
+it('firstAck() rejects with the last error when no copy is acknowledged in totalMs', async () => {
+  const { send, answers } = copies();
+  const f = new LeaderFence(async () => undefined);
+  const ack = firstAck(send, f, 5, 40);
+  answers[0]!.reject(new Error('no responders'));
+  await expect(ack).rejects.toThrow('no responders');
 });

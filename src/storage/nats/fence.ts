@@ -19,14 +19,6 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 /** The key of the barrier message in each bucket (readers skip it: not a head, doc or data key). */
 export const FENCE_KEY = '_sira_fence';
 
-/** A request given up on because a leader was just elected: send it again now (see {@link LeaderFence.resendAtElection}). */
-export class ResendNow extends Error {
-  override readonly name = 'ResendNow';
-  constructor() {
-    super('a stream leader was elected: resend');
-  }
-}
-
 /** Barriers and suspicions of one stream. */
 export class LeaderFence {
   readonly #barrier: () => Promise<unknown>;
@@ -36,6 +28,9 @@ export class LeaderFence {
   #fencedAt = 0;
   #running: Promise<void> | undefined;
   #election: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Barriers acknowledged, and barriers given up on (their callers failed); for tests and metrics. */
+  barriers = 0;
+  failures = 0;
 
   /** `barrier` publishes the barrier message and resolves on its acknowledgement (retrying as it must). */
   constructor(barrier: () => Promise<unknown>) {
@@ -52,7 +47,7 @@ export class LeaderFence {
     this.#epoch++;
   }
 
-  /** A leader was elected (an advisory): suspect, and wake requests waiting out a timeout to resend at once. */
+  /** A leader was elected (an advisory): suspect, and wake a barrier waiting for an answer to send a copy at once. */
   elected(): void {
     this.suspect();
     const e = this.#election;
@@ -60,7 +55,7 @@ export class LeaderFence {
     e?.resolve();
   }
 
-  /** Resolves at the next election seen (a request waiting for a leader resends then instead of at its timeout). */
+  /** Resolves at the next election seen (a barrier waiting for a leader sends a copy then: {@link firstAck}). */
   nextElection(): Promise<void> {
     if (this.#election === undefined) {
       let resolve!: () => void;
@@ -68,20 +63,6 @@ export class LeaderFence {
       this.#election = { promise, resolve };
     }
     return this.#election.promise;
-  }
-
-  /**
-   * `request`, or {@link ResendNow} when a leader is elected first: a request sent while the stream had no leader
-   * gets no answer, and would otherwise wait out its whole timeout after the election. Only for requests that are
-   * safe to send twice (the barrier: any copy will do).
-   */
-  resendAtElection<T>(request: Promise<T>): Promise<T> {
-    return Promise.race([
-      request,
-      this.nextElection().then(() => {
-        throw new ResendNow();
-      }),
-    ]);
   }
 
   /** Wait until no barrier is due (running one when needed; concurrent callers share it). */
@@ -97,6 +78,10 @@ export class LeaderFence {
     try {
       await this.#barrier();
       this.#fencedAt = Math.max(this.#fencedAt, at);
+      this.barriers++;
+    } catch (err) {
+      this.failures++;
+      throw err;
     } finally {
       this.#running = undefined;
     }
@@ -111,6 +96,47 @@ export class LeaderFence {
       if (this.#epoch === at) return out;
     }
   }
+}
+
+/**
+ * Publish copies of a barrier until one is acknowledged: a new copy every `resendMs` without an answer, and at
+ * once when a leader is elected (a copy sent while the stream had no leader is never answered); the copies sent
+ * before stay awaited, so on a slow, overloaded stream the first one still counts when it is acknowledged late
+ * (resending alone would only add to the load). Rejects after `totalMs` with the last error seen.
+ */
+export function firstAck(send: () => Promise<unknown>, fence: LeaderFence, resendMs = 1000, totalMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    let lastError: unknown = new Error(`nats: no barrier acknowledged in ${totalMs} ms`);
+    let resend: NodeJS.Timeout | undefined;
+    const finish = (err?: unknown): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(resend);
+      clearTimeout(deadline);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const copy = (): void => {
+      if (done) return;
+      send().then(
+        () => finish(),
+        (err: unknown) => void (lastError = err), // a copy that failed (timeout, no leader): the others, or the next, may not
+      );
+      clearTimeout(resend);
+      resend = setTimeout(copy, resendMs);
+      resend.unref();
+    };
+    const onElection = (): void => {
+      if (done) return;
+      copy();
+      void fence.nextElection().then(onElection);
+    };
+    const deadline = setTimeout(() => finish(lastError), totalMs);
+    deadline.unref();
+    void fence.nextElection().then(onElection);
+    copy();
+  });
 }
 
 /**

@@ -14,7 +14,6 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Clock } from '../../core/clock.ts';
 import { isSiraError, siraError } from '../../core/errors.ts';
 import { isValidId, newId } from '../../core/ids.ts';
-import { mergePatch } from '../../core/merge-patch.ts';
 import type { ApiKeyRecord, JsonObject, NewSession, NewTurn, Page, Session, SessionPatch, StateRecord, Tensor, TensorInfo, Turn, TurnRange } from '../../core/types.ts';
 import { encodeTurn, encodedTurnTextBytes } from '../codec/turn.ts';
 import type { EventWakeSource } from '../event-hub.ts';
@@ -24,12 +23,12 @@ import { NatsApiKeys } from './api-keys.ts';
 import type { Bucket } from './blobs.ts';
 import { NatsDocs } from './docs.ts';
 import { NatsEventWakeups } from './event-wakeups.ts';
-import { isLive, slide, withEvent, writeId, type Head } from './head.ts';
-import { GenKeys } from './keys.ts';
+import { isLive, slide, withEvent, writeId } from './head.ts';
 import { HeadCommitter, type Outcome } from './commit.ts';
 import { openBuckets, type NatsParts } from './open.ts';
 import { listSessions, scanHeads } from './scan.ts';
 import { joinBatch, SessionData } from './session-data.ts';
+import { NatsState } from './state.ts';
 import { NatsTensors } from './tensors.ts';
 import { NatsTurnReads } from './turn-reads.ts';
 import type { TailCacheOptions } from '../tail-cache.ts';
@@ -56,15 +55,8 @@ export interface NatsStoreOptions extends EventLogOptions {
 
 /** Pending turns up to this many bytes ride in the head itself (one write per append); larger ones in a blob. */
 const INLINE_TURN_BYTES = 32 * 1024;
-/** State JSON up to this many bytes lives in the head; larger in a blob. */
-const INLINE_STATE_BYTES = 128 * 1024;
 /** Reads that found a blob a concurrent writer had just replaced retry this often before reporting corruption. */
 const READ_RETRIES = 5;
-
-const conflict = (current: number, expected: number | undefined) =>
-  siraError('SIRA_ERR_STATE_VERSION_CONFLICT', `expected version ${String(expected)}, current is ${current}`, { details: { current_version: current } });
-
-const encoder = new TextEncoder();
 
 export class NatsStore implements Store {
   readonly kind = 'nats';
@@ -72,6 +64,7 @@ export class NatsStore implements Store {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #heads: Bucket;
+  readonly #buckets: Pick<NatsParts, 'heads' | 'data' | 'docs' | 'keys'>;
   readonly #data: SessionData;
   readonly #docs: NatsDocs;
   readonly #keys: NatsApiKeys;
@@ -82,6 +75,7 @@ export class NatsStore implements Store {
   readonly #c: HeadCommitter;
   readonly #turns: NatsTurnReads;
   readonly #tensors: NatsTensors;
+  readonly #state: NatsState;
   #closed = false;
 
   private constructor(opts: NatsStoreOptions, parts: NatsParts, prefix: string) {
@@ -89,6 +83,7 @@ export class NatsStore implements Store {
     this.#js = parts.js;
     this.#jsm = parts.jsm;
     this.#heads = parts.heads;
+    this.#buckets = { heads: parts.heads, data: parts.data, docs: parts.docs, keys: parts.keys };
     this.#replicas = parts.replicas;
     this.#prefix = prefix;
     this.#clock = opts.clock ?? Date.now;
@@ -100,6 +95,7 @@ export class NatsStore implements Store {
     this.#turns = new NatsTurnReads(this.#data, opts.tailCache ?? {});
     const load = (tenant: string, id: string) => this.#c.load(tenant, id);
     this.#tensors = new NatsTensors({ committer: this.#c, data: this.#data, clock: this.#clock, maxTensors: opts.maxTensorsPerSession ?? 1024, run: (p) => this.#do(p), load });
+    this.#state = new NatsState({ committer: this.#c, data: this.#data, run: (p) => this.#do(p), load });
   }
 
   /** Connect and open (or create) the buckets; throws SIRA_ERR_STORE_FAILED when it cannot. */
@@ -131,6 +127,13 @@ export class NatsStore implements Store {
   /** Background tasks that failed (each is safe to lose: see #spawn); for tests and metrics. */
   get backgroundErrors(): number {
     return this.#c.backgroundErrors;
+  }
+
+  /** Barriers (./fence.ts) acknowledged and given up on, per bucket; for tests and metrics. */
+  get fenceStats(): Record<'heads' | 'data' | 'docs' | 'keys', { barriers: number; failures: number }> {
+    const of = (b: Bucket) => ({ barriers: b.fence.barriers, failures: b.fence.failures });
+    const { heads, data, docs, keys } = this.#buckets;
+    return { heads: of(heads), data: of(data), docs: of(docs), keys: of(keys) };
   }
 
   /** Wait for the background work begun so far (roll-forwards, garbage removal); for tests and tools. */
@@ -257,57 +260,16 @@ export class NatsStore implements Store {
     }
   }
 
-  /** The state value of a head (inline, or from its blob); undefined when the blob was replaced meanwhile. */
-  async #stateValue(tenant: string, id: string, h: Head): Promise<JsonObject | undefined> {
-    if (h.st.sb === undefined) return h.st.val ?? {};
-    const raw = await this.#data.getBlob(new GenKeys(tenant, id, h.g).batch(h.st.sb));
-    return raw === undefined ? undefined : (JSON.parse(Buffer.from(raw).toString('utf8')) as JsonObject);
-  }
-
-  async getState(tenant: string, sessionId: string): Promise<StateRecord | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      const { live } = await this.#do(() => this.#c.load(tenant, sessionId));
-      if (live === undefined) return undefined;
-      const value = await this.#do(() => this.#stateValue(tenant, sessionId, live));
-      if (value !== undefined) return { version: live.s.state_version, value, updated_at: live.st.at };
-      if (attempt >= READ_RETRIES) throw siraError('SIRA_ERR_CODEC_CORRUPT', `state of session ${sessionId} is missing`);
-    }
+  getState(tenant: string, sessionId: string): Promise<StateRecord | undefined> {
+    return this.#state.get(tenant, sessionId);
   }
 
   putState(tenant: string, sessionId: string, value: JsonObject, expectedVersion?: number): Promise<StateRecord> {
-    return this.#writeState(tenant, sessionId, () => value, expectedVersion);
+    return this.#state.put(tenant, sessionId, value, expectedVersion);
   }
 
   patchState(tenant: string, sessionId: string, patch: JsonObject, expectedVersion?: number): Promise<StateRecord> {
-    return this.#writeState(tenant, sessionId, (cur) => mergePatch(cur, patch) as JsonObject, expectedVersion);
-  }
-
-  /**
-   * A state write: decided on the newest head, so with `expectedVersion` it is a compare-and-set of the version,
-   * and without one a merge is never lost to a concurrent write (a lost race merges again on the newer state).
-   */
-  async #writeState(tenant: string, id: string, make: (cur: JsonObject) => JsonObject, expected: number | undefined): Promise<StateRecord> {
-    const uploads: string[] = [];
-    return this.#c.commit(
-      tenant,
-      id,
-      async ({ live, now }): Promise<Outcome<StateRecord>> => {
-        if (live === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
-        const version = live.s.state_version;
-        if (expected !== undefined && expected !== version) throw conflict(version, expected);
-        const cur = await this.#stateValue(tenant, id, live);
-        if (cur === undefined) throw siraError('SIRA_ERR_CODEC_CORRUPT', `state of session ${id} is missing`);
-        const value = make(cur);
-        const json = JSON.stringify(value);
-        let st: Head['st'] = { at: now, val: value };
-        if (json.length > INLINE_STATE_BYTES) {
-          st = { at: now, sb: await this.#c.upload(tenant, id, live, 'batch', encoder.encode(json), uploads, new Map()) };
-        }
-        const s = { ...slide(live.s, now), state_version: version + 1 };
-        return { value: { version: version + 1, value, updated_at: now }, next: withEvent({ ...live, s, st }, 'state.changed', now, { version: version + 1 }) };
-      },
-      uploads,
-    );
+    return this.#state.patch(tenant, sessionId, patch, expectedVersion);
   }
 
   putTensor(tenant: string, sessionId: string, name: string, tensor: Tensor): Promise<TensorInfo> {

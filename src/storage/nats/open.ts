@@ -11,7 +11,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { siraError } from '../../core/errors.ts';
 import { resilient, retrying, type Bucket } from './blobs.ts';
 import { connectNats, parseNatsUrl } from './connect.ts';
-import { FENCE_KEY, LeaderFence, watchLeaders } from './fence.ts';
+import { FENCE_KEY, firstAck, LeaderFence, watchLeaders } from './fence.ts';
 
 /** What {@link openBuckets} returns. */
 export interface NatsParts {
@@ -46,7 +46,8 @@ export async function openBuckets(url: string, prefix: string, requestedReplicas
     const replicas = resolveReplicas(requestedReplicas, nc);
     // Creating a replicated stream takes a while on a busy cluster: that goes through a client with a long
     // timeout (and is resent: creating with the same config is idempotent); the bucket is then bound to the fast one.
-    const slow = new Kvm(jetstream(nc, { timeout: 10_000 }));
+    const slowJs = jetstream(nc, { timeout: 10_000 });
+    const slow = new Kvm(slowJs);
     const fast = new Kvm(js);
     const fences = new Map<string, LeaderFence>();
     const open = async (suffix: string): Promise<Bucket> => {
@@ -56,8 +57,9 @@ export async function openBuckets(url: string, prefix: string, requestedReplicas
       // Without it every get goes to the stream leader, which answers from what it applied.
       await retrying(() => slow.create(name, { replicas, history: 1, storage: StorageType.File, allow_direct: false }), 60_000);
       const kv = await fast.open(name, { allow_direct: false });
-      // The barrier (./fence.ts): any message on the stream will do, so it is resent at once when a leader is elected.
-      const fence: LeaderFence = new LeaderFence(() => retrying(() => fence.resendAtElection(js.publish(`$KV.${name}.${FENCE_KEY}`, new Uint8Array(0)))));
+      // The barrier (./fence.ts): any copy acknowledged will do, so copies are sent until one is (each may wait long).
+      const barrier = () => slowJs.publish(`$KV.${name}.${FENCE_KEY}`, new Uint8Array(0));
+      const fence: LeaderFence = new LeaderFence(() => firstAck(barrier, fence));
       fences.set(`KV_${name}`, fence);
       return { kv: resilient(kv, fence), jsm, name, fence };
     };
