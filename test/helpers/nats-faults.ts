@@ -10,6 +10,7 @@
  * Lost = acknowledged (the call resolved) but afterwards missing: a turn not at its seq with its text, or a CAS
  * register whose final version is below one acknowledged. Every wait is bounded.
  */
+import { connect } from '@nats-io/transport-node';
 import { isSiraError } from '../../src/core/errors.ts';
 import type { NatsStore } from '../../src/storage/nats/nats-store.ts';
 import { checkRegisters, HistoryRecorder } from './linearizability.ts';
@@ -33,6 +34,11 @@ export interface NatsFaultReport {
   resumeFirstMs: number;
   /** Ms from the fault until every writer had one write begun after it answered (acknowledged, or a CAS refused). */
   resumeAllMs: number;
+  /**
+   * Ms from the fault until nats-server announced a new leader of the victim's stream (its leader-elected
+   * advisory; a stop's victim may also win again once resumed): resume − elected is the client's own share.
+   */
+  electedMs: number;
   /** Every store read every session back after the heal. */
   readsAfterHeal: boolean;
   linearizable: boolean;
@@ -137,9 +143,18 @@ export async function runNatsFault(o: NatsFaultOptions): Promise<NatsFaultReport
   const writers = [...Array.from({ length: appendWriters }, (_, w) => appender(w)), ...Array.from({ length: casWriters }, (_, w) => casser(w))];
 
   let victim = '';
+  let electedAt = Number.POSITIVE_INFINITY;
+  const stream = `KV_${stores[0]!.bucketPrefix}_${o.target}`;
+  const watcher = await connect({ servers: cluster.url.replace('nats://', '').split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  watcher.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${stream}`, {
+    callback: () => {
+      if (performance.now() > faultAt) electedAt = Math.min(electedAt, performance.now());
+    },
+  });
+  await watcher.flush();
   try {
     await sleep(o.beforeMs ?? 300);
-    victim = await cluster.leaderOf(`KV_${stores[0]!.bucketPrefix}_${o.target}`);
+    victim = await cluster.leaderOf(stream);
     faultAt = performance.now();
     if (o.fault === 'kill') await cluster.kill(victim);
     else cluster.pause(victim);
@@ -155,6 +170,7 @@ export async function runNatsFault(o: NatsFaultOptions): Promise<NatsFaultReport
     cluster.resume(victim);
     stop = true;
     await Promise.all(writers);
+    await watcher.close();
   }
 
   // After the heal: every acknowledged append at its seq with its text, read through every store.
@@ -200,6 +216,7 @@ export async function runNatsFault(o: NatsFaultOptions): Promise<NatsFaultReport
     casLost,
     resumeFirstMs: Math.round(Math.min(...firstAfter.values())),
     resumeAllMs: firstAfter.size < appendWriters + casWriters ? Number.POSITIVE_INFINITY : Math.round(Math.max(...firstAfter.values())),
+    electedMs: Math.round(electedAt - faultAt),
     readsAfterHeal,
     linearizable: lin.ok,
     historyOps: lin.ops,
