@@ -4,8 +4,10 @@
  * start one: test/helpers/nats-cluster.ts): append one turn, read the last 20 turns, CAS the state, each
  * sequential over S sessions on R1 and on R3 buckets, with p50/p99 and the NATS requests and publishes the
  * client sent per operation (counted at the connection: KV gets, stream message gets, publishes, API calls).
- * Also a concurrent read-last-20 loop (C in flight) to show whether reads queue on the server.
- * Usage: node bench/internal/nats-ops.ts [N ops] [S sessions] [C concurrent]   (tiny: 50 10 4)
+ * Also C in flight (reads and appends: whether they queue on the server), and the same operations through the
+ * service over HTTP on R3 (started in this process, so its background work — embedding, profile — is counted too).
+ * Usage: node bench/internal/nats-ops.ts [N ops] [S sessions] [C concurrent]   (tiny: 50 10 4; Node 24: npx node)
+ * Timing figures want a quiet machine; the request counts do not.
  */
 import { randomBytes } from 'node:crypto';
 import { NatsConnectionImpl } from '@nats-io/nats-core/internal';

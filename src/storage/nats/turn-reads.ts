@@ -53,7 +53,7 @@ export class NatsTurnReads {
       if (hi <= cached) {
         const hit = this.#tail!.range(k, entry.version, lo, hi);
         if (hit !== undefined) return hit;
-      } else if (cached < n && n - cached <= this.#catchUp) {
+      } else if (cached < n && lo <= cached + 1 && n - cached <= this.#catchUp) {
         const newer = await this.#records(h, tenant, id, cached + 1, n);
         if (newer === undefined) return undefined;
         this.#tail!.appended(k, entry.version, tag(h.g, n), newer);
