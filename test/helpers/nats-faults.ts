@@ -35,8 +35,9 @@ export interface NatsFaultReport {
   /** Ms from the fault until every writer had one write begun after it answered (acknowledged, or a CAS refused). */
   resumeAllMs: number;
   /**
-   * Ms from the fault until nats-server announced a new leader of the victim's stream (its leader-elected
-   * advisory; a stop's victim may also win again once resumed): resume − elected is the client's own share.
+   * Ms from the fault until nats-server had announced a new leader (leader-elected advisory) of each of the heads
+   * and data streams that held an election after it — the victim often leads both; a stop's victim may also win
+   * again once resumed. Resume − elected is the client's own share.
    */
   electedMs: number;
   /** Every store read every session back after the heal. */
@@ -143,14 +144,17 @@ export async function runNatsFault(o: NatsFaultOptions): Promise<NatsFaultReport
   const writers = [...Array.from({ length: appendWriters }, (_, w) => appender(w)), ...Array.from({ length: casWriters }, (_, w) => casser(w))];
 
   let victim = '';
-  let electedAt = Number.POSITIVE_INFINITY;
+  const elected = new Map<string, number>(); // stream → first election after the fault
   const stream = `KV_${stores[0]!.bucketPrefix}_${o.target}`;
   const watcher = await connect({ servers: cluster.url.replace('nats://', '').split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  watcher.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${stream}`, {
-    callback: () => {
-      if (performance.now() > faultAt) electedAt = Math.min(electedAt, performance.now());
-    },
-  });
+  for (const bucket of ['heads', 'data']) {
+    const name = `KV_${stores[0]!.bucketPrefix}_${bucket}`;
+    watcher.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${name}`, {
+      callback: () => {
+        if (performance.now() > faultAt && !elected.has(name)) elected.set(name, performance.now());
+      },
+    });
+  }
   await watcher.flush();
   try {
     await sleep(o.beforeMs ?? 300);
@@ -216,7 +220,7 @@ export async function runNatsFault(o: NatsFaultOptions): Promise<NatsFaultReport
     casLost,
     resumeFirstMs: Math.round(Math.min(...firstAfter.values())),
     resumeAllMs: firstAfter.size < appendWriters + casWriters ? Number.POSITIVE_INFINITY : Math.round(Math.max(...firstAfter.values())),
-    electedMs: Math.round(electedAt - faultAt),
+    electedMs: elected.size === 0 ? Number.POSITIVE_INFINITY : Math.round(Math.max(...elected.values()) - faultAt),
     readsAfterHeal,
     linearizable: lin.ok,
     historyOps: lin.ops,
