@@ -199,8 +199,8 @@ export async function run(): Promise<void> {
     md.push('', `### SIGKILL of a stream leader under load (${KILLS}×; 4 appenders + 4 CAS writers on 3 store instances)`, '');
     md.push(
       table(
-        ['#', 'bucket', 'acked appends', 'acked CAS', 'lost', 'CAS lost', 'linearizable', 'first write resumed ms', 'all writers resumed ms'],
-        reports.map((r, i) => [i + 1, r.target, r.acknowledged, r.casAcknowledged, r.lost, r.casLost, r.linearizable ? 'yes' : 'NO', r.resumeFirstMs, r.resumeAllMs]),
+        ['#', 'bucket', 'acked appends', 'acked CAS', 'lost', 'CAS lost', 'linearizable', 'new leader announced ms', 'first write resumed ms', 'all writers resumed ms'],
+        reports.map((r, i) => [i + 1, r.target, r.acknowledged, r.casAcknowledged, r.lost, r.casLost, r.linearizable ? 'yes' : 'NO', r.electedMs, r.resumeFirstMs, r.resumeAllMs]),
       ),
     );
   } finally {

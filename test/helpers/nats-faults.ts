@@ -10,6 +10,7 @@
  * Lost = acknowledged (the call resolved) but afterwards missing: a turn not at its seq with its text, or a CAS
  * register whose final version is below one acknowledged. Every wait is bounded.
  */
+import { connect } from '@nats-io/transport-node';
 import { isSiraError } from '../../src/core/errors.ts';
 import type { NatsStore } from '../../src/storage/nats/nats-store.ts';
 import { checkRegisters, HistoryRecorder } from './linearizability.ts';
@@ -33,6 +34,12 @@ export interface NatsFaultReport {
   resumeFirstMs: number;
   /** Ms from the fault until every writer had one write begun after it answered (acknowledged, or a CAS refused). */
   resumeAllMs: number;
+  /**
+   * Ms from the fault until nats-server had announced a new leader (leader-elected advisory) of each of the heads
+   * and data streams that held an election after it — the victim often leads both; a stop's victim may also win
+   * again once resumed. Resume − elected is the client's own share.
+   */
+  electedMs: number;
   /** Every store read every session back after the heal. */
   readsAfterHeal: boolean;
   linearizable: boolean;
@@ -137,9 +144,21 @@ export async function runNatsFault(o: NatsFaultOptions): Promise<NatsFaultReport
   const writers = [...Array.from({ length: appendWriters }, (_, w) => appender(w)), ...Array.from({ length: casWriters }, (_, w) => casser(w))];
 
   let victim = '';
+  const elected = new Map<string, number>(); // stream → first election after the fault
+  const stream = `KV_${stores[0]!.bucketPrefix}_${o.target}`;
+  const watcher = await connect({ servers: cluster.url.replace('nats://', '').split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  for (const bucket of ['heads', 'data']) {
+    const name = `KV_${stores[0]!.bucketPrefix}_${bucket}`;
+    watcher.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${name}`, {
+      callback: () => {
+        if (performance.now() > faultAt && !elected.has(name)) elected.set(name, performance.now());
+      },
+    });
+  }
+  await watcher.flush();
   try {
     await sleep(o.beforeMs ?? 300);
-    victim = await cluster.leaderOf(`KV_${stores[0]!.bucketPrefix}_${o.target}`);
+    victim = await cluster.leaderOf(stream);
     faultAt = performance.now();
     if (o.fault === 'kill') await cluster.kill(victim);
     else cluster.pause(victim);
@@ -155,6 +174,7 @@ export async function runNatsFault(o: NatsFaultOptions): Promise<NatsFaultReport
     cluster.resume(victim);
     stop = true;
     await Promise.all(writers);
+    await watcher.close();
   }
 
   // After the heal: every acknowledged append at its seq with its text, read through every store.
@@ -200,6 +220,7 @@ export async function runNatsFault(o: NatsFaultOptions): Promise<NatsFaultReport
     casLost,
     resumeFirstMs: Math.round(Math.min(...firstAfter.values())),
     resumeAllMs: firstAfter.size < appendWriters + casWriters ? Number.POSITIVE_INFINITY : Math.round(Math.max(...firstAfter.values())),
+    electedMs: elected.size === 0 ? Number.POSITIVE_INFINITY : Math.round(Math.max(...elected.values()) - faultAt),
     readsAfterHeal,
     linearizable: lin.ok,
     historyOps: lin.ops,

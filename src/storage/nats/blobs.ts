@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { LeaderFence } from './fence.ts';
 
 /** A KV bucket with the manager of its stream (for purges that leave no marker behind). */
 export interface Bucket {
@@ -20,6 +21,8 @@ export interface Bucket {
   jsm: JetStreamManager;
   /** The bucket's name. */
   name: string;
+  /** Keeps reads and compare-and-sets fresh across leader changes of the bucket's stream (./fence.ts). */
+  fence: LeaderFence;
 }
 
 /**
@@ -59,8 +62,8 @@ export interface CasTiming {
 const DEFAULT_CAS_TIMING: CasTiming = { attemptMs: 1000, totalMs: 15_000 };
 
 /**
- * Write `data` on `subject` (a KV key's subject) only if the key's last revision is still `rev` (0: never
- * written); throws {@link CasLost} when it is not. `del` writes a KV delete marker instead.
+ * Write `data` at `key` of bucket `b` only if the key's last revision is still `rev` (0: never written); throws
+ * {@link CasLost} when it is not. `del` writes a KV delete marker instead.
  *
  * Why the message id: nats-server 2.9 checks Nats-Expected-Last-Subject-Sequence on a clustered stream's leader
  * before proposing, against the applied state only, so concurrent writers on the same revision all pass
@@ -77,15 +80,15 @@ const DEFAULT_CAS_TIMING: CasTiming = { attemptMs: 1000, totalMs: 15_000 };
  */
 export async function casPublish(
   js: JetStreamClient,
-  jsm: JetStreamManager,
-  stream: string,
-  subject: string,
+  b: Bucket,
+  key: string,
   data: Uint8Array,
   rev: number,
   extra?: Record<string, string>,
   del = false,
   timing: CasTiming = DEFAULT_CAS_TIMING,
 ): Promise<number> {
+  const subject = `$KV.${b.name}.${key}`;
   const nonce = randomBytes(9).toString('base64url');
   const msgID = `${createHash('sha256').update(subject).digest('base64url').slice(0, 24)}@${rev}`;
   const deadline = Date.now() + timing.totalMs;
@@ -96,16 +99,20 @@ export async function casPublish(
     for (const [k, v] of Object.entries(extra ?? {})) h.set(k, v);
     let ack;
     try {
+      // Never decided against a leader that may lag (after a suspected leader change: ./fence.ts); a resend
+      // waits for the barrier too, which is answered as soon as a new leader has caught up.
+      await b.fence.ready();
       ack = await js.publish(subject, data, { headers: h, msgID, expect: { lastSubjectSequence: rev }, timeout: timing.attemptMs });
     } catch (err) {
       // A wrong last sequence after a resend may be our own first copy having landed: only a first try knows.
-      if (attempt > 0 && isWrongLastSequence(err)) return ownedAt(jsm, stream, subject, nonce, rev);
+      if (attempt > 0 && isWrongLastSequence(err)) return ownedAt(b, subject, nonce, rev);
       if (!isRetryable(err) || Date.now() > deadline) throw err;
+      b.fence.suspect();
       continue;
     }
     if (!ack.duplicate) return ack.seq;
     if (attempt === 0) throw new CasLost(subject, rev);
-    return ownedAt(jsm, stream, subject, nonce, rev, ack.seq);
+    return ownedAt(b, subject, nonce, rev, ack.seq);
   }
 }
 
@@ -125,39 +132,53 @@ export function isRetryable(err: unknown): boolean {
  * duplicate ack: the one message stored under this id) a rival's message there means we lost; otherwise — the
  * key moved on, or that message was replaced since — whether ours was stored cannot be told: an error says so.
  */
-async function ownedAt(jsm: JetStreamManager, stream: string, subject: string, nonce: string, rev: number, seq?: number): Promise<number> {
-  let m: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>>;
+async function ownedAt(b: Bucket, subject: string, nonce: string, rev: number, seq?: number): Promise<number> {
+  let m: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>> = null;
   try {
-    m = await jsm.streams.getMessage(stream, seq === undefined ? { last_by_subj: subject } : { seq });
+    // Null when there is no message there any more (replaced); resent while the stream is between leaders.
+    m = await retrying(() => b.fence.read(() => b.jsm.streams.getMessage(`KV_${b.name}`, seq === undefined ? { last_by_subj: subject } : { seq })), undefined, b.fence);
   } catch {
-    m = null; // no message there any more (replaced): the outcome stays unknown, reported below
+    // Still no answer: the outcome stays unknown, reported below with the rest.
   }
   if (m !== null && m.subject === subject && m.header.get('Sira-Write') === nonce) return m.seq;
   if (seq !== undefined && m !== null && m.subject === subject) throw new CasLost(subject, rev);
   throw new Error(`nats: outcome of the write to ${subject} after revision ${rev} is unknown (resent after a timeout)`);
 }
 
-/** Run an idempotent request again after a timeout (no stream leader yet), for at most `totalMs`. */
-export async function retrying<T>(fn: () => Promise<T>, totalMs = DEFAULT_CAS_TIMING.totalMs): Promise<T> {
+/**
+ * Run an idempotent request again after a timeout (no stream leader yet), for at most `totalMs`; each timeout
+ * makes `fence` suspect a leader change.
+ */
+export async function retrying<T>(fn: () => Promise<T>, totalMs = DEFAULT_CAS_TIMING.totalMs, fence?: LeaderFence): Promise<T> {
   const deadline = Date.now() + totalMs;
   for (;;) {
     try {
       return await fn();
     } catch (err) {
       if (!isRetryable(err) || Date.now() > deadline) throw err;
+      fence?.suspect();
     }
   }
 }
 
 /**
  * The bucket's gets and puts, each sent again after a timeout (see {@link casPublish} on why a request to a
- * stream between leaders times out rather than failing). Gets are reads; the puts made through it are
- * idempotent (a blob's bytes, or create-only), so a second copy changes nothing.
+ * stream between leaders times out rather than failing) and kept behind `fence` (fresh across leader changes).
+ * Gets are reads; the puts made through it are idempotent (a blob's bytes, or create-only), so a second copy
+ * changes nothing.
  */
-export function resilient(kv: KV): KV {
+export function resilient(kv: KV, fence: LeaderFence): KV {
   const own: Partial<KV> = {
-    get: (k, opts) => retrying(() => kv.get(k, opts)),
-    put: (k, data, opts) => retrying(() => kv.put(k, data, opts)),
+    get: (k, opts) => retrying(() => fence.read(() => kv.get(k, opts)), undefined, fence),
+    put: (k, data, opts) =>
+      retrying(
+        async () => {
+          await fence.ready();
+          return kv.put(k, data, opts);
+        },
+        undefined,
+        fence,
+      ),
   };
   return new Proxy(kv, {
     get(target, prop, receiver) {
@@ -212,7 +233,7 @@ export async function getBlob(kv: KV, key: string): Promise<Uint8Array | undefin
   return at === total ? out : undefined;
 }
 
-/** Remove a blob and its chunks. */
-export async function deleteBlob(b: Bucket, key: string): Promise<void> {
-  await Promise.all([purgeKeys(b, key), purgeKeys(b, `${key}.>`)]);
+/** Remove a blob and its chunks (`chunked` false: the caller knows it has none, one purge less). */
+export async function deleteBlob(b: Bucket, key: string, chunked = true): Promise<void> {
+  await Promise.all([purgeKeys(b, key), ...(chunked ? [purgeKeys(b, `${key}.>`)] : [])]);
 }

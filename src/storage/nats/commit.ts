@@ -5,7 +5,7 @@
  * compare-and-set the head; afterwards roll the new pending commit forward and remove garbage in the background.
  */
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { casPublish, deleteBlob, isWrongLastSequence, purgeKeys, type Bucket } from './blobs.ts';
+import { casPublish, CHUNK_BYTES, deleteBlob, isWrongLastSequence, purgeKeys, type Bucket } from './blobs.ts';
 import { eventHeader, isLive, referencedBlobs, writeId, type Head } from './head.ts';
 import { GenKeys, headKey } from './keys.ts';
 import { headOf } from './scan.ts';
@@ -116,15 +116,14 @@ export class HeadCommitter {
 
   /** Write `next` over revision `rev` (compare-and-set); a new event rides along in a header for wake-ups. */
   async #publish(key: string, next: Head | null, rev: number, prev: Head | undefined): Promise<number> {
-    const subject = `$KV.${this.#o.heads.name}.${key}`;
-    const stream = `KV_${this.#o.heads.name}`;
-    if (next === null) return casPublish(this.#o.js, this.#o.jsm, stream, subject, new Uint8Array(0), rev, undefined, true);
+    const heads = this.#o.heads;
+    if (next === null) return casPublish(this.#o.js, heads, key, new Uint8Array(0), rev, undefined, true);
     const event = next.p !== undefined && next.p !== prev?.p ? next.p.e : undefined;
     const line = event === undefined ? undefined : eventHeader(event);
     // A large event (a CRDT update inlined in its data) wakes without itself: every instance would receive it
     // whole, watched or not; the hub reads it from the log instead.
     const extra = line === undefined ? undefined : { 'Sira-Event': line.length <= MAX_EVENT_HEADER ? line : String(event!.id) };
-    return casPublish(this.#o.js, this.#o.jsm, stream, subject, encoder.encode(JSON.stringify(next)), rev, extra);
+    return casPublish(this.#o.js, heads, key, encoder.encode(JSON.stringify(next)), rev, extra);
   }
 
   /**
@@ -184,6 +183,13 @@ export class HeadCommitter {
     return referencedBlobs(h).map((r) => (r.startsWith('b:') ? keys.batch(r.slice(2)) : keys.tensor(r.slice(2))));
   }
 
+  /** Keys of the head's tensor blobs too small to have chunks (their removal is one purge, not two). */
+  #unchunked(tenant: string, id: string, h: Head): Set<string> {
+    const keys = new GenKeys(tenant, id, h.g);
+    // A record is the bytes plus a header of at most 12 + 4 × 255 + 7 bytes (codec/tensor-record.ts).
+    return new Set(Object.values(h.tx).flatMap((t) => (t.byte_length + 2048 <= CHUNK_BYTES ? [keys.tensor(t.w)] : [])));
+  }
+
   #afterCommit(tenant: string, id: string, prev: Head | undefined, next: Head | null, rev: number): void {
     if (next?.p !== undefined) {
       this.spawn(() => this.#settle(tenant, id, next, rev));
@@ -197,7 +203,9 @@ export class HeadCommitter {
     }
     const keep = new Set(this.#blobKeys(tenant, id, next));
     const drop = this.#blobKeys(tenant, id, prev).filter((k) => !keep.has(k));
-    if (drop.length > 0) this.spawn(async () => void (await Promise.all(drop.map((k) => deleteBlob(this.#o.dataBucket, k)))));
+    if (drop.length === 0) return;
+    const unchunked = this.#unchunked(tenant, id, prev);
+    this.spawn(async () => void (await Promise.all(drop.map((k) => deleteBlob(this.#o.dataBucket, k, !unchunked.has(k))))));
   }
 
   /** A blob key for this change under the head's generation, written once per generation. */

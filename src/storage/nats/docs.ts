@@ -55,10 +55,6 @@ export class NatsDocs {
     return (await this.#read(key)).e;
   }
 
-  #subject(key: string): string {
-    return `$KV.${this.#docs.name}.${key}`;
-  }
-
   async put(tenant: string, collection: string, id: string, value: Uint8Array, expected?: number): Promise<DocRecord> {
     checkDocKey(collection, id);
     const key = this.#key(tenant, collection, id);
@@ -78,7 +74,7 @@ export class NatsDocs {
       const body = blob === undefined ? encodeDoc(current + 1, now, value) : encodeDoc(current + 1, now, new TextEncoder().encode(blob));
       const rec = Buffer.concat([Buffer.of(blob === undefined ? INLINE : REF), body]);
       try {
-        await casPublish(this.#js, this.#docs.jsm, `KV_${this.#docs.name}`, this.#subject(key), rec, rev);
+        await casPublish(this.#js, this.#docs, key, rec, rev);
       } catch (err) {
         if (isWrongLastSequence(err)) continue;
         throw err;
@@ -105,7 +101,7 @@ export class NatsDocs {
       const { e, rev } = await this.#read(key);
       if (e === undefined) return false;
       try {
-        await casPublish(this.#js, this.#docs.jsm, `KV_${this.#docs.name}`, this.#subject(key), new Uint8Array(0), rev, undefined, true);
+        await casPublish(this.#js, this.#docs, key, new Uint8Array(0), rev, undefined, true);
       } catch (err) {
         if (isWrongLastSequence(err)) continue;
         throw err;

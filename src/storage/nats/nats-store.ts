@@ -14,10 +14,8 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Clock } from '../../core/clock.ts';
 import { isSiraError, siraError } from '../../core/errors.ts';
 import { isValidId, newId } from '../../core/ids.ts';
-import { mergePatch } from '../../core/merge-patch.ts';
 import type { ApiKeyRecord, JsonObject, NewSession, NewTurn, Page, Session, SessionPatch, StateRecord, Tensor, TensorInfo, Turn, TurnRange } from '../../core/types.ts';
-import { decodeTensorRecord, encodeTensorRecord } from '../codec/tensor-record.ts';
-import { decodeTurn, encodeTurn, encodedTurnTextBytes } from '../codec/turn.ts';
+import { encodeTurn, encodedTurnTextBytes } from '../codec/turn.ts';
 import type { EventWakeSource } from '../event-hub.ts';
 import { span } from '../redis/replies.ts';
 import { DEFAULT_EVENT_RETENTION, type DocRecord, type EventLogOptions, type EventPage, type ListDocsOptions, type ListSessionsOptions, type Store, type StoreStats } from '../store.ts';
@@ -25,12 +23,15 @@ import { NatsApiKeys } from './api-keys.ts';
 import type { Bucket } from './blobs.ts';
 import { NatsDocs } from './docs.ts';
 import { NatsEventWakeups } from './event-wakeups.ts';
-import { isLive, slide, withEvent, withoutEvent, writeId, type Head } from './head.ts';
-import { GenKeys } from './keys.ts';
+import { isLive, slide, withEvent, writeId } from './head.ts';
 import { HeadCommitter, type Outcome } from './commit.ts';
 import { openBuckets, type NatsParts } from './open.ts';
 import { listSessions, scanHeads } from './scan.ts';
 import { joinBatch, SessionData } from './session-data.ts';
+import { NatsState } from './state.ts';
+import { NatsTensors } from './tensors.ts';
+import { NatsTurnReads } from './turn-reads.ts';
+import type { TailCacheOptions } from '../tail-cache.ts';
 import { eraseTenantByParts, eraseUserByParts } from '../erase.ts';
 import type { TenantErasure } from '../store.ts';
 
@@ -48,19 +49,14 @@ export interface NatsStoreOptions extends EventLogOptions {
   compressMinBytes?: number;
   /** @default 1024 */
   maxTensorsPerSession?: number;
+  /** The in-process tail cache of turns (./turn-reads.ts); false turns it off. @default {} */
+  tailCache?: TailCacheOptions | false;
 }
 
 /** Pending turns up to this many bytes ride in the head itself (one write per append); larger ones in a blob. */
 const INLINE_TURN_BYTES = 32 * 1024;
-/** State JSON up to this many bytes lives in the head; larger in a blob. */
-const INLINE_STATE_BYTES = 128 * 1024;
 /** Reads that found a blob a concurrent writer had just replaced retry this often before reporting corruption. */
 const READ_RETRIES = 5;
-
-const conflict = (current: number, expected: number | undefined) =>
-  siraError('SIRA_ERR_STATE_VERSION_CONFLICT', `expected version ${String(expected)}, current is ${current}`, { details: { current_version: current } });
-
-const encoder = new TextEncoder();
 
 export class NatsStore implements Store {
   readonly kind = 'nats';
@@ -68,15 +64,18 @@ export class NatsStore implements Store {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #heads: Bucket;
+  readonly #buckets: Pick<NatsParts, 'heads' | 'data' | 'docs' | 'keys'>;
   readonly #data: SessionData;
   readonly #docs: NatsDocs;
   readonly #keys: NatsApiKeys;
   readonly #clock: Clock;
   readonly #compressMin: number;
-  readonly #maxTensors: number;
   readonly #prefix: string;
   readonly #replicas: number;
   readonly #c: HeadCommitter;
+  readonly #turns: NatsTurnReads;
+  readonly #tensors: NatsTensors;
+  readonly #state: NatsState;
   #closed = false;
 
   private constructor(opts: NatsStoreOptions, parts: NatsParts, prefix: string) {
@@ -84,15 +83,19 @@ export class NatsStore implements Store {
     this.#js = parts.js;
     this.#jsm = parts.jsm;
     this.#heads = parts.heads;
+    this.#buckets = { heads: parts.heads, data: parts.data, docs: parts.docs, keys: parts.keys };
     this.#replicas = parts.replicas;
     this.#prefix = prefix;
     this.#clock = opts.clock ?? Date.now;
     this.#compressMin = opts.compressMinBytes ?? 64;
-    this.#maxTensors = opts.maxTensorsPerSession ?? 1024;
     this.#data = new SessionData(parts.data, { retention: Math.max(1, opts.eventRetention ?? DEFAULT_EVENT_RETENTION) });
     this.#docs = new NatsDocs(parts.js, parts.docs, parts.data, this.#clock);
     this.#keys = new NatsApiKeys(parts.keys);
     this.#c = new HeadCommitter({ js: parts.js, jsm: parts.jsm, heads: parts.heads, dataBucket: parts.data, data: this.#data, clock: this.#clock, run: (p) => this.#do(p) });
+    this.#turns = new NatsTurnReads(this.#data, opts.tailCache ?? {});
+    const load = (tenant: string, id: string) => this.#c.load(tenant, id);
+    this.#tensors = new NatsTensors({ committer: this.#c, data: this.#data, clock: this.#clock, maxTensors: opts.maxTensorsPerSession ?? 1024, run: (p) => this.#do(p), load });
+    this.#state = new NatsState({ committer: this.#c, data: this.#data, run: (p) => this.#do(p), load });
   }
 
   /** Connect and open (or create) the buckets; throws SIRA_ERR_STORE_FAILED when it cannot. */
@@ -124,6 +127,18 @@ export class NatsStore implements Store {
   /** Background tasks that failed (each is safe to lose: see #spawn); for tests and metrics. */
   get backgroundErrors(): number {
     return this.#c.backgroundErrors;
+  }
+
+  /** Barriers (./fence.ts) acknowledged and given up on, per bucket; for tests and metrics. */
+  get fenceStats(): Record<'heads' | 'data' | 'docs' | 'keys', { barriers: number; failures: number }> {
+    const of = (b: Bucket) => ({ barriers: b.fence.barriers, failures: b.fence.failures });
+    const { heads, data, docs, keys } = this.#buckets;
+    return { heads: of(heads), data: of(data), docs: of(docs), keys: of(keys) };
+  }
+
+  /** Wait for the background work begun so far (roll-forwards, garbage removal); for tests and tools. */
+  drainBackground(): Promise<void> {
+    return this.#c.drain();
   }
 
   #check(): void {
@@ -181,6 +196,7 @@ export class NatsStore implements Store {
   }
 
   async deleteSession(tenant: string, id: string): Promise<boolean> {
+    this.#turns.forget(tenant, id);
     // An expired head is removed too (it is garbage), but reported as not existing, as the other backends do.
     return this.#c.commit(tenant, id, ({ head, live }): Outcome<boolean> => (head === undefined ? { value: false } : { value: live !== undefined, next: null }));
   }
@@ -201,10 +217,10 @@ export class NatsStore implements Store {
     const inline = stored <= INLINE_TURN_BYTES;
     const uploads: string[] = [];
     const cache = new Map<string, string>();
-    const first = await this.#c.commit(
+    const { first, gen } = await this.#c.commit(
       tenant,
       sessionId,
-      async ({ live }): Promise<Outcome<number>> => {
+      async ({ live }): Promise<Outcome<{ first: number; gen: string }>> => {
         if (live === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
         const from = live.s.turn_count + 1;
         const pending = inline
@@ -212,11 +228,11 @@ export class NatsStore implements Store {
           : { first: from, count: records.length, b: await this.#c.upload(tenant, sessionId, live, 'batch', joinBatch(records), uploads, cache) };
         const s = { ...slide(live.s, now), turn_count: live.s.turn_count + records.length };
         const next = withEvent({ ...live, s, tr: live.tr + raw, ts: live.ts + stored }, 'turns.appended', now, { first_seq: from, count: records.length }, pending);
-        return { value: from, next };
+        return { value: { first: from, gen: live.g }, next };
       },
       uploads,
     );
-    return turns.map(
+    const out = turns.map(
       (t, i): Turn => ({
         seq: first + i,
         role: t.role,
@@ -229,6 +245,8 @@ export class NatsStore implements Store {
         pinned: t.pinned === true,
       }),
     );
+    this.#turns.appended(tenant, sessionId, gen, first - 1, out);
+    return out;
   }
 
   async getTurns(tenant: string, sessionId: string, range: TurnRange = {}): Promise<Turn[] | undefined> {
@@ -236,115 +254,38 @@ export class NatsStore implements Store {
       const { live } = await this.#do(() => this.#c.load(tenant, sessionId));
       if (live === undefined) return undefined;
       const [lo, hi] = span(range, live.s.turn_count);
-      const recs = await this.#do(() => this.#data.turns(tenant, sessionId, live, lo, hi));
-      if (recs !== undefined) return recs.map((r, i) => decodeTurn(r, lo + i));
+      const turns = await this.#do(() => this.#turns.read(tenant, sessionId, live, lo, hi));
+      if (turns !== undefined) return turns;
       if (attempt >= READ_RETRIES) throw siraError('SIRA_ERR_CODEC_CORRUPT', `turns ${lo}..${hi} of session ${sessionId} are missing`);
     }
   }
 
-  /** The state value of a head (inline, or from its blob); undefined when the blob was replaced meanwhile. */
-  async #stateValue(tenant: string, id: string, h: Head): Promise<JsonObject | undefined> {
-    if (h.st.sb === undefined) return h.st.val ?? {};
-    const raw = await this.#data.getBlob(new GenKeys(tenant, id, h.g).batch(h.st.sb));
-    return raw === undefined ? undefined : (JSON.parse(Buffer.from(raw).toString('utf8')) as JsonObject);
-  }
-
-  async getState(tenant: string, sessionId: string): Promise<StateRecord | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      const { live } = await this.#do(() => this.#c.load(tenant, sessionId));
-      if (live === undefined) return undefined;
-      const value = await this.#do(() => this.#stateValue(tenant, sessionId, live));
-      if (value !== undefined) return { version: live.s.state_version, value, updated_at: live.st.at };
-      if (attempt >= READ_RETRIES) throw siraError('SIRA_ERR_CODEC_CORRUPT', `state of session ${sessionId} is missing`);
-    }
+  getState(tenant: string, sessionId: string): Promise<StateRecord | undefined> {
+    return this.#state.get(tenant, sessionId);
   }
 
   putState(tenant: string, sessionId: string, value: JsonObject, expectedVersion?: number): Promise<StateRecord> {
-    return this.#writeState(tenant, sessionId, () => value, expectedVersion);
+    return this.#state.put(tenant, sessionId, value, expectedVersion);
   }
 
   patchState(tenant: string, sessionId: string, patch: JsonObject, expectedVersion?: number): Promise<StateRecord> {
-    return this.#writeState(tenant, sessionId, (cur) => mergePatch(cur, patch) as JsonObject, expectedVersion);
+    return this.#state.patch(tenant, sessionId, patch, expectedVersion);
   }
 
-  /**
-   * A state write: decided on the newest head, so with `expectedVersion` it is a compare-and-set of the version,
-   * and without one a merge is never lost to a concurrent write (a lost race merges again on the newer state).
-   */
-  async #writeState(tenant: string, id: string, make: (cur: JsonObject) => JsonObject, expected: number | undefined): Promise<StateRecord> {
-    const uploads: string[] = [];
-    return this.#c.commit(
-      tenant,
-      id,
-      async ({ live, now }): Promise<Outcome<StateRecord>> => {
-        if (live === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
-        const version = live.s.state_version;
-        if (expected !== undefined && expected !== version) throw conflict(version, expected);
-        const cur = await this.#stateValue(tenant, id, live);
-        if (cur === undefined) throw siraError('SIRA_ERR_CODEC_CORRUPT', `state of session ${id} is missing`);
-        const value = make(cur);
-        const json = JSON.stringify(value);
-        let st: Head['st'] = { at: now, val: value };
-        if (json.length > INLINE_STATE_BYTES) {
-          st = { at: now, sb: await this.#c.upload(tenant, id, live, 'batch', encoder.encode(json), uploads, new Map()) };
-        }
-        const s = { ...slide(live.s, now), state_version: version + 1 };
-        return { value: { version: version + 1, value, updated_at: now }, next: withEvent({ ...live, s, st }, 'state.changed', now, { version: version + 1 }) };
-      },
-      uploads,
-    );
+  putTensor(tenant: string, sessionId: string, name: string, tensor: Tensor): Promise<TensorInfo> {
+    return this.#tensors.put(tenant, sessionId, name, tensor);
   }
 
-  async putTensor(tenant: string, sessionId: string, name: string, tensor: Tensor): Promise<TensorInfo> {
-    const now = this.#clock();
-    const rec = encodeTensorRecord(tensor, now);
-    const info: TensorInfo = { name, dtype: tensor.dtype, shape: [...tensor.shape], byte_length: tensor.data.byteLength, updated_at: now };
-    const uploads: string[] = [];
-    const cache = new Map<string, string>();
-    return this.#c.commit(
-      tenant,
-      sessionId,
-      async ({ live }): Promise<Outcome<TensorInfo>> => {
-        if (live === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
-        if (live.tx[name] === undefined && Object.keys(live.tx).length >= this.#maxTensors) {
-          throw siraError('SIRA_ERR_TENSOR_LIMIT', `at most ${this.#maxTensors} tensors per session`);
-        }
-        const w = await this.#c.upload(tenant, sessionId, live, 'tensor', rec, uploads, cache);
-        const base: Head = { ...live, s: slide(live.s, now), tx: { ...live.tx, [name]: { dtype: info.dtype, shape: info.shape, byte_length: info.byte_length, updated_at: now, w } } };
-        // Names starting with '_' are the service's own (e.g. embeddings, which clients cannot name): no event.
-        return { value: info, next: name.startsWith('_') ? withoutEvent(base) : withEvent(base, 'tensor.written', now, { name }) };
-      },
-      uploads,
-    );
+  getTensor(tenant: string, sessionId: string, name: string): Promise<Tensor | undefined> {
+    return this.#tensors.get(tenant, sessionId, name);
   }
 
-  async getTensor(tenant: string, sessionId: string, name: string): Promise<Tensor | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      const { live } = await this.#do(() => this.#c.load(tenant, sessionId));
-      const ref = live?.tx[name];
-      if (live === undefined || ref === undefined) return undefined;
-      const raw = await this.#do(() => this.#data.getBlob(new GenKeys(tenant, sessionId, live.g).tensor(ref.w)));
-      // The blob is this call's own copy: the tensor views it without another copy.
-      if (raw !== undefined) return decodeTensorRecord(raw).tensor;
-      if (attempt >= READ_RETRIES) throw siraError('SIRA_ERR_CODEC_CORRUPT', `tensor ${name} of session ${sessionId} is missing`);
-    }
+  listTensors(tenant: string, sessionId: string): Promise<TensorInfo[] | undefined> {
+    return this.#tensors.list(tenant, sessionId);
   }
 
-  async listTensors(tenant: string, sessionId: string): Promise<TensorInfo[] | undefined> {
-    const { live } = await this.#do(() => this.#c.load(tenant, sessionId));
-    if (live === undefined) return undefined;
-    return Object.entries(live.tx)
-      .map(([name, t]): TensorInfo => ({ name, dtype: t.dtype as TensorInfo['dtype'], shape: t.shape, byte_length: t.byte_length, updated_at: t.updated_at }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
-
-  async deleteTensor(tenant: string, sessionId: string, name: string): Promise<boolean> {
-    return this.#c.commit(tenant, sessionId, ({ live, now }): Outcome<boolean> => {
-      if (live?.tx[name] === undefined) return { value: false };
-      const tx = { ...live.tx };
-      delete tx[name];
-      return { value: true, next: withEvent({ ...live, s: slide(live.s, now), tx }, 'tensor.deleted', now, { name }) };
-    });
+  deleteTensor(tenant: string, sessionId: string, name: string): Promise<boolean> {
+    return this.#tensors.delete(tenant, sessionId, name);
   }
 
   async readEvents(tenant: string, sessionId: string, afterId: number, limit: number): Promise<EventPage | undefined> {

@@ -11,6 +11,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { siraError } from '../../core/errors.ts';
 import { resilient, retrying, type Bucket } from './blobs.ts';
 import { connectNats, parseNatsUrl } from './connect.ts';
+import { FENCE_KEY, firstAck, LeaderFence, watchLeaders } from './fence.ts';
 
 /** What {@link openBuckets} returns. */
 export interface NatsParts {
@@ -45,8 +46,10 @@ export async function openBuckets(url: string, prefix: string, requestedReplicas
     const replicas = resolveReplicas(requestedReplicas, nc);
     // Creating a replicated stream takes a while on a busy cluster: that goes through a client with a long
     // timeout (and is resent: creating with the same config is idempotent); the bucket is then bound to the fast one.
-    const slow = new Kvm(jetstream(nc, { timeout: 10_000 }));
+    const slowJs = jetstream(nc, { timeout: 10_000 });
+    const slow = new Kvm(slowJs);
     const fast = new Kvm(js);
+    const fences = new Map<string, LeaderFence>();
     const open = async (suffix: string): Promise<Bucket> => {
       const name = `${prefix}_${suffix}`;
       // allow_direct off: a direct get may be answered by any replica, a follower that has not applied the
@@ -54,9 +57,14 @@ export async function openBuckets(url: string, prefix: string, requestedReplicas
       // Without it every get goes to the stream leader, which answers from what it applied.
       await retrying(() => slow.create(name, { replicas, history: 1, storage: StorageType.File, allow_direct: false }), 60_000);
       const kv = await fast.open(name, { allow_direct: false });
-      return { kv: resilient(kv), jsm, name };
+      // The barrier (./fence.ts): any copy acknowledged will do, so copies are sent until one is (each may wait long).
+      const barrier = () => slowJs.publish(`$KV.${name}.${FENCE_KEY}`, new Uint8Array(0));
+      const fence: LeaderFence = new LeaderFence(() => firstAck(barrier, fence));
+      fences.set(`KV_${name}`, fence);
+      return { kv: resilient(kv, fence), jsm, name, fence };
     };
     const [heads, data, docs, keys] = await Promise.all([open('heads'), open('data'), open('docs'), open('keys')]);
+    watchLeaders(nc, fences);
     return { nc, js, jsm, heads, data, docs, keys, replicas };
   } catch (err) {
     await nc.close().catch(() => undefined); // the open failed already; this error is the one to report

@@ -33,7 +33,8 @@ export function headOf(e: KvEntry | null): { head: Head; rev: number } | { head:
 export async function scanHeads(heads: Bucket, filter: string): Promise<ScannedHead[]> {
   // A Set: the listing is an ordered consumer, which can repeat keys when it is recreated midway.
   const seen = new Set<string>();
-  for await (const k of await heads.kv.keys(filter)) seen.add(k);
+  // Only head keys: the bucket also holds the fence's barrier key (./fence.ts).
+  for await (const k of await heads.kv.keys(filter)) if (parseHeadKey(k) !== undefined) seen.add(k);
   const keys = [...seen];
   const out: ScannedHead[] = [];
   for (let i = 0; i < keys.length; i += 128) {
