@@ -245,7 +245,7 @@ export class NatsStore implements Store {
         pinned: t.pinned === true,
       }),
     );
-    this.#turns.appended(tenant, sessionId, gen, first - 1, out);
+    this.#turns.appended(tenant, sessionId, gen, first - 1, records);
     return out;
   }
 

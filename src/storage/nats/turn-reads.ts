@@ -2,7 +2,7 @@
  * @module storage/nats/turn-reads
  * Reading turns on NATS with a per-process tail cache (../tail-cache.ts). A turn record is written once, under a
  * key that names the session's generation and the seq (create-only, ./session-data.ts), so the decoded turn at
- * (generation, seq) never changes: any cached copy of it is current. The head, read from the stream leader on
+ * (generation, seq) never changes: any cached copy of it is current (the cache holds the records, decoded on read). The head, read from the stream leader on
  * every call, says which generation is live and how many turns it has; the cache then serves every seq it holds
  * and only the newer ones are read from the data bucket (usually none: this process appended them, or one or two
  * another instance appended). A read of the last 20 turns of an active session is one head read, not 21 gets.
@@ -54,31 +54,23 @@ export class NatsTurnReads {
         const hit = this.#tail!.range(k, entry.version, lo, hi);
         if (hit !== undefined) return hit;
       } else if (cached < n && lo <= cached + 1 && n - cached <= this.#catchUp) {
-        const newer = await this.#records(h, tenant, id, cached + 1, n);
+        const newer = await this.#data.turns(tenant, id, h, cached + 1, n);
         if (newer === undefined) return undefined;
-        this.#tail!.appended(k, entry.version, tag(h.g, n), newer);
+        this.#tail!.appended(k, entry.version, tag(h.g, n), cached + 1, newer);
         const hit = this.#tail!.range(k, tag(h.g, n), lo, hi);
         if (hit !== undefined) return hit;
       }
     }
-    const turns = await this.#records(h, tenant, id, lo, hi);
-    if (turns !== undefined && hi === n) this.#tail?.filled(k, tag(h.g, n), turns);
-    return turns;
-  }
-
-  async #records(h: Head, tenant: string, id: string, lo: number, hi: number): Promise<Turn[] | undefined> {
     const recs = await this.#data.turns(tenant, id, h, lo, hi);
-    return recs?.map((r, i) => decodeTurn(r, lo + i));
+    if (recs === undefined) return undefined;
+    if (hi === n) this.#tail?.filled(k, tag(h.g, n), lo, recs);
+    return recs.map((r, i) => decodeTurn(r, lo + i));
   }
 
-  /**
-   * Turns this process just committed after `prevCount` under generation `gen`. The cache keeps its own copies
-   * (frozen), so the caller's stay theirs.
-   */
-  appended(tenant: string, id: string, gen: string, prevCount: number, turns: readonly Turn[]): void {
-    if (this.#tail === undefined || turns.length === 0) return;
-    const copies = turns.map((t) => ({ ...t, parts: t.parts.map((p) => ({ ...p })) }));
-    this.#tail.appended(key(tenant, id), tag(gen, prevCount), tag(gen, prevCount + turns.length), copies);
+  /** The records this process just committed after `prevCount` under generation `gen` (the cache copies them). */
+  appended(tenant: string, id: string, gen: string, prevCount: number, records: readonly Uint8Array[]): void {
+    if (this.#tail === undefined || records.length === 0) return;
+    this.#tail.appended(key(tenant, id), tag(gen, prevCount), tag(gen, prevCount + records.length), prevCount + 1, records);
   }
 
   /** Forget a session (deleted here). */
