@@ -9,115 +9,25 @@ import { spawn } from 'node:child_process';
 import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { VERSION } from '../api/version.ts';
 import type { SiraOptions, SiraOptionsInput, SyncMode } from '../core/config.ts';
 import { isSiraError } from '../core/errors.ts';
-import type { SiraSession } from '../sira.ts';
 import { AdminUsageError, auditCommand, quotasCommand } from './admin.ts';
 import { parseWorkers, runCluster } from './cluster.ts';
-import { progressBar } from './progress.ts';
 import type { TransferFormat } from './formats.ts';
+import { COMMON, help, openSira, parse, storeInput, UsageError, USAGE, type CliIo } from './common.ts';
+import { keys, tenants } from './keys.ts';
 
-/** Where the CLI writes and what environment it reads (injectable for tests). */
-export interface CliIo {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-  env: NodeJS.ProcessEnv;
-}
+export { USAGE, type CliIo } from './common.ts';
 
-export const USAGE = `sira-session ${VERSION} — session and context service of the Sira gateway
-
-Usage:
-  sira-session serve [--host H] [--port P] [--store S] [--data-dir D] [--sync os|always] [--no-auth] [--log-level L]
-                     [--durability local|replicated] [--workers N|auto] [--no-encryption]
-  sira-session keys create --tenant T [--name N] [--store S] [--data-dir D]   print a new API key (shown once)
-  sira-session keys list [--tenant T] [--json] [--store S] [--data-dir D]     list keys (ids, tenants, names; never keys)
-  sira-session keys revoke <id> [--store S] [--data-dir D]                    revoke a key
-  sira-session quotas get|clear --tenant T [--store S] [--data-dir D]         a tenant's policy override and effective quotas
-  sira-session quotas set --tenant T [--sessions N] [--bytes N] [--rps N] [--burst N] [--key-rps N] [--key-burst N]
-                     [--subscribers N] [--redact off|store|context]           override a tenant's quotas (0 = unlimited)
-  sira-session audit list [--tenant T] [--action A] [--json] [--store S] [--data-dir D]   the audit log, oldest first
-  sira-session keys rotate [--store S] [--data-dir D]   re-wrap every data key under the current master key
-                                       (SIRA_MASTER_KEY*), unwrapping with SIRA_MASTER_KEY_PREVIOUS; safe while the service runs
-  sira-session tenants delete <id> --yes [--store S] [--data-dir D]   erase a tenant: sessions, users, documents,
-                                       API keys, indexes; with a master key its data keys are destroyed
-  sira-session export --tenant T [--format sira|openai|sharegpt] [--session ID ...] [--out F|-] [--store S] [--data-dir D]
-                                          sessions as JSON lines (sira: everything; openai / sharegpt: the conversation)
-  sira-session import --file F|- [--format sira|openai|sharegpt] [--tenant T] [--resume] [--store S] [--data-dir D]
-                                          re-create sessions (format detected; existing ones skipped; --resume continues
-                                          a cut import from F.checkpoint.json, completing the session it cut)
-  sira-session inspect [--tenant T] [--session ID] [--store S] [--data-dir D]  store counters, or one session
-  sira-session mcp [--tenant T] [--store S] [--data-dir D]   MCP server on stdio: memory tools of tenant T (default "default")
-  sira-session bench [name ...]                  run benchmarks (a source checkout only; same as npm run bench)
-  sira-session intents train --file F.jsonl --tenant T [--name N] [--threshold X] [--seed N] [--store S] [--data-dir D]
-                                       train a tenant intent model from JSONL lines {"text","label"}; prints its info
-  sira-session intents list --tenant T [--store S] [--data-dir D]             list a tenant's intent models (JSON)
-  sira-session intents classify --tenant T [--model M] <text> [--store S] [--data-dir D]   classify a text (JSON)
-  sira-session --help | --version
-
-Options (environment in brackets; flags win):
-  --host        address to listen on [SIRA_HOST] (default 127.0.0.1)
-  --port        port to listen on [SIRA_PORT] (default 8080; 0 = any free port)
-  --store       lmdb (embedded, the default), redis://host:port[/db], redis-cluster://host:port,host:port,...
-                or nats://host:port[,host:port...] (JetStream) [SIRA_STORE]; Redis keys start with
-                SIRA_REDIS_KEY_PREFIX (default sira:); NATS buckets with SIRA_NATS_BUCKET_PREFIX (default sira),
-                replicated SIRA_NATS_REPLICAS times (default 0: 3 on a cluster, 1 on a single server)
-  --data-dir    directory of the embedded store [SIRA_DATA_DIR] (default ./.sira-data)
-  --sync        os: acknowledged writes survive a killed process; always: fsync each commit [SIRA_SYNC]
-  --no-auth     serve without API keys, as tenant "default" (refused unless the host is loopback) [SIRA_AUTH=off]
-  --no-encryption  store values plain (LMDB seals them by default, under SIRA_MASTER_KEY* or else a key generated
-                into SIRA_MASTER_KEY_PATH, default <data-dir>/master.key, mode 0600) [SIRA_ENCRYPTION=off]
-  --log-level   fatal|error|warn|info|debug|trace|silent [SIRA_LOG_LEVEL] (default info)
-  --workers     processes sharing the port and the store (node:cluster; auto = one per core) [SIRA_WORKERS] (default 1)
-  --durability  Redis: local (acknowledged once the master applied it) or replicated (also WAIT for a replica;
-                fails with 503 SIRA_ERR_STORE_NOT_REPLICATED otherwise) [SIRA_DURABILITY] (default local)
-Also: SIRA_BOOTSTRAP_KEY (a key for tenant "default"), SIRA_ENCRYPTION_KEY, SIRA_SWEEP_INTERVAL_MS, SIRA_ADMIN_KEY
-(the /v1/admin routes), SIRA_QUOTAS and SIRA_TENANT_POLICIES (JSON), SIRA_REDACT,
-  SIRA_MASTER_KEY | SIRA_MASTER_KEY_FILE | SIRA_MASTER_KEY_COMMAND (seal every value under per-user / per-tenant
-  data keys; erasure destroys them; on LMDB without one a generated key is used), SIRA_MASTER_KEY_PREVIOUS (older
-  master keys, comma-separated, during a rotation; the generated key file counts as one while it exists).
-Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
-`;
-
-const COMMON = {
-  'data-dir': { type: 'string' },
-  store: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-class UsageError extends Error {}
-
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, allowPositionals = false) {
-  try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-async function storeInput(env: NodeJS.ProcessEnv, values: { 'data-dir'?: string | undefined; store?: string | undefined }): Promise<SiraOptionsInput> {
-  const { optionsFromEnv } = await import('../core/config.ts');
-  // Key commands never sweep and log nothing of their own.
-  const input: SiraOptionsInput = { ...optionsFromEnv(env), sweepIntervalMs: 0 };
-  if (values['data-dir'] !== undefined) input.dataDir = values['data-dir'];
-  if (values.store !== undefined) input.store = values.store;
-  return input;
-}
 
 // The service, the store backends and the API are imported by the commands that use them, not at the top: the
 // primary of `serve --workers` runs this module too and needs only node:cluster and pino (it serves nothing).
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-/** Open the service facade (loaded on first use). */
-async function openSira(input: SiraOptionsInput): Promise<SiraSession> {
-  const { SiraSession } = await import('../sira.ts');
-  return SiraSession.open(input);
-}
 
 /** Serve in this process: a worker of `--workers`, or the one process of a plain `serve`. */
 async function serveHere(options: SiraOptions, logger: Logger): Promise<number> {
@@ -172,113 +82,6 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   if (values.durability !== undefined) input.durability = values.durability as SiraOptionsInput['durability'];
   const options = resolveConfig(input);
   return serveHere(options, pino({ level: options.logLevel }));
-}
-
-async function keys(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === 'create') {
-    const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' }, name: { type: 'string' } });
-    if (values.help === true) return help(io);
-    if (values.tenant === undefined) throw new UsageError('keys create needs --tenant');
-    const sira = await openSira(await storeInput(io.env, values));
-    try {
-      const { key, record } = await sira.createApiKey(values.tenant, values.name, 'cli');
-      io.stdout.write(`${key}\n`);
-      io.stderr.write(`created key ${record.id} for tenant ${record.tenant} (name ${record.name}); it is shown only once\n`);
-    } finally {
-      await sira.close();
-    }
-    return 0;
-  }
-  if (sub === 'list') {
-    const { values } = parse(rest, { ...COMMON, tenant: { type: 'string' }, json: { type: 'boolean' } });
-    if (values.help === true) return help(io);
-    const sira = await openSira(await storeInput(io.env, values));
-    try {
-      const records = await sira.listApiKeys(values.tenant);
-      const rows = records.map((r) => ({ id: r.id, tenant: r.tenant, name: r.name, created_at: new Date(r.created_at).toISOString() }));
-      if (values.json === true) io.stdout.write(`${JSON.stringify(rows)}\n`);
-      else for (const r of rows) io.stdout.write(`${r.id}\t${r.tenant}\t${r.name}\t${r.created_at}\n`);
-    } finally {
-      await sira.close();
-    }
-    return 0;
-  }
-  if (sub === 'revoke') {
-    const { values, positionals } = parse(rest, COMMON, true);
-    if (values.help === true) return help(io);
-    const [id] = positionals;
-    if (id === undefined || positionals.length !== 1) throw new UsageError('keys revoke needs exactly one key id');
-    const sira = await openSira(await storeInput(io.env, values));
-    try {
-      if (!(await sira.revokeApiKey(id, 'cli'))) {
-        io.stderr.write(`no key with id ${id}\n`);
-        return 1;
-      }
-      io.stderr.write(`revoked key ${id}\n`);
-    } finally {
-      await sira.close();
-    }
-    return 0;
-  }
-  if (sub === 'rotate') return rotate(rest, io);
-  throw new UsageError(sub === undefined ? 'keys needs a subcommand: create, list, revoke or rotate' : `unknown keys subcommand ${sub}`);
-}
-
-/** `keys rotate`: re-wrap the keyring's data keys under the current master key (the data is not rewritten). */
-async function rotate(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, COMMON);
-  if (values.help === true) return help(io);
-  const { resolveConfig } = await import('../core/config.ts');
-  const options = resolveConfig(await storeInput(io.env, values));
-  const { resolveMasterKeys } = await import('../storage/crypto/master-key.ts');
-  const masters = resolveMasterKeys({ value: options.masterKey, file: options.masterKeyFile, command: options.masterKeyCommand, previous: options.masterKeyPrevious });
-  if (masters.length === 0) throw new UsageError('keys rotate needs the new master key in SIRA_MASTER_KEY (or _FILE, _COMMAND) and the old one in SIRA_MASTER_KEY_PREVIOUS');
-  const bar = progressBar(io.stderr, 'rotating data keys', 'keys');
-  const { isRedisUrl } = await import('../storage/redis/connect.ts');
-  if (isRedisUrl(options.store)) {
-    const { RedisStore } = await import('../storage/redis/redis-store.ts');
-    const store = await RedisStore.open({ url: options.store, keyPrefix: options.redisKeyPrefix, masterKeys: masters });
-    try {
-      const n = await store.sealer!.rewrap((done, total) => bar.tick(done, total));
-      bar.end();
-      io.stdout.write(`${JSON.stringify({ rewrapped: n, master_key: masters[0]!.id })}\n`);
-    } finally {
-      await store.close();
-    }
-    return 0;
-  }
-  if (!existsSync(join(options.dataDir, 'keyring.jsonl'))) throw new UsageError(`no keyring in ${options.dataDir} (the store was not created with a master key)`);
-  // The generated key (when its file exists) unwraps the data keys it wrapped: rotating away from it needs no
-  // SIRA_MASTER_KEY_PREVIOUS.
-  const { resolveLmdbAtRest } = await import('../storage/crypto/at-rest.ts');
-  const { FileKeyring } = await import('../storage/crypto/keyring.ts');
-  const atRest = resolveLmdbAtRest(options);
-  const ring = new FileKeyring(options.dataDir, atRest.masters);
-  const n = ring.rewrap((done, total) => bar.tick(done, total));
-  bar.end();
-  io.stdout.write(`${JSON.stringify({ rewrapped: n, master_key: masters[0]!.id, wrapped_by: ring.wrappedBy() })}\n`);
-  if (atRest.report.keyFile !== undefined) io.stderr.write(`the generated master key ${atRest.report.keyFile} wraps no data key any more: delete it (and its backups)\n`);
-  return 0;
-}
-
-/** `tenants delete <id> --yes`: erase a tenant everywhere. */
-async function tenants(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== 'delete') throw new UsageError(sub === undefined ? 'tenants needs a subcommand: delete' : `unknown tenants subcommand ${sub}`);
-  const { values, positionals } = parse(rest, { ...COMMON, yes: { type: 'boolean' } }, true);
-  if (values.help === true) return help(io);
-  const [id] = positionals;
-  if (id === undefined || positionals.length !== 1) throw new UsageError('tenants delete needs exactly one tenant id');
-  if (values.yes !== true) throw new UsageError(`tenants delete erases everything of tenant ${id} for good: add --yes`);
-  const sira = await openSira(await storeInput(io.env, values));
-  try {
-    const r = await sira.eraseTenant(id);
-    io.stdout.write(`${JSON.stringify({ tenant: id, deleted: r })}\n`);
-  } finally {
-    await sira.close();
-  }
-  return 0;
 }
 
 async function transfer(command: 'export' | 'import' | 'inspect', args: string[], io: CliIo): Promise<number> {
@@ -404,10 +207,6 @@ async function intents(args: string[], io: CliIo): Promise<number> {
   throw new UsageError(sub === undefined ? 'intents needs a subcommand: train, list or classify' : `unknown intents subcommand ${sub}`);
 }
 
-function help(io: CliIo): number {
-  io.stdout.write(USAGE);
-  return 0;
-}
 
 /** `sira-session mcp`: the MCP server on stdin/stdout (nothing else may write to stdout) until the client closes. */
 async function mcp(args: string[], io: CliIo): Promise<number> {
