@@ -2,12 +2,13 @@
  * Round trips of the provider formats, as fast-check properties (seed pinned and printed; FC_SEED replays one,
  * FC_RUNS runs more). For each format: sira → format → sira gives back every field the format carries (what that
  * is, per format, is the `carried` projection below), and format → sira → format is the identity on valid inputs in
- * the format's canonical form (here generated as what `toX` writes for generated turns).
+ * the format's canonical form — generated directly (test/helpers/format-inputs.ts), and as what `toX` writes for generated turns.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Part, Role } from '../../core/types.ts';
 import { fromAnthropic, toAnthropic } from './anthropic.ts';
+import { anthropicConversations, chatMessages, responsesItems } from '../../../test/helpers/format-inputs.ts';
 import type { FormatTurn } from './media.ts';
 import { fromOpenAiChat, toOpenAiChat } from './openai-chat.ts';
 import { fromResponses, toResponses } from './openai-responses.ts';
@@ -140,6 +141,22 @@ describe('models/formats round trips (fast-check)', () => {
   it('anthropic: messages → sira → messages is the identity', () => {
     fc.assert(fc.property(conversation('anthropic'), (turns) => {
       const conv = toAnthropic(turns, opts);
+      expect(toAnthropic(fromAnthropic(conv), opts)).toEqual(conv);
+    }), { seed, numRuns });
+  });
+
+  it('openai chat: generated chat messages → sira → chat is the identity', () => {
+    fc.assert(fc.property(chatMessages(), (messages) => {
+      expect(toOpenAiChat(fromOpenAiChat(messages), opts)).toEqual(messages);
+    }), { seed, numRuns });
+  });
+  it('responses: generated items → sira → items is the identity', () => {
+    fc.assert(fc.property(responsesItems(), (items) => {
+      expect(toResponses(fromResponses(items), opts)).toEqual(items);
+    }), { seed, numRuns });
+  });
+  it('anthropic: generated conversations → sira → conversation is the identity', () => {
+    fc.assert(fc.property(anthropicConversations(), (conv) => {
       expect(toAnthropic(fromAnthropic(conv), opts)).toEqual(conv);
     }), { seed, numRuns });
   });
