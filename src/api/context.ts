@@ -1,9 +1,13 @@
 /**
  * @module api/context
  * `POST /v1/sessions/:id/context`: the context window for the session's next model call (DESIGN §4, §7), as
- * OpenAI messages with an explanation (scores, reasons, token accounting). Thin: the facade does the work.
+ * OpenAI messages with an explanation (scores, reasons, token accounting). Thin: the facade does the work; the
+ * window is converted to the requested format (Anthropic, Responses) here, at the edge, from its OpenAI messages,
+ * and its token accounting stays the engine's (OpenAI's tokenizer: an estimate for Anthropic).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { fromOpenAiChat, toAnthropic, toResponses } from '../models/formats/index.ts';
+import type { ChatMessage } from '../models/chat.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { ContextRequestSchema, ContextResponseSchema, SessionParamsSchema, problemResponses } from './schemas.ts';
 
@@ -35,8 +39,19 @@ export const contextRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (ap
         cross_session: b.cross_session,
         include_reasoning: b.include_reasoning,
       });
-      // Spread: ChatMessage is an interface, which TypeScript will not treat as the schema's open object type.
-      return { ...r, messages: r.messages.map((m) => ({ ...m })) };
+      return { ...r, ...inFormat(r.messages, b.format ?? 'openai') };
     },
   );
 };
+
+type Open = Record<string, unknown>;
+
+/** The window's OpenAI messages in `format` (Anthropic: `system` apart, roles alternating). */
+export function inFormat(messages: readonly ChatMessage[], format: 'openai' | 'anthropic' | 'responses'): { format: string; messages: Open[]; system?: Open[] } {
+  // Spreads: the formats' types are interfaces, which TypeScript will not treat as the schema's open object type.
+  if (format === 'openai') return { format, messages: messages.map((m) => ({ ...m })) };
+  const turns = fromOpenAiChat(messages);
+  if (format === 'responses') return { format, messages: toResponses(turns).map((i) => ({ ...i })) };
+  const conv = toAnthropic(turns);
+  return { format, messages: conv.messages.map((m) => ({ ...m })), ...(conv.system === undefined ? {} : { system: conv.system.map((b) => ({ ...b })) }) };
+}

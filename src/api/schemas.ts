@@ -145,6 +145,11 @@ export const ContextRequestSchema = Type.Object({
   agent_id: Type.Optional(Type.String({ description: 'The calling agent: its most useful past experiences for the query compete for the budget (one labelled system message)' })),
   cross_session: Type.Optional(Type.Boolean({ description: 'Offer the best-matching turns of the session user’s earlier sessions (default: the service’s crossSessionRecall)' })),
   include_reasoning: Type.Optional(Type.Boolean({ description: 'Render reasoning parts into the window (as “[reasoning] …” text); by default they are left out' })),
+  format: Type.Optional(
+    Type.Union([Type.Literal('openai'), Type.Literal('anthropic'), Type.Literal('responses')], {
+      description: 'The format of the returned messages: openai (chat messages, default), anthropic (Messages content blocks, system apart), responses (Responses input items)',
+    }),
+  ),
 });
 
 const Components = Type.Object(
@@ -169,7 +174,9 @@ const Candidate = {
 };
 
 export const ContextResponseSchema = Type.Object({
-  messages: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'OpenAI chat messages, chronological, the request messages last' }),
+  messages: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'The window in the requested format (OpenAI chat messages by default), chronological, the request messages last' }),
+  format: Type.String({ description: 'openai | anthropic | responses' }),
+  system: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'format anthropic: the system text blocks, apart from messages' })),
   selected: Type.Array(
     Type.Object({
       ...Candidate,

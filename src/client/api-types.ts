@@ -794,10 +794,16 @@ export interface Paths {
         cross_session?: boolean;
         /** Render reasoning parts into the window (as “[reasoning] …” text); by default they are left out */
         include_reasoning?: boolean;
+        /** The format of the returned messages: openai (chat messages, default), anthropic (Messages content blocks, system apart), responses (Responses input items) */
+        format?: "openai" | "anthropic" | "responses";
       };
       response: {
-        /** OpenAI chat messages, chronological, the request messages last */
+        /** The window in the requested format (OpenAI chat messages by default), chronological, the request messages last */
         messages: Array<Record<string, unknown>>;
+        /** openai | anthropic | responses */
+        format: string;
+        /** format anthropic: the system text blocks, apart from messages */
+        system?: Array<Record<string, unknown>>;
         selected: Array<{
           seq: number;
           role: string;
