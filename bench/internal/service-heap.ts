@@ -5,7 +5,7 @@
  * 20 turns are read once, and at each stage the live JS heap after a full GC, the memory outside it (array buffers:
  * the tail cache's records) and the tail cache's own count are printed. The live heap is what `--max-old-space-size`
  * must hold; everything above it under a higher cap is garbage V8 has not yet collected.
- * Usage: node --expose-gc bench/internal/service-heap.ts [S=20000] [stages=4]
+ * Usage: node --expose-gc bench/internal/service-heap.ts [S=20000] [stages=4]   (EMB=none|static|… to pick the embedder)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ if (gc === undefined) throw new Error('run with node --expose-gc');
 const wire = (t: NewTurn) => ({ role: t.role, content: t.parts.length === 1 && t.parts[0]!.type === 'text' ? t.parts[0]!.text : t.parts, metadata: t.metadata });
 
 const dir = mkdtempSync(join(tmpdir(), 'heap-'));
-const sira = await SiraSession.open({ dataDir: dir, logLevel: 'silent', sweepIntervalMs: 0, auth: false });
+const sira = await SiraSession.open({ dataDir: dir, logLevel: 'silent', sweepIntervalMs: 0, auth: false, ...(process.env.EMB ? { embedder: process.env.EMB as 'none' } : {}) });
 const app = await buildApp({ sira });
 await app.ready();
 const g = chatTurns(77);

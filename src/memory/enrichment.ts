@@ -12,7 +12,7 @@ import { turnText } from '../models/chat.ts';
 import { dot, QueryEmbedder, type Embedder } from '../models/embedder.ts';
 import { splitHeader } from './context/speakers.ts';
 import type { Store } from '../storage/store.ts';
-import { EmbedQueue, type EmbedJob, type EmbedQueueOptions } from './embed-queue.ts';
+import { DEFAULT_EMBED_QUEUE, EmbedQueue, type EmbedJob, type EmbedQueueOptions } from './embed-queue.ts';
 import { EmbeddingStore } from './embedding-store.ts';
 
 /** Enrichment status of a session's turns. */
@@ -58,8 +58,12 @@ export class Enrichment {
   #writing = false;
   #writes: Promise<void> = Promise.resolve();
   #writeFailures = 0;
+  /** Most inline vectors held for the writer (`maxQueued`, as for the queue): a bound, not a backlog that grows. */
+  readonly #maxUnwritten: number;
+  #skipped = 0;
 
   constructor(store: Store, embedder: Embedder, opts: Partial<EmbedQueueOptions> = {}) {
+    this.#maxUnwritten = opts.maxQueued ?? DEFAULT_EMBED_QUEUE.maxQueued;
     this.embedder = embedder;
     this.vectors = new EmbeddingStore(store, embedder.id, embedder.dim);
     this.query = new QueryEmbedder(embedder);
@@ -69,6 +73,11 @@ export class Enrichment {
   /** Batches of inline writes that failed (their turns were left pending; the next context request re-embeds them). */
   get writeFailures(): number {
     return this.#writeFailures;
+  }
+
+  /** Turns embedded inline but not held for writing because `maxQueued` vectors already waited (left pending). */
+  get skippedWrites(): number {
+    return this.#skipped;
   }
 
   /** Embed turns (inline for a sync embedder, else queued) after their append was acknowledged; never throws. */
@@ -158,6 +167,13 @@ export class Enrichment {
    * every vector held so far (concurrent appends share one read-modify-write of a chunk instead of one each).
    */
   #writeInline(jobs: readonly EmbedJob[], vecs: readonly Float32Array[]): void {
+    // Appends faster than the writer (a bulk load): past the bound the turns stay pending, as beyond the queue's
+    // maxQueued, and the next context request that meets them embeds them again. Without it the held vectors grew
+    // by ~1 KiB a turn for as long as the appends outran the writes (bench/internal/service-heap.ts).
+    if (this.#unwritten.size + jobs.length > this.#maxUnwritten) {
+      this.#skipped += jobs.length;
+      return;
+    }
     jobs.forEach((j, i) => {
       this.#unwritten.set(jobKey(j.tenant, j.session, j.seq), vecs[i]!);
       this.#toWrite.push({ job: j, vector: vecs[i]! });
