@@ -396,7 +396,15 @@ export async function runConsistency(o: HarnessOptions): Promise<HarnessReport> 
   for (const s of sessions) {
     const log: { id: number; type: string; data: string }[] = [];
     for (let after = 0; ; ) {
-      const r = await ctx.call(0, 'GET', `${ctx.base(s)}/events?after=${after}&limit=1000`);
+      const path = `${ctx.base(s)}/events?after=${after}&limit=1000`;
+      let r = await ctx.call(0, 'GET', path);
+      // A store still healing from the fault (NATS after a leader kill: reads wait for the new leader's fence) answers
+      // 503 for a while; the reference read waits for it to serve again (bounded), it never reads a partial log.
+      for (let tries = 0; r.status >= 500 && tries < 80; tries++) {
+        await new Promise((res) => setTimeout(res, 250));
+        r = await ctx.call(0, 'GET', path);
+      }
+      if (r.status !== 200) throw new Error(`reading the event log of ${s} answered ${r.status}: ${JSON.stringify(r.body)}`);
       const page = r.body as { events: { id: number; type: string; data: unknown }[]; next_after?: number };
       for (const e of page.events) log.push({ id: e.id, type: e.type, data: JSON.stringify(e.data) });
       // Workspaces: hidden entries make pages short, so follow next_after until it stops moving.
