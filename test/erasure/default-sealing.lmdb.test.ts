@@ -5,24 +5,15 @@
  * plain stays plain and readable under the new default; a sealed store is refused with encryption off.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { optionsFromEnv, resolveConfig } from '../../src/core/config.ts';
 import { SiraSession } from '../../src/sira.ts';
 import type { LmdbStore } from '../../src/storage/lmdb/lmdb-store.ts';
-import { tempDir as makeTempDir } from '../helpers/app.ts';
+import { tempDirs } from '../helpers/cli.ts';
 import { newCanary, plainHits } from './canary.ts';
 
-const dirs: string[] = [];
-const tempDir = async () => {
-  const d = await makeTempDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs();
 
 const open = (dataDir: string, more: Parameters<typeof SiraSession.open>[0] = {}) => SiraSession.open({ dataDir, sweepIntervalMs: 0, logLevel: 'silent', embedder: 'none', ...more });
 const atRest = (sira: SiraSession) => (sira.store as LmdbStore).atRest;

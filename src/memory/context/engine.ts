@@ -14,7 +14,7 @@ import { TurnCache } from './analysis.ts';
 import type { ExternalCandidate, ExternalResult } from './external.ts';
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptions } from './options.ts';
 import { allocate, analyseTurns, explainWindow, renderWindow, scoreTurns, selectTurns, summarizeLeftOut } from './phases.ts';
-import { resolveContextRequest, type ResolvedContextRequest, type Strategy } from './request.ts';
+import { resolveContextRequest, type ContextRequestFields, type ResolvedContextRequest, type Strategy } from './request.ts';
 import type { ScoreComponents } from './scorer.ts';
 import type { Reason } from './select.ts';
 import { toolUnits } from './units.ts';
@@ -47,24 +47,7 @@ export interface ContextInputs {
 }
 
 /** A context request over a session's turns, as a library caller gives it (resolved by {@link buildContext}). */
-export interface ContextRequest extends ContextInputs {
-  /** What the next call is about; default: the latest user message of `messages`. */
-  query?: string;
-  /** The client's new OpenAI-format messages: appended after the window and counted against the budget. */
-  messages?: readonly unknown[];
-  /** Token budget of the whole prompt. Give this or `model` (both: the smaller). */
-  budgetTokens?: number;
-  /** Target model: its encoding, and its window less `replyReserveTokens` as the budget. */
-  model?: string;
-  /** Tokens kept free for the reply when the budget comes from `model`. @default min(4096, max output, window / 4) */
-  replyReserveTokens?: number;
-  /** `relevance` (scored selection, compression, summary) or `recency` (newest turns that fit). @default 'relevance' */
-  strategy?: string;
-  /** Also list the dropped candidates with their scores and reasons. @default false */
-  explain?: boolean;
-  /** Render reasoning parts into the window (models/part-text.ts); left out otherwise. @default false */
-  includeReasoning?: boolean;
-}
+export interface ContextRequest extends ContextInputs, ContextRequestFields {}
 
 /** A selected turn and why. */
 export interface SelectedTurn {

@@ -92,13 +92,21 @@ export function resolveQuery(query: string | undefined, messages: readonly ChatM
 
 /** A context request's session-independent fields, as a caller gives them. */
 export interface ContextRequestFields {
+  /** What the next call is about; default: the latest user message of `messages`. */
   query?: string;
+  /** The client's new OpenAI-format messages: appended after the window and counted against the budget. */
   messages?: readonly unknown[];
+  /** Token budget of the whole prompt. Give this or `model` (both: the smaller). */
   budgetTokens?: number;
+  /** Target model: its encoding, and its window less `replyReserveTokens` as the budget. */
   model?: string;
+  /** Tokens kept free for the reply when the budget comes from `model`. @default min(4096, max output, window / 4) */
   replyReserveTokens?: number;
+  /** `relevance` (scored selection, compression, summary) or `recency` (newest turns that fit). @default 'relevance' */
   strategy?: string;
+  /** Also list the dropped candidates with their scores and reasons. @default false */
   explain?: boolean;
+  /** Render reasoning parts into the window (models/part-text.ts); left out otherwise. @default false */
   includeReasoning?: boolean;
 }
 

@@ -19,6 +19,8 @@ const run = (env: NodeJS.ProcessEnv, dir: string, texts: string[]) =>
 
 describe('models/embedders/onnx on WebGPU (lavapipe)', () => {
   const texts = ['the hotel window seat', 'meeting at noon on Tuesday', 'prefer hotel', 'x'];
+  // Both tests need the CPU Vulkan driver that scripts/lavapipe.sh unpacks (`.ci/run` does); without it there is no
+  // WebGPU device to compare against, so they are skipped rather than failed (the machine has no GPU).
   (have ? it : it.skip)(`webgpu gives the CPU provider's vectors${have ? '' : ' (skipped: run scripts/lavapipe.sh first)'}`, () => {
     const dir = makeTinyBert(join(root, 'tiny-bert'), 16);
     const r = run({ ...process.env, LD_LIBRARY_PATH: lib, VK_DRIVER_FILES: icd }, dir, texts);
