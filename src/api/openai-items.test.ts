@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SseReader, cursorPage } from './openai-compat.ts';
-import { decodeDataUrl, itemToTurn, normalizeInput, upstreamItems } from './openai-items.ts';
+import { decodeDataUrl } from '../models/formats/index.ts';
+import { itemToTurn, normalizeInput, upstreamItems } from './openai-items.ts';
 
 describe('api/openai-items', () => {
   it('normalizeInput(string) is one user message; bare {role, content} become typed messages with ids', () => {
@@ -52,6 +53,31 @@ describe('api/openai-items', () => {
     expect(itemToTurn({ type: 'message', role: 'user', content: [] })).toBeUndefined();
     expect(decodeDataUrl('data:,a%20b')).toEqual({ mime: 'application/octet-stream', data: new Uint8Array(Buffer.from('a b')) });
     expect(decodeDataUrl('https://x')).toBeUndefined();
+  });
+
+  it('itemToTurn keeps what the old mirror dropped: image detail, audio, URL citations, reasoning with its encrypted content', () => {
+    const wav = Buffer.from([9, 8]).toString('base64');
+    expect(itemToTurn({ type: 'message', role: 'user', content: [{ type: 'input_image', image_url: 'https://x/a.png', detail: 'high' }, { type: 'input_audio', input_audio: { data: wav, format: 'wav' } }] })?.content).toEqual([
+      { type: 'image', mime: 'image/png', url: 'https://x/a.png', detail: 'high' },
+      { type: 'audio', mime: 'audio/wav', data: new Uint8Array([9, 8]) },
+    ]);
+    const answer = itemToTurn({
+      type: 'message',
+      id: 'msg_o',
+      role: 'assistant',
+      status: 'completed',
+      content: [{ type: 'output_text', text: 'Lisbon.', annotations: [{ type: 'url_citation', url: 'https://w.test/l', title: 'L', start_index: 0, end_index: 7 }, { type: 'file_citation', file_id: 'f' }] }],
+    });
+    expect(answer?.content).toEqual([{ type: 'text', text: 'Lisbon.' }, { type: 'citation', url: 'https://w.test/l', title: 'L' }]);
+    expect(itemToTurn({ type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'think' }], encrypted_content: 'gAAA' })).toEqual({
+      role: 'assistant',
+      content: [{ type: 'reasoning', text: 'think', signature: 'gAAA' }],
+      metadata: { openai_item_id: 'rs_1', openai_type: 'reasoning' },
+    });
+    // Legacy and odd shapes the API accepts: a string content, the `text` part type, a non-string output.
+    expect(itemToTurn({ role: 'user', content: 'plain' } as never)?.content).toEqual([{ type: 'text', text: 'plain' }]);
+    expect(itemToTurn({ type: 'message', role: 'user', content: [{ type: 'text', text: 'old' }, { type: 'input_text', text: '' }] })?.content).toEqual([{ type: 'text', text: 'old' }]);
+    expect(itemToTurn({ type: 'web_search_call', id: 'ws_1' })).toBeUndefined();
   });
 
   it('SseReader splits events across arbitrary chunk boundaries (CRLF, comments, multi-line data)', () => {

@@ -1,13 +1,15 @@
 /**
  * @module api/openai-items
- * OpenAI Responses API items (messages, function calls and their outputs, images by URL or base64 data URL) and
+ * OpenAI Responses API items as the Responses/Conversations routes take them (ids, types, what goes upstream) and
  * their mirror as Sira turns. The items are kept verbatim by the Responses/Conversations store; the turns are
- * what the memory sees (context builds, search, profiles), so this mapping is one-way and lossy by design:
- * item kinds a turn cannot express (reasoning, web search calls…) have no turn.
+ * what the memory sees (context builds, search, profiles), mapped by models/formats (text, images, audio, files,
+ * URL citations, function calls and outputs, reasoning with its encrypted content). The mirror is one-way: item
+ * kinds a turn cannot express (web search calls, MCP items…) have no turn.
  */
 import { newId } from '../core/ids.ts';
-import type { JsonObject, Part, Role } from '../core/types.ts';
+import type { JsonObject } from '../core/types.ts';
 import type { TurnInput } from '../core/validate.ts';
+import { fromResponses, readResponsesItem } from '../models/formats/index.ts';
 
 /** One Responses API item, as the client sent it or the upstream produced it (JSON, kept as is). */
 export type ResponseItem = JsonObject & { type?: string; id?: string };
@@ -58,63 +60,20 @@ export function upstreamItems(items: readonly ResponseItem[]): JsonObject[] {
   });
 }
 
-/** `data:<mime>;base64,<b64>` → bytes and mime; undefined for other URLs. */
-export function decodeDataUrl(url: string): { mime: string; data: Uint8Array } | undefined {
-  const m = /^data:([^;,]+)?(;base64)?,(.*)$/s.exec(url);
-  if (m === null) return undefined;
-  const mime = m[1] ?? 'application/octet-stream';
-  const data = m[2] !== undefined ? Buffer.from(m[3]!, 'base64') : Buffer.from(decodeURIComponent(m[3]!), 'utf8');
-  return { mime, data: new Uint8Array(data) };
-}
-
-/** The media type an image URL's extension names (a URL says no more; the upstream fetches it, not us). */
-function imageMime(url: string): string {
-  const ext = /\.(png|jpe?g|gif|webp)(?:[?#]|$)/i.exec(url)?.[1]?.toLowerCase();
-  return ext === undefined ? 'application/octet-stream' : `image/${ext === 'jpg' ? 'jpeg' : ext}`;
-}
-
-function contentParts(content: unknown): Part[] {
-  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
-  if (!Array.isArray(content)) return [];
-  const parts: Part[] = [];
-  for (const raw of content) {
-    const p = obj(raw) ?? {};
-    const text = str(p.text) ?? str(p.refusal);
-    if ((p.type === 'input_text' || p.type === 'output_text' || p.type === 'refusal' || p.type === 'text') && text !== undefined && text !== '') {
-      parts.push({ type: 'text', text });
-    } else if (p.type === 'input_image') {
-      const url = str(p.image_url);
-      const inline = url === undefined ? undefined : decodeDataUrl(url);
-      if (inline !== undefined) parts.push({ type: 'image', mime: inline.mime, data: inline.data });
-      else if (url !== undefined) parts.push({ type: 'image', mime: imageMime(url), url });
-      else if (typeof p.file_id === 'string') parts.push({ type: 'image', mime: 'application/octet-stream', url: `openai-file:${p.file_id}` });
-    } else if (p.type === 'input_file') {
-      const name = str(p.filename);
-      const url = str(p.file_url) ?? (typeof p.file_id === 'string' ? `openai-file:${p.file_id}` : undefined);
-      const inline = typeof p.file_data === 'string' ? decodeDataUrl(p.file_data) : undefined;
-      if (inline !== undefined) parts.push({ type: 'file', mime: inline.mime, data: inline.data, ...(name === undefined ? {} : { name }) });
-      else if (url !== undefined) parts.push({ type: 'file', mime: 'application/octet-stream', url, ...(name === undefined ? {} : { name }) });
-    }
-  }
-  return parts;
-}
-
-/** The turn that mirrors `item`, or undefined for an item kind (or an empty message) a turn cannot express. */
+/**
+ * The turn that mirrors `item` (models/formats: {@link readResponsesItem} then {@link fromResponses}), or undefined
+ * for an item kind a turn cannot express (web search calls…), an empty message or an empty reasoning item. Empty
+ * text parts are left out, as the memory has no use for them.
+ */
 export function itemToTurn(item: ResponseItem): TurnInput | undefined {
+  const typed = readResponsesItem(item);
+  if (typed === undefined) return undefined;
+  if (typed.type === 'reasoning' && typed.summary.length === 0 && typed.encrypted_content === undefined) return undefined;
+  const turn = fromResponses([typed])[0]!;
+  const parts = turn.parts.filter((p) => p.type !== 'text' || p.text !== '');
+  if (parts.length === 0) return undefined;
   const metadata: JsonObject = { openai_item_id: item.id ?? null, openai_type: item.type ?? 'message' };
-  if (item.type === 'message') {
-    const role: Role = item.role === 'developer' || item.role === 'system' ? 'system' : item.role === 'assistant' ? 'assistant' : 'user';
-    const parts = contentParts(item.content);
-    return parts.length === 0 ? undefined : { role, content: parts, metadata };
-  }
-  if (item.type === 'function_call') {
-    return { role: 'assistant', content: [{ type: 'tool_call', id: str(item.call_id) ?? '', name: str(item.name) ?? '', arguments: str(item.arguments) ?? '' }], metadata };
-  }
-  if (item.type === 'function_call_output') {
-    const output = typeof item.output === 'string' ? item.output : JSON.stringify(item.output ?? '');
-    return { role: 'tool', content: [{ type: 'tool_result', tool_call_id: str(item.call_id) ?? '', content: output }], metadata };
-  }
-  return undefined;
+  return { role: turn.role, content: parts, metadata };
 }
 
 /** The text of `item` for token estimates (its JSON when it has no text of its own). */

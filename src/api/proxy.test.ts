@@ -40,22 +40,33 @@ describe('api/proxy: recording helpers', () => {
 
   it('replyOfCompletion reads a non-streamed completion; an empty reply makes no turn', () => {
     const reply = replyOfCompletion({ id: 'x', model: 'm', choices: [{ message: { role: 'assistant', content: 'hi' } }] });
-    expect(assistantTurn(reply)).toEqual({ role: 'assistant', content: 'hi', metadata: { model: 'm', upstream_id: 'x' } });
+    expect(assistantTurn(reply)).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'hi' }], metadata: { model: 'm', upstream_id: 'x' } });
     expect(assistantTurn(replyOfCompletion({ choices: [] }))).toBeUndefined();
   });
 
-  it('trailingUserTurns takes the user messages after the last other role, text parts only', () => {
+  it('trailingUserTurns takes the user messages after the last other role, with their media', () => {
+    const wav = Buffer.from([1, 2, 3, 4]).toString('base64');
     const turns = trailingUserTurns([
       { role: 'user', content: 'old' },
       { role: 'assistant', content: 'a' },
       { role: 'user', content: 'one', name: 'ann' },
-      { role: 'user', content: [{ type: 'text', text: 'two' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }] },
-      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/z.png' } }] },
+      { role: 'user', content: [{ type: 'text', text: 'two' }, { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'low' } }] },
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/z.png' } }, { type: 'input_audio', input_audio: { data: wav, format: 'wav' } }] },
+      { role: 'user', content: [{ type: 'text', text: '' }] },
     ]);
     expect(turns).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'one' }], name: 'ann' },
-      { role: 'user', content: [{ type: 'text', text: 'two' }], name: null },
+      { role: 'user', content: [{ type: 'text', text: 'two' }, { type: 'image', mime: 'image/png', url: 'https://x/y.png', detail: 'low' }], name: null },
+      { role: 'user', content: [{ type: 'image', mime: 'image/png', url: 'https://x/z.png' }, { type: 'audio', mime: 'audio/wav', data: new Uint8Array([1, 2, 3, 4]) }], name: null },
     ]);
     expect(trailingUserTurns([{ role: 'tool', tool_call_id: 'c', content: '{}' }])).toEqual([]);
+  });
+
+  it('trailingUserTurns(messages, maxMediaBytes) leaves out inline media the store would refuse, keeping the text', () => {
+    const big = `data:image/png;base64,${Buffer.alloc(2048).toString('base64')}`;
+    const turns = trailingUserTurns([{ role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: big } }] }], 1024);
+    expect(turns).toEqual([{ role: 'user', content: [{ type: 'text', text: 'see' }], name: null }]);
+    expect(trailingUserTurns([{ role: 'user', content: [{ type: 'image_url', image_url: { url: big } }] }], 1024)).toEqual([]);
+    expect(trailingUserTurns([{ role: 'user', content: [{ type: 'image_url', image_url: { url: big } }] }], 4096)[0]!.content).toEqual([{ type: 'image', mime: 'image/png', data: new Uint8Array(2048) }]);
   });
 });

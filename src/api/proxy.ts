@@ -13,8 +13,9 @@ import type { ServerResponse } from 'node:http';
 import { Type } from 'typebox';
 import { isSiraError, siraError } from '../core/errors.ts';
 import { parseBudgetHeader } from '../memory/context/request.ts';
-import type { JsonObject, Part } from '../core/types.ts';
+import { isMediaPart, type JsonObject } from '../core/types.ts';
 import type { TurnInput } from '../core/validate.ts';
+import { fromOpenAiChat, readChatMessage, type ChatMessage } from '../models/formats/index.ts';
 import { resolveModel } from '../models/tokens.ts';
 import type { SiraSession } from '../sira.ts';
 import type { RoutesOptions } from './sessions.ts';
@@ -72,19 +73,20 @@ function knownModel(model: string): boolean {
   }
 }
 
-/** The request's trailing user messages as turns (their text; other parts are not recorded). */
-export function trailingUserTurns(messages: readonly unknown[]): TurnInput[] {
+/**
+ * The request's trailing user messages as turns (models/formats: {@link readChatMessage} then
+ * {@link fromOpenAiChat}): text, images, audio and files. A media part over `maxMediaBytes` inline is left out
+ * (the upstream still gets it), so an attachment the store would refuse never fails the call; a message left with
+ * no text and no media is not recorded.
+ */
+export function trailingUserTurns(messages: readonly unknown[], maxMediaBytes = Number.POSITIVE_INFINITY): TurnInput[] {
   const out: TurnInput[] = [];
   for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i] as { role?: unknown; content?: unknown; name?: unknown };
+    const m = messages[i] as { role?: unknown };
     if (m.role !== 'user') break;
-    const parts: Part[] =
-      typeof m.content === 'string'
-        ? [{ type: 'text', text: m.content }]
-        : Array.isArray(m.content)
-          ? m.content.flatMap((p: { type?: unknown; text?: unknown }) => (p.type === 'text' && typeof p.text === 'string' ? [{ type: 'text' as const, text: p.text }] : []))
-          : [];
-    if (parts.some((p) => p.type === 'text' && p.text !== '')) out.unshift({ role: 'user', content: parts, name: typeof m.name === 'string' ? m.name : null });
+    const turn = fromOpenAiChat([readChatMessage(m, `messages[${i}]`)])[0]!;
+    const parts = turn.parts.filter((p) => (p.type === 'text' ? p.text !== '' : !isMediaPart(p) || (p.data?.byteLength ?? 0) <= maxMediaBytes));
+    if (parts.length > 0) out.unshift({ role: 'user', content: parts, name: turn.name ?? null });
   }
   return out;
 }
@@ -98,16 +100,16 @@ export interface AssistantReply {
   usage?: JsonObject;
 }
 
-/** The assistant turn for `reply`, or undefined when it said nothing. */
+/** The assistant turn for `reply` (its text, then its tool calls: {@link fromOpenAiChat}), or undefined when it said nothing. */
 export function assistantTurn(reply: AssistantReply): TurnInput | undefined {
+  if (reply.content === '' && reply.toolCalls.length === 0) return undefined;
   const metadata: JsonObject = {};
   if (reply.model !== undefined) metadata.model = reply.model;
   if (reply.id !== undefined) metadata.upstream_id = reply.id;
   if (reply.usage !== undefined) metadata.usage = reply.usage;
-  if (reply.toolCalls.length === 0) return reply.content === '' ? undefined : { role: 'assistant', content: reply.content, metadata };
-  const parts: Part[] = reply.content === '' ? [] : [{ type: 'text', text: reply.content }];
-  for (const c of reply.toolCalls) parts.push({ type: 'tool_call', id: c.id, name: c.name, arguments: c.arguments });
-  return { role: 'assistant', content: parts, metadata };
+  const message: ChatMessage = { role: 'assistant', content: reply.content === '' ? null : reply.content };
+  if (reply.toolCalls.length > 0) message.tool_calls = reply.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  return { role: 'assistant', content: fromOpenAiChat([message])[0]!.parts, metadata };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -231,7 +233,7 @@ export const proxyRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app,
       const { upstreamUrl, upstreamApiKey, upstreamTimeoutMs } = sira.options;
       if (upstreamUrl === undefined) throw siraError('SIRA_ERR_UPSTREAM_NOT_CONFIGURED', 'set upstreamUrl (SIRA_UPSTREAM_URL) to proxy chat completions');
       const e = await enrich(sira, request, request.body);
-      const users = trailingUserTurns(request.body.messages);
+      const users = trailingUserTurns(request.body.messages, sira.options.limits.maxMediaBytes);
       // Before forwarding: the user's turn is durable even when the upstream fails.
       if (users.length > 0) await sira.tenant(request.tenant).appendTurns(e.sessionId, users);
       return forward(sira, request, reply, e, { url: `${upstreamUrl.replace(/\/+$/, '')}/chat/completions`, apiKey: upstreamApiKey, timeoutMs: upstreamTimeoutMs });

@@ -58,7 +58,8 @@ export const PART_TYPES_LISTED: readonly PartType[] = [
 
 const MIME = /^[\w.+-]+\/[\w.+-]+$/;
 const SHA256 = /^[0-9a-f]{64}$/;
-const MEDIA_URL = /^(https?|s3|gs|data):/i;
+// `openai-file:<id>` and `anthropic-file:<id>` name a file held by that provider (models/formats writes them).
+const MEDIA_URL = /^(https?|s3|gs|data|openai-file|anthropic-file):/i;
 const WEB_URL = /^https?:\/\//i;
 const MAX_URL = 8192;
 const SHORT = 256;
@@ -160,7 +161,7 @@ function mediaSource(p: Raw, limits: Limits, place: PartPlace): Omit<MediaPart, 
     out.data = p.data;
   } else if (p.url !== undefined) {
     const url = text(p.url, limits, place, 'url');
-    if (!MEDIA_URL.test(url) || url.length > MAX_URL) fail(place, 'url', 'must be an http(s), s3, gs or data URL');
+    if (!MEDIA_URL.test(url) || url.length > MAX_URL) fail(place, 'url', 'must be an http(s), s3, gs, data, openai-file or anthropic-file URL');
     out.url = url;
   } else out.blob = blob!;
   if (p.name !== undefined) out.name = text(p.name, limits, place, 'name');

@@ -36,6 +36,12 @@ export interface ChatMessage {
 export interface RenderOptions extends PartTextOptions {
   /** Whether the call/result with this id has its other half in the same window. @default every id is paired */
   isPaired?: (toolCallId: string) => boolean;
+  /**
+   * Render for a log (an export), not a model call: the turn's `name` as stored (not made acceptable to OpenAI),
+   * and several text parts as as many text content parts (not joined by newlines), so reading it back gives the
+   * same parts. @default false
+   */
+  verbatim?: boolean;
 }
 
 const NAME_BAD = /[^A-Za-z0-9_-]/g;
@@ -127,7 +133,8 @@ export function turnToMessages(turn: Pick<Turn, 'role' | 'parts'> & { name?: str
     }
   }
   const out: ChatMessage[] = [];
-  const name = chatName(turn.name ?? null);
+  const name = opts.verbatim === true ? (turn.name ?? undefined) : chatName(turn.name ?? null);
+  if (opts.verbatim === true && texts.length > 1) rich = true;
   // A tool turn's own text rides on its (first) tool message; without one it would be an orphan `tool` message.
   if (turn.role === 'tool' && tools.length > 0 && calls.length === 0) {
     if (texts.length > 0) tools[0]!.content = `${tools[0]!.content as string}\n${texts.join('\n')}`;
@@ -162,13 +169,14 @@ export function turnText(turn: Turn, opts: PartTextOptions = {}): string {
 }
 
 /**
- * Turns as OpenAI chat messages ({@link turnToMessages} for each, calls and results paired across all of them):
+ * Turns as OpenAI chat messages ({@link turnToMessages} for each; calls and results paired across all of them
+ * unless `opts.isPaired` decides, as an export does that sends every call and result natively):
  * text, images (URL or inline), WAV/MP3 audio and inline files as content parts of user messages, tool calls and
  * results natively; everything else as text (models/part-text.ts). A blob reference becomes its text label: its
  * bytes are not in the turn.
  */
-export function toOpenAiChat(turns: readonly FormatTurn[], opts: PartTextOptions = {}): ChatMessage[] {
-  const isPaired = pairedIds(turns);
+export function toOpenAiChat(turns: readonly FormatTurn[], opts: RenderOptions = {}): ChatMessage[] {
+  const isPaired = opts.isPaired ?? pairedIds(turns);
   return turns.flatMap((t) => turnToMessages(t, { ...opts, isPaired }));
 }
 

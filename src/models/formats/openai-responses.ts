@@ -23,7 +23,7 @@ export type ResponsesContent =
   | { type: 'input_text'; text: string }
   | { type: 'output_text'; text: string; annotations?: UrlCitation[] }
   | { type: 'refusal'; refusal: string }
-  | { type: 'input_image'; image_url?: string; file_id?: string; detail: 'auto' | 'low' | 'high' }
+  | { type: 'input_image'; image_url?: string; file_id?: string; detail?: 'auto' | 'low' | 'high' }
   | { type: 'input_audio'; input_audio: { data: string; format: 'wav' | 'mp3' } }
   | { type: 'input_file'; filename?: string; file_data?: string; file_url?: string; file_id?: string };
 
@@ -139,10 +139,12 @@ function contentParts(c: ResponsesContent): Part[] {
     case 'refusal':
       return [{ type: 'text', text: c.refusal }];
     case 'input_image': {
+      // `detail` is required by the API's types but absent in what many clients send: absent stays absent.
+      const detail = c.detail === undefined ? {} : { detail: c.detail };
       const inline = c.image_url === undefined ? undefined : decodeDataUrl(c.image_url);
-      if (inline !== undefined) return [{ type: 'image', ...inline, detail: c.detail }];
-      if (c.image_url !== undefined) return [{ type: 'image', mime: imageMimeOf(c.image_url), url: c.image_url, detail: c.detail }];
-      return c.file_id === undefined ? [] : [{ type: 'image', mime: 'application/octet-stream', url: `${FILE_URL}${c.file_id}`, detail: c.detail }];
+      if (inline !== undefined) return [{ type: 'image', ...inline, ...detail }];
+      if (c.image_url !== undefined) return [{ type: 'image', mime: imageMimeOf(c.image_url), url: c.image_url, ...detail }];
+      return c.file_id === undefined ? [] : [{ type: 'image', mime: 'application/octet-stream', url: `${FILE_URL}${c.file_id}`, ...detail }];
     }
     case 'input_audio':
       return [{ type: 'audio', mime: c.input_audio.format === 'wav' ? 'audio/wav' : 'audio/mpeg', data: fromBase64(c.input_audio.data) }];
