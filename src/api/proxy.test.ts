@@ -1,5 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assistantTurn, replyOfCompletion, StreamAccumulator, trailingUserTurns } from './proxy.ts';
+import { systemClock } from '../core/clock.ts';
+import { BlobStore } from '../storage/blob-store.ts';
+import { LmdbStore } from '../storage/lmdb/lmdb-store.ts';
+import { assistantTurn, INLINE_MEDIA_MAX_BYTES, offloadMedia, replyOfCompletion, StreamAccumulator, trailingUserTurns } from './proxy.ts';
 
 const enc = new TextEncoder();
 
@@ -62,11 +68,33 @@ describe('api/proxy: recording helpers', () => {
     expect(trailingUserTurns([{ role: 'tool', tool_call_id: 'c', content: '{}' }])).toEqual([]);
   });
 
-  it('trailingUserTurns(messages, maxMediaBytes) leaves out inline media the store would refuse, keeping the text', () => {
-    const big = `data:image/png;base64,${Buffer.alloc(2048).toString('base64')}`;
-    const turns = trailingUserTurns([{ role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: big } }] }], 1024);
-    expect(turns).toEqual([{ role: 'user', content: [{ type: 'text', text: 'see' }], name: null }]);
-    expect(trailingUserTurns([{ role: 'user', content: [{ type: 'image_url', image_url: { url: big } }] }], 1024)).toEqual([]);
-    expect(trailingUserTurns([{ role: 'user', content: [{ type: 'image_url', image_url: { url: big } }] }], 4096)[0]!.content).toEqual([{ type: 'image', mime: 'image/png', data: new Uint8Array(2048) }]);
+
+  it('offloadMedia moves inline media over the threshold to blobs and leaves out what the blob limits refuse', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sira-proxy-offload-'));
+    const store = await LmdbStore.open({ path: dir });
+    try {
+      const blobs = new BlobStore(store, systemClock, { maxBlobBytes: 3 * INLINE_MEDIA_MAX_BYTES });
+      const warned: unknown[] = [];
+      const log = { warn: (o: unknown) => warned.push(o) } as never;
+      const fits = new Uint8Array(2 * INLINE_MEDIA_MAX_BYTES).fill(7);
+      const over = new Uint8Array(4 * INLINE_MEDIA_MAX_BYTES).fill(9);
+      const turns = await offloadMedia(blobs, 't1', [
+        { role: 'user', content: 'plain' },
+        { role: 'user', content: [{ type: 'text', text: 'two' }, { type: 'audio', mime: 'audio/wav', data: fits, transcript: 'hi' }, { type: 'image', mime: 'image/png', data: over }] },
+        { role: 'user', content: [{ type: 'file', mime: 'application/pdf', data: over, name: 'big.pdf' }] },
+      ], log);
+      expect(turns).toHaveLength(2);
+      expect(turns[0]).toEqual({ role: 'user', content: 'plain' });
+      const [text, audio] = turns[1]!.content as { type: string; blob?: { sha256: string; size: number } }[];
+      expect(text).toEqual({ type: 'text', text: 'two' });
+      expect(audio).toMatchObject({ type: 'audio', mime: 'audio/wav', transcript: 'hi', blob: { size: fits.byteLength, mime: 'audio/wav' } });
+      expect(audio).not.toHaveProperty('data');
+      expect((await blobs.info('t1', audio!.blob!.sha256))?.size).toBe(fits.byteLength);
+      expect(turns[1]!.content).toHaveLength(2);
+      expect(warned).toHaveLength(2);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@
  * The gateway routes: `POST /v1/context/enrich` and the OpenAI-compatible proxy `POST /v1/chat/completions`,
  * against a local node:http server standing in for the upstream model endpoint.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +159,38 @@ describe('gateway routes', () => {
     });
     expect((await chat(id, { model: 'test-model', messages: [question] })).statusCode).toBe(200);
     expect((await turns(id)).at(-1)).toMatchObject({ role: 'assistant', content: [{ type: 'tool_call', id: 'call_9', name: 'flight_status', arguments: '{"to":"LIS"}' }] });
+  });
+
+  it('proxy: the user message\'s media are recorded; a large inline image as a blob reference, a small one inline', async () => {
+    const id = await session();
+    up.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(completion('A receipt.')));
+    });
+    const big = Buffer.from(Array.from({ length: 40_000 }, (_, i) => (i * 7) % 256));
+    const small = Buffer.from([1, 2, 3]);
+    const message = {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is this?' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${big.toString('base64')}`, detail: 'high' } },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${small.toString('base64')}` } },
+      ],
+    };
+    const res = await chat(id, { model: 'test-model', messages: [message] });
+    expect(res.statusCode).toBe(200);
+    // The upstream gets the image bytes as sent.
+    expect(JSON.stringify(up.received[0]!.body.messages.at(-1))).toContain(big.toString('base64'));
+    const [user] = (await turns(id)).slice(9);
+    const sha = createHash('sha256').update(big).digest('hex');
+    expect(user!.content).toEqual([
+      { type: 'text', text: 'What is this?' },
+      { type: 'image', mime: 'image/png', blob: { sha256: sha, size: big.byteLength, mime: 'image/png' }, detail: 'high' },
+      { type: 'image', mime: 'image/png', data: small.toString('base64') },
+    ]);
+    const blob = await t.app.inject({ method: 'GET', url: `/v1/blobs/${sha}`, headers: t.auth });
+    expect(blob.statusCode).toBe(200);
+    expect(Buffer.from(blob.rawPayload).equals(big)).toBe(true);
   });
 
   it('proxy: stream: true passes each SSE chunk through as it arrives, then records the assembled reply', async () => {
