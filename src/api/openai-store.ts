@@ -15,6 +15,7 @@ import { isSiraError, siraError } from '../core/errors.ts';
 import type { JsonObject } from '../core/types.ts';
 import type { TurnInput } from '../core/validate.ts';
 import type { SiraSession } from '../sira.ts';
+import { offloadTurnMedia } from './media-offload.ts';
 import { itemToTurn, type ResponseItem } from './openai-items.ts';
 
 const RESPONSES = 'openai.responses';
@@ -119,7 +120,12 @@ export class OpenAIStore {
    */
   async mirror(sessionId: string, items: readonly ResponseItem[], kind: 'responses' | 'conversation'): Promise<number[]> {
     const t = this.#sira.tenant(this.#tenant);
-    const turns = items.map(itemToTurn);
+    // Inline attachments go to the blob store: the items keep them verbatim, the turns reference them.
+    const turns: (TurnInput | undefined)[] = [];
+    for (const item of items) {
+      const turn = itemToTurn(item);
+      turns.push(turn === undefined ? undefined : await offloadTurnMedia(this.#sira.blobs, this.#tenant, turn));
+    }
     const seqs = turns.map(() => -1);
     const at = turns.flatMap((turn, i) => (turn === undefined ? [] : [i]));
     if (at.length === 0) return seqs;

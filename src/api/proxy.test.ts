@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { LmdbStore } from '../storage/lmdb/lmdb-store.ts';
-import { assistantTurn, INLINE_MEDIA_MAX_BYTES, offloadMedia, replyOfCompletion, StreamAccumulator, trailingUserTurns } from './proxy.ts';
+import { INLINE_MEDIA_MAX_BYTES, offloadMedia } from './media-offload.ts';
+import { assistantTurn, replyOfCompletion, StreamAccumulator, trailingUserTurns } from './proxy.ts';
 
 const enc = new TextEncoder();
 

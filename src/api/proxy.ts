@@ -8,17 +8,17 @@
  * The session is named by the `X-Sira-Session` header, the budget by `X-Sira-Budget-Tokens` or the model.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { Type } from 'typebox';
 import { isSiraError, siraError } from '../core/errors.ts';
 import { parseBudgetHeader } from '../memory/context/request.ts';
-import { isMediaPart, type JsonObject, type Part } from '../core/types.ts';
+import type { JsonObject } from '../core/types.ts';
 import type { TurnInput } from '../core/validate.ts';
 import { fromOpenAiChat, readChatMessage, type ChatMessage } from '../models/formats/index.ts';
 import { resolveModel } from '../models/tokens.ts';
 import type { SiraSession } from '../sira.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import { offloadMedia } from './media-offload.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { ChatMessageIn, problemResponses, problemSchema } from './schemas.ts';
 import { CHECKED_BY_FACADE } from './validation.ts';
@@ -86,42 +86,6 @@ export function trailingUserTurns(messages: readonly unknown[]): TurnInput[] {
     const turn = fromOpenAiChat([readChatMessage(m, `messages[${i}]`)])[0]!;
     const parts = turn.parts.filter((p) => p.type !== 'text' || p.text !== '');
     if (parts.length > 0) out.unshift({ role: 'user', content: parts, name: turn.name ?? null });
-  }
-  return out;
-}
-
-/** Inline media over this many bytes is recorded as a blob reference, not in the turn record. */
-export const INLINE_MEDIA_MAX_BYTES = 16 * 1024;
-
-/**
- * `turns` as recorded: each inline media part over {@link INLINE_MEDIA_MAX_BYTES} stored in the blob store and
- * referenced (so the record stays small and reading the last turns never moves the bytes). A part the blob store
- * refuses (over a blob or tenant limit: SIRA_ERR_BLOB_*) is left out of the record, logged; the upstream still
- * gets it, and the call must not fail for what is only the memory's copy.
- */
-export async function offloadMedia(blobs: BlobStore, tenant: string, turns: readonly TurnInput[], log: FastifyBaseLogger): Promise<TurnInput[]> {
-  const out: TurnInput[] = [];
-  for (const t of turns) {
-    if (typeof t.content === 'string') {
-      out.push(t);
-      continue;
-    }
-    const parts: Part[] = [];
-    for (const p of t.content) {
-      if (!isMediaPart(p) || p.data === undefined || p.data.byteLength <= INLINE_MEDIA_MAX_BYTES) {
-        parts.push(p);
-        continue;
-      }
-      try {
-        const b = await blobs.putBytes(tenant, p.mime, p.data);
-        const { data: _data, ...rest } = p;
-        parts.push({ ...rest, blob: { sha256: b.sha256, size: b.size, mime: b.mime } });
-      } catch (e) {
-        if (!isSiraError(e, 'SIRA_ERR_BLOB_TOO_LARGE') && !isSiraError(e, 'SIRA_ERR_BLOB_TENANT_LIMIT')) throw e;
-        log.warn({ err: e, mime: p.mime, bytes: p.data.byteLength }, 'an attachment over the blob limits is not recorded');
-      }
-    }
-    if (parts.length > 0) out.push({ ...t, content: parts });
   }
   return out;
 }

@@ -2,6 +2,7 @@
  * The OpenAI Responses and Conversations API, driven by the unchanged official `openai` client pointed at a
  * listening Sira, with a local stub upstream that speaks the Responses API (test/helpers/responses-upstream.ts).
  */
+import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, json, testApp, type TestApp } from '../helpers/app.ts';
@@ -131,6 +132,19 @@ describe('OpenAI Responses API through the official client', () => {
     expect(JSON.stringify(turns[2]!.content)).toContain('temp_c');
     expect(JSON.stringify(turns[3]!.content)).toContain('https://example.com/a.png');
     expect(JSON.stringify(turns[3]!.content)).toContain('image/png');
+  });
+
+  it('a large base64 input_image is forwarded and listed verbatim, and mirrored as a turn referencing a blob', async () => {
+    const big = Buffer.from(Array.from({ length: 30_000 }, (_, i) => (i * 13) % 251));
+    const url = `data:image/png;base64,${big.toString('base64')}`;
+    const r = await client.responses.create({ model: 'gpt-4o', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Read the receipt' }, { type: 'input_image', image_url: url, detail: 'high' }] }] });
+    expect(JSON.stringify(up.received.at(-1)!.body.input)).toContain(url);
+    const [item] = (await client.responses.inputItems.list(r.id)).data;
+    expect(JSON.stringify(item)).toContain(url);
+    const [user] = await t.sira.tenant('acme').getTurns(r.id, {});
+    const sha = createHash('sha256').update(big).digest('hex');
+    expect(user!.parts).toEqual([{ type: 'text', text: 'Read the receipt' }, { type: 'image', mime: 'image/png', blob: { sha256: sha, size: big.byteLength, mime: 'image/png' }, detail: 'high' }]);
+    expect((await t.sira.blobs.info('acme', sha))?.refs).toBe(1);
   });
 
   it('store: false keeps nothing; an upstream error passes through in OpenAI’s shape', async () => {
