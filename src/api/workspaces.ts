@@ -15,7 +15,7 @@ import { JsonObjectSchema, NewTurnSchema, StateSchema, TurnSchema, TurnsQuerySch
 import { workspaceCrdtRoutes } from './workspaces-crdt.ts';
 import { workspaceEventRoutes } from './workspaces-events.ts';
 import { turnsPage } from './turn-pages.ts';
-import { etagOf, fromWireTurns, iso, parseIfMatch, toWireState, toWireTurn } from './wire.ts';
+import { definedFields, etagOf, fromWireTurns, iso, parseIfMatch, toWireState, toWireTurn } from './wire.ts';
 
 const tags = ['workspaces'];
 const security = [{ bearer: [] }];
@@ -98,12 +98,7 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, op
     },
     async (request, reply) => {
       const { id, agent_id, ttl_seconds, metadata } = request.body;
-      const w = await ws(request.tenant).create({
-        ...(id === undefined ? {} : { id }),
-        ...(agent_id === undefined ? {} : { agent_id }),
-        ...(ttl_seconds === undefined ? {} : { ttl_seconds }),
-        ...(metadata === undefined ? {} : { metadata: metadata as JsonObject }),
-      });
+      const w = await ws(request.tenant).create(definedFields({ id, agent_id, ttl_seconds, metadata: metadata as JsonObject | undefined }));
       return reply.code(201).header('location', `/v1/workspaces/${encodeURIComponent(w.id)}`).send(toWireWorkspace(w));
     },
   );
