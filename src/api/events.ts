@@ -33,7 +33,7 @@ const EventSchema = Type.Object({
   session_id: Type.String(),
   at: Type.String({ format: 'date-time' }),
   data: Type.Object({}, { additionalProperties: true, description: 'turns.appended {first_seq, count}; state.changed {version}; tensor.* {name}' }),
-});
+}, { title: 'SessionEvent' });
 
 const EventsQuerySchema = Type.Object({
   after: Type.Optional(Type.String({ description: 'Resume after this event id (Last-Event-ID wins when both are given)' })),

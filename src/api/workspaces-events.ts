@@ -31,7 +31,7 @@ const EventSchema = Type.Object({
   workspace_id: Type.String(),
   at: Type.String({ format: 'date-time' }),
   data: Type.Object({}, { additionalProperties: true }),
-});
+}, { title: 'WorkspaceEvent' });
 
 /** The workspace event routes. */
 export const workspaceEventRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, { sira }) => {

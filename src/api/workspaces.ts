@@ -34,7 +34,7 @@ const WorkspaceSchema = Type.Object({
   ttl_seconds: Nullable(Type.Integer()),
   turn_count: Type.Integer(),
   state_version: Type.Integer(),
-});
+}, { title: 'Workspace' });
 
 const MemberSchema = Type.Object({ kind: Type.Union([Type.Literal('agent'), Type.Literal('session')]), id: Type.String(), joined_at: Time });
 
@@ -58,7 +58,7 @@ function toWireMember(m: Member) {
 }
 
 const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'Only write if the current version is this ETag ("3"), or * for any' })) });
-const stateWithEtag = () => Type.Object(StateSchema.properties, { headers: { etag: { type: 'string', description: '"<version>"' } } });
+const stateWithEtag = () => Type.Object(StateSchema.properties, { headers: { etag: { type: 'string', description: '"<version>"' } }, title: 'State' });
 const stateWrite = { 200: stateWithEtag(), ...problemResponses, 409: problemSchema('Stale If-Match; carries current_version'), 413: problemSchema('State too large') };
 
 /** The workspace routes (and, registered from here, its members, turns, state, CRDT and event routes). */
