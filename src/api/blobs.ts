@@ -26,7 +26,7 @@ const BlobSchema = Type.Object({
   refs: Type.Integer({ description: 'Sessions whose turns reference the blob' }),
   created_at: Type.String({ format: 'date-time' }),
   created: Type.Boolean({ description: 'false when the tenant already held these bytes (deduplicated)' }),
-});
+}, { title: 'Blob' });
 const ParamsSchema = Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) });
 
 const wire = (b: BlobInfo & { created: boolean }) => ({ sha256: b.sha256, size: b.size, mime: b.mime, refs: b.refs, created_at: iso(b.created_at), created: b.created });

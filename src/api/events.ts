@@ -12,7 +12,7 @@ import type { SessionEvent } from '../core/types.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { SessionParamsSchema, problemResponses, problemSchema } from './schemas.ts';
 import { iso } from './wire.ts';
-import { parseEventId, streamEvents } from './sse.ts';
+import { eventPageLimit, openStreams, resumePoint, streamEvents, wantsEventStream } from './sse.ts';
 
 const tags = ['events'];
 const security = [{ bearer: [] }];
@@ -33,21 +33,16 @@ const EventSchema = Type.Object({
   session_id: Type.String(),
   at: Type.String({ format: 'date-time' }),
   data: Type.Object({}, { additionalProperties: true, description: 'turns.appended {first_seq, count}; state.changed {version}; tensor.* {name}' }),
-});
+}, { title: 'SessionEvent' });
 
 const EventsQuerySchema = Type.Object({
   after: Type.Optional(Type.String({ description: 'Resume after this event id (Last-Event-ID wins when both are given)' })),
   limit: Type.Optional(Type.String({ description: 'JSON page size (default 100, at most limits.maxPageSize)' })),
 });
 
-/** Parse an event id given as text; throws SIRA_ERR_EVENTS_AFTER_INVALID. */
 /** The event routes. */
 export const eventRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, { sira }) => {
-  const streams = new Set<{ end: () => void }>();
-  // Open streams never go idle, so they would hold app.close() until the grace period: end them first.
-  app.addHook('preClose', async () => {
-    for (const s of streams) s.end();
-  });
+  const streams = openStreams(app);
 
   app.get(
     '/sessions/:id/events',
@@ -72,13 +67,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app,
     async (request, reply) => {
       const t = sira.tenant(request.tenant);
       const id = request.params.id;
-      const header = request.headers['last-event-id'];
-      const after =
-        typeof header === 'string' && header !== '' ? parseEventId(header, 'Last-Event-ID') : request.query.after === undefined ? undefined : parseEventId(request.query.after, 'after');
-      const sse = (request.headers.accept ?? '').includes('text/event-stream');
-      if (!sse) {
-        const limit = request.query.limit === undefined ? Math.min(100, sira.options.limits.maxPageSize) : parseEventId(request.query.limit, 'limit');
-        const page = await t.readEvents(id, after ?? 0, limit);
+      const after = resumePoint(request);
+      if (!wantsEventStream(request)) {
+        const page = await t.readEvents(id, after ?? 0, eventPageLimit(request.query, sira.options.limits.maxPageSize));
         return reply.send({ events: page.events.map(toWireEvent) as never, next_after: page.events.at(-1)?.id ?? after ?? 0 });
       }
 

@@ -20,7 +20,7 @@ const StepSchema = Type.Object({
   input: Type.Optional(Type.Unknown()),
   output: Type.Optional(Type.Unknown()),
   ok: Type.Boolean({ description: 'Whether the step succeeded' }),
-});
+}, { title: 'ExperienceStep' });
 const Outcome = Type.Union([Type.Literal('success'), Type.Literal('failure'), Type.Literal('partial')]);
 
 const NewExperienceSchema = Type.Object(
@@ -47,7 +47,7 @@ const ExperienceSchema = Type.Object(
     metadata: JsonObjectSchema,
     created_at: Type.String({ format: 'date-time' }),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, title: 'Experience' },
 );
 
 const SearchSchema = Type.Object(

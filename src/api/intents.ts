@@ -35,7 +35,7 @@ const ModelInfoSchema = Type.Object({
   train_accuracy: Type.Number({ description: 'Accuracy on its own training examples (not held-out)' }),
   trained_at: Type.Integer({ description: 'ms since the epoch' }),
   training_ms: Type.Integer(),
-});
+}, { title: 'IntentModel' });
 const BuiltinInfoSchema = Type.Object({
   name: Type.String(),
   artifact: Type.String(),

@@ -116,5 +116,5 @@ export const PartSchema = Type.Union([
   UiEventPartSchema,
   TimeSeriesPartSchema,
   TensorPartSchema,
-]);
+], { title: 'Part', description: 'A part of a turn on the wire' });
 export type WirePart = Static<typeof PartSchema>;

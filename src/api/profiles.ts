@@ -32,7 +32,7 @@ const EntrySchema = Type.Object({
   last_seen: Time,
   superseded_by: Type.Optional(Type.String()),
   supersedes: Type.Optional(Type.String()),
-});
+}, { title: 'ProfileEntry' });
 
 const ProfileSchema = Type.Object(
   {
@@ -42,7 +42,7 @@ const ProfileSchema = Type.Object(
     entries: Type.Array(EntrySchema, { description: 'Current entries, most confident first' }),
     history: Type.Array(EntrySchema, { description: 'Superseded and rejected entries, newest first' }),
   },
-  { headers: { etag: { type: 'string' } } },
+  { headers: { etag: { type: 'string' } }, title: 'Profile' },
 );
 
 const ChangeSchema = Type.Object(

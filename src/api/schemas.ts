@@ -50,7 +50,7 @@ export const SessionSchema = Type.Object({
   ttl_seconds: Nullable(Type.Integer()),
   turn_count: Type.Integer({ description: 'Number of turns; also the seq of the newest turn' }),
   state_version: Type.Integer({ description: 'Version of the state (0 = never written)' }),
-});
+}, { title: 'Session' });
 export type WireSession = Static<typeof SessionSchema>;
 
 const Ttl = Type.Integer({ minimum: 1, maximum: 315_360_000, description: 'Seconds; every write slides the expiry' });
@@ -61,14 +61,14 @@ export const NewSessionSchema = Type.Object({
   agent_id: Type.Optional(Nullable(Id)),
   ttl_seconds: Type.Optional(Nullable(Ttl)),
   metadata: Type.Optional(JsonObjectSchema),
-});
+}, { title: 'NewSession' });
 
 export const SessionPatchSchema = Type.Object({
   user_id: Type.Optional(Nullable(Id)),
   agent_id: Type.Optional(Nullable(Id)),
   ttl_seconds: Type.Optional(Nullable(Ttl)),
   metadata: Type.Optional(JsonObjectSchema),
-});
+}, { title: 'SessionPatch' });
 
 export const SessionParamsSchema = Type.Object({ id: Type.String({ minLength: 1 }) });
 
@@ -86,7 +86,7 @@ export const NewTurnSchema = Type.Object({
   metadata: Type.Optional(Nullable(JsonObjectSchema)),
   pinned: Type.Optional(Type.Boolean()),
   importance: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
-});
+}, { title: 'NewTurn' });
 export type WireNewTurn = Static<typeof NewTurnSchema>;
 
 export const TurnSchema = Type.Object({
@@ -99,7 +99,7 @@ export const TurnSchema = Type.Object({
   created_at: Time,
   pinned: Type.Boolean(),
   importance: Nullable(Type.Number()),
-});
+}, { title: 'Turn' });
 export type WireTurn = Static<typeof TurnSchema>;
 
 export const TurnsQuerySchema = Type.Object({
@@ -109,7 +109,7 @@ export const TurnsQuerySchema = Type.Object({
   last: Type.Optional(Type.Integer({ minimum: 1, description: 'The newest N turns, in chronological order' })),
 });
 
-export const StateSchema = Type.Object({ version: Type.Integer(), state: JsonObjectSchema, updated_at: Time });
+export const StateSchema = Type.Object({ version: Type.Integer(), state: JsonObjectSchema, updated_at: Time }, { title: 'State' });
 
 export const TensorInfoSchema = Type.Object({
   name: Type.String(),
@@ -117,7 +117,7 @@ export const TensorInfoSchema = Type.Object({
   shape: Type.Array(Type.Integer({ minimum: 0 })),
   byte_length: Type.Integer(),
   updated_at: Time,
-});
+}, { title: 'TensorInfo' });
 export type WireTensorInfo = Static<typeof TensorInfoSchema>;
 
 export const TensorParamsSchema = Type.Object({ id: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, description: 'Percent-encode a `/`' }) });
@@ -131,7 +131,7 @@ export const ChatMessageIn = Type.Object(
     tool_calls: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
     tool_call_id: Type.Optional(Type.String()),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, title: 'ChatMessage' },
 );
 
 export const ContextRequestSchema = Type.Object({
@@ -161,7 +161,7 @@ const Components = Type.Object(
     dense: Type.Optional(Type.Number({ description: 'Embedding similarity 0..1 (when embeddings exist)' })),
     bm25: Type.Number({ description: 'Raw BM25 score' }),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, title: 'ScoreComponents' },
 );
 const Reason = Type.String({ description: 'required | system | always_recent | pinned | score | neighbor | tool_pair | recent | fill | over_budget | duplicate_of:<seq>' });
 const Candidate = {

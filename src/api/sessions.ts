@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import type { JsonObject } from '../core/types.ts';
 import type { SiraSession } from '../sira.ts';
 import { NewSessionSchema, SessionParamsSchema, SessionPatchSchema, SessionSchema, problemResponses, problemSchema } from './schemas.ts';
-import { toWireSession } from './wire.ts';
+import { definedFields, toWireSession } from './wire.ts';
 
 /** Options of the /v1 route plugins. */
 export interface RoutesOptions {
@@ -39,13 +39,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (ap
     },
     async (request, reply) => {
       const { id, user_id, agent_id, ttl_seconds, metadata } = request.body;
-      const s = await sira.tenant(request.tenant).createSession({
-        ...(id === undefined ? {} : { id }),
-        ...(user_id === undefined ? {} : { user_id }),
-        ...(agent_id === undefined ? {} : { agent_id }),
-        ...(ttl_seconds === undefined ? {} : { ttl_seconds }),
-        ...(metadata === undefined ? {} : { metadata: metadata as JsonObject }),
-      });
+      const s = await sira.tenant(request.tenant).createSession(definedFields({ id, user_id, agent_id, ttl_seconds, metadata: metadata as JsonObject | undefined }));
       return reply.code(201).header('location', `/v1/sessions/${encodeURIComponent(s.id)}`).send(toWireSession(s));
     },
   );

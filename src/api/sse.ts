@@ -11,13 +11,46 @@
  * `Last-Event-ID` and loses nothing. Each stream counts as one of its tenant's subscribers (`quotas.subscribers`)
  * from before the response starts until it ends, and is listed in the service's {@link streamTracker}.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, isSiraError, siraError } from '../core/errors.ts';
 import type { Subscription } from '../storage/index.ts';
 import type { SiraSession } from '../sira.ts';
 
 /** Open streams of a route plugin, ended on `preClose` (open streams never go idle and would hold `close()`). */
 export type OpenStreams = Set<{ end: () => void }>;
+
+/** The open streams of a route plugin, each ended on the app's `preClose` (else they would hold `close()`). */
+export function openStreams(app: Pick<FastifyInstance, 'addHook'>): OpenStreams {
+  const streams: OpenStreams = new Set();
+  app.addHook('preClose', async () => {
+    for (const s of streams) s.end();
+  });
+  return streams;
+}
+
+/** The query of an events route (both take the same). */
+export interface EventsQuery {
+  after?: string | undefined;
+  limit?: string | undefined;
+}
+
+/**
+ * Where an events request resumes: after the `Last-Event-ID` header's id, else after `?after=`; undefined when
+ * neither is given (a stream starts from now, a page from the start). Throws SIRA_ERR_EVENTS_AFTER_INVALID.
+ */
+export function resumePoint(request: FastifyRequest<{ Querystring: EventsQuery }>): number | undefined {
+  const header = request.headers['last-event-id'];
+  if (typeof header === 'string' && header !== '') return parseEventId(header, 'Last-Event-ID');
+  return request.query.after === undefined ? undefined : parseEventId(request.query.after, 'after');
+}
+
+/** True when the client asks for the Server-Sent Events stream rather than a JSON page. */
+export const wantsEventStream = (request: FastifyRequest): boolean => (request.headers.accept ?? '').includes('text/event-stream');
+
+/** The size of a JSON events page: `?limit=`, else 100 capped at `maxPageSize`. Throws SIRA_ERR_EVENTS_AFTER_INVALID. */
+export function eventPageLimit(query: EventsQuery, maxPageSize: number): number {
+  return query.limit === undefined ? Math.min(100, maxPageSize) : parseEventId(query.limit, 'limit');
+}
 
 /** Parse an event id given as text; throws SIRA_ERR_EVENTS_AFTER_INVALID. */
 export function parseEventId(v: string, what: string): number {

@@ -25,7 +25,7 @@ const writeResponses = {
 };
 
 function stateWithEtag() {
-  return Type.Object(StateSchema.properties, { headers: { etag: { type: 'string', description: '"<version>"' } } });
+  return Type.Object(StateSchema.properties, { headers: { etag: { type: 'string', description: '"<version>"' } }, title: 'State' });
 }
 
 /** The state routes. */

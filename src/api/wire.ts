@@ -8,6 +8,13 @@ import { isMediaPart, MEDIA_TYPES, type JsonObject, type Part, type Session, typ
 import type { TurnInput } from '../core/validate.ts';
 import type { WireNewTurn, WirePart, WireSession, WireTensorInfo, WireTurn } from './schemas.ts';
 
+/** `o` without its undefined fields: request fields passed on as options under `exactOptionalPropertyTypes`. */
+export function definedFields<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
 /** ISO 8601 (UTC) of a time in ms since the epoch. */
 export function iso(ms: number): string {
   return new Date(ms).toISOString();

@@ -11,7 +11,7 @@ import type { WorkspaceEvent } from '../memory/workspaces/index.ts';
 import type { RoutesOptions } from './sessions.ts';
 import { problemResponses, problemSchema } from './schemas.ts';
 import { iso } from './wire.ts';
-import { parseEventId, streamEvents } from './sse.ts';
+import { eventPageLimit, openStreams, resumePoint, streamEvents, wantsEventStream } from './sse.ts';
 
 const tags = ['workspaces'];
 const security = [{ bearer: [] }];
@@ -31,14 +31,11 @@ const EventSchema = Type.Object({
   workspace_id: Type.String(),
   at: Type.String({ format: 'date-time' }),
   data: Type.Object({}, { additionalProperties: true }),
-});
+}, { title: 'WorkspaceEvent' });
 
 /** The workspace event routes. */
 export const workspaceEventRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, { sira }) => {
-  const streams = new Set<{ end: () => void }>();
-  app.addHook('preClose', async () => {
-    for (const s of streams) s.end();
-  });
+  const streams = openStreams(app);
 
   app.get(
     '/workspaces/:id/events',
@@ -60,12 +57,9 @@ export const workspaceEventRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = as
     async (request, reply) => {
       const t = sira.workspaces(request.tenant);
       const id = request.params.id;
-      const header = request.headers['last-event-id'];
-      const after =
-        typeof header === 'string' && header !== '' ? parseEventId(header, 'Last-Event-ID') : request.query.after === undefined ? undefined : parseEventId(request.query.after, 'after');
-      if (!(request.headers.accept ?? '').includes('text/event-stream')) {
-        const limit = request.query.limit === undefined ? Math.min(100, sira.options.limits.maxPageSize) : parseEventId(request.query.limit, 'limit');
-        const page = await t.readEvents(id, after ?? 0, limit);
+      const after = resumePoint(request);
+      if (!wantsEventStream(request)) {
+        const page = await t.readEvents(id, after ?? 0, eventPageLimit(request.query, sira.options.limits.maxPageSize));
         return reply.send({ events: page.events.map(toWireWorkspaceEvent) as never, next_after: page.last_read });
       }
 

@@ -15,7 +15,7 @@ import { JsonObjectSchema, NewTurnSchema, StateSchema, TurnSchema, TurnsQuerySch
 import { workspaceCrdtRoutes } from './workspaces-crdt.ts';
 import { workspaceEventRoutes } from './workspaces-events.ts';
 import { turnsPage } from './turn-pages.ts';
-import { etagOf, fromWireTurns, iso, parseIfMatch, toWireState, toWireTurn } from './wire.ts';
+import { definedFields, etagOf, fromWireTurns, iso, parseIfMatch, toWireState, toWireTurn } from './wire.ts';
 
 const tags = ['workspaces'];
 const security = [{ bearer: [] }];
@@ -34,7 +34,7 @@ const WorkspaceSchema = Type.Object({
   ttl_seconds: Nullable(Type.Integer()),
   turn_count: Type.Integer(),
   state_version: Type.Integer(),
-});
+}, { title: 'Workspace' });
 
 const MemberSchema = Type.Object({ kind: Type.Union([Type.Literal('agent'), Type.Literal('session')]), id: Type.String(), joined_at: Time });
 
@@ -58,7 +58,7 @@ function toWireMember(m: Member) {
 }
 
 const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'Only write if the current version is this ETag ("3"), or * for any' })) });
-const stateWithEtag = () => Type.Object(StateSchema.properties, { headers: { etag: { type: 'string', description: '"<version>"' } } });
+const stateWithEtag = () => Type.Object(StateSchema.properties, { headers: { etag: { type: 'string', description: '"<version>"' } }, title: 'State' });
 const stateWrite = { 200: stateWithEtag(), ...problemResponses, 409: problemSchema('Stale If-Match; carries current_version'), 413: problemSchema('State too large') };
 
 /** The workspace routes (and, registered from here, its members, turns, state, CRDT and event routes). */
@@ -98,12 +98,7 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RoutesOptions> = async (app, op
     },
     async (request, reply) => {
       const { id, agent_id, ttl_seconds, metadata } = request.body;
-      const w = await ws(request.tenant).create({
-        ...(id === undefined ? {} : { id }),
-        ...(agent_id === undefined ? {} : { agent_id }),
-        ...(ttl_seconds === undefined ? {} : { ttl_seconds }),
-        ...(metadata === undefined ? {} : { metadata: metadata as JsonObject }),
-      });
+      const w = await ws(request.tenant).create(definedFields({ id, agent_id, ttl_seconds, metadata: metadata as JsonObject | undefined }));
       return reply.code(201).header('location', `/v1/workspaces/${encodeURIComponent(w.id)}`).send(toWireWorkspace(w));
     },
   );

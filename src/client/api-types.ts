@@ -1,104 +1,48 @@
 // Generated from the service OpenAPI document by scripts/gen-client-types.ts (`npm run gen:client`). Do not edit.
 /**
  * @module client/api-types
- * Request and response types of every route, by path and method (see `Paths`).
+ * Request and response types of every route, by path and method (see `Paths`), and the named types they share.
  */
 
 /** Path → method → `{ summary, params, query, body, response }` (response: the 2xx JSON body). */
 export interface Paths {
   "/healthz": {
     /** Liveness: the process answers */
-    get: {
-      params: Record<string, never>;
-      query: Record<string, never>;
-      body: undefined;
-      response: {
-        status: "ok";
-      };
-    };
+    get: { params: Record<string, never>; query: Record<string, never>; body: undefined; response: { status: "ok" } };
   };
   "/metrics": {
     /** Prometheus metrics (text exposition format) */
-    get: {
-      params: Record<string, never>;
-      query: Record<string, never>;
-      body: undefined;
-      response: undefined;
-    };
+    get: { params: Record<string, never>; query: Record<string, never>; body: undefined; response: undefined };
   };
   "/readyz": {
     /** Readiness: the store can serve */
-    get: {
-      params: Record<string, never>;
-      query: Record<string, never>;
-      body: undefined;
-      response: {
-        status: "ready";
-      };
-    };
+    get: { params: Record<string, never>; query: Record<string, never>; body: undefined; response: { status: "ready" } };
   };
   "/v1/admin/audit": {
     /** The audit log, oldest first (filter by tenant or action; follow cursor) */
     get: {
       params: Record<string, never>;
-      query: {
-        tenant?: string;
-        action?: string;
-        cursor?: string;
-        limit?: number;
-      };
+      query: { tenant?: string; action?: string; cursor?: string; limit?: number };
       body: undefined;
       response: Record<string, unknown>;
     };
   };
   "/v1/admin/keys/{id}": {
     /** Revoke an API key; audited as key.revoke */
-    delete: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: undefined;
-    };
+    delete: { params: { id: string }; query: Record<string, never>; body: undefined; response: undefined };
   };
   "/v1/admin/tenants/{tenant}/keys": {
     /** Create an API key for a tenant (shown once); audited as key.create */
-    post: {
-      params: {
-        tenant: string;
-      };
-      query: Record<string, never>;
-      body: {
-        name?: string;
-      };
-      response: Record<string, unknown>;
-    };
+    post: { params: { tenant: string }; query: Record<string, never>; body: { name?: string }; response: Record<string, unknown> };
   };
   "/v1/admin/tenants/{tenant}/policy": {
     /** Remove a tenant's override (back to the configuration); audited as policy.delete */
-    delete: {
-      params: {
-        tenant: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: undefined;
-    };
+    delete: { params: { tenant: string }; query: Record<string, never>; body: undefined; response: undefined };
     /** A tenant's policy: its stored override, the effective quotas and redaction, and its usage in this instance */
-    get: {
-      params: {
-        tenant: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: Record<string, unknown>;
-    };
+    get: { params: { tenant: string }; query: Record<string, never>; body: undefined; response: Record<string, unknown> };
     /** Replace a tenant's override (quotas fields and/or redact); audited as policy.set */
     put: {
-      params: {
-        tenant: string;
-      };
+      params: { tenant: string };
       query: Record<string, never>;
       body: {
         quotas?: {
@@ -117,52 +61,13 @@ export interface Paths {
   };
   "/v1/blobs": {
     /** Store a blob (streamed; content-addressed and deduplicated per tenant) */
-    post: {
-      params: Record<string, never>;
-      query: Record<string, never>;
-      body: Uint8Array;
-      response: {
-        /** SHA-256 of the bytes, lowercase hex: the blob’s name */
-        sha256: string;
-        /** Bytes */
-        size: number;
-        mime: string;
-        /** Sessions whose turns reference the blob */
-        refs: number;
-        created_at: string;
-        /** false when the tenant already held these bytes (deduplicated) */
-        created: boolean;
-      };
-    };
+    post: { params: Record<string, never>; query: Record<string, never>; body: Uint8Array; response: Blob };
     /** Store a blob (streamed; content-addressed and deduplicated per tenant) */
-    put: {
-      params: Record<string, never>;
-      query: Record<string, never>;
-      body: Uint8Array;
-      response: {
-        /** SHA-256 of the bytes, lowercase hex: the blob’s name */
-        sha256: string;
-        /** Bytes */
-        size: number;
-        mime: string;
-        /** Sessions whose turns reference the blob */
-        refs: number;
-        created_at: string;
-        /** false when the tenant already held these bytes (deduplicated) */
-        created: boolean;
-      };
-    };
+    put: { params: Record<string, never>; query: Record<string, never>; body: Uint8Array; response: Blob };
   };
   "/v1/blobs/{sha256}": {
     /** Read a blob (streamed); one `Range: bytes=` range answers 206 */
-    get: {
-      params: {
-        sha256: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: Uint8Array;
-    };
+    get: { params: { sha256: string }; query: Record<string, never>; body: undefined; response: Uint8Array };
   };
   "/v1/chat/completions": {
     /** OpenAI-compatible chat completions through the session: enriched, forwarded to the upstream, both sides recorded */
@@ -172,15 +77,7 @@ export interface Paths {
       body: {
         model?: string;
         /** The new OpenAI chat messages: appended after the window, counted against the budget */
-        messages: Array<{
-          /** system | developer | user | assistant | tool */
-          role: string;
-          content?: string | null | Array<Record<string, unknown>>;
-          name?: string;
-          tool_calls?: Array<Record<string, unknown>>;
-          tool_call_id?: string;
-          [key: string]: unknown;
-        }>;
+        messages: Array<ChatMessage>;
         [key: string]: unknown;
       };
       response: unknown;
@@ -194,15 +91,7 @@ export interface Paths {
       body: {
         model?: string;
         /** The new OpenAI chat messages: appended after the window, counted against the budget */
-        messages: Array<{
-          /** system | developer | user | assistant | tool */
-          role: string;
-          content?: string | null | Array<Record<string, unknown>>;
-          name?: string;
-          tool_calls?: Array<Record<string, unknown>>;
-          tool_call_id?: string;
-          [key: string]: unknown;
-        }>;
+        messages: Array<ChatMessage>;
         [key: string]: unknown;
       };
       response: {
@@ -217,69 +106,35 @@ export interface Paths {
     post: {
       params: Record<string, never>;
       query: Record<string, never>;
-      body: {
-        items?: Array<Record<string, unknown>> | null;
-        metadata?: Record<string, string> | null;
-        [key: string]: unknown;
-      };
+      body: { items?: Array<Record<string, unknown>> | null; metadata?: Record<string, string> | null; [key: string]: unknown };
       response: Record<string, unknown>;
     };
   };
   "/v1/conversations/{id}": {
     /** Delete a conversation, its items and its session */
-    delete: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: Record<string, unknown>;
-    };
+    delete: { params: { id: string }; query: Record<string, never>; body: undefined; response: Record<string, unknown> };
     /** A conversation */
-    get: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: Record<string, unknown>;
-    };
+    get: { params: { id: string }; query: Record<string, never>; body: undefined; response: Record<string, unknown> };
     /** Replace a conversation’s metadata */
     post: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: Record<string, never>;
-      body: {
-        metadata: Record<string, string> | null;
-        [key: string]: unknown;
-      };
+      body: { metadata: Record<string, string> | null; [key: string]: unknown };
       response: Record<string, unknown>;
     };
   };
   "/v1/conversations/{id}/items": {
     /** A conversation’s items, newest first by default */
     get: {
-      params: {
-        id: string;
-      };
-      query: {
-        after?: string;
-        limit?: number;
-        order?: "asc" | "desc";
-        include?: unknown;
-      };
+      params: { id: string };
+      query: { after?: string; limit?: number; order?: "asc" | "desc"; include?: unknown };
       body: undefined;
       response: Record<string, unknown>;
     };
     /** Append items to a conversation (and turns to its session) */
     post: {
-      params: {
-        id: string;
-      };
-      query: {
-        include?: unknown;
-      };
+      params: { id: string };
+      query: { include?: unknown };
       body: {
         /** At most 20 items per call, as OpenAI allows */
         items: Array<Record<string, unknown>>;
@@ -289,27 +144,9 @@ export interface Paths {
   };
   "/v1/conversations/{id}/items/{item_id}": {
     /** Delete one item; answers the conversation */
-    delete: {
-      params: {
-        id: string;
-        item_id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: Record<string, unknown>;
-    };
+    delete: { params: { id: string; item_id: string }; query: Record<string, never>; body: undefined; response: Record<string, unknown> };
     /** One item of a conversation */
-    get: {
-      params: {
-        id: string;
-        item_id: string;
-      };
-      query: {
-        include?: unknown;
-      };
-      body: undefined;
-      response: Record<string, unknown>;
-    };
+    get: { params: { id: string; item_id: string }; query: { include?: unknown }; body: undefined; response: Record<string, unknown> };
   };
   "/v1/experiences": {
     /** Record an agent trajectory */
@@ -324,43 +161,14 @@ export interface Paths {
         /** The agent that ran it */
         agent_id: string;
         /** The trajectory, in order (at most 500 steps) */
-        steps: Array<{
-          /** The tool used, if any */
-          tool?: string;
-          /** What the agent did */
-          action: string;
-          input?: unknown;
-          output?: unknown;
-          /** Whether the step succeeded */
-          ok: boolean;
-        }>;
+        steps: Array<ExperienceStep>;
         outcome: "success" | "failure" | "partial";
         /** Default: 1 success, 0.5 partial, 0 failure */
         reward?: number;
         /** Any JSON object */
         metadata?: Record<string, unknown>;
       };
-      response: {
-        id: string;
-        task: string;
-        agent_id: string;
-        steps: Array<{
-          /** The tool used, if any */
-          tool?: string;
-          /** What the agent did */
-          action: string;
-          input?: unknown;
-          output?: unknown;
-          /** Whether the step succeeded */
-          ok: boolean;
-        }>;
-        outcome: "success" | "failure" | "partial";
-        reward: number;
-        /** Any JSON object */
-        metadata: Record<string, unknown>;
-        created_at: string;
-        [key: string]: unknown;
-      };
+      response: Experience;
     };
   };
   "/v1/experiences/graph": {
@@ -407,43 +215,9 @@ export interface Paths {
   };
   "/v1/experiences/{id}": {
     /** Delete an experience */
-    delete: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: undefined;
-    };
+    delete: { params: { id: string }; query: Record<string, never>; body: undefined; response: undefined };
     /** An experience */
-    get: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: {
-        id: string;
-        task: string;
-        agent_id: string;
-        steps: Array<{
-          /** The tool used, if any */
-          tool?: string;
-          /** What the agent did */
-          action: string;
-          input?: unknown;
-          output?: unknown;
-          /** Whether the step succeeded */
-          ok: boolean;
-        }>;
-        outcome: "success" | "failure" | "partial";
-        reward: number;
-        /** Any JSON object */
-        metadata: Record<string, unknown>;
-        created_at: string;
-        [key: string]: unknown;
-      };
-    };
+    get: { params: { id: string }; query: Record<string, never>; body: undefined; response: Experience };
   };
   "/v1/intents/classify": {
     /** Classify a text */
@@ -482,20 +256,7 @@ export interface Paths {
       query: Record<string, never>;
       body: undefined;
       response: {
-        models: Array<{
-          name: string;
-          /** 1 after the first training, +1 per retraining */
-          version: number;
-          labels: Array<string>;
-          examples: number;
-          features: number;
-          threshold: number;
-          /** Accuracy on its own training examples (not held-out) */
-          train_accuracy: number;
-          /** ms since the epoch */
-          trained_at: number;
-          training_ms: number;
-        }>;
+        models: Array<IntentModel>;
         builtin: Array<{
           name: string;
           artifact: string;
@@ -536,20 +297,7 @@ export interface Paths {
         threshold?: number;
         seed?: number;
       };
-      response: {
-        name: string;
-        /** 1 after the first training, +1 per retraining */
-        version: number;
-        labels: Array<string>;
-        examples: number;
-        features: number;
-        threshold: number;
-        /** Accuracy on its own training examples (not held-out) */
-        train_accuracy: number;
-        /** ms since the epoch */
-        trained_at: number;
-        training_ms: number;
-      };
+      response: IntentModel;
     };
   };
   "/v1/responses": {
@@ -591,36 +339,15 @@ export interface Paths {
   };
   "/v1/responses/{id}": {
     /** Delete a stored response (its turns stay in the chain’s session) */
-    delete: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: Record<string, unknown>;
-    };
+    delete: { params: { id: string }; query: Record<string, never>; body: undefined; response: Record<string, unknown> };
     /** A stored response */
-    get: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: Record<string, unknown>;
-    };
+    get: { params: { id: string }; query: Record<string, never>; body: undefined; response: Record<string, unknown> };
   };
   "/v1/responses/{id}/input_items": {
     /** The input items of a stored response: the chain behind previous_response_id, then its own input; newest first by default */
     get: {
-      params: {
-        id: string;
-      };
-      query: {
-        after?: string;
-        limit?: number;
-        order?: "asc" | "desc";
-        include?: unknown;
-      };
+      params: { id: string };
+      query: { after?: string; limit?: number; order?: "asc" | "desc"; include?: unknown };
       body: undefined;
       response: Record<string, unknown>;
     };
@@ -638,146 +365,29 @@ export interface Paths {
         limit?: number;
       };
       body: undefined;
-      response: {
-        sessions: Array<{
-          id: string;
-          user_id: string | null;
-          agent_id: string | null;
-          /** Any JSON object */
-          metadata: Record<string, unknown>;
-          /** ISO 8601 time (UTC) */
-          created_at: string;
-          /** ISO 8601 time (UTC) */
-          updated_at: string;
-          expires_at: string | null;
-          ttl_seconds: number | null;
-          /** Number of turns; also the seq of the newest turn */
-          turn_count: number;
-          /** Version of the state (0 = never written) */
-          state_version: number;
-        }>;
-        next_cursor: string | null;
-      };
+      response: { sessions: Array<Session>; next_cursor: string | null };
     };
     /** Create a session */
-    post: {
-      params: Record<string, never>;
-      query: Record<string, never>;
-      body: {
-        /** 1-128 chars of [A-Za-z0-9_.:-], starting with a letter or digit */
-        id?: string;
-        user_id?: string | null;
-        agent_id?: string | null;
-        ttl_seconds?: number | null;
-        /** Any JSON object */
-        metadata?: Record<string, unknown>;
-      };
-      response: {
-        id: string;
-        user_id: string | null;
-        agent_id: string | null;
-        /** Any JSON object */
-        metadata: Record<string, unknown>;
-        /** ISO 8601 time (UTC) */
-        created_at: string;
-        /** ISO 8601 time (UTC) */
-        updated_at: string;
-        expires_at: string | null;
-        ttl_seconds: number | null;
-        /** Number of turns; also the seq of the newest turn */
-        turn_count: number;
-        /** Version of the state (0 = never written) */
-        state_version: number;
-      };
-    };
+    post: { params: Record<string, never>; query: Record<string, never>; body: NewSession; response: Session };
   };
   "/v1/sessions/{id}": {
     /** Delete a session with its turns, state and tensors */
-    delete: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: undefined;
-    };
+    delete: { params: { id: string }; query: Record<string, never>; body: undefined; response: undefined };
     /** Get a session */
-    get: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: {
-        id: string;
-        user_id: string | null;
-        agent_id: string | null;
-        /** Any JSON object */
-        metadata: Record<string, unknown>;
-        /** ISO 8601 time (UTC) */
-        created_at: string;
-        /** ISO 8601 time (UTC) */
-        updated_at: string;
-        expires_at: string | null;
-        ttl_seconds: number | null;
-        /** Number of turns; also the seq of the newest turn */
-        turn_count: number;
-        /** Version of the state (0 = never written) */
-        state_version: number;
-      };
-    };
+    get: { params: { id: string }; query: Record<string, never>; body: undefined; response: Session };
     /** Change user_id, agent_id, ttl_seconds (null clears) or metadata (replaced) */
-    patch: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: {
-        user_id?: string | null;
-        agent_id?: string | null;
-        ttl_seconds?: number | null;
-        /** Any JSON object */
-        metadata?: Record<string, unknown>;
-      };
-      response: {
-        id: string;
-        user_id: string | null;
-        agent_id: string | null;
-        /** Any JSON object */
-        metadata: Record<string, unknown>;
-        /** ISO 8601 time (UTC) */
-        created_at: string;
-        /** ISO 8601 time (UTC) */
-        updated_at: string;
-        expires_at: string | null;
-        ttl_seconds: number | null;
-        /** Number of turns; also the seq of the newest turn */
-        turn_count: number;
-        /** Version of the state (0 = never written) */
-        state_version: number;
-      };
-    };
+    patch: { params: { id: string }; query: Record<string, never>; body: SessionPatch; response: Session };
   };
   "/v1/sessions/{id}/context": {
     /** Build the context window for the next model call: relevance-scored turns under an exact token budget */
     post: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: Record<string, never>;
       body: {
         /** What the next call is about; default: the latest user message of `messages` */
         query?: string;
         /** New OpenAI chat messages: appended after the window, counted against the budget */
-        messages?: Array<{
-          /** system | developer | user | assistant | tool */
-          role: string;
-          content?: string | null | Array<Record<string, unknown>>;
-          name?: string;
-          tool_calls?: Array<Record<string, unknown>>;
-          tool_call_id?: string;
-          [key: string]: unknown;
-        }>;
+        messages?: Array<ChatMessage>;
         /** Budget of the whole prompt in tokens, an integer 1..10,000,000. Give this or model (both: the smaller) */
         budget_tokens?: number;
         /** Target model (e.g. gpt-4o): its tokenizer, and its window less reply_reserve_tokens as the budget */
@@ -809,21 +419,7 @@ export interface Paths {
           role: string;
           /** Weighted mean of the components, 0..1 */
           score: number;
-          components: {
-            /** BM25 / best BM25 in the session, 0..1 */
-            lexical: number;
-            /** exp(−ln2 · turns back / half-life) */
-            recency: number;
-            /** Importance prior 0..1 */
-            importance: number;
-            /** Role prior 0..1 */
-            role: number;
-            /** Embedding similarity 0..1 (when embeddings exist) */
-            dense?: number;
-            /** Raw BM25 score */
-            bm25: number;
-            [key: string]: unknown;
-          };
+          components: ScoreComponents;
           /** required | system | always_recent | pinned | score | neighbor | tool_pair | recent | fill | over_budget | duplicate_of:<seq> */
           reason: string;
           /** Tokens its messages take (after pruning) */
@@ -840,21 +436,7 @@ export interface Paths {
           role: string;
           /** Weighted mean of the components, 0..1 */
           score: number;
-          components: {
-            /** BM25 / best BM25 in the session, 0..1 */
-            lexical: number;
-            /** exp(−ln2 · turns back / half-life) */
-            recency: number;
-            /** Importance prior 0..1 */
-            importance: number;
-            /** Role prior 0..1 */
-            role: number;
-            /** Embedding similarity 0..1 (when embeddings exist) */
-            dense?: number;
-            /** Raw BM25 score */
-            bm25: number;
-            [key: string]: unknown;
-          };
+          components: ScoreComponents;
           /** required | system | always_recent | pinned | score | neighbor | tool_pair | recent | fill | over_budget | duplicate_of:<seq> */
           reason: string;
           /** Tokens its messages take (after pruning) */
@@ -924,9 +506,7 @@ export interface Paths {
   "/v1/sessions/{id}/enrichment": {
     /** Enrichment status of the newest contextMaxTurns turns: embedded (done) or still pending */
     get: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: Record<string, never>;
       body: undefined;
       response: {
@@ -943,9 +523,7 @@ export interface Paths {
   "/v1/sessions/{id}/evaluate": {
     /** Evaluate a session: intent, and quality scores (resolution, repetition, frustration, sentiment trend) with evidence turns */
     post: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: Record<string, never>;
       body: {
         /** Evaluate the newest `last` turns (at most contextMaxTurns, its default) */
@@ -1011,9 +589,7 @@ export interface Paths {
   "/v1/sessions/{id}/events": {
     /** Session events: an SSE stream (Accept: text/event-stream) or a JSON page for polling */
     get: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: {
         /** Resume after this event id (Last-Event-ID wins when both are given) */
         after?: string;
@@ -1022,15 +598,7 @@ export interface Paths {
       };
       body: undefined;
       response: {
-        events: Array<{
-          /** Dense per session: 1, 2, 3, … */
-          id: number;
-          type: string;
-          session_id: string;
-          at: string;
-          /** turns.appended {first_seq, count}; state.changed {version}; tensor.* {name} */
-          data: Record<string, unknown>;
-        }>;
+        events: Array<SessionEvent>;
         /** Pass as after for the next page (the last id returned, or the same after) */
         next_after: number;
       };
@@ -1039,9 +607,7 @@ export interface Paths {
   "/v1/sessions/{id}/feedback": {
     /** Rate a context response (thumbs, success or score); the adaptive policy learns from it */
     post: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: Record<string, never>;
       body: {
         /** The `id` of the context response being rated */
@@ -1070,70 +636,15 @@ export interface Paths {
   };
   "/v1/sessions/{id}/state": {
     /** Read the state; ETag is its version (If-None-Match gives 304) */
-    get: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: {
-        version: number;
-        /** Any JSON object */
-        state: Record<string, unknown>;
-        /** ISO 8601 time (UTC) */
-        updated_at: string;
-      };
-    };
+    get: { params: { id: string }; query: Record<string, never>; body: undefined; response: State };
     /** Merge-patch the state (RFC 7396; application/merge-patch+json or application/json), conditional on If-Match */
-    patch: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: Record<string, unknown>;
-      response: {
-        version: number;
-        /** Any JSON object */
-        state: Record<string, unknown>;
-        /** ISO 8601 time (UTC) */
-        updated_at: string;
-      };
-    };
+    patch: { params: { id: string }; query: Record<string, never>; body: Record<string, unknown>; response: State };
     /** Replace the state (conditional on If-Match) */
-    put: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: Record<string, unknown>;
-      response: {
-        version: number;
-        /** Any JSON object */
-        state: Record<string, unknown>;
-        /** ISO 8601 time (UTC) */
-        updated_at: string;
-      };
-    };
+    put: { params: { id: string }; query: Record<string, never>; body: Record<string, unknown>; response: State };
   };
   "/v1/sessions/{id}/tensors": {
     /** List the tensors of a session (metadata only), by name */
-    get: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: {
-        tensors: Array<{
-          name: string;
-          dtype: "f64" | "f32" | "f16" | "bf16" | "i64" | "i32" | "i16" | "i8" | "u8" | "bool";
-          shape: Array<number>;
-          byte_length: number;
-          /** ISO 8601 time (UTC) */
-          updated_at: string;
-        }>;
-      };
-    };
+    get: { params: { id: string }; query: Record<string, never>; body: undefined; response: { tensors: Array<TensorInfo> } };
   };
   "/v1/sessions/{id}/tensors/{name}": {
     /** Delete a tensor */
@@ -1167,22 +678,13 @@ export interface Paths {
       };
       query: Record<string, never>;
       body: Uint8Array;
-      response: {
-        name: string;
-        dtype: "f64" | "f32" | "f16" | "bf16" | "i64" | "i32" | "i16" | "i8" | "u8" | "bool";
-        shape: Array<number>;
-        byte_length: number;
-        /** ISO 8601 time (UTC) */
-        updated_at: string;
-      };
+      response: TensorInfo;
     };
   };
   "/v1/sessions/{id}/turns": {
     /** Read turns: a seq range ascending (after_seq/before_seq/limit), or the newest N (last) in chronological order */
     get: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: {
         /** Only turns with seq > after_seq (a next_cursor) */
         after_seq?: number;
@@ -1195,567 +697,20 @@ export interface Paths {
       };
       body: undefined;
       response: {
-        turns: Array<{
-          seq: number;
-          role: "system" | "user" | "assistant" | "tool";
-          content: string | Array<{
-            type: "text";
-            text: string;
-          } | {
-            type: "image";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            detail?: "auto" | "low" | "high";
-            caption?: string;
-          } | {
-            type: "audio";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Milliseconds */
-            duration_ms?: number;
-            transcript?: string;
-          } | {
-            type: "video";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            /** Milliseconds */
-            duration_ms?: number;
-            caption?: string;
-            transcript?: string;
-          } | {
-            type: "document";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            pages?: number;
-            /** Extracted text */
-            text?: string;
-            title?: string;
-          } | {
-            type: "file";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-          } | {
-            type: "data";
-            /** Any JSON value */
-            value: unknown;
-            /** A JSON Schema (draft 2020-12) */
-            schema?: Record<string, unknown>;
-          } | {
-            type: "code";
-            language: string;
-            code: string;
-            path?: string;
-          } | {
-            type: "tool_call";
-            id: string;
-            name: string;
-            /** JSON text, verbatim */
-            arguments: string;
-          } | {
-            type: "tool_result";
-            tool_call_id: string;
-            content: string;
-            is_error?: boolean;
-          } | {
-            type: "reasoning";
-            text: string;
-            /** The provider’s opaque signature, to send the reasoning back */
-            signature?: string;
-          } | {
-            type: "citation";
-            /** http(s) URL */
-            url: string;
-            title?: string;
-            snippet?: string;
-          } | {
-            type: "location";
-            lat: number;
-            lon: number;
-            name?: string;
-            address?: string;
-          } | {
-            type: "ui_event";
-            /** What was acted on, e.g. a selector or control id */
-            element: string;
-            action: string;
-            /** Any JSON value */
-            value?: unknown;
-          } | {
-            type: "time_series";
-            /** A tensor of the same session, shape [channels.length, samples] */
-            tensor: string;
-            /** Channel names, one per tensor row */
-            channels: Array<string>;
-            /** Time of sample 0, ms since the epoch */
-            start_ms: number;
-            /** Milliseconds between samples */
-            interval_ms: number;
-            /** One unit per channel */
-            units?: Array<string>;
-          } | {
-            type: "tensor";
-            /** A tensor of the same session */
-            name: string;
-          }>;
-          name: string | null;
-          agent_id: string | null;
-          metadata: Record<string, unknown> | null;
-          /** ISO 8601 time (UTC) */
-          created_at: string;
-          pinned: boolean;
-          importance: number | null;
-        }>;
+        turns: Array<Turn>;
         /** Pass as after_seq for the next page; null when there is no more */
         next_cursor: string | null;
       };
     };
     /** Append turns (atomically: all or none); the store assigns dense seqs */
     post: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: Record<string, never>;
       body: {
         /** At most limits.maxTurnsPerBatch */
-        turns: Array<{
-          role: "system" | "user" | "assistant" | "tool";
-          content: string | Array<{
-            type: "text";
-            text: string;
-          } | {
-            type: "image";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            detail?: "auto" | "low" | "high";
-            caption?: string;
-          } | {
-            type: "audio";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Milliseconds */
-            duration_ms?: number;
-            transcript?: string;
-          } | {
-            type: "video";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            /** Milliseconds */
-            duration_ms?: number;
-            caption?: string;
-            transcript?: string;
-          } | {
-            type: "document";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            pages?: number;
-            /** Extracted text */
-            text?: string;
-            title?: string;
-          } | {
-            type: "file";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-          } | {
-            type: "data";
-            /** Any JSON value */
-            value: unknown;
-            /** A JSON Schema (draft 2020-12) */
-            schema?: Record<string, unknown>;
-          } | {
-            type: "code";
-            language: string;
-            code: string;
-            path?: string;
-          } | {
-            type: "tool_call";
-            id: string;
-            name: string;
-            /** JSON text, verbatim */
-            arguments: string;
-          } | {
-            type: "tool_result";
-            tool_call_id: string;
-            content: string;
-            is_error?: boolean;
-          } | {
-            type: "reasoning";
-            text: string;
-            /** The provider’s opaque signature, to send the reasoning back */
-            signature?: string;
-          } | {
-            type: "citation";
-            /** http(s) URL */
-            url: string;
-            title?: string;
-            snippet?: string;
-          } | {
-            type: "location";
-            lat: number;
-            lon: number;
-            name?: string;
-            address?: string;
-          } | {
-            type: "ui_event";
-            /** What was acted on, e.g. a selector or control id */
-            element: string;
-            action: string;
-            /** Any JSON value */
-            value?: unknown;
-          } | {
-            type: "time_series";
-            /** A tensor of the same session, shape [channels.length, samples] */
-            tensor: string;
-            /** Channel names, one per tensor row */
-            channels: Array<string>;
-            /** Time of sample 0, ms since the epoch */
-            start_ms: number;
-            /** Milliseconds between samples */
-            interval_ms: number;
-            /** One unit per channel */
-            units?: Array<string>;
-          } | {
-            type: "tensor";
-            /** A tensor of the same session */
-            name: string;
-          }>;
-          name?: string | null;
-          agent_id?: string | null;
-          metadata?: Record<string, unknown> | null;
-          pinned?: boolean;
-          importance?: number | null;
-        }>;
+        turns: Array<NewTurn>;
       };
-      response: {
-        turns: Array<{
-          seq: number;
-          role: "system" | "user" | "assistant" | "tool";
-          content: string | Array<{
-            type: "text";
-            text: string;
-          } | {
-            type: "image";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            detail?: "auto" | "low" | "high";
-            caption?: string;
-          } | {
-            type: "audio";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Milliseconds */
-            duration_ms?: number;
-            transcript?: string;
-          } | {
-            type: "video";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            /** Milliseconds */
-            duration_ms?: number;
-            caption?: string;
-            transcript?: string;
-          } | {
-            type: "document";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            pages?: number;
-            /** Extracted text */
-            text?: string;
-            title?: string;
-          } | {
-            type: "file";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-          } | {
-            type: "data";
-            /** Any JSON value */
-            value: unknown;
-            /** A JSON Schema (draft 2020-12) */
-            schema?: Record<string, unknown>;
-          } | {
-            type: "code";
-            language: string;
-            code: string;
-            path?: string;
-          } | {
-            type: "tool_call";
-            id: string;
-            name: string;
-            /** JSON text, verbatim */
-            arguments: string;
-          } | {
-            type: "tool_result";
-            tool_call_id: string;
-            content: string;
-            is_error?: boolean;
-          } | {
-            type: "reasoning";
-            text: string;
-            /** The provider’s opaque signature, to send the reasoning back */
-            signature?: string;
-          } | {
-            type: "citation";
-            /** http(s) URL */
-            url: string;
-            title?: string;
-            snippet?: string;
-          } | {
-            type: "location";
-            lat: number;
-            lon: number;
-            name?: string;
-            address?: string;
-          } | {
-            type: "ui_event";
-            /** What was acted on, e.g. a selector or control id */
-            element: string;
-            action: string;
-            /** Any JSON value */
-            value?: unknown;
-          } | {
-            type: "time_series";
-            /** A tensor of the same session, shape [channels.length, samples] */
-            tensor: string;
-            /** Channel names, one per tensor row */
-            channels: Array<string>;
-            /** Time of sample 0, ms since the epoch */
-            start_ms: number;
-            /** Milliseconds between samples */
-            interval_ms: number;
-            /** One unit per channel */
-            units?: Array<string>;
-          } | {
-            type: "tensor";
-            /** A tensor of the same session */
-            name: string;
-          }>;
-          name: string | null;
-          agent_id: string | null;
-          metadata: Record<string, unknown> | null;
-          /** ISO 8601 time (UTC) */
-          created_at: string;
-          pinned: boolean;
-          importance: number | null;
-        }>;
-      };
+      response: { turns: Array<Turn> };
     };
   };
   "/v1/users/{id}": {
@@ -1767,14 +722,7 @@ export interface Paths {
       };
       query: Record<string, never>;
       body: undefined;
-      response: {
-        user_id: string;
-        deleted: {
-          sessions: number;
-          profile: boolean;
-          experiences: number;
-        };
-      };
+      response: { user_id: string; deleted: { sessions: number; profile: boolean; experiences: number } };
     };
   };
   "/v1/users/{id}/profile": {
@@ -1784,18 +732,9 @@ export interface Paths {
         /** The user id sessions carry as user_id */
         id: string;
       };
-      query: {
-        sessions?: boolean;
-      };
+      query: { sessions?: boolean };
       body: undefined;
-      response: {
-        user_id: string;
-        deleted: {
-          profile: boolean;
-          queued_turns: number;
-          sessions: number;
-        };
-      };
+      response: { user_id: string; deleted: { profile: boolean; queued_turns: number; sessions: number } };
     };
     /** The user’s learned preferences and facts, with history and evidence */
     get: {
@@ -1805,56 +744,7 @@ export interface Paths {
       };
       query: Record<string, never>;
       body: undefined;
-      response: {
-        user_id: string;
-        /** Document version; also the ETag */
-        version: number;
-        updated_at: string;
-        /** Current entries, most confident first */
-        entries: Array<{
-          id: string;
-          /** The attribute, or attribute/value for many-valued ones (likes/jazz) */
-          slot: string;
-          attribute: string;
-          value: string;
-          polarity: "positive" | "negative";
-          confidence: number;
-          status: "current" | "superseded" | "rejected";
-          source: "extracted" | "explicit";
-          evidence: Array<{
-            session: string;
-            seq: number;
-            at: string;
-            quote?: string;
-          }>;
-          first_seen: string;
-          last_seen: string;
-          superseded_by?: string;
-          supersedes?: string;
-        }>;
-        /** Superseded and rejected entries, newest first */
-        history: Array<{
-          id: string;
-          /** The attribute, or attribute/value for many-valued ones (likes/jazz) */
-          slot: string;
-          attribute: string;
-          value: string;
-          polarity: "positive" | "negative";
-          confidence: number;
-          status: "current" | "superseded" | "rejected";
-          source: "extracted" | "explicit";
-          evidence: Array<{
-            session: string;
-            seq: number;
-            at: string;
-            quote?: string;
-          }>;
-          first_seen: string;
-          last_seen: string;
-          superseded_by?: string;
-          supersedes?: string;
-        }>;
-      };
+      response: Profile;
     };
     /** Set entries explicitly (they win over extracted ones) or forget slots; conditional on If-Match */
     patch: {
@@ -1863,90 +753,17 @@ export interface Paths {
         id: string;
       };
       query: Record<string, never>;
-      body: {
-        set?: Array<{
-          attribute: string;
-          value: string;
-          polarity?: "positive" | "negative";
-        }>;
-        remove?: Array<string>;
-      };
-      response: {
-        user_id: string;
-        /** Document version; also the ETag */
-        version: number;
-        updated_at: string;
-        /** Current entries, most confident first */
-        entries: Array<{
-          id: string;
-          /** The attribute, or attribute/value for many-valued ones (likes/jazz) */
-          slot: string;
-          attribute: string;
-          value: string;
-          polarity: "positive" | "negative";
-          confidence: number;
-          status: "current" | "superseded" | "rejected";
-          source: "extracted" | "explicit";
-          evidence: Array<{
-            session: string;
-            seq: number;
-            at: string;
-            quote?: string;
-          }>;
-          first_seen: string;
-          last_seen: string;
-          superseded_by?: string;
-          supersedes?: string;
-        }>;
-        /** Superseded and rejected entries, newest first */
-        history: Array<{
-          id: string;
-          /** The attribute, or attribute/value for many-valued ones (likes/jazz) */
-          slot: string;
-          attribute: string;
-          value: string;
-          polarity: "positive" | "negative";
-          confidence: number;
-          status: "current" | "superseded" | "rejected";
-          source: "extracted" | "explicit";
-          evidence: Array<{
-            session: string;
-            seq: number;
-            at: string;
-            quote?: string;
-          }>;
-          first_seen: string;
-          last_seen: string;
-          superseded_by?: string;
-          supersedes?: string;
-        }>;
-      };
+      body: { set?: Array<{ attribute: string; value: string; polarity?: "positive" | "negative" }>; remove?: Array<string> };
+      response: Profile;
     };
   };
   "/v1/workspaces": {
     /** List workspaces, newest first */
     get: {
       params: Record<string, never>;
-      query: {
-        cursor?: string;
-        limit?: number;
-      };
+      query: { cursor?: string; limit?: number };
       body: undefined;
-      response: {
-        workspaces: Array<{
-          id: string;
-          created_by: string | null;
-          /** Any JSON object */
-          metadata: Record<string, unknown>;
-          created_at: string;
-          updated_at: string;
-          expires_at: string | null;
-          ttl_seconds: number | null;
-          turn_count: number;
-          state_version: number;
-        }>;
-        next_cursor: string | null;
-      };
+      response: { workspaces: Array<Workspace>; next_cursor: string | null };
     };
     /** Create a workspace */
     post: {
@@ -1959,87 +776,29 @@ export interface Paths {
         /** Any JSON object */
         metadata?: Record<string, unknown>;
       };
-      response: {
-        id: string;
-        created_by: string | null;
-        /** Any JSON object */
-        metadata: Record<string, unknown>;
-        created_at: string;
-        updated_at: string;
-        expires_at: string | null;
-        ttl_seconds: number | null;
-        turn_count: number;
-        state_version: number;
-      };
+      response: Workspace;
     };
   };
   "/v1/workspaces/{id}": {
     /** Delete a workspace with everything in it */
-    delete: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: undefined;
-    };
+    delete: { params: { id: string }; query: Record<string, never>; body: undefined; response: undefined };
     /** Get a workspace */
-    get: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: {
-        id: string;
-        created_by: string | null;
-        /** Any JSON object */
-        metadata: Record<string, unknown>;
-        created_at: string;
-        updated_at: string;
-        expires_at: string | null;
-        ttl_seconds: number | null;
-        turn_count: number;
-        state_version: number;
-      };
-    };
+    get: { params: { id: string }; query: Record<string, never>; body: undefined; response: Workspace };
     /** Change ttl_seconds (null: never expires) or metadata (replaced) */
     patch: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: Record<string, never>;
       body: {
         ttl_seconds?: number | null;
         /** Any JSON object */
         metadata?: Record<string, unknown>;
       };
-      response: {
-        id: string;
-        created_by: string | null;
-        /** Any JSON object */
-        metadata: Record<string, unknown>;
-        created_at: string;
-        updated_at: string;
-        expires_at: string | null;
-        ttl_seconds: number | null;
-        turn_count: number;
-        state_version: number;
-      };
+      response: Workspace;
     };
   };
   "/v1/workspaces/{id}/crdt": {
     /** Names of the workspace’s CRDT docs */
-    get: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: {
-        docs: Array<string>;
-      };
-    };
+    get: { params: { id: string }; query: Record<string, never>; body: undefined; response: { docs: Array<string> } };
   };
   "/v1/workspaces/{id}/crdt/{doc}": {
     /** The doc as one Yjs update; with state_vector, only what that state vector lacks */
@@ -2082,9 +841,7 @@ export interface Paths {
       };
       query: Record<string, never>;
       body: undefined;
-      response: {
-        compacted: number;
-      };
+      response: { compacted: number };
     };
   };
   "/v1/workspaces/{id}/crdt/{doc}/state-vector": {
@@ -2103,23 +860,11 @@ export interface Paths {
   "/v1/workspaces/{id}/events": {
     /** Workspace events: an SSE stream (Accept: text/event-stream) or a JSON page */
     get: {
-      params: {
-        id: string;
-      };
-      query: {
-        after?: string;
-        limit?: string;
-      };
+      params: { id: string };
+      query: { after?: string; limit?: string };
       body: undefined;
       response: {
-        events: Array<{
-          /** Monotonic per workspace (not dense) */
-          id: number;
-          type: string;
-          workspace_id: string;
-          at: string;
-          data: Record<string, unknown>;
-        }>;
+        events: Array<WorkspaceEvent>;
         /** Pass as after for the next page */
         next_after: number;
       };
@@ -2128,24 +873,14 @@ export interface Paths {
   "/v1/workspaces/{id}/members": {
     /** Members */
     get: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: Record<string, never>;
       body: undefined;
-      response: {
-        members: Array<{
-          kind: "agent" | "session";
-          id: string;
-          joined_at: string;
-        }>;
-      };
+      response: { members: Array<{ kind: "agent" | "session"; id: string; joined_at: string }> };
     };
     /** Join: 201 when added (event member.joined), 200 when already a member */
     post: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: Record<string, never>;
       body: {
         /** agent or session */
@@ -2153,79 +888,25 @@ export interface Paths {
         /** agent id, or a session id of this tenant */
         id: string;
       };
-      response: {
-        kind: "agent" | "session";
-        id: string;
-        joined_at: string;
-      };
+      response: { kind: "agent" | "session"; id: string; joined_at: string };
     };
   };
   "/v1/workspaces/{id}/members/{kind}/{member}": {
     /** Leave (event member.left) */
-    delete: {
-      params: {
-        id: string;
-        kind: string;
-        member: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: undefined;
-    };
+    delete: { params: { id: string; kind: string; member: string }; query: Record<string, never>; body: undefined; response: undefined };
   };
   "/v1/workspaces/{id}/state": {
     /** Read the shared state; ETag is its version */
-    get: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: undefined;
-      response: {
-        version: number;
-        /** Any JSON object */
-        state: Record<string, unknown>;
-        /** ISO 8601 time (UTC) */
-        updated_at: string;
-      };
-    };
+    get: { params: { id: string }; query: Record<string, never>; body: undefined; response: State };
     /** Merge-patch the shared state (RFC 7396), CAS with If-Match */
-    patch: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: Record<string, unknown>;
-      response: {
-        version: number;
-        /** Any JSON object */
-        state: Record<string, unknown>;
-        /** ISO 8601 time (UTC) */
-        updated_at: string;
-      };
-    };
+    patch: { params: { id: string }; query: Record<string, never>; body: Record<string, unknown>; response: State };
     /** Replace the shared state (CAS with If-Match) */
-    put: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: Record<string, unknown>;
-      response: {
-        version: number;
-        /** Any JSON object */
-        state: Record<string, unknown>;
-        /** ISO 8601 time (UTC) */
-        updated_at: string;
-      };
-    };
+    put: { params: { id: string }; query: Record<string, never>; body: Record<string, unknown>; response: State };
   };
   "/v1/workspaces/{id}/turns": {
     /** Read shared turns: after_seq/before_seq/limit ascending, or the newest N (last) */
     get: {
-      params: {
-        id: string;
-      };
+      params: { id: string };
       query: {
         /** Only turns with seq > after_seq (a next_cursor) */
         after_seq?: number;
@@ -2237,566 +918,428 @@ export interface Paths {
         last?: number;
       };
       body: undefined;
-      response: {
-        turns: Array<{
-          seq: number;
-          role: "system" | "user" | "assistant" | "tool";
-          content: string | Array<{
-            type: "text";
-            text: string;
-          } | {
-            type: "image";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            detail?: "auto" | "low" | "high";
-            caption?: string;
-          } | {
-            type: "audio";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Milliseconds */
-            duration_ms?: number;
-            transcript?: string;
-          } | {
-            type: "video";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            /** Milliseconds */
-            duration_ms?: number;
-            caption?: string;
-            transcript?: string;
-          } | {
-            type: "document";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            pages?: number;
-            /** Extracted text */
-            text?: string;
-            title?: string;
-          } | {
-            type: "file";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-          } | {
-            type: "data";
-            /** Any JSON value */
-            value: unknown;
-            /** A JSON Schema (draft 2020-12) */
-            schema?: Record<string, unknown>;
-          } | {
-            type: "code";
-            language: string;
-            code: string;
-            path?: string;
-          } | {
-            type: "tool_call";
-            id: string;
-            name: string;
-            /** JSON text, verbatim */
-            arguments: string;
-          } | {
-            type: "tool_result";
-            tool_call_id: string;
-            content: string;
-            is_error?: boolean;
-          } | {
-            type: "reasoning";
-            text: string;
-            /** The provider’s opaque signature, to send the reasoning back */
-            signature?: string;
-          } | {
-            type: "citation";
-            /** http(s) URL */
-            url: string;
-            title?: string;
-            snippet?: string;
-          } | {
-            type: "location";
-            lat: number;
-            lon: number;
-            name?: string;
-            address?: string;
-          } | {
-            type: "ui_event";
-            /** What was acted on, e.g. a selector or control id */
-            element: string;
-            action: string;
-            /** Any JSON value */
-            value?: unknown;
-          } | {
-            type: "time_series";
-            /** A tensor of the same session, shape [channels.length, samples] */
-            tensor: string;
-            /** Channel names, one per tensor row */
-            channels: Array<string>;
-            /** Time of sample 0, ms since the epoch */
-            start_ms: number;
-            /** Milliseconds between samples */
-            interval_ms: number;
-            /** One unit per channel */
-            units?: Array<string>;
-          } | {
-            type: "tensor";
-            /** A tensor of the same session */
-            name: string;
-          }>;
-          name: string | null;
-          agent_id: string | null;
-          metadata: Record<string, unknown> | null;
-          /** ISO 8601 time (UTC) */
-          created_at: string;
-          pinned: boolean;
-          importance: number | null;
-        }>;
-        next_cursor: string | null;
-      };
+      response: { turns: Array<Turn>; next_cursor: string | null };
     };
     /** Append to the shared turn log (atomically; give each turn its agent_id) */
-    post: {
-      params: {
-        id: string;
-      };
-      query: Record<string, never>;
-      body: {
-        turns: Array<{
-          role: "system" | "user" | "assistant" | "tool";
-          content: string | Array<{
-            type: "text";
-            text: string;
-          } | {
-            type: "image";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            detail?: "auto" | "low" | "high";
-            caption?: string;
-          } | {
-            type: "audio";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Milliseconds */
-            duration_ms?: number;
-            transcript?: string;
-          } | {
-            type: "video";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            /** Milliseconds */
-            duration_ms?: number;
-            caption?: string;
-            transcript?: string;
-          } | {
-            type: "document";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            pages?: number;
-            /** Extracted text */
-            text?: string;
-            title?: string;
-          } | {
-            type: "file";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-          } | {
-            type: "data";
-            /** Any JSON value */
-            value: unknown;
-            /** A JSON Schema (draft 2020-12) */
-            schema?: Record<string, unknown>;
-          } | {
-            type: "code";
-            language: string;
-            code: string;
-            path?: string;
-          } | {
-            type: "tool_call";
-            id: string;
-            name: string;
-            /** JSON text, verbatim */
-            arguments: string;
-          } | {
-            type: "tool_result";
-            tool_call_id: string;
-            content: string;
-            is_error?: boolean;
-          } | {
-            type: "reasoning";
-            text: string;
-            /** The provider’s opaque signature, to send the reasoning back */
-            signature?: string;
-          } | {
-            type: "citation";
-            /** http(s) URL */
-            url: string;
-            title?: string;
-            snippet?: string;
-          } | {
-            type: "location";
-            lat: number;
-            lon: number;
-            name?: string;
-            address?: string;
-          } | {
-            type: "ui_event";
-            /** What was acted on, e.g. a selector or control id */
-            element: string;
-            action: string;
-            /** Any JSON value */
-            value?: unknown;
-          } | {
-            type: "time_series";
-            /** A tensor of the same session, shape [channels.length, samples] */
-            tensor: string;
-            /** Channel names, one per tensor row */
-            channels: Array<string>;
-            /** Time of sample 0, ms since the epoch */
-            start_ms: number;
-            /** Milliseconds between samples */
-            interval_ms: number;
-            /** One unit per channel */
-            units?: Array<string>;
-          } | {
-            type: "tensor";
-            /** A tensor of the same session */
-            name: string;
-          }>;
-          name?: string | null;
-          agent_id?: string | null;
-          metadata?: Record<string, unknown> | null;
-          pinned?: boolean;
-          importance?: number | null;
-        }>;
-      };
-      response: {
-        turns: Array<{
-          seq: number;
-          role: "system" | "user" | "assistant" | "tool";
-          content: string | Array<{
-            type: "text";
-            text: string;
-          } | {
-            type: "image";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            detail?: "auto" | "low" | "high";
-            caption?: string;
-          } | {
-            type: "audio";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Milliseconds */
-            duration_ms?: number;
-            transcript?: string;
-          } | {
-            type: "video";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            /** Pixels */
-            width?: number;
-            /** Pixels */
-            height?: number;
-            /** Milliseconds */
-            duration_ms?: number;
-            caption?: string;
-            transcript?: string;
-          } | {
-            type: "document";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-            pages?: number;
-            /** Extracted text */
-            text?: string;
-            title?: string;
-          } | {
-            type: "file";
-            /** Media type; may be left out when blob gives it */
-            mime: string;
-            /** Inline bytes, base64; or give url or blob */
-            data?: string;
-            /** http(s), s3, gs or data URL; or give data or blob */
-            url?: string;
-            blob?: {
-              /** SHA-256 of the bytes, lowercase hex */
-              sha256: string;
-              /** Bytes */
-              size: number;
-              mime: string;
-            };
-            /** A file name */
-            name?: string;
-          } | {
-            type: "data";
-            /** Any JSON value */
-            value: unknown;
-            /** A JSON Schema (draft 2020-12) */
-            schema?: Record<string, unknown>;
-          } | {
-            type: "code";
-            language: string;
-            code: string;
-            path?: string;
-          } | {
-            type: "tool_call";
-            id: string;
-            name: string;
-            /** JSON text, verbatim */
-            arguments: string;
-          } | {
-            type: "tool_result";
-            tool_call_id: string;
-            content: string;
-            is_error?: boolean;
-          } | {
-            type: "reasoning";
-            text: string;
-            /** The provider’s opaque signature, to send the reasoning back */
-            signature?: string;
-          } | {
-            type: "citation";
-            /** http(s) URL */
-            url: string;
-            title?: string;
-            snippet?: string;
-          } | {
-            type: "location";
-            lat: number;
-            lon: number;
-            name?: string;
-            address?: string;
-          } | {
-            type: "ui_event";
-            /** What was acted on, e.g. a selector or control id */
-            element: string;
-            action: string;
-            /** Any JSON value */
-            value?: unknown;
-          } | {
-            type: "time_series";
-            /** A tensor of the same session, shape [channels.length, samples] */
-            tensor: string;
-            /** Channel names, one per tensor row */
-            channels: Array<string>;
-            /** Time of sample 0, ms since the epoch */
-            start_ms: number;
-            /** Milliseconds between samples */
-            interval_ms: number;
-            /** One unit per channel */
-            units?: Array<string>;
-          } | {
-            type: "tensor";
-            /** A tensor of the same session */
-            name: string;
-          }>;
-          name: string | null;
-          agent_id: string | null;
-          metadata: Record<string, unknown> | null;
-          /** ISO 8601 time (UTC) */
-          created_at: string;
-          pinned: boolean;
-          importance: number | null;
-        }>;
-      };
-    };
+    post: { params: { id: string }; query: Record<string, never>; body: { turns: Array<NewTurn> }; response: { turns: Array<Turn> } };
   };
 }
+
+/** Audio */
+export type AudioPart = {
+  type: "audio";
+  /** Media type; may be left out when blob gives it */
+  mime: string;
+  /** Inline bytes, base64; or give url or blob */
+  data?: string;
+  /** http(s), s3, gs or data URL; or give data or blob */
+  url?: string;
+  blob?: BlobRef;
+  /** A file name */
+  name?: string;
+  /** Milliseconds */
+  duration_ms?: number;
+  transcript?: string;
+};
+
+export type Blob = {
+  /** SHA-256 of the bytes, lowercase hex: the blob’s name */
+  sha256: string;
+  /** Bytes */
+  size: number;
+  mime: string;
+  /** Sessions whose turns reference the blob */
+  refs: number;
+  created_at: string;
+  /** false when the tenant already held these bytes (deduplicated) */
+  created: boolean;
+};
+
+export type BlobRef = {
+  /** SHA-256 of the bytes, lowercase hex */
+  sha256: string;
+  /** Bytes */
+  size: number;
+  mime: string;
+};
+
+export type ChatMessage = {
+  /** system | developer | user | assistant | tool */
+  role: string;
+  content?: string | null | Array<Record<string, unknown>>;
+  name?: string;
+  tool_calls?: Array<Record<string, unknown>>;
+  tool_call_id?: string;
+  [key: string]: unknown;
+};
+
+/** A source or web result */
+export type CitationPart = {
+  type: "citation";
+  /** http(s) URL */
+  url: string;
+  title?: string;
+  snippet?: string;
+};
+
+/** Source code */
+export type CodePart = {
+  type: "code";
+  language: string;
+  code: string;
+  path?: string;
+};
+
+/** Structured data, valid against `schema` when given (else SIRA_ERR_PART_DATA_INVALID) */
+export type DataPart = {
+  type: "data";
+  /** Any JSON value */
+  value: unknown;
+  /** A JSON Schema (draft 2020-12) */
+  schema?: Record<string, unknown>;
+};
+
+/** A document (PDF, office file) with its extracted text */
+export type DocumentPart = {
+  type: "document";
+  /** Media type; may be left out when blob gives it */
+  mime: string;
+  /** Inline bytes, base64; or give url or blob */
+  data?: string;
+  /** http(s), s3, gs or data URL; or give data or blob */
+  url?: string;
+  blob?: BlobRef;
+  /** A file name */
+  name?: string;
+  pages?: number;
+  /** Extracted text */
+  text?: string;
+  title?: string;
+};
+
+export type Experience = {
+  id: string;
+  task: string;
+  agent_id: string;
+  steps: Array<ExperienceStep>;
+  outcome: "success" | "failure" | "partial";
+  reward: number;
+  /** Any JSON object */
+  metadata: Record<string, unknown>;
+  created_at: string;
+  [key: string]: unknown;
+};
+
+export type ExperienceStep = {
+  /** The tool used, if any */
+  tool?: string;
+  /** What the agent did */
+  action: string;
+  input?: unknown;
+  output?: unknown;
+  /** Whether the step succeeded */
+  ok: boolean;
+};
+
+/** Any other file */
+export type FilePart = {
+  type: "file";
+  /** Media type; may be left out when blob gives it */
+  mime: string;
+  /** Inline bytes, base64; or give url or blob */
+  data?: string;
+  /** http(s), s3, gs or data URL; or give data or blob */
+  url?: string;
+  blob?: BlobRef;
+  /** A file name */
+  name?: string;
+};
+
+/** An image */
+export type ImagePart = {
+  type: "image";
+  /** Media type; may be left out when blob gives it */
+  mime: string;
+  /** Inline bytes, base64; or give url or blob */
+  data?: string;
+  /** http(s), s3, gs or data URL; or give data or blob */
+  url?: string;
+  blob?: BlobRef;
+  /** A file name */
+  name?: string;
+  /** Pixels */
+  width?: number;
+  /** Pixels */
+  height?: number;
+  detail?: "auto" | "low" | "high";
+  caption?: string;
+};
+
+export type IntentModel = {
+  name: string;
+  /** 1 after the first training, +1 per retraining */
+  version: number;
+  labels: Array<string>;
+  examples: number;
+  features: number;
+  threshold: number;
+  /** Accuracy on its own training examples (not held-out) */
+  train_accuracy: number;
+  /** ms since the epoch */
+  trained_at: number;
+  training_ms: number;
+};
+
+/** A place (WGS 84 degrees) */
+export type LocationPart = {
+  type: "location";
+  lat: number;
+  lon: number;
+  name?: string;
+  address?: string;
+};
+
+export type NewSession = {
+  /** 1-128 chars of [A-Za-z0-9_.:-], starting with a letter or digit */
+  id?: string;
+  user_id?: string | null;
+  agent_id?: string | null;
+  ttl_seconds?: number | null;
+  /** Any JSON object */
+  metadata?: Record<string, unknown>;
+};
+
+export type NewTurn = {
+  role: "system" | "user" | "assistant" | "tool";
+  content: string | Array<Part>;
+  name?: string | null;
+  agent_id?: string | null;
+  metadata?: Record<string, unknown> | null;
+  pinned?: boolean;
+  importance?: number | null;
+};
+
+/** A part of a turn on the wire */
+export type Part = TextPart | ImagePart | AudioPart | VideoPart | DocumentPart | FilePart | DataPart | CodePart | ToolCallPart | ToolResultPart | ReasoningPart | CitationPart | LocationPart | UiEventPart | TimeSeriesPart | TensorPart;
+
+export type Profile = {
+  user_id: string;
+  /** Document version; also the ETag */
+  version: number;
+  updated_at: string;
+  /** Current entries, most confident first */
+  entries: Array<ProfileEntry>;
+  /** Superseded and rejected entries, newest first */
+  history: Array<ProfileEntry>;
+};
+
+export type ProfileEntry = {
+  id: string;
+  /** The attribute, or attribute/value for many-valued ones (likes/jazz) */
+  slot: string;
+  attribute: string;
+  value: string;
+  polarity: "positive" | "negative";
+  confidence: number;
+  status: "current" | "superseded" | "rejected";
+  source: "extracted" | "explicit";
+  evidence: Array<{
+    session: string;
+    seq: number;
+    at: string;
+    quote?: string;
+  }>;
+  first_seen: string;
+  last_seen: string;
+  superseded_by?: string;
+  supersedes?: string;
+};
+
+/** Model reasoning; left out of context windows unless include_reasoning */
+export type ReasoningPart = {
+  type: "reasoning";
+  text: string;
+  /** The provider’s opaque signature, to send the reasoning back */
+  signature?: string;
+};
+
+export type ScoreComponents = {
+  /** BM25 / best BM25 in the session, 0..1 */
+  lexical: number;
+  /** exp(−ln2 · turns back / half-life) */
+  recency: number;
+  /** Importance prior 0..1 */
+  importance: number;
+  /** Role prior 0..1 */
+  role: number;
+  /** Embedding similarity 0..1 (when embeddings exist) */
+  dense?: number;
+  /** Raw BM25 score */
+  bm25: number;
+  [key: string]: unknown;
+};
+
+export type Session = {
+  id: string;
+  user_id: string | null;
+  agent_id: string | null;
+  /** Any JSON object */
+  metadata: Record<string, unknown>;
+  /** ISO 8601 time (UTC) */
+  created_at: string;
+  /** ISO 8601 time (UTC) */
+  updated_at: string;
+  expires_at: string | null;
+  ttl_seconds: number | null;
+  /** Number of turns; also the seq of the newest turn */
+  turn_count: number;
+  /** Version of the state (0 = never written) */
+  state_version: number;
+};
+
+export type SessionEvent = {
+  /** Dense per session: 1, 2, 3, … */
+  id: number;
+  type: string;
+  session_id: string;
+  at: string;
+  /** turns.appended {first_seq, count}; state.changed {version}; tensor.* {name} */
+  data: Record<string, unknown>;
+};
+
+export type SessionPatch = {
+  user_id?: string | null;
+  agent_id?: string | null;
+  ttl_seconds?: number | null;
+  /** Any JSON object */
+  metadata?: Record<string, unknown>;
+};
+
+export type State = {
+  version: number;
+  /** Any JSON object */
+  state: Record<string, unknown>;
+  /** ISO 8601 time (UTC) */
+  updated_at: string;
+};
+
+export type TensorInfo = {
+  name: string;
+  dtype: "f64" | "f32" | "f16" | "bf16" | "i64" | "i32" | "i16" | "i8" | "u8" | "bool";
+  shape: Array<number>;
+  byte_length: number;
+  /** ISO 8601 time (UTC) */
+  updated_at: string;
+};
+
+/** A reference to a named tensor */
+export type TensorPart = {
+  type: "tensor";
+  /** A tensor of the same session */
+  name: string;
+};
+
+/** Plain text */
+export type TextPart = {
+  type: "text";
+  text: string;
+};
+
+/** Sensor readings: a session tensor of shape [channels, samples] */
+export type TimeSeriesPart = {
+  type: "time_series";
+  /** A tensor of the same session, shape [channels.length, samples] */
+  tensor: string;
+  /** Channel names, one per tensor row */
+  channels: Array<string>;
+  /** Time of sample 0, ms since the epoch */
+  start_ms: number;
+  /** Milliseconds between samples */
+  interval_ms: number;
+  /** One unit per channel */
+  units?: Array<string>;
+};
+
+/** A call the assistant made */
+export type ToolCallPart = {
+  type: "tool_call";
+  id: string;
+  name: string;
+  /** JSON text, verbatim */
+  arguments: string;
+};
+
+/** The result of a tool call */
+export type ToolResultPart = {
+  type: "tool_result";
+  tool_call_id: string;
+  content: string;
+  is_error?: boolean;
+};
+
+export type Turn = {
+  seq: number;
+  role: "system" | "user" | "assistant" | "tool";
+  content: string | Array<Part>;
+  name: string | null;
+  agent_id: string | null;
+  metadata: Record<string, unknown> | null;
+  /** ISO 8601 time (UTC) */
+  created_at: string;
+  pinned: boolean;
+  importance: number | null;
+};
+
+/** Something a user did in a UI */
+export type UiEventPart = {
+  type: "ui_event";
+  /** What was acted on, e.g. a selector or control id */
+  element: string;
+  action: string;
+  /** Any JSON value */
+  value?: unknown;
+};
+
+/** Video */
+export type VideoPart = {
+  type: "video";
+  /** Media type; may be left out when blob gives it */
+  mime: string;
+  /** Inline bytes, base64; or give url or blob */
+  data?: string;
+  /** http(s), s3, gs or data URL; or give data or blob */
+  url?: string;
+  blob?: BlobRef;
+  /** A file name */
+  name?: string;
+  /** Pixels */
+  width?: number;
+  /** Pixels */
+  height?: number;
+  /** Milliseconds */
+  duration_ms?: number;
+  caption?: string;
+  transcript?: string;
+};
+
+export type Workspace = {
+  id: string;
+  created_by: string | null;
+  /** Any JSON object */
+  metadata: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+  expires_at: string | null;
+  ttl_seconds: number | null;
+  turn_count: number;
+  state_version: number;
+};
+
+export type WorkspaceEvent = {
+  /** Monotonic per workspace (not dense) */
+  id: number;
+  type: string;
+  workspace_id: string;
+  at: string;
+  data: Record<string, unknown>;
+};

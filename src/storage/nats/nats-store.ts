@@ -12,10 +12,11 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Clock } from '../../core/clock.ts';
-import { isSiraError, siraError } from '../../core/errors.ts';
+import { siraError } from '../../core/errors.ts';
 import { isValidId, newId } from '../../core/ids.ts';
 import type { ApiKeyRecord, JsonObject, NewSession, NewTurn, Page, Session, SessionPatch, StateRecord, Tensor, TensorInfo, Turn, TurnRange } from '../../core/types.ts';
-import { encodeTurn, encodedTurnTextBytes } from '../codec/turn.ts';
+import { encodeTurn } from '../codec/turn.ts';
+import { appendedTurns, driverCall, eventsGap, newSession, patchedSession, turnTextBytes } from '../session-records.ts';
 import type { EventWakeSource } from '../event-hub.ts';
 import { span } from '../redis/replies.ts';
 import { DEFAULT_EVENT_RETENTION, type DocRecord, type EventLogOptions, type EventPage, type ListDocsOptions, type ListSessionsOptions, type Store, type StoreStats } from '../store.ts';
@@ -148,32 +149,14 @@ export class NatsStore implements Store {
   /** Run a call, mapping driver failures to SIRA_ERR_STORE_FAILED (category system, cause kept). */
   async #do<T>(p: () => Promise<T>): Promise<T> {
     this.#check();
-    try {
-      return await p();
-    } catch (err) {
-      if (isSiraError(err)) throw err;
-      throw siraError('SIRA_ERR_STORE_FAILED', `nats: ${(err as Error).message}`, { cause: err });
-    }
+    return driverCall('nats', p);
   }
 
   async createSession(tenant: string, input: NewSession): Promise<Session> {
     const id = input.id ?? newId('s_', this.#clock());
     return this.#c.commit(tenant, id, ({ live, now }) => {
       if (live !== undefined) throw siraError('SIRA_ERR_SESSION_EXISTS');
-      const ttl = input.ttl_seconds ?? null;
-      const s: Session = {
-        id,
-        tenant,
-        user_id: input.user_id ?? null,
-        agent_id: input.agent_id ?? null,
-        metadata: input.metadata ?? {},
-        created_at: now,
-        updated_at: now,
-        expires_at: ttl === null ? null : now + ttl * 1000,
-        ttl_seconds: ttl,
-        turn_count: 0,
-        state_version: 0,
-      };
+      const s = newSession(tenant, id, input, now);
       return { value: s, next: withEvent({ v: 1, g: writeId(), s, ev: 0, st: { at: 0, val: {} }, tx: {}, tr: 0, ts: 0 }, 'session.created', now) };
     });
   }
@@ -185,12 +168,7 @@ export class NatsStore implements Store {
   async updateSession(tenant: string, id: string, patch: SessionPatch): Promise<Session | undefined> {
     return this.#c.commit(tenant, id, ({ live, now }): Outcome<Session | undefined> => {
       if (live === undefined) return { value: undefined };
-      const s: Session = { ...live.s };
-      if (patch.user_id !== undefined) s.user_id = patch.user_id;
-      if (patch.agent_id !== undefined) s.agent_id = patch.agent_id;
-      if (patch.metadata !== undefined) s.metadata = patch.metadata;
-      if (patch.ttl_seconds !== undefined) s.ttl_seconds = patch.ttl_seconds;
-      const next = slide(s, now);
+      const next = slide(patchedSession(live.s, patch), now);
       return { value: next, next: withEvent({ ...live, s: next }, 'session.updated', now) };
     });
   }
@@ -208,12 +186,7 @@ export class NatsStore implements Store {
   async appendTurns(tenant: string, sessionId: string, turns: NewTurn[]): Promise<Turn[]> {
     const now = this.#clock();
     const records = turns.map((t) => encodeTurn(t, now, this.#compressMin));
-    let raw = 0;
-    let stored = 0;
-    for (const r of records) {
-      raw += encodedTurnTextBytes(r);
-      stored += r.byteLength;
-    }
+    const { raw, stored } = turnTextBytes(records);
     const inline = stored <= INLINE_TURN_BYTES;
     const uploads: string[] = [];
     const cache = new Map<string, string>();
@@ -232,19 +205,7 @@ export class NatsStore implements Store {
       },
       uploads,
     );
-    const out = turns.map(
-      (t, i): Turn => ({
-        seq: first + i,
-        role: t.role,
-        parts: t.parts,
-        name: t.name ?? null,
-        agent_id: t.agent_id ?? null,
-        metadata: t.metadata ?? null,
-        created_at: now,
-        importance: t.importance ?? null,
-        pinned: t.pinned === true,
-      }),
-    );
+    const out = appendedTurns(turns, first, now);
     this.#turns.appended(tenant, sessionId, gen, first - 1, records);
     return out;
   }
@@ -293,9 +254,7 @@ export class NatsStore implements Store {
       const { live } = await this.#do(() => this.#c.load(tenant, sessionId));
       if (live === undefined) return undefined;
       const first = this.#data.firstRetained(live);
-      if (afterId < first - 1) {
-        throw siraError('SIRA_ERR_EVENTS_GAP', `events ${afterId + 1}..${first - 1} are no longer retained`, { details: { first_retained_id: first } });
-      }
+      if (afterId < first - 1) throw eventsGap(afterId, first);
       const events = await this.#do(() => this.#data.events(tenant, sessionId, live, afterId, limit));
       if (events !== undefined) return { events, last_id: live.ev };
       if (attempt >= READ_RETRIES) throw siraError('SIRA_ERR_CODEC_CORRUPT', `events after ${afterId} of session ${sessionId} are missing`);

@@ -13,6 +13,7 @@ import type { Current, HeadCommitter, Outcome } from './commit.ts';
 import { slide, withEvent, type Head } from './head.ts';
 import { GenKeys } from './keys.ts';
 import type { SessionData } from './session-data.ts';
+import { stateConflict } from '../session-records.ts';
 
 /** State JSON up to this many bytes lives in the head; larger in a blob. */
 const INLINE_STATE_BYTES = 128 * 1024;
@@ -20,9 +21,6 @@ const INLINE_STATE_BYTES = 128 * 1024;
 const READ_RETRIES = 5;
 
 const encoder = new TextEncoder();
-
-const conflict = (current: number, expected: number | undefined) =>
-  siraError('SIRA_ERR_STATE_VERSION_CONFLICT', `expected version ${String(expected)}, current is ${current}`, { details: { current_version: current } });
 
 /** What the state operations need of their store. */
 export interface StateParts {
@@ -75,7 +73,7 @@ export class NatsState {
       async ({ live, now }): Promise<Outcome<StateRecord>> => {
         if (live === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
         const version = live.s.state_version;
-        if (expected !== undefined && expected !== version) throw conflict(version, expected);
+        if (expected !== undefined && expected !== version) throw stateConflict(version, expected);
         const cur = await this.#value(tenant, id, live);
         if (cur === undefined) throw siraError('SIRA_ERR_CODEC_CORRUPT', `state of session ${id} is missing`);
         const value = make(cur);

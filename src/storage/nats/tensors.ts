@@ -13,6 +13,7 @@ import type { Current, HeadCommitter, Outcome } from './commit.ts';
 import { slide, withEvent, withoutEvent, type Head } from './head.ts';
 import { GenKeys } from './keys.ts';
 import type { SessionData } from './session-data.ts';
+import { tensorLimit } from '../session-records.ts';
 
 /** Reads that found a blob a concurrent writer had just replaced retry this often before reporting corruption. */
 const READ_RETRIES = 5;
@@ -94,7 +95,7 @@ export class NatsTensors {
       async ({ live }): Promise<Outcome<TensorInfo>> => {
         if (live === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
         if (live.tx[name] === undefined && Object.keys(live.tx).length >= this.#o.maxTensors) {
-          throw siraError('SIRA_ERR_TENSOR_LIMIT', `at most ${this.#o.maxTensors} tensors per session`);
+          throw tensorLimit(this.#o.maxTensors);
         }
         const w = await c.upload(tenant, sessionId, live, 'tensor', rec, uploads, cache);
         // The record is this call's own (encoded above): the cache may keep it. A lost or refused write's blob

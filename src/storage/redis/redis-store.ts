@@ -13,56 +13,32 @@
  *
  * Indexes that cross sessions (listing, expiry, API keys, counters) live in other slots and are updated in a
  * second step after the session script; readers tolerate entries whose session is gone. See docs/internals.md.
+ *
+ * This class is the facade: the shared machinery is ./redis-core.ts, the operations ./redis-sessions.ts,
+ * ./redis-turns.ts, ./redis-values.ts, ./docs.ts, ./api-keys.ts and ./erase.ts.
  */
 import { eraseTenant, eraseUser } from './erase.ts';
 import { RedisSealer } from './sealing.ts';
 import type { MasterKey } from '../crypto/master-key.ts';
 import { Cluster } from 'ioredis';
 import type { Clock } from '../../core/clock.ts';
-import { isSiraError, siraError } from '../../core/errors.ts';
-import { isValidId, newId } from '../../core/ids.ts';
-import { mergePatch } from '../../core/merge-patch.ts';
-import type {
-  ApiKeyRecord,
-  JsonObject,
-  NewSession,
-  NewTurn,
-  Page,
-  Session,
-  SessionEvent,
-  SessionEventType,
-  SessionPatch,
-  StateRecord,
-  Tensor,
-  TensorInfo,
-  Turn,
-  TurnRange,
-} from '../../core/types.ts';
-import { decodeTensorInfoHeader, decodeTensorRecord, encodeTensorRecord, tensorRecordDataOffset } from '../codec/tensor-record.ts';
-import { decodeTurn, encodeTurn, encodedTurnTextBytes } from '../codec/turn.ts';
-import {
-  DEFAULT_EVENT_RETENTION,
-  type DocRecord,
-  type EventLogOptions,
-  type EventPage,
-  type ListDocsOptions,
-  type ListSessionsOptions,
-  type Store,
-  type StoreStats,
-  type TenantErasure,
-} from '../store.ts';
-import { TailCache, tailVersion, type TailCacheOptions } from '../tail-cache.ts';
+import { siraError } from '../../core/errors.ts';
+import { isValidId } from '../../core/ids.ts';
+import type { ApiKeyRecord, JsonObject, NewSession, NewTurn, Page, Session, SessionPatch, StateRecord, Tensor, TensorInfo, Turn, TurnRange } from '../../core/types.ts';
+import { DEFAULT_EVENT_RETENTION, type DocRecord, type EventLogOptions, type EventPage, type ListDocsOptions, type ListSessionsOptions, type Store, type StoreStats, type TenantErasure } from '../store.ts';
+import { TailCache, type TailCacheOptions } from '../tail-cache.ts';
 import { connectRedis, parseRedisUrl, type RedisTarget } from './connect.ts';
 import { RedisEventWakeups } from './event-wakeups.ts';
 import type { EventWakeSource } from '../event-hub.ts';
 import { RedisApiKeys } from './api-keys.ts';
 import { RedisDocs } from './docs.ts';
-import { RedisIndexes } from './indexes.ts';
-import { KeySpace, parseExpiryMember, type SessionKeys } from './keys.ts';
-import { pairs, purged, sessionFromHash, span, str, type Purged } from './replies.ts';
-import * as S from './scripts.ts';
-import type { RedisClient, Script, ScriptArg } from './scripts.ts';
+import { KeySpace } from './keys.ts';
+import type { RedisClient } from './scripts.ts';
 import { backgroundError } from '../../core/background.ts';
+import { RedisCore } from './redis-core.ts';
+import * as sessions from './redis-sessions.ts';
+import * as log from './redis-turns.ts';
+import * as values from './redis-values.ts';
 
 /** Options of the Redis backend. */
 export interface RedisStoreOptions extends EventLogOptions {
@@ -100,45 +76,33 @@ export interface RedisStoreOptions extends EventLogOptions {
   masterKeys?: MasterKey[];
 }
 
-const cacheKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
-
-const conflict = (current: number, expected: number | undefined) =>
-  siraError('SIRA_ERR_STATE_VERSION_CONFLICT', `expected version ${String(expected)}, current is ${current}`, { details: { current_version: current } });
-
 export class RedisStore implements Store {
   readonly kind: 'redis' | 'redis-cluster';
-  readonly #r: RedisClient;
-  readonly #k: KeySpace;
-  readonly #clock: Clock;
-  readonly #compressMin: number;
-  readonly #maxTensors: number;
-  readonly #grace: number;
-  readonly #retention: string;
-  readonly #tail: TailCache | undefined;
-  readonly #ix: RedisIndexes;
+  readonly #c: RedisCore;
   readonly #keys: RedisApiKeys;
   readonly #docs: RedisDocs;
-  readonly #wait: S.ReplicaWait | undefined;
   readonly #target: RedisTarget;
-  readonly #sealer: RedisSealer | undefined;
-  #closed = false;
 
   private constructor(opts: RedisStoreOptions, client: RedisClient, target: RedisTarget, keys: KeySpace) {
     this.kind = target.kind === 'cluster' ? 'redis-cluster' : 'redis';
     this.#target = target;
-    this.#wait = opts.durability === 'replicated' ? { replicas: opts.replicas ?? 1, timeoutMs: opts.replicaTimeoutMs ?? 1000 } : undefined;
-    this.#r = client;
-    this.#k = keys;
-    this.#clock = opts.clock ?? Date.now;
-    this.#compressMin = opts.compressMinBytes ?? 64;
-    this.#maxTensors = opts.maxTensorsPerSession ?? 1024;
-    this.#grace = opts.gcGraceMs ?? 60_000;
-    this.#retention = String(Math.max(1, opts.eventRetention ?? DEFAULT_EVENT_RETENTION));
-    this.#tail = opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {});
-    this.#sealer = (opts.masterKeys ?? []).length === 0 ? undefined : new RedisSealer(client, keys, opts.masterKeys!);
-    this.#ix = new RedisIndexes(client, keys, this.#sealer === undefined ? undefined : (h) => this.#openHash(h));
+    const wait = opts.durability === 'replicated' ? { replicas: opts.replicas ?? 1, timeoutMs: opts.replicaTimeoutMs ?? 1000 } : undefined;
+    const clock = opts.clock ?? Date.now;
+    const sealer = (opts.masterKeys ?? []).length === 0 ? undefined : new RedisSealer(client, keys, opts.masterKeys!);
+    this.#c = new RedisCore({
+      client,
+      keys,
+      clock,
+      compressMin: opts.compressMinBytes ?? 64,
+      maxTensors: opts.maxTensorsPerSession ?? 1024,
+      grace: opts.gcGraceMs ?? 60_000,
+      retention: String(Math.max(1, opts.eventRetention ?? DEFAULT_EVENT_RETENTION)),
+      tail: opts.tailCache === false ? undefined : new TailCache(opts.tailCache ?? {}),
+      wait,
+      sealer,
+    });
     this.#keys = new RedisApiKeys(client, keys);
-    this.#docs = new RedisDocs(client, keys, this.#clock, this.#wait, this.#sealer);
+    this.#docs = new RedisDocs(client, keys, clock, wait, sealer);
   }
 
   /** Connect to the server or cluster `opts.url` names; throws SIRA_ERR_STORE_FAILED when it cannot. */
@@ -154,7 +118,7 @@ export class RedisStore implements Store {
    * publishes its new event ids on (see ./event-wakeups.ts). The caller owns it (close it before the store).
    */
   eventWakeups(): EventWakeSource {
-    return new RedisEventWakeups(this.#r, this.#target, this.#k.prefix);
+    return new RedisEventWakeups(this.#c.r, this.#target, this.#c.k.prefix);
   }
 
   /**
@@ -162,384 +126,103 @@ export class RedisStore implements Store {
    * below the required number, durability `replicated` fails every write to that shard.
    */
   async minReplicas(): Promise<number> {
-    const masters = this.#r instanceof Cluster ? this.#r.nodes('master') : [this.#r];
+    const r = this.#c.r;
+    const masters = r instanceof Cluster ? r.nodes('master') : [r];
     const counts = await this.#do(() => Promise.all(masters.map(async (m) => Number(/connected_slaves:(\d+)/.exec(await m.info('replication'))?.[1] ?? 0))));
     return counts.length === 0 ? 0 : Math.min(...counts);
   }
 
   /** The acknowledged-write policy in use. */
   get durability(): 'local' | 'replicated' {
-    return this.#wait === undefined ? 'local' : 'replicated';
+    return this.#c.wait === undefined ? 'local' : 'replicated';
   }
 
   /** The client (for backend-only tests and tools); owned by the store. */
   get client(): RedisClient {
-    return this.#r;
+    return this.#c.r;
   }
 
   /** The hot tier, when on (hit and miss counters for tests and metrics). */
   get tailCache(): TailCache | undefined {
-    return this.#tail;
+    return this.#c.tail;
   }
 
   /** The key layout in use. */
   get keys(): KeySpace {
-    return this.#k;
-  }
-
-  #check(): void {
-    if (this.#closed) throw siraError('SIRA_ERR_STORE_CLOSED');
-  }
-
-  /** Run a command, mapping driver failures to SIRA_ERR_STORE_FAILED (category system, cause kept). */
-  async #do<T>(p: () => Promise<T>): Promise<T> {
-    this.#check();
-    try {
-      return await p();
-    } catch (err) {
-      if (isSiraError(err)) throw err;
-      throw siraError('SIRA_ERR_STORE_FAILED', `redis: ${(err as Error).message}`, { cause: err });
-    }
-  }
-
-  #run(s: Script, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown[]> {
-    return this.#do(() => S.runScript(this.#r, s, keys, args));
-  }
-
-  /** {@link #run} for a script that changes data: under durability `replicated`, followed by WAIT. */
-  #write(s: Script, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown[]> {
-    return this.#do(() => S.runScript(this.#r, s, keys, args, this.#wait));
-  }
-
-  #sk(tenant: string, id: string): string[] {
-    const k: SessionKeys = this.#k.session(tenant, id);
-    return [k.session, k.turns, k.state, k.tensors, k.tinfo, k.events];
-  }
-
-  /** Base of PEXPIREAT: the real clock plus the grace (not the injected clock; see the module note). */
-  #gc(): string {
-    return String(Date.now() + this.#grace);
-  }
-
-  /** Index and counter clean-up after a purge; forgets the cached tail. */
-  #purged(tenant: string, id: string, p: Purged): Promise<void> {
-    this.#tail?.drop(cacheKey(tenant, id));
-    this.#sealer?.forgetOpened();
-    return this.#do(() => this.#ix.removed(tenant, id, p));
-  }
-
-  /** Add to the counters unless closed (best effort). */
-  #count(deltas: Record<string, number>): void {
-    if (!this.#closed) this.#ix.count(deltas);
+    return this.#c.k;
   }
 
   /** The sealer, when values are sealed (keys rotate, tenant erasure). */
   get sealer(): RedisSealer | undefined {
-    return this.#sealer;
+    return this.#c.sealer;
   }
 
-  /** A session hash with its metadata opened; empty (a missing session) when its key was destroyed. */
-  async #openHash(h: Record<string, string>): Promise<Record<string, string>> {
-    if (this.#sealer === undefined || h.md === undefined || !h.md.startsWith('~')) return h;
-    const md = await this.#sealer.openText('sessions', h.md);
-    return md === undefined ? {} : { ...h, md };
+  #do<T>(p: () => Promise<T>): Promise<T> {
+    return this.#c.do(p);
   }
 
-  #sealMd(tenant: string, json: string): Promise<string> {
-    return this.#sealer === undefined ? Promise.resolve(json) : this.#sealer.sealText(tenant, 'sessions', json);
+  createSession(tenant: string, input: NewSession): Promise<Session> {
+    return sessions.createSession(this.#c, tenant, input);
   }
 
-  /** Bytes sealed under the tenant's key when sealing is on (else as they are). */
-  #seal(tenant: string, what: string, b: Uint8Array): Promise<Uint8Array> {
-    return this.#sealer === undefined ? Promise.resolve(b) : this.#sealer.seal(tenant, what, b);
+  getSession(tenant: string, id: string): Promise<Session | undefined> {
+    return sessions.getSession(this.#c, tenant, id);
   }
 
-  /** A stored value opened (as it is when sealing is off); undefined when its key was destroyed. */
-  async #open(what: string, b: Buffer): Promise<Buffer | undefined> {
-    return this.#sealer === undefined ? b : this.#sealer.open(what, b);
+  updateSession(tenant: string, id: string, patch: SessionPatch): Promise<Session | undefined> {
+    return sessions.updateSession(this.#c, tenant, id, patch);
   }
 
-  async createSession(tenant: string, input: NewSession): Promise<Session> {
-    const now = this.#clock();
-    const ttl = input.ttl_seconds ?? null;
-    const s: Session = {
-      id: input.id ?? newId('s_', now),
-      tenant,
-      user_id: input.user_id ?? null,
-      agent_id: input.agent_id ?? null,
-      metadata: input.metadata ?? {},
-      created_at: now,
-      updated_at: now,
-      expires_at: ttl === null ? null : now + ttl * 1000,
-      ttl_seconds: ttl,
-      turn_count: 0,
-      state_version: 0,
-    };
-    const reply = await this.#write(S.CREATE, this.#sk(tenant, s.id), [
-      String(now),
-      this.#gc(),
-      s.id,
-      tenant,
-      await this.#sealMd(tenant, JSON.stringify(s.metadata)),
-      s.user_id ?? '',
-      s.agent_id ?? '',
-      ttl === null ? '' : String(ttl),
-      this.#retention,
-    ]);
-    if (str(reply[0]) === 'exists') throw siraError('SIRA_ERR_SESSION_EXISTS');
-    // An expired, not yet swept session of this id was purged by the script: drop its index entries.
-    if (reply.length > 1) await this.#purged(tenant, s.id, purged(reply, 1));
-    await this.#do(() => this.#ix.added(s));
-    return s;
-  }
-
-  async getSession(tenant: string, id: string): Promise<Session | undefined> {
-    const s = sessionFromHash(await this.#do(async () => this.#openHash(await this.#r.hgetall(this.#k.session(tenant, id).session))));
-    return s === undefined || (s.expires_at !== null && s.expires_at <= this.#clock()) ? undefined : s;
-  }
-
-  async updateSession(tenant: string, id: string, patch: SessionPatch): Promise<Session | undefined> {
-    const op = (v: string | null | undefined): [string, string] => (v === undefined ? ['k', ''] : v === null ? ['d', ''] : ['s', v]);
-    const md = patch.metadata === undefined ? undefined : await this.#sealMd(tenant, JSON.stringify(patch.metadata));
-    const reply = await this.#write(S.UPDATE, this.#sk(tenant, id), [
-      String(this.#clock()),
-      this.#gc(),
-      ...op(patch.user_id),
-      ...op(patch.agent_id),
-      ...op(md),
-      ...op(patch.ttl_seconds === undefined || patch.ttl_seconds === null ? patch.ttl_seconds : String(patch.ttl_seconds)),
-      this.#retention,
-    ]);
-    if (str(reply[0]) === 'nf') return undefined;
-    const oldUser = str(reply[1]) === '' ? null : str(reply[1]);
-    const h: Record<string, string> = {};
-    for (const [f, v] of pairs(reply.slice(2))) h[f] = str(v);
-    const s = sessionFromHash(await this.#openHash(h));
-    if (s === undefined) return undefined;
-    await this.#do(() => this.#ix.updated(s, oldUser));
-    return s;
-  }
-
-  async deleteSession(tenant: string, id: string): Promise<boolean> {
-    const reply = await this.#write(S.DELETE, this.#sk(tenant, id), [String(this.#clock())]);
-    if (str(reply[0]) === 'nf') return false;
-    await this.#purged(tenant, id, purged(reply, 2));
-    return str(reply[1]) === '1';
+  deleteSession(tenant: string, id: string): Promise<boolean> {
+    return sessions.deleteSession(this.#c, tenant, id);
   }
 
   listSessions(tenant: string, opts: ListSessionsOptions = {}): Promise<Page<Session>> {
-    return this.#do(() => this.#ix.list(tenant, opts, this.#clock()));
+    return this.#do(() => this.#c.ix.list(tenant, opts, this.#c.clock()));
   }
 
-  async appendTurns(tenant: string, sessionId: string, turns: NewTurn[]): Promise<Turn[]> {
-    const now = this.#clock();
-    const records = turns.map((t) => encodeTurn(t, now, this.#compressMin));
-    let raw = 0;
-    let stored = 0;
-    for (const r of records) {
-      raw += encodedTurnTextBytes(r);
-      stored += r.byteLength;
-    }
-    const reply = await this.#write(S.APPEND, this.#sk(tenant, sessionId), [
-      String(now),
-      this.#gc(),
-      String(records.length),
-      String(raw),
-      String(stored),
-      ...(await Promise.all(records.map((r) => this.#seal(tenant, 'turns', r)))).map(S.buf),
-      this.#retention,
-    ]);
-    if (str(reply[0]) === 'nf') throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
-    const first = Number(str(reply[1]));
-    const createdAt = Number(str(reply[2]));
-    this.#count({ turns: records.length, text_raw: raw, text_stored: stored });
-    const out = turns.map(
-      (t, i): Turn => ({
-        seq: first + i,
-        role: t.role,
-        parts: t.parts,
-        name: t.name ?? null,
-        agent_id: t.agent_id ?? null,
-        metadata: t.metadata ?? null,
-        created_at: now,
-        importance: t.importance ?? null,
-        pinned: t.pinned === true,
-      }),
-    );
-    // After the script: the cache only ever holds acknowledged turns, as their plain records (it copies them).
-    this.#tail?.appended(cacheKey(tenant, sessionId), tailVersion(createdAt, first - 1), tailVersion(createdAt, first - 1 + out.length), first, records);
-    return out;
+  appendTurns(tenant: string, sessionId: string, turns: NewTurn[]): Promise<Turn[]> {
+    return log.appendTurns(this.#c, tenant, sessionId, turns);
   }
 
   getTurns(tenant: string, sessionId: string, range: TurnRange = {}): Promise<Turn[] | undefined> {
-    return this.#getTurns(tenant, sessionId, range, true);
+    return log.getTurns(this.#c, tenant, sessionId, range, true);
   }
 
-  async #getTurns(tenant: string, sessionId: string, range: TurnRange, useCache: boolean): Promise<Turn[] | undefined> {
-    const k = this.#k.session(tenant, sessionId);
-    const key = cacheKey(tenant, sessionId);
-    // Offer the cached version when the cache would cover the range at that version; Redis says whether it is current.
-    const entry = useCache ? this.#tail?.peek(key) : undefined;
-    let hint = '';
-    let want: [number, number] = [0, -1];
-    if (entry !== undefined) {
-      want = span(range, Number(entry.version.slice(entry.version.indexOf(':') + 1)));
-      if (want[0] <= want[1] && want[0] >= entry.first) hint = entry.version;
-    }
-    const opt = (n: number | undefined) => (n === undefined ? '' : String(n));
-    const args =
-      'last' in range
-        ? [String(this.#clock()), 'last', String(range.last), '', '', hint]
-        : [String(this.#clock()), 'range', opt(range.after_seq), opt(range.before_seq), opt(range.limit), hint];
-    const reply = await this.#run(S.GET_TURNS, [k.session, k.turns], args);
-    const status = str(reply[0]);
-    if (status === 'nf') return undefined;
-    if (status === 'cached') {
-      // Another call of this process may have moved the entry meanwhile: then read through.
-      return this.#tail?.range(key, hint, want[0], want[1]) ?? this.#getTurns(tenant, sessionId, range, false);
-    }
-    const first = Number(str(reply[1]));
-    const turnCount = Number(str(reply[3]));
-    const out: Turn[] = [];
-    const records: Uint8Array[] = [];
-    for (let i = 4; i < reply.length; i++) {
-      const rec = reply[i];
-      const seq = first + i - 4;
-      if (!Buffer.isBuffer(rec)) throw siraError('SIRA_ERR_CODEC_CORRUPT', `turn ${seq} of session ${sessionId} is missing`);
-      const plain = this.#sealer?.openedTurn(rec) ?? (await this.#open('turns', rec));
-      if (plain === undefined) return undefined; // the tenant's key was destroyed: erased
-      out.push(decodeTurn(plain, seq));
-      records.push(plain);
-    }
-    if (out.length > 0 && first + out.length - 1 === turnCount) this.#tail?.filled(key, tailVersion(Number(str(reply[2])), turnCount), first, records);
-    return out;
+  getState(tenant: string, sessionId: string): Promise<StateRecord | undefined> {
+    return values.getState(this.#c, tenant, sessionId);
   }
 
-  async getState(tenant: string, sessionId: string): Promise<StateRecord | undefined> {
-    const k = this.#k.session(tenant, sessionId);
-    const reply = await this.#run(S.GET_STATE, [k.session, k.state], [String(this.#clock())]);
-    if (str(reply[0]) === 'nf') return undefined;
-    const raw = reply[3];
-    const value = Buffer.isBuffer(raw) ? await this.#open('state', raw) : Buffer.from(str(raw));
-    if (value === undefined) return undefined;
-    return { version: Number(str(reply[1])), updated_at: Number(str(reply[2])), value: JSON.parse(value.toString('utf8')) as JsonObject };
+  putState(tenant: string, sessionId: string, value: JsonObject, expectedVersion?: number): Promise<StateRecord> {
+    return values.putState(this.#c, tenant, sessionId, value, expectedVersion);
   }
 
-  async putState(tenant: string, sessionId: string, value: JsonObject, expectedVersion?: number): Promise<StateRecord> {
-    const now = this.#clock();
-    const json = JSON.stringify(value);
-    const stored = this.#sealer === undefined ? json : await this.#sealer.seal(tenant, 'state', Buffer.from(json, 'utf8'));
-    const reply = await this.#write(S.PUT_STATE, this.#sk(tenant, sessionId), [String(now), this.#gc(), expectedVersion === undefined ? '' : String(expectedVersion), stored, this.#retention]);
-    const status = str(reply[0]);
-    if (status === 'nf') throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
-    if (status === 'conflict') throw conflict(Number(str(reply[1])), expectedVersion);
-    return { version: Number(str(reply[1])), value, updated_at: now };
+  patchState(tenant: string, sessionId: string, patch: JsonObject, expectedVersion?: number): Promise<StateRecord> {
+    return values.patchState(this.#c, tenant, sessionId, patch, expectedVersion);
   }
 
-  async patchState(tenant: string, sessionId: string, patch: JsonObject, expectedVersion?: number): Promise<StateRecord> {
-    // Read, merge here, write only if the version is still the one read. Without an expected version a lost race
-    // is retried: some writer succeeds on every round, so this ends.
-    for (;;) {
-      const cur = await this.getState(tenant, sessionId);
-      if (cur === undefined) throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
-      if (expectedVersion !== undefined && expectedVersion !== cur.version) throw conflict(cur.version, expectedVersion);
-      try {
-        return await this.putState(tenant, sessionId, mergePatch(cur.value, patch) as JsonObject, cur.version);
-      } catch (err) {
-        if (expectedVersion !== undefined || !isSiraError(err, 'SIRA_ERR_STATE_VERSION_CONFLICT')) throw err;
-      }
-    }
+  putTensor(tenant: string, sessionId: string, name: string, tensor: Tensor): Promise<TensorInfo> {
+    return values.putTensor(this.#c, tenant, sessionId, name, tensor);
   }
 
-  async putTensor(tenant: string, sessionId: string, name: string, tensor: Tensor): Promise<TensorInfo> {
-    const now = this.#clock();
-    const rec = encodeTensorRecord(tensor, now);
-    const header = rec.subarray(0, tensorRecordDataOffset(tensor.shape.length));
-    const reply = await this.#write(S.PUT_TENSOR, this.#sk(tenant, sessionId), [
-      String(now),
-      this.#gc(),
-      name,
-      S.buf(await this.#seal(tenant, 'tensors', rec)),
-      S.buf(header),
-      String(this.#maxTensors),
-      this.#retention,
-    ]);
-    const status = str(reply[0]);
-    if (status === 'nf') throw siraError('SIRA_ERR_SESSION_NOT_FOUND');
-    if (status === 'limit') throw siraError('SIRA_ERR_TENSOR_LIMIT', `at most ${this.#maxTensors} tensors per session`);
-    if (str(reply[1]) === '1') this.#count({ tensors: 1 });
-    return { name, dtype: tensor.dtype, shape: [...tensor.shape], byte_length: tensor.data.byteLength, updated_at: now };
+  getTensor(tenant: string, sessionId: string, name: string): Promise<Tensor | undefined> {
+    return values.getTensor(this.#c, tenant, sessionId, name);
   }
 
-  async getTensor(tenant: string, sessionId: string, name: string): Promise<Tensor | undefined> {
-    const k = this.#k.session(tenant, sessionId);
-    const reply = await this.#run(S.GET_FIELD, [k.session, k.tensors], [String(this.#clock()), name]);
-    const rec = reply[1];
-    // The reply buffer is this call's own: the tensor views it without another copy.
-    if (str(reply[0]) === 'nf' || !Buffer.isBuffer(rec)) return undefined;
-    const plain = await this.#open('tensors', rec);
-    return plain === undefined ? undefined : decodeTensorRecord(plain).tensor;
+  listTensors(tenant: string, sessionId: string): Promise<TensorInfo[] | undefined> {
+    return values.listTensors(this.#c, tenant, sessionId);
   }
 
-  async listTensors(tenant: string, sessionId: string): Promise<TensorInfo[] | undefined> {
-    const k = this.#k.session(tenant, sessionId);
-    const reply = await this.#run(S.GET_ALL, [k.session, k.tinfo], [String(this.#clock())]);
-    if (str(reply[0]) === 'nf') return undefined;
-    const out: TensorInfo[] = [];
-    for (const [name, header] of pairs(reply[1] as unknown[])) out.push({ name, ...decodeTensorInfoHeader(header as Buffer) });
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  deleteTensor(tenant: string, sessionId: string, name: string): Promise<boolean> {
+    return values.deleteTensor(this.#c, tenant, sessionId, name);
   }
 
-  async deleteTensor(tenant: string, sessionId: string, name: string): Promise<boolean> {
-    const reply = await this.#write(S.DELETE_TENSOR, this.#sk(tenant, sessionId), [String(this.#clock()), this.#gc(), name, this.#retention]);
-    const removed = str(reply[0]) === 'ok' && str(reply[1]) === '1';
-    if (removed) this.#count({ tensors: -1 });
-    return removed;
+  readEvents(tenant: string, sessionId: string, afterId: number, limit: number): Promise<EventPage | undefined> {
+    return log.readEvents(this.#c, tenant, sessionId, afterId, limit);
   }
 
-  async readEvents(tenant: string, sessionId: string, afterId: number, limit: number): Promise<EventPage | undefined> {
-    const k = this.#k.session(tenant, sessionId);
-    const reply = await this.#run(S.READ_EVENTS, [k.session, k.events], [String(this.#clock()), String(afterId), String(limit)]);
-    const status = str(reply[0]);
-    if (status === 'nf') return undefined;
-    if (status === 'gap') {
-      const first = Number(str(reply[1]));
-      throw siraError('SIRA_ERR_EVENTS_GAP', `events ${afterId + 1}..${first - 1} are no longer retained`, { details: { first_retained_id: first } });
-    }
-    const events: SessionEvent[] = [];
-    for (let i = 2; i + 3 < reply.length; i += 4) {
-      events.push({
-        id: Number(str(reply[i])),
-        type: str(reply[i + 1]) as SessionEventType,
-        session_id: sessionId,
-        at: Number(str(reply[i + 2])),
-        data: JSON.parse(str(reply[i + 3])) as JsonObject,
-      });
-    }
-    return { events, last_id: Number(str(reply[1])) };
-  }
-
-  async sweepExpired(limit = 10_000): Promise<number> {
-    const now = this.#clock();
-    const due = await this.#do(() => this.#ix.due(now, limit));
-    let removed = 0;
-    const one = async ([member, score]: [string, string]): Promise<void> => {
-      const e = parseExpiryMember(member);
-      if (e === undefined) return this.#ix.drop(member);
-      const reply = await this.#run(S.SWEEP_ONE, this.#sk(e.tenant, e.id), [String(now), String(e.createdAt)]);
-      const status = str(reply[0]);
-      if (status === 'purged') {
-        removed++;
-        await this.#purged(e.tenant, e.id, purged(reply, 1));
-      } else if (status === 'gone') {
-        await this.#ix.gone(member, e.tenant, e.id, e.createdAt);
-      } else {
-        await this.#ix.rescore(member, score, str(reply[1]));
-      }
-    };
-    // Bounded concurrency: many sessions in flight at once, never the whole sweep.
-    for (let i = 0; i < due.length; i += 64) await this.#do(() => Promise.all(due.slice(i, i + 64).map(one)));
-    return removed;
+  sweepExpired(limit = 10_000): Promise<number> {
+    return sessions.sweepExpired(this.#c, limit);
   }
 
   async putDoc(tenant: string, collection: string, id: string, value: Uint8Array, expectedVersion?: number): Promise<DocRecord> {
@@ -563,13 +246,13 @@ export class RedisStore implements Store {
   }
 
   eraseUser(tenant: string, user: string): Promise<number> {
-    return this.#do(() => eraseUser(this, this.#r, this.#k, tenant, user));
+    return this.#do(() => eraseUser(this, this.#c.r, this.#c.k, tenant, user));
   }
 
   eraseTenant(tenant: string): Promise<TenantErasure> {
     return this.#do(async () => {
-      const r = await eraseTenant(this, this.#r, this.#k, tenant);
-      return { ...r, data_keys: (await this.#sealer?.destroy(tenant)) ?? 0 };
+      const r = await eraseTenant(this, this.#c.r, this.#c.k, tenant);
+      return { ...r, data_keys: (await this.#c.sealer?.destroy(tenant)) ?? 0 };
     });
   }
 
@@ -591,26 +274,26 @@ export class RedisStore implements Store {
   }
 
   stats(): Promise<StoreStats> {
-    return this.#do(() => this.#ix.stats());
+    return this.#do(() => this.#c.ix.stats());
   }
 
   async ready(): Promise<boolean> {
-    if (this.#closed) return false;
+    if (this.#c.closed) return false;
     try {
-      return (await this.#r.ping()) === 'PONG';
+      return (await this.#c.r.ping()) === 'PONG';
     } catch {
       return false;
     }
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#ix.flush().catch(backgroundError('redis-index-flush'));
+    if (this.#c.closed) return;
+    this.#c.closed = true;
+    await this.#c.ix.flush().catch(backgroundError('redis-index-flush'));
     try {
-      await this.#r.quit();
+      await this.#c.r.quit();
     } catch {
-      this.#r.disconnect();
+      this.#c.r.disconnect();
     }
   }
 }
