@@ -108,8 +108,8 @@ export class SiraSession {
     }
     if (Object.keys(options.retention).length > 0 && options.retentionSweepMs > 0) {
       this.#retentionSweeper = setInterval(() => {
-        // A failed sweep loses nothing: what it did not delete is still due at the next tick.
-        this.sweepRetention().catch(() => {});
+        // A failed sweep loses nothing (what it did not delete is still due at the next tick), but it is logged.
+        this.sweepRetention().catch(backgroundError('retention-sweep'));
       }, options.retentionSweepMs);
       this.#retentionSweeper.unref();
     }
