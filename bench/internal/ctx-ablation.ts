@@ -37,7 +37,7 @@ const d = DEFAULT_CONTEXT_OPTIONS;
 
 /** The engine as it was before issue 12 (each new switch off). */
 export const BEFORE_ISSUE_12: ContextOptionsInput = {
-  scorer: { prefixStem: 0, smoothing: 0, denseMinMax: false, denseSmoothing: 0, speakerTerms: true, questionFactor: 1, prf: { docs: 3 }, weights: { speaker: 0, dense: 0.5 } },
+  scorer: { prefixStem: 0, smoothing: 0, denseMinMax: false, denseSmoothing: 0, speakerTerms: true, prf: { docs: 3 }, weights: { speaker: 0, dense: 0.5 } },
   queryRecentTurns: 4,
   querySummary: true,
 };
@@ -47,7 +47,6 @@ export const ABLATIONS: [string, ContextOptionsInput][] = [
   [`− 5-char stems (prefixStem ${d.scorer.prefixStem} → 0)`, { scorer: { prefixStem: 0 } }],
   [`− lexical smoothing (${d.scorer.smoothing} → 0)`, { scorer: { smoothing: 0 } }],
   [`− speaker component (weight ${d.scorer.weights.speaker} → 0)`, { scorer: { weights: { speaker: 0 } } }],
-  [`− question factor (${d.scorer.questionFactor} → 1)`, { scorer: { questionFactor: 1 } }],
   [`− small recent tail (${d.queryRecentTurns} → 4)`, { queryRecentTurns: 4 }],
   [`− no summary on retrieval (summary on)`, { querySummary: true }],
   [`+ PRF (docs ${d.scorer.prf.docs} → 3, as before)`, { scorer: { prf: { docs: 3 } } }],

@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TurnCache, analyzeTurn, asksQuestion } from './analysis.ts';
+import { TurnCache, analyzeTurn } from './analysis.ts';
 import { bm25Weighted, expansionTerms, termFrequencies } from './bm25.ts';
 import { terms } from './text.ts';
 import { mkTurn } from './testing/turns.ts';
-
-describe('memory/context/analysis asksQuestion', () => {
-  it('a turn asks when its text ends in a question mark, trailing punctuation, symbols and spaces aside', () => {
-    for (const t of ['how was it?', 'wait, pottery? since when?!', 'did you go?? 😅', 'really? ', 'and then? …']) expect(asksQuestion(t), t).toBe(true);
-    for (const t of ['what a week', 'wait, pottery? since when!', 'is it? I think so', '']) expect(asksQuestion(t), t).toBe(false);
-  });
-
-  it('analyzeTurn reads it from the body (header left out); tool turns never ask', () => {
-    expect(analyzeTurn(mkTurn(1, 'user', '[2023-05-08] Maria: how was the trip?', { name: 'Maria' })).asks).toBe(true);
-    expect(analyzeTurn(mkTurn(2, 'user', '[2023-05-08] Maria: I went to Porto.', { name: 'Maria' })).asks).toBe(false);
-  });
-});
 
 describe('memory/context/analysis TurnCache', () => {
   it('entry(turn) is computed once per session and seq, and recomputed when created_at differs', () => {

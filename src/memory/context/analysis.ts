@@ -25,16 +25,6 @@ export interface TurnAnalysis extends Bm25Doc {
   speaker?: string;
   /** The `[stamp]` of its header (the sitting's date in a logged conversation), when it has one. */
   stamp?: string;
-  /** Its text (header left out) ends in a question mark: it asks rather than tells (see {@link asksQuestion}). */
-  asks: boolean;
-}
-
-// A question mark followed by nothing but spaces, punctuation and symbols ("??", "?!", "? 😅") at the end.
-const ENDS_ASKING = /\?[^\p{L}\p{N}]*$/u;
-
-/** Whether a turn's text ends by asking (a question mark, then no letter or digit). */
-export function asksQuestion(text: string): boolean {
-  return ENDS_ASKING.test(text);
 }
 
 /** A sentence as the compressor sees it. */
@@ -62,7 +52,6 @@ export function analyzeTurn(turn: Turn): TurnAnalysis {
     shingles: hasTool ? new Uint32Array(0) : shingles(text),
     ...(speaker === undefined ? {} : { speaker }),
     ...(split.stamp === undefined ? {} : { stamp: split.stamp }),
-    asks: !hasTool && asksQuestion(split.body),
   };
 }
 

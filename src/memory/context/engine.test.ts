@@ -103,35 +103,6 @@ describe('memory/context/engine buildContext', () => {
     expect(none.selected.every((s) => s.components.speaker === undefined)).toBe(true);
   });
 
-  it('a turn that asks scores the question factor of its score; the answer beside it gains its words by smoothing', async () => {
-    const line = (seq: number, name: string, text: string): Turn => mkTurn(seq, name === 'Maria' ? 'user' : 'assistant', `[2023-02-14] ${name}: ${text}`, { name });
-    const turns: Turn[] = [];
-    for (let seq = 1; seq <= 40; seq++) {
-      const name = seq % 2 === 1 ? 'Maria' : 'Jon';
-      if (seq === 11) turns.push(line(seq, 'Jon', 'how is the pottery class going??'));
-      else if (seq === 12) turns.push(line(seq, 'Maria', 'so good, I made a wonky blue bowl on Saturday'));
-      else if (seq === 31) turns.push(line(seq, 'Jon', 'wait, a pottery class? since when?'));
-      else if (seq === 33) turns.push(line(seq, 'Maria', 'the pottery class is on Tuesdays now, I love it'));
-      else turns.push(line(seq, name, seq % 3 === 0 ? 'haha same, what a week' : 'made soup again, the weather is grim'));
-    }
-    const run = async (questionFactor: number) => {
-      const r = await buildContext({ turns, query: 'What did Maria make in pottery class?', budgetTokens: 4000, explain: true }, resolveContextOptions({ scorer: { questionFactor } }));
-      return new Map([...r.selected, ...r.dropped!].map((s) => [s.seq, s]));
-    };
-    const on = await run(0.7);
-    const off = await run(1);
-    // The two questions match as well as the statement at seq 33 (same words); scaled, they fall below it.
-    expect(on.get(31)!.components.asks).toBe(0.7);
-    expect(on.get(11)!.components.asks).toBe(0.7);
-    expect(on.get(33)!.components.asks).toBeUndefined();
-    expect(on.get(31)!.score).toBeCloseTo(off.get(31)!.score * 0.7, 3);
-    expect(off.get(31)!.components.asks).toBeUndefined();
-    expect(on.get(31)!.score).toBeLessThan(on.get(33)!.score);
-    // Seq 12 answers seq 11: it shares no word with the query and still gains lexical mass from the question.
-    expect(on.get(12)!.components.lexical).toBeGreaterThan(0);
-    expect(on.get(12)!.components.bm25).toBe(0);
-  });
-
   it('appends the client messages last, counts them, and takes the latest user message as the query', async () => {
     const messages = [
       { role: 'user', content: 'hello' },

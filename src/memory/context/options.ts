@@ -101,7 +101,6 @@ export function resolveContextOptions(input: ContextOptionsInput = {}): ContextO
   check(typeof o.scorer.denseMinMax === 'boolean', 'scorer.denseMinMax');
   check(typeof o.scorer.speakerTerms === 'boolean', 'scorer.speakerTerms');
   check(Number.isFinite(o.scorer.denseSmoothing) && o.scorer.denseSmoothing >= 0, 'scorer.denseSmoothing');
-  check(frac(o.scorer.questionFactor), 'scorer.questionFactor');
   check(count(o.recentTurns), 'recentTurns');
   check(count(o.queryRecentTurns), 'queryRecentTurns');
   check(frac(o.neighborThreshold), 'neighborThreshold');

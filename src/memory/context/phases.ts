@@ -118,9 +118,8 @@ export interface Scored {
 }
 
 /**
- * Phase 3, score: lexical, dense, recency, importance and speaker components per turn, a turn that asks a question
- * scaled down. A speaker the query names is matched by the speaker component; as a term it would only find turns
- * addressing them, so it leaves the terms.
+ * Phase 3, score: lexical, dense, recency, importance and speaker components per turn. A speaker the query names is
+ * matched by the speaker component; as a term it would only find turns addressing them, so it leaves the terms.
  */
 export function scoreTurns(analysed: AnalysedTurns, query: string, dense: ReadonlyMap<number, number> | undefined, opts: ContextOptions): Scored {
   const { turns, analyses } = analysed;
@@ -130,7 +129,7 @@ export function scoreTurns(analysed: AnalysedTurns, query: string, dense: Readon
   const speakers = querySpeakers(query, analyses.flatMap((a) => (a.speaker === undefined ? [] : [a.speaker])));
   const nameTerms = opts.scorer.speakerTerms ? new Set<string>() : new Set([...speakers].flatMap((s) => terms(s)));
   const { scores, expansion } = scoreCandidates(
-    turns.map((t, i) => ({ seq: t.seq, role: t.role, importance: analyses[i]!.importance, tf: analyses[i]!.tf, length: analyses[i]!.length, speaker: analyses[i]!.speaker, asks: analyses[i]!.asks })),
+    turns.map((t, i) => ({ seq: t.seq, role: t.role, importance: analyses[i]!.importance, tf: analyses[i]!.tf, length: analyses[i]!.length, speaker: analyses[i]!.speaker })),
     queryTerms.filter((q) => !nameTerms.has(q)),
     newest,
     opts.scorer,

@@ -4,8 +4,7 @@
  * normalised components in [0, 1] — lexical (BM25 over the session plus a pseudo-relevance-feedback pass, divided
  * by the best turn's), dense
  * (embedding similarity; absent until an embedder is configured), recency (exponential decay in turns back),
- * importance (the prior of {@link turnImportance}), a role prior and a speaker component; a turn that ends asking a
- * question has its score scaled by a question factor. Components that cannot be computed for a
+ * importance (the prior of {@link turnImportance}) and a role prior. Components that cannot be computed for a
  * request (no query → no lexical; no embeddings → no dense) are left out and the remaining weights renormalised,
  * so scores stay comparable to thresholds. Every component is returned for the explanation.
  */
@@ -58,12 +57,6 @@ export interface ScorerOptions {
   speakerTerms: boolean;
   /** Each turn's dense similarity gains this share of its ±1 neighbours' (before rescaling). @default 0.2 */
   denseSmoothing: number;
-  /**
-   * A turn that ends asking a question scores this share of its score (1: off). A question asks for what the
-   * answer next to it tells, and that answer still gains the question's words by smoothing. Issue 12: +0.024 @2k,
-   * +0.012 @1k on generator v3 dev; +0.073 @1k on context-quality-v2 (bench/RESULTS.md). @default 0.7
-   */
-  questionFactor: number;
 }
 export const DEFAULT_SCORER: Readonly<ScorerOptions> = Object.freeze({
   weights: DEFAULT_WEIGHTS,
@@ -76,7 +69,6 @@ export const DEFAULT_SCORER: Readonly<ScorerOptions> = Object.freeze({
   denseMinMax: false,
   denseSmoothing: 0.2,
   speakerTerms: false,
-  questionFactor: 0.7,
 });
 
 /** The score components of one candidate, each in [0, 1]; `dense` only when embeddings were available. */
@@ -88,8 +80,6 @@ export interface ScoreComponents {
   dense?: number;
   /** 1 when a speaker the query names said it, else 0; only when the query names a speaker of the session. */
   speaker?: number;
-  /** The question factor the score was multiplied by; only on a turn that asks, when the factor is below 1. */
-  asks?: number;
   /** The raw BM25 score of the query itself (unnormalised; `lexical` adds the expansion pass). */
   bm25: number;
 }
@@ -101,8 +91,6 @@ export interface ScoreInput extends Bm25Doc {
   importance: number;
   /** Who said it, lower-cased (see memory/context/speakers). */
   speaker?: string;
-  /** It ends asking a question (see {@link ScorerOptions.questionFactor}). */
-  asks?: boolean;
 }
 
 /** A candidate's score and its components. */
@@ -120,8 +108,7 @@ export interface Scoring {
 /**
  * Score every candidate for the query terms. `newestSeq` anchors recency (turns back = newestSeq − seq). `dense`,
  * when given, holds one similarity in [−1, 1] per candidate (clamped to [0, 1]). `speakers`: the session's
- * speakers the query names (see {@link querySpeakers}): their turns get the `speaker` component. A turn that asks
- * has its score scaled by `questionFactor`.
+ * speakers the query names (see {@link querySpeakers}): their turns get the `speaker` component.
  */
 export function scoreCandidates(
   cands: readonly ScoreInput[],
@@ -158,12 +145,7 @@ export function scoreCandidates(
       components.speaker = said;
       sum += w.speaker * said;
     }
-    let score = total > 0 ? sum / total : 0;
-    if (c.asks === true && opts.questionFactor < 1) {
-      components.asks = opts.questionFactor;
-      score *= opts.questionFactor;
-    }
-    return { score, components };
+    return { score: total > 0 ? sum / total : 0, components };
   });
   return { scores, expansion: [...expansion.keys()] };
 }
@@ -221,7 +203,6 @@ export function roundedComponents(c: ScoreComponents): ScoreComponents {
     role: c.role,
     ...(c.dense === undefined ? {} : { dense: round(c.dense) }),
     ...(c.speaker === undefined ? {} : { speaker: c.speaker }),
-    ...(c.asks === undefined ? {} : { asks: c.asks }),
     bm25: round(c.bm25),
   };
 }
