@@ -10,28 +10,14 @@
  * usage: node bench/internal/ctx-ablation.ts [--blind] [--n=10] [--use-lite | --no-dense | --dense-with-headers] [--no-words]
  *        env CTX_EXTRA='[["name", {options}], …]' adds configurations (exploration on dev)
  */
-import { buildContext, createContextCaches, DEFAULT_CONTEXT_OPTIONS, resolveContextOptions, type ContextOptionsInput } from '../../src/memory/index.ts';
+import { DEFAULT_CONTEXT_OPTIONS, type ContextOptionsInput } from '../../src/memory/index.ts';
 import { loadTokenizer } from '../../src/models/tokens.ts';
 import { embeddingText } from '../../src/memory/index.ts';
 import { dot } from '../../src/models/embedder.ts';
 import { turnText } from '../../src/models/chat.ts';
 import { createStaticEmbedder, createUseLiteEmbedder } from '../../src/models/embedders/index.ts';
-import { bm25Baseline, conversationsV3, embedDenseV3, KINDS_V3, scoreStrategy, type DenseOfV3, type ScoreV3, type StoredConversationV3, type StrategyV3 } from '../lib/context-eval-v3.ts';
+import { bm25Baseline, conversationsV3, embedDenseV3, engineV3, KINDS_V3, scoreStrategy, type DenseOfV3, type ScoreV3, type StoredConversationV3, type StrategyV3 } from '../lib/context-eval-v3.ts';
 
-/**
- * The engine with `input` options over the stored turns, as the service runs it: dense scores from `dense`, and
- * the static embedder as the word embedder (neighbour expansion) unless `--no-words` or no dense embedder is used.
- */
-function engineV3(input: ContextOptionsInput, dense: DenseOfV3 | undefined, words: boolean): StrategyV3 {
-  const opts = resolveContextOptions(input);
-  const caches = createContextCaches(100_000);
-  const e = createStaticEmbedder();
-  const wordVectors = words ? (ws: readonly string[]) => e.embedSync(ws) : undefined;
-  return async (c, q, budget) => {
-    const r = await buildContext({ turns: c.stored, query: q.text, budgetTokens: budget, dense: dense?.(c, q), wordVectors, scope: { tenant: 'eval-v3', session: c.id } }, opts, caches);
-    return new Set(r.selected.map((s) => s.seq));
-  };
-}
 
 /**
  * Similarities from the default static embedder (as the service computes them: over `embeddingText`; with
@@ -88,7 +74,8 @@ async function main(): Promise<void> {
   const onlyExtra = process.env.CTX_ONLY_EXTRA === '1';
   const denseName = process.argv.includes('--no-dense') ? 'none' : process.argv.includes('--use-lite') ? 'USE-lite' : process.argv.includes('--dense-with-headers') ? 'static over turns with headers' : 'static (default)';
   // The service gives the engine a word embedder only with the static embedder (the default).
-  const words = !process.argv.includes('--no-words') && (denseName === 'static (default)' || denseName === 'static over turns with headers');
+  const wordEmbedder = createStaticEmbedder();
+  const words = !process.argv.includes('--no-words') && (denseName === 'static (default)' || denseName === 'static over turns with headers') ? (ws: readonly string[]) => wordEmbedder.embedSync(ws) : undefined;
   const dense: DenseOfV3 | undefined = denseName === 'none' ? undefined : denseName === 'USE-lite' ? (await embedDenseV3(convs, createUseLiteEmbedder())).dense : staticDense(convs, process.argv.includes('--dense-with-headers'));
   console.log(`generator v3 ${split}: ${convs.length} conversations, ${convs.reduce((a, c) => a + c.questions.length, 0)} questions; dense: ${denseName}`);
   console.log(`| configuration | @2k | @1k | ${KINDS_V3.map((k) => `${k} @2k`).join(' | ')} | ${KINDS_V3.map((k) => `${k} @1k`).join(' | ')} |`);
