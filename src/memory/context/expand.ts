@@ -5,8 +5,9 @@
  * take part in BM25 at a fraction of the query's weight. Only words the session uses are candidates, so every
  * expansion term can match a turn. Needs a synchronous word embedder (the static default embeds a word in
  * microseconds); the session's word vectors are kept in its cache entry and grow with the session (each new word
- * embedded once), and each query word's neighbours are cached until the vocabulary grows. Cost per request: one
- * dot product per session word for each query word not seen before (≤ {@link MAX_QUERY_WORDS}).
+ * embedded once, kept as int8), and each query word's neighbours are cached until the vocabulary grows. Cost per
+ * request: one int8 dot product per session word for each query word not seen before (≤ {@link MAX_QUERY_WORDS}):
+ * ~0.6 ms CPU per query word on a 4,000-word session (`node bench/internal/context-cost.ts`, loaded machine).
  */
 import type { SessionEntries } from './analysis.ts';
 import { isStopword, terms, words } from './text.ts';
@@ -26,7 +27,7 @@ export interface NeighbourParams {
 export const DEFAULT_NEIGHBOURS: Readonly<NeighbourParams> = Object.freeze({ terms: 3, minSimilarity: 0.5, weight: 0.3 });
 
 /** Most query words expanded (the first ones; a question has a handful of content words). */
-export const MAX_QUERY_WORDS = 8;
+export const MAX_QUERY_WORDS = 4;
 
 /** A session's words and their vectors (cached on its {@link SessionEntries}). */
 export interface SessionVocabulary {
@@ -34,8 +35,13 @@ export interface SessionVocabulary {
   seqs: Set<number>;
   words: string[];
   index: Set<string>;
-  /** The words' vectors, one after another (`dim` each), in a buffer that doubles when full. */
-  vectors: Float32Array;
+  /**
+   * The words' vectors quantised to int8 (× 127 / the row's largest |x|), one after another (`dim` each), in a
+   * buffer that doubles when full: a quarter of the memory to stream per query word, and exact enough to rank.
+   */
+  vectors: Int8Array;
+  /** Per word: the factor that turns its int8 dot product with a quantised query back into a cosine. */
+  scales: Float32Array;
   dim: number;
   /** Neighbours per query word, valid while `words.length` is `size`. */
   neighbours: Map<string, { size: number; found: [string, number][] }>;
@@ -48,7 +54,7 @@ export function contentWords(text: string): string[] {
 
 /** The session's vocabulary with the words of `turns` added (new words embedded once). */
 function vocabulary(session: SessionEntries, turns: readonly { seq: number; words: readonly string[] }[], embed: WordVectors): SessionVocabulary {
-  const empty: SessionVocabulary = { seqs: new Set(), words: [], index: new Set(), vectors: new Float32Array(0), dim: 0, neighbours: new Map() };
+  const empty: SessionVocabulary = { seqs: new Set(), words: [], index: new Set(), vectors: new Int8Array(0), scales: new Float32Array(0), dim: 0, neighbours: new Map() };
   const v = (session.vocabulary ??= empty);
   const fresh: string[] = [];
   for (const t of turns) {
@@ -63,15 +69,28 @@ function vocabulary(session: SessionEntries, turns: readonly { seq: number; word
   if (fresh.length === 0) return v;
   const vecs = embed(fresh);
   if (v.dim === 0) v.dim = vecs[0]?.length ?? 0;
-  const need = (v.words.length + fresh.length) * v.dim;
-  if (need > v.vectors.length) {
-    const grown = new Float32Array(Math.max(need, 2 * v.vectors.length));
+  const rows = v.words.length + fresh.length;
+  if (rows * v.dim > v.vectors.length) {
+    const grown = new Int8Array(Math.max(rows * v.dim, 2 * v.vectors.length));
     grown.set(v.vectors.subarray(0, v.words.length * v.dim));
     v.vectors = grown;
+    const scales = new Float32Array(grown.length / Math.max(1, v.dim));
+    scales.set(v.scales.subarray(0, v.words.length));
+    v.scales = scales;
   }
-  vecs.forEach((x, k) => v.vectors.set(x.subarray(0, v.dim), (v.words.length + k) * v.dim));
+  vecs.forEach((x, k) => (v.scales[v.words.length + k] = quantise(x, v.vectors, (v.words.length + k) * v.dim, v.dim)));
   v.words.push(...fresh);
   return v;
+}
+
+/** Write `x` (its first `dim` values) as int8 into `out` at `off`; returns the factor back (largest |x| / 127). */
+function quantise(x: Float32Array, out: Int8Array, off: number, dim: number): number {
+  let m = 0;
+  for (let d = 0; d < dim; d++) m = Math.max(m, Math.abs(x[d] ?? 0));
+  if (m === 0) return 0;
+  const k = 127 / m;
+  for (let d = 0; d < dim; d++) out[off + d] = Math.round((x[d] ?? 0) * k);
+  return m / 127;
 }
 
 function nearest(v: SessionVocabulary, word: string, vector: Float32Array, params: NeighbourParams): [string, number][] {
@@ -79,8 +98,10 @@ function nearest(v: SessionVocabulary, word: string, vector: Float32Array, param
   if (hit !== undefined && hit.size === v.words.length) return hit.found;
   const own = terms(word)[0];
   const found: [string, number][] = [];
-  const { dim, vectors } = v;
+  const { dim, vectors, scales } = v;
   if (vector.length !== dim) return [];
+  const q = new Int8Array(dim);
+  const qs = quantise(vector, q, 0, dim);
   const tail = dim - (dim % 4);
   for (let i = 0, off = 0; i < v.words.length; i++, off += dim) {
     // Four accumulators: the scan over the session's words is the expansion's whole cost.
@@ -89,13 +110,14 @@ function nearest(v: SessionVocabulary, word: string, vector: Float32Array, param
     let s2 = 0;
     let s3 = 0;
     for (let d = 0; d < tail; d += 4) {
-      s0 += vector[d]! * vectors[off + d]!;
-      s1 += vector[d + 1]! * vectors[off + d + 1]!;
-      s2 += vector[d + 2]! * vectors[off + d + 2]!;
-      s3 += vector[d + 3]! * vectors[off + d + 3]!;
+      s0 += q[d]! * vectors[off + d]!;
+      s1 += q[d + 1]! * vectors[off + d + 1]!;
+      s2 += q[d + 2]! * vectors[off + d + 2]!;
+      s3 += q[d + 3]! * vectors[off + d + 3]!;
     }
-    let s = s0 + s1 + s2 + s3;
-    for (let d = tail; d < dim; d++) s += vector[d]! * vectors[off + d]!;
+    let t = s0 + s1 + s2 + s3;
+    for (let d = tail; d < dim; d++) t += q[d]! * vectors[off + d]!;
+    const s = t * qs * scales[i]!;
     if (s < params.minSimilarity) continue;
     const w = v.words[i]!;
     if (w === word || terms(w)[0] === own) continue;
