@@ -98,7 +98,8 @@ export async function run(): Promise<void> {
     const strategies: [string, StrategyV3][] = [];
     const http = noHttp ? undefined : await httpStrategy(convs);
     if (http !== undefined) strategies.push(['**Sira over HTTP, default configuration**', http.strategy]);
-    strategies.push(['Sira in process + static dense (the default embedder)', engineV3({}, st.dense)]);
+    const words = createStaticEmbedder();
+    strategies.push(['Sira in process + static dense (the default embedder)', engineV3({}, st.dense, (ws) => words.embedSync(ws))]);
     strategies.push(['Sira in process, no dense (embedder none)', engineV3()]);
     if (dense !== undefined) strategies.push(['Sira in process + USE-lite dense', engineV3({}, dense.dense)]);
     strategies.push(

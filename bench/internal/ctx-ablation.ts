@@ -5,8 +5,9 @@
  * split only; `--blind` reports the blind split once the configuration is fixed. Quality only (no timings).
  * Dense similarities come from the default embedder (static, computed on each run); `--use-lite` takes USE-lite's
  * (cached in bench/.work), `--no-dense` none (embedder `none`), `--dense-with-headers` the static embedder over turns
- * with their `[date] Name:` header (the embedded text before that change).
- * usage: node bench/internal/ctx-ablation.ts [--blind] [--n=10] [--use-lite | --no-dense | --dense-with-headers]
+ * with their `[date] Name:` header (the embedded text before that change). With the static embedder the engine also
+ * gets it as its word embedder (neighbour expansion), as the service does; `--no-words` leaves that out.
+ * usage: node bench/internal/ctx-ablation.ts [--blind] [--n=10] [--use-lite | --no-dense | --dense-with-headers] [--no-words]
  *        env CTX_EXTRA='[["name", {options}], …]' adds configurations (exploration on dev)
  */
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptionsInput } from '../../src/memory/index.ts';
@@ -16,6 +17,7 @@ import { dot } from '../../src/models/embedder.ts';
 import { turnText } from '../../src/models/chat.ts';
 import { createStaticEmbedder, createUseLiteEmbedder } from '../../src/models/embedders/index.ts';
 import { bm25Baseline, conversationsV3, embedDenseV3, engineV3, KINDS_V3, scoreStrategy, type DenseOfV3, type ScoreV3, type StoredConversationV3, type StrategyV3 } from '../lib/context-eval-v3.ts';
+
 
 /**
  * Similarities from the default static embedder (as the service computes them: over `embeddingText`; with
@@ -37,13 +39,16 @@ const d = DEFAULT_CONTEXT_OPTIONS;
 
 /** The engine as it was before issue 12 (each new switch off). */
 export const BEFORE_ISSUE_12: ContextOptionsInput = {
-  scorer: { prefixStem: 0, smoothing: 0, denseMinMax: false, denseSmoothing: 0, speakerTerms: true, prf: { docs: 3 }, weights: { speaker: 0, dense: 0.5 } },
+  scorer: { prefixStem: 0, smoothing: 0, denseMinMax: false, denseSmoothing: 0, speakerTerms: true, prf: { docs: 3 }, neighbours: { terms: 0 }, weights: { speaker: 0, dense: 0.5 } },
   queryRecentTurns: 4,
   querySummary: true,
 };
 export const ABLATIONS: [string, ContextOptionsInput][] = [
   ['engine before issue 12 (header terms stripped)', BEFORE_ISSUE_12],
   ['full (defaults)', {}],
+  [`− neighbour expansion (terms ${d.scorer.neighbours.terms} → 0)`, { scorer: { neighbours: { terms: 0 } } }],
+  [`neighbour weight ${d.scorer.neighbours.weight} → 0.6`, { scorer: { neighbours: { weight: 0.6 } } }],
+  [`neighbour similarity ≥ ${d.scorer.neighbours.minSimilarity} → 0.4`, { scorer: { neighbours: { minSimilarity: 0.4 } } }],
   [`− 5-char stems (prefixStem ${d.scorer.prefixStem} → 0)`, { scorer: { prefixStem: 0 } }],
   [`− lexical smoothing (${d.scorer.smoothing} → 0)`, { scorer: { smoothing: 0 } }],
   [`− speaker component (weight ${d.scorer.weights.speaker} → 0)`, { scorer: { weights: { speaker: 0 } } }],
@@ -68,6 +73,9 @@ async function main(): Promise<void> {
   const extra = (process.env.CTX_EXTRA ?? '') === '' ? [] : (JSON.parse(process.env.CTX_EXTRA!) as [string, ContextOptionsInput][]);
   const onlyExtra = process.env.CTX_ONLY_EXTRA === '1';
   const denseName = process.argv.includes('--no-dense') ? 'none' : process.argv.includes('--use-lite') ? 'USE-lite' : process.argv.includes('--dense-with-headers') ? 'static over turns with headers' : 'static (default)';
+  // The service gives the engine a word embedder only with the static embedder (the default).
+  const wordEmbedder = createStaticEmbedder();
+  const words = !process.argv.includes('--no-words') && (denseName === 'static (default)' || denseName === 'static over turns with headers') ? (ws: readonly string[]) => wordEmbedder.embedSync(ws) : undefined;
   const dense: DenseOfV3 | undefined = denseName === 'none' ? undefined : denseName === 'USE-lite' ? (await embedDenseV3(convs, createUseLiteEmbedder())).dense : staticDense(convs, process.argv.includes('--dense-with-headers'));
   console.log(`generator v3 ${split}: ${convs.length} conversations, ${convs.reduce((a, c) => a + c.questions.length, 0)} questions; dense: ${denseName}`);
   console.log(`| configuration | @2k | @1k | ${KINDS_V3.map((k) => `${k} @2k`).join(' | ')} | ${KINDS_V3.map((k) => `${k} @1k`).join(' | ')} |`);
@@ -75,7 +83,7 @@ async function main(): Promise<void> {
   const rows: [string, StrategyV3][] = [
     ...(onlyExtra ? [] : ([['BM25 5-char stems + neighbours (baseline)', bm25Baseline(tok, { prefix: 5, neighbours: true })]] as [string, StrategyV3][])),
     ...(onlyExtra || dense === undefined ? [] : ([['that + dense, fused (baseline)', bm25Baseline(tok, { prefix: 5, neighbours: true, dense })]] as [string, StrategyV3][])),
-    ...[...(onlyExtra ? [['full (defaults)', {}] as [string, ContextOptionsInput]] : ABLATIONS), ...extra].map(([name, o]) => [name, engineV3(o, dense)] as [string, StrategyV3]),
+    ...[...(onlyExtra ? [['full (defaults)', {}] as [string, ContextOptionsInput]] : ABLATIONS), ...extra].map(([name, o]) => [name, engineV3(o, dense, words)] as [string, StrategyV3]),
   ];
   for (const [name, s] of rows) {
     const r: ScoreV3[] = [];

@@ -175,12 +175,15 @@ const fuse = (a: readonly number[], b: readonly number[]) => {
 
 // ---- the engine in process ---------------------------------------------------------------------------------------
 
-/** The engine (`buildContext`, relevance strategy) with `input` options over the stored turns; no HTTP. */
-export function engineV3(input: ContextOptionsInput = {}, dense?: DenseOfV3): StrategyV3 {
+/**
+ * The engine (`buildContext`, relevance strategy) with `input` options over the stored turns; no HTTP. `wordVectors`:
+ * the word embedder the service passes with a synchronous embedder (the static default's `embedSync`).
+ */
+export function engineV3(input: ContextOptionsInput = {}, dense?: DenseOfV3, wordVectors?: (words: readonly string[]) => Float32Array[]): StrategyV3 {
   const opts = resolveContextOptions(input);
   const caches = createContextCaches(100_000);
   return async (c, q, budget) => {
-    const r = await buildContext({ turns: c.stored, query: q.text, budgetTokens: budget, dense: dense?.(c, q), scope: { tenant: 'eval-v3', session: c.id } }, opts, caches);
+    const r = await buildContext({ turns: c.stored, query: q.text, budgetTokens: budget, dense: dense?.(c, q), wordVectors, scope: { tenant: 'eval-v3', session: c.id } }, opts, caches);
     return new Set(r.selected.map((s) => s.seq));
   };
 }

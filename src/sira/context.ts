@@ -11,9 +11,11 @@ import { buildResolvedContext, resolveContextRequest, resolveQuery, type Context
 import { budgetedTokenizer, prepareMessages, prepareTurns, WorkBudget } from '../memory/context/prepare.ts';
 import { contextTurns } from '../memory/context/session-turns.ts';
 import type { ExternalCandidate } from '../memory/context/external.ts';
+import type { WordVectors } from '../memory/context/expand.ts';
 import { contextKey, policyContext, type ContextPolicy, type FeedbackInput, type FeedbackResult } from '../memory/policy/index.ts';
 import { placeholdersIn, redactMessages, redactText, redactTurns, type RedactionCounts } from '../memory/redact/index.ts';
 import type { ChatMessage } from '../models/chat.ts';
+import type { Embedder } from '../models/embedder.ts';
 import { loadTokenizer, type EncodingName } from '../models/tokens.ts';
 import { found, type ContextPolicyInfo, type ContextProfileExplanation, type ContextRedaction, type ContextRequestInput, type TenantScope } from './types.ts';
 
@@ -142,6 +144,8 @@ async function gatherAndBuild(
     // Redacted windows keep their own per-turn cache entries (their text differs from the stored turns').
     scope: { tenant, session: counts === undefined ? sessionId : `${sessionId}\u0000redacted` },
     dense: scores?.dense,
+    // A synchronous embedder (the static default) also embeds words: query expansion with neighbour words.
+    ...(scores === undefined || context.enrichment?.embedder.embedSync === undefined ? {} : { wordVectors: wordVectorsOf(context.enrichment.embedder) }),
     ...(rolling === undefined ? {} : { rollingSummary: rolling }),
     ...(profile === undefined ? {} : { pinnedBlocks: [{ title: profile.block.title, content: counts === undefined ? profile.block.content : redactText(profile.block.content, counts) }] }),
     ...(external === undefined ? {} : { external }),
@@ -185,4 +189,13 @@ async function externalCandidates(scope: TenantScope, session: Session | undefin
     out.push(...(await recall.candidates(scope.tenant, session.user_id, session, query)));
   }
   return out;
+}
+
+const wordVectorFns = new WeakMap<Embedder, WordVectors>();
+
+/** The word embedder of a synchronous embedder (one function per embedder, so nothing is allocated per request). */
+function wordVectorsOf(e: Embedder): WordVectors {
+  let f = wordVectorFns.get(e);
+  if (f === undefined) wordVectorFns.set(e, (f = (ws) => e.embedSync!(ws)));
+  return f;
 }

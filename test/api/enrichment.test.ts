@@ -7,7 +7,7 @@ import { createHashEmbedder, type HashEmbedder } from '../helpers/hash-embedder.
 import { json, openTestSira, tempDir, testApp, type TestApp } from '../helpers/app.ts';
 
 type Status = { embedder: string | null; done: number; pending: number; pending_seqs: number[] };
-type Ctx = { selected: { seq: number; components: Record<string, number> }[]; usage: { embedding?: { model: string; query_ms: number; turns_embedded: number; error?: string } } };
+type Ctx = { expansion: string[]; selected: { seq: number; components: Record<string, number> }[]; usage: { embedding?: { model: string; query_ms: number; turns_embedded: number; error?: string } } };
 
 describe('enrichment: embeddings after the append, status, dense relevance', () => {
   let t: TestApp;
@@ -113,6 +113,8 @@ describe('enrichment with the default (static) embedder', () => {
     expect(c.usage.embedding).toMatchObject({ model: 'static-embed-v2', turns_embedded: 70 });
     const dense = c.selected.filter((s) => s.components.dense !== undefined).sort((a, b) => b.components.dense! - a.components.dense!);
     expect(dense[0]?.seq).toBe(21);
+    // The static embedder is also the engine's word embedder: "color" brings in the session's "colour".
+    expect(c.expansion).toContain('colou');
   });
 
   it('turns found without a vector are embedded inline by the context request and written behind it', async () => {

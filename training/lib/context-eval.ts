@@ -46,15 +46,15 @@ function windowOf(r: ContextResult, turns: readonly Turn[]): Window {
 
 let scopeCounter = 0;
 
-/** Our engine with `input` options (dense scores from `denseOf` when given). */
-export function engineStrategy(strategy: 'relevance' | 'recency', input: ContextOptionsInput = {}, denseOf?: DenseOf): EvalStrategy {
+/** Our engine with `input` options (dense scores from `denseOf` when given; `wordVectors`: neighbour expansion, as the service gives it with the static embedder). */
+export function engineStrategy(strategy: 'relevance' | 'recency', input: ContextOptionsInput = {}, denseOf?: DenseOf, wordVectors?: (words: readonly string[]) => Float32Array[]): EvalStrategy {
   const opts = resolveContextOptions(input);
   const caches = createContextCaches(50_000);
   const ids = new WeakMap<EvalConversation, string>();
   return async (conv, q, budget) => {
     let id = ids.get(conv);
     if (id === undefined) ids.set(conv, (id = `c${scopeCounter++}`));
-    const r = await buildContext({ turns: conv.turns, query: q.text, budgetTokens: budget, strategy, dense: denseOf?.(conv, q), scope: { tenant: 'eval', session: id } }, opts, caches);
+    const r = await buildContext({ turns: conv.turns, query: q.text, budgetTokens: budget, strategy, dense: denseOf?.(conv, q), wordVectors, scope: { tenant: 'eval', session: id } }, opts, caches);
     return windowOf(r, conv.turns);
   };
 }

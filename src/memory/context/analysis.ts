@@ -10,6 +10,7 @@ import type { Turn } from '../../core/types.ts';
 import { turnText } from '../../models/chat.ts';
 import type { EncodingName } from '../../models/tokens.ts';
 import { termFrequencies, type Bm25Doc } from './bm25.ts';
+import { contentWords, type SessionVocabulary } from './expand.ts';
 import { textImportance, turnImportance } from './importance.ts';
 import { splitHeader, turnSpeaker } from './speakers.ts';
 import { sentences, shingles, terms, words } from './text.ts';
@@ -25,6 +26,8 @@ export interface TurnAnalysis extends Bm25Doc {
   speaker?: string;
   /** The `[stamp]` of its header (the sitting's date in a logged conversation), when it has one. */
   stamp?: string;
+  /** Its distinct content words (header left out): the candidates of neighbour expansion (memory/context/expand). */
+  words: string[];
 }
 
 /** A sentence as the compressor sees it. */
@@ -52,6 +55,7 @@ export function analyzeTurn(turn: Turn): TurnAnalysis {
     shingles: hasTool ? new Uint32Array(0) : shingles(text),
     ...(speaker === undefined ? {} : { speaker }),
     ...(split.stamp === undefined ? {} : { stamp: split.stamp }),
+    words: hasTool ? [] : [...new Set(contentWords(split.body))],
   };
 }
 
@@ -111,6 +115,8 @@ export interface SessionEntries {
   dedupe?: { key: string; result: Int32Array };
   /** The newest turns a context request read (see `contextTurns`), tagged with the session's `created_at`. */
   window?: { createdAt: number; turns: readonly Turn[] };
+  /** The session's words and their vectors, for neighbour expansion (built on the first request that expands). */
+  vocabulary?: SessionVocabulary;
 }
 
 /**

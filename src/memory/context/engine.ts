@@ -11,6 +11,7 @@ import type { JsonObject, Role, Turn } from '../../core/types.ts';
 import type { ChatMessage } from '../../models/chat.ts';
 import { countMessageTokens, loadTokenizer, type EncodingName, type Tokenizer } from '../../models/tokens.ts';
 import { TurnCache } from './analysis.ts';
+import type { WordVectors } from './expand.ts';
 import type { ExternalCandidate, ExternalResult } from './external.ts';
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptions } from './options.ts';
 import { allocate, analyseTurns, explainWindow, renderWindow, scoreTurns, selectTurns, summarizeLeftOut } from './phases.ts';
@@ -29,6 +30,8 @@ export interface ContextInputs {
   scope?: { tenant: string; session: string };
   /** Embedding similarity of the query to each turn, by seq (the dense component; absent without embeddings). */
   dense?: ReadonlyMap<number, number>;
+  /** A synchronous word embedder (the static one's `embedSync`): query expansion with neighbour words. @default none */
+  wordVectors?: WordVectors;
   /**
    * An abstractive rolling summary of the turns up to `through_seq` (memory/rolling-summary). When it fits the
    * summary reserve it is sent instead of the extractive summary. @default none
@@ -142,7 +145,7 @@ export function buildResolvedContext(inputs: ContextInputs, request: ResolvedCon
   const room = allocate(inputs, request, count);
   const units = toolUnits(turns, request.messages);
   const analysed = analyseTurns(turns, units, opts, tok, count, caches?.turns ?? new TurnCache(), caches === undefined ? undefined : inputs.scope, request.includeReasoning);
-  const scored = scoreTurns(analysed, request.query, inputs.dense, opts);
+  const scored = scoreTurns(analysed, request.query, inputs.dense, opts, inputs.wordVectors);
   const selection = selectTurns(analysed, units, scored, room, request, opts, count);
   const summary = summarizeLeftOut(analysed, units, selection, room, inputs.rollingSummary, scored.queryWeights, opts, count);
   const window = renderWindow(analysed, scored.scores, selection, room, summary, request);

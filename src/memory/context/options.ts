@@ -5,6 +5,7 @@
 import { siraError } from '../../core/errors.ts';
 import { DEFAULT_MEDIA_TOKENS, ENCODINGS, type EncodingName, type MediaTokens } from '../../models/tokens.ts';
 import type { PrfParams } from './bm25.ts';
+import type { NeighbourParams } from './expand.ts';
 import { DEFAULT_SCORER, type ScorerOptions, type ScoreWeights } from './scorer.ts';
 
 /** Context engine options. */
@@ -64,7 +65,7 @@ export const DEFAULT_CONTEXT_OPTIONS: Readonly<ContextOptions> = Object.freeze({
 
 /** Options as a caller gives them: any subset; `scorer.weights` may be partial too. */
 export type ContextOptionsInput = Partial<Omit<ContextOptions, 'scorer' | 'media'>> & {
-  scorer?: Partial<Omit<ScorerOptions, 'weights' | 'prf'>> & { weights?: Partial<ScoreWeights>; prf?: Partial<PrfParams> };
+  scorer?: Partial<Omit<ScorerOptions, 'weights' | 'prf' | 'neighbours'>> & { weights?: Partial<ScoreWeights>; prf?: Partial<PrfParams>; neighbours?: Partial<NeighbourParams> };
   media?: Partial<MediaTokens>;
 };
 
@@ -88,6 +89,7 @@ export function resolveContextOptions(input: ContextOptionsInput = {}): ContextO
       rolePrior: { ...d.scorer.rolePrior, ...(s.rolePrior ?? {}) },
       bm25: { ...d.scorer.bm25, ...(s.bm25 ?? {}) },
       prf: { ...d.scorer.prf, ...(s.prf ?? {}) },
+      neighbours: { ...d.scorer.neighbours, ...(s.neighbours ?? {}) },
     },
     media: { ...d.media, ...(input.media ?? {}) },
   };
@@ -101,6 +103,8 @@ export function resolveContextOptions(input: ContextOptionsInput = {}): ContextO
   check(typeof o.scorer.denseMinMax === 'boolean', 'scorer.denseMinMax');
   check(typeof o.scorer.speakerTerms === 'boolean', 'scorer.speakerTerms');
   check(Number.isFinite(o.scorer.denseSmoothing) && o.scorer.denseSmoothing >= 0, 'scorer.denseSmoothing');
+  const nb = o.scorer.neighbours;
+  check(count(nb.terms) && Number.isFinite(nb.minSimilarity) && nb.minSimilarity >= -1 && nb.minSimilarity <= 1 && Number.isFinite(nb.weight) && nb.weight >= 0, 'scorer.neighbours');
   check(count(o.recentTurns), 'recentTurns');
   check(count(o.queryRecentTurns), 'queryRecentTurns');
   check(frac(o.neighborThreshold), 'neighborThreshold');

@@ -20,7 +20,8 @@ import type { ResolvedContextRequest } from './request.ts';
 import { roundedComponents, scoreCandidates, type Scored as CandidateScore } from './scorer.ts';
 import { fillSelection, selectCandidates, type Selection as CandidateSelection, type SelectCandidate, type SelectOptions } from './select.ts';
 import { querySpeakers } from './speakers.ts';
-import { terms } from './text.ts';
+import { terms, words } from './text.ts';
+import { neighbourTerms, type WordVectors } from './expand.ts';
 import { turnVariant, type ToolUnits } from './units.ts';
 
 /** First line of an abstractive rolling summary message. */
@@ -120,14 +121,21 @@ export interface Scored {
 /**
  * Phase 3, score: lexical, dense, recency, importance and speaker components per turn. A speaker the query names is
  * matched by the speaker component; as a term it would only find turns addressing them, so it leaves the terms.
+ * With a word embedder, the query's words bring in their nearest session words (memory/context/expand); the
+ * session's names are never expanded.
  */
-export function scoreTurns(analysed: AnalysedTurns, query: string, dense: ReadonlyMap<number, number> | undefined, opts: ContextOptions): Scored {
+export function scoreTurns(analysed: AnalysedTurns, query: string, dense: ReadonlyMap<number, number> | undefined, opts: ContextOptions, wordVectors?: WordVectors): Scored {
   const { turns, analyses } = analysed;
   const queryTerms = [...new Set(terms(query))];
   const newest = turns.length > 0 ? turns.at(-1)!.seq : 0;
   const denseArr = dense === undefined ? undefined : turns.map((t) => dense.get(t.seq) ?? 0);
   const speakers = querySpeakers(query, analyses.flatMap((a) => (a.speaker === undefined ? [] : [a.speaker])));
   const nameTerms = opts.scorer.speakerTerms ? new Set<string>() : new Set([...speakers].flatMap((s) => terms(s)));
+  const names = new Set(analyses.flatMap((a) => (a.speaker === undefined ? [] : words(a.speaker))));
+  const near =
+    wordVectors === undefined || query === '' || opts.scorer.neighbours.terms <= 0
+      ? undefined
+      : neighbourTerms(query, analysed.session, turns.map((t, i) => ({ seq: t.seq, words: analyses[i]!.words })), wordVectors, opts.scorer.neighbours, names);
   const { scores, expansion } = scoreCandidates(
     turns.map((t, i) => ({ seq: t.seq, role: t.role, importance: analyses[i]!.importance, tf: analyses[i]!.tf, length: analyses[i]!.length, speaker: analyses[i]!.speaker })),
     queryTerms.filter((q) => !nameTerms.has(q)),
@@ -135,6 +143,7 @@ export function scoreTurns(analysed: AnalysedTurns, query: string, dense: Readon
     opts.scorer,
     denseArr,
     speakers,
+    near,
   );
   return { scores, expansion, queryWeights: idf(analyses, queryTerms) };
 }

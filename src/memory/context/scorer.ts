@@ -10,6 +10,7 @@
  */
 import type { Role } from '../../core/types.ts';
 import { bm25Scores, bm25Weighted, DEFAULT_BM25, DEFAULT_PRF, expansionTerms, prefixDoc, prefixTerm, type Bm25Doc, type Bm25Params, type PrfParams } from './bm25.ts';
+import { DEFAULT_NEIGHBOURS, type NeighbourParams } from './expand.ts';
 
 /** Weights of the score components (any non-negative numbers; they are renormalised over present components). */
 export interface ScoreWeights {
@@ -57,6 +58,11 @@ export interface ScorerOptions {
   speakerTerms: boolean;
   /** Each turn's dense similarity gains this share of its ±1 neighbours' (before rescaling). @default 0.2 */
   denseSmoothing: number;
+  /**
+   * Query expansion with the word embedder's nearest session words to each query word (memory/context/expand;
+   * only when the request has a word embedder, i.e. the static default). @default DEFAULT_NEIGHBOURS
+   */
+  neighbours: NeighbourParams;
 }
 export const DEFAULT_SCORER: Readonly<ScorerOptions> = Object.freeze({
   weights: DEFAULT_WEIGHTS,
@@ -69,6 +75,7 @@ export const DEFAULT_SCORER: Readonly<ScorerOptions> = Object.freeze({
   denseMinMax: false,
   denseSmoothing: 0.2,
   speakerTerms: false,
+  neighbours: DEFAULT_NEIGHBOURS,
 });
 
 /** The score components of one candidate, each in [0, 1]; `dense` only when embeddings were available. */
@@ -108,7 +115,8 @@ export interface Scoring {
 /**
  * Score every candidate for the query terms. `newestSeq` anchors recency (turns back = newestSeq − seq). `dense`,
  * when given, holds one similarity in [−1, 1] per candidate (clamped to [0, 1]). `speakers`: the session's
- * speakers the query names (see {@link querySpeakers}): their turns get the `speaker` component.
+ * speakers the query names (see {@link querySpeakers}): their turns get the `speaker` component. `neighbours`:
+ * expansion terms from the word embedder (see memory/context/expand), scored at `opts.neighbours.weight`.
  */
 export function scoreCandidates(
   cands: readonly ScoreInput[],
@@ -117,8 +125,9 @@ export function scoreCandidates(
   opts: ScorerOptions = DEFAULT_SCORER,
   dense?: ArrayLike<number>,
   speakers: ReadonlySet<string> = new Set(),
+  neighbours: ReadonlyMap<string, number> = new Map(),
 ): Scoring {
-  const lex = lexicalScores(cands, queryTerms, opts);
+  const lex = lexicalScores(cands, queryTerms, opts, neighbours);
   const { raw, expansion } = lex;
   let max = 0;
   for (const s of lex.scores) if (s > max) max = s;
@@ -147,15 +156,20 @@ export function scoreCandidates(
     }
     return { score: total > 0 ? sum / total : 0, components };
   });
-  return { scores, expansion: [...expansion.keys()] };
+  return { scores, expansion: [...new Set([...expansion.keys(), ...lex.neighbours])] };
 }
 
 /**
- * The lexical pass: BM25 of the query over (prefix-cut) stems, plus the pseudo-relevance-feedback pass, then
- * smoothed with the ±1 neighbours' scores. `raw` is the query's own BM25 (for the explanation); `scores` the
- * final, unnormalised lexical scores.
+ * The lexical pass: BM25 of the query over (prefix-cut) stems, plus the pseudo-relevance-feedback pass and the
+ * embedding-neighbour pass (`neighbours`, stems), then smoothed with the ±1 neighbours' scores. `raw` is the
+ * query's own BM25 (for the explanation); `scores` the final, unnormalised lexical scores.
  */
-export function lexicalScores(cands: readonly ScoreInput[], queryTerms: readonly string[], opts: ScorerOptions): { raw: Float64Array; scores: Float64Array; expansion: Map<string, number> } {
+export function lexicalScores(
+  cands: readonly ScoreInput[],
+  queryTerms: readonly string[],
+  opts: ScorerOptions,
+  neighbours: ReadonlyMap<string, number> = new Map(),
+): { raw: Float64Array; scores: Float64Array; expansion: Map<string, number>; neighbours: string[] } {
   const docs = opts.prefixStem > 0 ? cands.map((c) => prefixDoc(c, opts.prefixStem)) : cands;
   const q = opts.prefixStem > 0 ? [...new Set(queryTerms.map((t) => prefixTerm(t, opts.prefixStem)))] : queryTerms;
   const raw = bm25Scores(docs, q, opts.bm25);
@@ -165,10 +179,21 @@ export function lexicalScores(cands: readonly ScoreInput[], queryTerms: readonly
     const second = bm25Weighted(docs, expansion, opts.bm25);
     for (let i = 0; i < lex.length; i++) lex[i]! += opts.prf.weight * second[i]!;
   }
-  if (opts.smoothing <= 0) return { raw, scores: lex, expansion };
+  const near = new Map<string, number>();
+  const own = new Set(q);
+  for (const [t, w] of neighbours) {
+    const k = opts.prefixStem > 0 ? prefixTerm(t, opts.prefixStem) : t;
+    if (!own.has(k)) near.set(k, Math.max(near.get(k) ?? 0, w));
+  }
+  if (near.size > 0 && opts.neighbours.weight > 0) {
+    const third = bm25Weighted(docs, near, opts.bm25);
+    for (let i = 0; i < lex.length; i++) lex[i]! += opts.neighbours.weight * third[i]!;
+  }
+  const nb = [...near.keys()];
+  if (opts.smoothing <= 0) return { raw, scores: lex, expansion, neighbours: nb };
   const scores = new Float64Array(lex.length);
   for (let i = 0; i < lex.length; i++) scores[i] = lex[i]! + opts.smoothing * ((lex[i - 1] ?? 0) + (lex[i + 1] ?? 0));
-  return { raw, scores, expansion };
+  return { raw, scores, expansion, neighbours: nb };
 }
 
 /** The dense component of each candidate: similarities clamped to [0, 1], smoothed and rescaled as configured. */

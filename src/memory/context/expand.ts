@@ -1,0 +1,158 @@
+/**
+ * @module memory/context/expand
+ * Query expansion with embedding neighbours: each content word of the query brings in the session's own words
+ * nearest to it in the word embedder's space ("fitness" → "workout", "marathon"; "vehicle" → "car"), which then
+ * take part in BM25 at a fraction of the query's weight. Only words the session uses are candidates, so every
+ * expansion term can match a turn. Needs a synchronous word embedder (the static default embeds a word in
+ * microseconds); the session's word vectors are kept in its cache entry and grow with the session (each new word
+ * embedded once, kept as int8), and each query word's neighbours are cached until the vocabulary grows. Cost per
+ * request: one int8 dot product per session word for each query word not seen before (≤ {@link MAX_QUERY_WORDS}):
+ * ~0.6 ms CPU per query word on a 4,000-word session (`node bench/internal/context-cost.ts`, loaded machine).
+ */
+import type { SessionEntries } from './analysis.ts';
+import { isStopword, terms, words } from './text.ts';
+
+/** A synchronous embedder of words: one L2-normalised vector per word. */
+export type WordVectors = (words: readonly string[]) => Float32Array[];
+
+/** Neighbour expansion parameters. */
+export interface NeighbourParams {
+  /** Neighbours taken per query word (0 turns expansion off). @default 3 */
+  terms: number;
+  /** Least cosine similarity of a neighbour to its query word. @default 0.5 */
+  minSimilarity: number;
+  /** Weight of the neighbours' BM25 pass relative to the query's own. @default 0.3 */
+  weight: number;
+}
+export const DEFAULT_NEIGHBOURS: Readonly<NeighbourParams> = Object.freeze({ terms: 3, minSimilarity: 0.5, weight: 0.3 });
+
+/** Most query words expanded (the first ones; a question has a handful of content words). */
+export const MAX_QUERY_WORDS = 4;
+
+/** A session's words and their vectors (cached on its {@link SessionEntries}). */
+export interface SessionVocabulary {
+  /** Seqs whose words are in. */
+  seqs: Set<number>;
+  words: string[];
+  index: Set<string>;
+  /**
+   * The words' vectors quantised to int8 (× 127 / the row's largest |x|), one after another (`dim` each), in a
+   * buffer that doubles when full: a quarter of the memory to stream per query word, and exact enough to rank.
+   */
+  vectors: Int8Array;
+  /** Per word: the factor that turns its int8 dot product with a quantised query back into a cosine. */
+  scales: Float32Array;
+  dim: number;
+  /** Neighbours per query word, valid while `words.length` is `size`. */
+  neighbours: Map<string, { size: number; found: [string, number][] }>;
+}
+
+/** Words of a text worth embedding as expansion candidates: letters only, 3+ characters, no stop words. */
+export function contentWords(text: string): string[] {
+  return words(text).filter((w) => w.length >= 3 && /^\p{L}+$/u.test(w) && !isStopword(w));
+}
+
+/** The session's vocabulary with the words of `turns` added (new words embedded once). */
+function vocabulary(session: SessionEntries, turns: readonly { seq: number; words: readonly string[] }[], embed: WordVectors): SessionVocabulary {
+  const empty: SessionVocabulary = { seqs: new Set(), words: [], index: new Set(), vectors: new Int8Array(0), scales: new Float32Array(0), dim: 0, neighbours: new Map() };
+  const v = (session.vocabulary ??= empty);
+  const fresh: string[] = [];
+  for (const t of turns) {
+    if (v.seqs.has(t.seq)) continue;
+    v.seqs.add(t.seq);
+    for (const w of t.words) {
+      if (v.index.has(w)) continue;
+      v.index.add(w);
+      fresh.push(w);
+    }
+  }
+  if (fresh.length === 0) return v;
+  const vecs = embed(fresh);
+  if (v.dim === 0) v.dim = vecs[0]?.length ?? 0;
+  const rows = v.words.length + fresh.length;
+  if (rows * v.dim > v.vectors.length) {
+    const grown = new Int8Array(Math.max(rows * v.dim, 2 * v.vectors.length));
+    grown.set(v.vectors.subarray(0, v.words.length * v.dim));
+    v.vectors = grown;
+    const scales = new Float32Array(grown.length / Math.max(1, v.dim));
+    scales.set(v.scales.subarray(0, v.words.length));
+    v.scales = scales;
+  }
+  vecs.forEach((x, k) => (v.scales[v.words.length + k] = quantise(x, v.vectors, (v.words.length + k) * v.dim, v.dim)));
+  v.words.push(...fresh);
+  return v;
+}
+
+/** Write `x` (its first `dim` values) as int8 into `out` at `off`; returns the factor back (largest |x| / 127). */
+function quantise(x: Float32Array, out: Int8Array, off: number, dim: number): number {
+  let m = 0;
+  for (let d = 0; d < dim; d++) m = Math.max(m, Math.abs(x[d] ?? 0));
+  if (m === 0) return 0;
+  const k = 127 / m;
+  for (let d = 0; d < dim; d++) out[off + d] = Math.round((x[d] ?? 0) * k);
+  return m / 127;
+}
+
+function nearest(v: SessionVocabulary, word: string, vector: Float32Array, params: NeighbourParams): [string, number][] {
+  const hit = v.neighbours.get(word);
+  if (hit !== undefined && hit.size === v.words.length) return hit.found;
+  const own = terms(word)[0];
+  const found: [string, number][] = [];
+  const { dim, vectors, scales } = v;
+  if (vector.length !== dim) return [];
+  const q = new Int8Array(dim);
+  const qs = quantise(vector, q, 0, dim);
+  const tail = dim - (dim % 4);
+  for (let i = 0, off = 0; i < v.words.length; i++, off += dim) {
+    // Four accumulators: the scan over the session's words is the expansion's whole cost.
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let d = 0; d < tail; d += 4) {
+      s0 += q[d]! * vectors[off + d]!;
+      s1 += q[d + 1]! * vectors[off + d + 1]!;
+      s2 += q[d + 2]! * vectors[off + d + 2]!;
+      s3 += q[d + 3]! * vectors[off + d + 3]!;
+    }
+    let t = s0 + s1 + s2 + s3;
+    for (let d = tail; d < dim; d++) t += q[d]! * vectors[off + d]!;
+    const s = t * qs * scales[i]!;
+    if (s < params.minSimilarity) continue;
+    const w = v.words[i]!;
+    if (w === word || terms(w)[0] === own) continue;
+    found.push([w, s]);
+    // Keep the best `terms` only (insertion into a short sorted list).
+    found.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    if (found.length > params.terms) found.pop();
+  }
+  v.neighbours.set(word, { size: v.words.length, found });
+  return found;
+}
+
+/**
+ * Expansion terms (stems, weight 1 each; the caller scales the pass by `params.weight`) for the query's content
+ * words, leaving out `skip` words (the speakers' names) and the query's own stems.
+ */
+export function neighbourTerms(
+  query: string,
+  session: SessionEntries,
+  turns: readonly { seq: number; words: readonly string[] }[],
+  embed: WordVectors,
+  params: NeighbourParams,
+  skip: ReadonlySet<string>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  if (params.terms <= 0 || params.weight <= 0) return out;
+  const qw = [...new Set(contentWords(query).filter((w) => !skip.has(w)))].slice(0, MAX_QUERY_WORDS);
+  if (qw.length === 0) return out;
+  const v = vocabulary(session, turns, embed);
+  const own = new Set(qw.flatMap((w) => terms(w)));
+  const qv = embed(qw);
+  qw.forEach((w, k) => {
+    for (const [n] of nearest(v, w, qv[k]!, params)) {
+      for (const t of terms(n)) if (!own.has(t)) out.set(t, 1);
+    }
+  });
+  return out;
+}
