@@ -7,6 +7,7 @@
  * (cached in bench/.work), `--no-dense` none (embedder `none`), `--dense-with-headers` the static embedder over turns
  * with their `[date] Name:` header (the embedded text before that change).
  * usage: node bench/internal/ctx-ablation.ts [--blind] [--n=10] [--use-lite | --no-dense | --dense-with-headers]
+ *        [--static-version=v2] (another table of data/models/static-embed than the default)
  *        env CTX_EXTRA='[["name", {options}], …]' adds configurations (exploration on dev)
  */
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptionsInput } from '../../src/memory/index.ts';
@@ -14,7 +15,9 @@ import { loadTokenizer } from '../../src/models/tokens.ts';
 import { embeddingText } from '../../src/memory/index.ts';
 import { dot } from '../../src/models/embedder.ts';
 import { turnText } from '../../src/models/chat.ts';
-import { createStaticEmbedder, createUseLiteEmbedder } from '../../src/models/embedders/index.ts';
+import { join } from 'node:path';
+import { defaultModelsDir } from '../../src/models/artifact.ts';
+import { createStaticEmbedder, createUseLiteEmbedder, STATIC_ARTIFACT } from '../../src/models/embedders/index.ts';
 import { bm25Baseline, conversationsV3, embedDenseV3, engineV3, KINDS_V3, scoreStrategy, type DenseOfV3, type ScoreV3, type StoredConversationV3, type StrategyV3 } from '../lib/context-eval-v3.ts';
 
 /**
@@ -22,7 +25,8 @@ import { bm25Baseline, conversationsV3, embedDenseV3, engineV3, KINDS_V3, scoreS
  * `withHeaders`, over the whole turn text, `[date] Name:` header included, as before issue 12's header change).
  */
 function staticDense(convs: readonly StoredConversationV3[], withHeaders = false): DenseOfV3 {
-  const e = createStaticEmbedder();
+  const version = process.argv.find((a) => a.startsWith('--static-version='))?.slice(17);
+  const e = createStaticEmbedder(version === undefined ? {} : { dir: join(defaultModelsDir(), STATIC_ARTIFACT, version) });
   const text = withHeaders ? (t: StoredConversationV3['stored'][number]) => turnText(t) : embeddingText;
   const turns = new Map(convs.map((c) => [c, e.embedSync(c.stored.map(text))]));
   const qs = new Map(convs.flatMap((c) => {
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
   const onlyExtra = process.env.CTX_ONLY_EXTRA === '1';
   const denseName = process.argv.includes('--no-dense') ? 'none' : process.argv.includes('--use-lite') ? 'USE-lite' : process.argv.includes('--dense-with-headers') ? 'static over turns with headers' : 'static (default)';
   const dense: DenseOfV3 | undefined = denseName === 'none' ? undefined : denseName === 'USE-lite' ? (await embedDenseV3(convs, createUseLiteEmbedder())).dense : staticDense(convs, process.argv.includes('--dense-with-headers'));
-  console.log(`generator v3 ${split}: ${convs.length} conversations, ${convs.reduce((a, c) => a + c.questions.length, 0)} questions; dense: ${denseName}`);
+  console.log(`generator v3 ${split}: ${convs.length} conversations, ${convs.reduce((a, c) => a + c.questions.length, 0)} questions; dense: ${denseName}${process.argv.find((a) => a.startsWith('--static-version=')) ?? ''}`);
   console.log(`| configuration | @2k | @1k | ${KINDS_V3.map((k) => `${k} @2k`).join(' | ')} | ${KINDS_V3.map((k) => `${k} @1k`).join(' | ')} |`);
   console.log(`|---|---|---|${KINDS_V3.map(() => '---').join('|')}|${KINDS_V3.map(() => '---').join('|')}|`);
   const rows: [string, StrategyV3][] = [
