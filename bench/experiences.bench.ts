@@ -14,7 +14,8 @@
  * N = 100,000 random 512-d unit vectors (synthetic: random vectors are the hard case for HNSW, real embeddings
  * cluster), recall@10 against exact search, and the end-to-end search latency at the quality corpus size.
  * usage: npm run bench -- experiences   (env EXP_SPLIT=dev or blind: one split of the quality half (default both);
- *        BENCH_QUICK=1: 10,000 vectors, static and hash only; EXP_PARTS=quality or
+ *        BENCH_QUICK=1: 10,000 vectors, static and hash only; EXP_OPTIONS='{…}': search options of the default
+ *        row, for exploration on dev; EXP_PARTS=quality or
  *        EXP_PARTS=latency runs one half, written to bench/results/experiences-<part>.{json,md})
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -192,6 +193,8 @@ interface QualityRow {
   p5: number;
   top1: number;
   hit5ByHeld: number[];
+  /** Top-1 accuracy of the queries with 0, 1 and 2 held-out synonyms. */
+  top1ByHeld: number[];
   clusterPurity: number;
   clusterRecall: number;
   lessonOk: number;
@@ -220,6 +223,7 @@ async function quality(name: string, embedder: Embedder | undefined, c: ReturnTy
     const good = new Map(c.fams.map((f) => [f.name, f.good.map((s) => `${s.tool}:${s.action}`).join('\u0001')]));
     let hit = 0, p5 = 0, top1 = 0, purity = 0, recall = 0, lessonOk = 0, lessonN = 0;
     const byHeld = [0, 0, 0];
+    const topByHeld = [0, 0, 0];
     const nHeld = [0, 0, 0];
     const lat: number[] = [];
     for (const q of c.queries) {
@@ -233,6 +237,7 @@ async function quality(name: string, embedder: Embedder | undefined, c: ReturnTy
       nHeld[q.heldSlots]!++;
       p5 += fams.filter((f) => f === q.family).length / 5;
       top1 += fams[0] === q.family ? 1 : 0;
+      topByHeld[q.heldSlots]! += fams[0] === q.family ? 1 : 0;
       const inCluster = r.cluster.ids.map((id) => famOf.get(id));
       purity += inCluster.length === 0 ? 0 : inCluster.filter((f) => f === q.family).length / inCluster.length;
       recall += inCluster.filter((f) => f === q.family).length / RUNS_PER_FAMILY;
@@ -250,6 +255,7 @@ async function quality(name: string, embedder: Embedder | undefined, c: ReturnTy
       p5: p5 / n,
       top1: top1 / n,
       hit5ByHeld: byHeld.map((x, i) => x / Math.max(1, nHeld[i]!)),
+      top1ByHeld: topByHeld.map((x, i) => x / Math.max(1, nHeld[i]!)),
       clusterPurity: purity / n,
       clusterRecall: recall / n,
       lessonOk: lessonN === 0 ? 0 : lessonOk / lessonN,
@@ -272,6 +278,7 @@ function bm25Row(c: ReturnType<typeof corpus>): QualityRow {
   });
   let hit = 0, p5 = 0, top1 = 0;
   const byHeld = [0, 0, 0];
+  const topByHeld = [0, 0, 0];
   const nHeld = [0, 0, 0];
   const lat: number[] = [];
   for (const q of c.queries) {
@@ -285,10 +292,11 @@ function bm25Row(c: ReturnType<typeof corpus>): QualityRow {
     nHeld[q.heldSlots]!++;
     p5 += top.filter((f) => f === q.family).length / 5;
     top1 += top[0] === q.family ? 1 : 0;
+    topByHeld[q.heldSlots]! += top[0] === q.family ? 1 : 0;
   }
   const n = c.queries.length;
   const s = summary(lat);
-  return { retriever: 'BM25 brute force (no index)', hit5: hit / n, p5: p5 / n, top1: top1 / n, hit5ByHeld: byHeld.map((x, i) => x / Math.max(1, nHeld[i]!)), clusterPurity: NaN, clusterRecall: NaN, lessonOk: NaN, withLesson: NaN, searchP50: s.p50, searchP99: s.p99, embedMs: 0 };
+  return { retriever: 'BM25 brute force (no index)', hit5: hit / n, p5: p5 / n, top1: top1 / n, hit5ByHeld: byHeld.map((x, i) => x / Math.max(1, nHeld[i]!)), top1ByHeld: topByHeld.map((x, i) => x / Math.max(1, nHeld[i]!)), clusterPurity: NaN, clusterRecall: NaN, lessonOk: NaN, withLesson: NaN, searchP50: s.p50, searchP99: s.p99, embedMs: 0 };
 }
 
 interface LatencyRow {
@@ -364,12 +372,14 @@ const pct = (x: number) => (Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`
 /** The search before the term-match re-ranking (an ablation row). */
 const BEFORE_TERM_MATCH: Partial<ExperiencesOptions> = { termMatch: false, minSeparation: 0.2 };
 const SPLITS = (process.env.EXP_SPLIT ?? 'dev,blind').split(',');
+/** Search options for the default row (exploration on dev: env EXP_OPTIONS='{"neighbors": 100}'). */
+const EXTRA_OPTIONS = JSON.parse(process.env.EXP_OPTIONS ?? '{}') as Partial<ExperiencesOptions>;
 
 async function qualityRows(split: string, c: ReturnType<typeof corpus>): Promise<QualityRow[]> {
   console.log(`${split}: ${c.fams.length} families, ${c.runs.length} runs, ${c.queries.length} queries`);
   const rows: QualityRow[] = [];
   console.log('static (the default embedder)…');
-  rows.push(await quality('static 256-d (default, distilled from USE-lite) + HNSW', createEmbedder({ provider: 'static' }), c));
+  rows.push(await quality('static 256-d (default, distilled from USE-lite) + HNSW', createEmbedder({ provider: 'static' }), c, EXTRA_OPTIONS));
   rows.push(await quality('static + HNSW, whole-text cosine (term match off, cluster split 0.2: before)', createEmbedder({ provider: 'static' }), c, BEFORE_TERM_MATCH));
   if (!QUICK) {
     console.log('USE-lite (embedding the corpus in batches)…');
@@ -399,8 +409,8 @@ export async function run(): Promise<void> {
           `Quality, per split (dev: tuned on; blind: other words throughout, never tuned on): ${c.fams.length} task families (6 actions × 8 objects: each shares words with 12 distractor families), ${c.runs.length} stored runs, ${c.queries.length} queries from held-out templates, names and times; each query slot uses a held-out synonym with p = ½.`,
           '',
           table(
-      ['retriever', 'hit@5', 'precision@5', 'top-1', 'hit@5 by held-out slots (0 / 1 / 2)', 'cluster purity', 'cluster recall', 'queries with a "do" lesson', 'top lesson in good strategy', 'search p50 / p99 ms', 'embedding the corpus'],
-      rows.map((r) => [r.retriever, pct(r.hit5), pct(r.p5), pct(r.top1), r.hit5ByHeld.map(pct).join(' / '), pct(r.clusterPurity), pct(r.clusterRecall), pct(r.withLesson), pct(r.lessonOk), `${ms(r.searchP50)} / ${ms(r.searchP99)}`, r.embedMs === 0 ? '–' : `${(r.embedMs / 1000).toFixed(1)} s (${Math.round(((c.runs.length + c.queries.length) / r.embedMs) * 1000)} texts/s)`]),
+      ['retriever', 'hit@5', 'precision@5', 'top-1', 'top-1 by held-out slots (0 / 1 / 2)', 'hit@5 by held-out slots (0 / 1 / 2)', 'cluster purity', 'cluster recall', 'queries with a "do" lesson', 'top lesson in good strategy', 'search p50 / p99 ms', 'embedding the corpus'],
+      rows.map((r) => [r.retriever, pct(r.hit5), pct(r.p5), pct(r.top1), r.top1ByHeld.map(pct).join(' / '), r.hit5ByHeld.map(pct).join(' / '), pct(r.clusterPurity), pct(r.clusterRecall), pct(r.withLesson), pct(r.lessonOk), `${ms(r.searchP50)} / ${ms(r.searchP99)}`, r.embedMs === 0 ? '–' : `${(r.embedMs / 1000).toFixed(1)} s (${Math.round(((c.runs.length + c.queries.length) / r.embedMs) * 1000)} texts/s)`]),
           ),
           '',
         ]),

@@ -8,6 +8,7 @@
  * with their `[date] Name:` header (the embedded text before that change). With the static embedder the engine also
  * gets it as its word embedder (neighbour expansion), as the service does; `--no-words` leaves that out.
  * usage: node bench/internal/ctx-ablation.ts [--blind] [--n=10] [--use-lite | --no-dense | --dense-with-headers] [--no-words]
+ *        [--static-version=v2] (another table of data/models/static-embed than the default)
  *        env CTX_EXTRA='[["name", {options}], …]' adds configurations (exploration on dev)
  */
 import { DEFAULT_CONTEXT_OPTIONS, type ContextOptionsInput } from '../../src/memory/index.ts';
@@ -15,7 +16,9 @@ import { loadTokenizer } from '../../src/models/tokens.ts';
 import { embeddingText } from '../../src/memory/index.ts';
 import { dot } from '../../src/models/embedder.ts';
 import { turnText } from '../../src/models/chat.ts';
-import { createStaticEmbedder, createUseLiteEmbedder } from '../../src/models/embedders/index.ts';
+import { join } from 'node:path';
+import { defaultModelsDir } from '../../src/models/artifact.ts';
+import { createStaticEmbedder, createUseLiteEmbedder, STATIC_ARTIFACT } from '../../src/models/embedders/index.ts';
 import { bm25Baseline, conversationsV3, embedDenseV3, engineV3, KINDS_V3, scoreStrategy, type DenseOfV3, type ScoreV3, type StoredConversationV3, type StrategyV3 } from '../lib/context-eval-v3.ts';
 
 
@@ -23,8 +26,14 @@ import { bm25Baseline, conversationsV3, embedDenseV3, engineV3, KINDS_V3, scoreS
  * Similarities from the default static embedder (as the service computes them: over `embeddingText`; with
  * `withHeaders`, over the whole turn text, `[date] Name:` header included, as before issue 12's header change).
  */
+/** The static embedder of `--static-version` (the default table without it). */
+function staticEmbedder(): ReturnType<typeof createStaticEmbedder> {
+  const version = process.argv.find((a) => a.startsWith('--static-version='))?.slice(17);
+  return createStaticEmbedder(version === undefined ? {} : { dir: join(defaultModelsDir(), STATIC_ARTIFACT, version) });
+}
+
 function staticDense(convs: readonly StoredConversationV3[], withHeaders = false): DenseOfV3 {
-  const e = createStaticEmbedder();
+  const e = staticEmbedder();
   const text = withHeaders ? (t: StoredConversationV3['stored'][number]) => turnText(t) : embeddingText;
   const turns = new Map(convs.map((c) => [c, e.embedSync(c.stored.map(text))]));
   const qs = new Map(convs.flatMap((c) => {
@@ -74,10 +83,10 @@ async function main(): Promise<void> {
   const onlyExtra = process.env.CTX_ONLY_EXTRA === '1';
   const denseName = process.argv.includes('--no-dense') ? 'none' : process.argv.includes('--use-lite') ? 'USE-lite' : process.argv.includes('--dense-with-headers') ? 'static over turns with headers' : 'static (default)';
   // The service gives the engine a word embedder only with the static embedder (the default).
-  const wordEmbedder = createStaticEmbedder();
+  const wordEmbedder = staticEmbedder();
   const words = !process.argv.includes('--no-words') && (denseName === 'static (default)' || denseName === 'static over turns with headers') ? (ws: readonly string[]) => wordEmbedder.embedSync(ws) : undefined;
   const dense: DenseOfV3 | undefined = denseName === 'none' ? undefined : denseName === 'USE-lite' ? (await embedDenseV3(convs, createUseLiteEmbedder())).dense : staticDense(convs, process.argv.includes('--dense-with-headers'));
-  console.log(`generator v3 ${split}: ${convs.length} conversations, ${convs.reduce((a, c) => a + c.questions.length, 0)} questions; dense: ${denseName}`);
+  console.log(`generator v3 ${split}: ${convs.length} conversations, ${convs.reduce((a, c) => a + c.questions.length, 0)} questions; dense: ${denseName}${process.argv.find((a) => a.startsWith('--static-version=')) ?? ''}`);
   console.log(`| configuration | @2k | @1k | ${KINDS_V3.map((k) => `${k} @2k`).join(' | ')} | ${KINDS_V3.map((k) => `${k} @1k`).join(' | ')} |`);
   console.log(`|---|---|---|${KINDS_V3.map(() => '---').join('|')}|${KINDS_V3.map(() => '---').join('|')}|`);
   const rows: [string, StrategyV3][] = [

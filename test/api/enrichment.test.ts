@@ -101,16 +101,16 @@ describe('enrichment with the default (static) embedder', () => {
     const turns = Array.from({ length: 70 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: i === 20 ? 'my favourite colour is teal' : `small talk about the weather, number ${i}` }));
     expect((await t.app.inject({ method: 'POST', url: `${url()}/turns`, headers: t.auth, payload: { turns } })).statusCode).toBe(201);
     // Done before any drain: the vectors were computed at append; only their store write runs behind it.
-    expect(json<Status>(await t.app.inject({ method: 'GET', url: `${url()}/enrichment`, headers: t.auth }))).toEqual({ embedder: 'static-embed-v2', done: 70, pending: 0, pending_seqs: [] });
+    expect(json<Status>(await t.app.inject({ method: 'GET', url: `${url()}/enrichment`, headers: t.auth }))).toEqual({ embedder: 'static-embed-v3', done: 70, pending: 0, pending_seqs: [] });
     expect(t.sira.enrichment!.queue.stats()).toMatchObject({ queued: 0, inFlight: 0, embedded: 0 });
     await t.sira.enrichment!.drain();
     const names = ((await t.sira.store.listTensors('acme', id)) ?? []).map((x) => x.name);
-    expect(names.filter((n) => n.startsWith('_emb/static-embed-v2/'))).toHaveLength(2);
+    expect(names.filter((n) => n.startsWith('_emb/static-embed-v3/'))).toHaveLength(2);
   });
 
   it('a context request scores every turn densely, the paraphrased fact highest', async () => {
     const c = json<Ctx>(await t.app.inject({ method: 'POST', url: `${url()}/context`, headers: t.auth, payload: { query: 'Which color does the user like best?', budget_tokens: 2000, explain: true } }));
-    expect(c.usage.embedding).toMatchObject({ model: 'static-embed-v2', turns_embedded: 70 });
+    expect(c.usage.embedding).toMatchObject({ model: 'static-embed-v3', turns_embedded: 70 });
     const dense = c.selected.filter((s) => s.components.dense !== undefined).sort((a, b) => b.components.dense! - a.components.dense!);
     expect(dense[0]?.seq).toBe(21);
     // The static embedder is also the engine's word embedder: "color" brings in the session's "colour".
@@ -118,7 +118,7 @@ describe('enrichment with the default (static) embedder', () => {
   });
 
   it('turns found without a vector are embedded inline by the context request and written behind it', async () => {
-    await t.sira.tenant('acme').deleteTensor(id, '_emb/static-embed-v2/0');
+    await t.sira.tenant('acme').deleteTensor(id, '_emb/static-embed-v3/0');
     expect(json<Status>(await t.app.inject({ method: 'GET', url: `${url()}/enrichment`, headers: t.auth })).pending).toBe(63);
     const c = json<Ctx>(await t.app.inject({ method: 'POST', url: `${url()}/context`, headers: t.auth, payload: { query: 'teal', budget_tokens: 200 } }));
     expect(c.usage.embedding!.turns_embedded).toBe(70);

@@ -273,7 +273,7 @@ describe('experiences with the default (static) embedder', () => {
     ];
     for (const [task, family] of cases) {
       const r = await call(s, 'POST', '/experiences/search', { task, k: 3 });
-      expect(r.body.embedding.model).toBe('static-embed-v2');
+      expect(r.body.embedding.model).toBe('static-embed-v3');
       expect(r.body.experiences[0].metadata.family).toBe(family);
     }
   });

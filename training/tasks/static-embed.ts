@@ -23,7 +23,7 @@ import { mulberry32, type Rng } from '../../src/core/rng.ts';
 import { f32Tensor, saveArtifact } from '../../src/models/artifact.ts';
 import { createUseLiteWorkerEmbedder } from '../../src/models/embedders/use-lite.ts';
 import { RESERVED_PIECES, StaticUnits, useLiteVocabulary, wordTokens } from '../../src/models/embedders/static-units.ts';
-import { STATIC_ARTIFACT, STATIC_VERSION } from '../../src/models/embedders/static.ts';
+import { STATIC_ARTIFACT } from '../../src/models/embedders/static.ts';
 import { generateConversationV2 } from '../lib/conversations-v2.ts';
 import { loadBanking77, loadClinc150 } from '../lib/intent-data.ts';
 import { Progress } from '../lib/progress.ts';
@@ -32,6 +32,8 @@ import type { TrainTask } from '../lib/task.ts';
 
 const WORK = join(import.meta.dirname, '..', '..', 'bench', '.work');
 const TEACHER_DIM = 512;
+/** The version this task writes (v3 is this table retrofitted to WordNet: training/tasks/static-retrofit.ts). */
+const VERSION = 'v2';
 
 /** USE-lite vectors of `texts` (N × 512), in two worker threads, cached in bench/.work by chunks of 1,024 texts. */
 async function teacher(texts: readonly string[], label: string): Promise<Float32Array> {
@@ -125,7 +127,7 @@ function trainingText(rng: Rng): { texts: string[]; wordSource: string[] } {
 }
 
 /** Nearest-neighbour intent accuracy of `queries` against `index` (both row-major unit vectors of `dim`). */
-function knnAccuracy(q: Float32Array, qLabels: readonly string[], idx: Float32Array, idxLabels: readonly string[], dim: number): number {
+export function knnAccuracy(q: Float32Array, qLabels: readonly string[], idx: Float32Array, idxLabels: readonly string[], dim: number): number {
   let right = 0;
   for (let i = 0; i < qLabels.length; i++) {
     let best = -Infinity;
@@ -144,7 +146,7 @@ function knnAccuracy(q: Float32Array, qLabels: readonly string[], idx: Float32Ar
 }
 
 /** Static vectors (unit, row-major) of texts under a float table. */
-function staticVectors(units: readonly (readonly number[])[], table: Float32Array, dim: number): Float32Array {
+export function staticVectors(units: readonly (readonly number[])[], table: Float32Array, dim: number): Float32Array {
   const out = new Float32Array(units.length * dim);
   units.forEach((us, i) => {
     for (const u of us) for (let d = 0; d < dim; d++) out[i * dim + d]! += table[u * dim + d]!;
@@ -289,7 +291,7 @@ export const task: TrainTask = {
       opts.out,
       {
         name: STATIC_ARTIFACT,
-        version: STATIC_VERSION,
+        version: VERSION,
         description: 'Static embedder: USE-lite distilled into an int8 table of piece and word vectors; a text is the normalised sum of its rows',
         created_at: new Date().toISOString(),
         seed: opts.seed,

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runEmbedderContract } from '../../../test/helpers/embedder-contract.ts';
+import { join } from 'node:path';
+import { defaultModelsDir } from '../artifact.ts';
 import { dot } from '../embedder.ts';
 import { createStaticEmbedder } from './static.ts';
 import { StaticUnits, useLiteVocabulary, wordTokens } from './static-units.ts';
@@ -21,8 +23,24 @@ describe('models/embedders/static', () => {
   const e = createStaticEmbedder();
 
   it('has a versioned id and the artifact dim', () => {
-    expect(e.id).toBe('static-embed-v2');
+    expect(e.id).toBe('static-embed-v3');
     expect(e.dim).toBe(256);
+  });
+
+  it('createStaticEmbedder({ dir }) loads table v2 (the same format) under its own id', () => {
+    const v2 = createStaticEmbedder({ dir: join(defaultModelsDir(), 'static-embed', 'v2') });
+    expect(v2.id).toBe('static-embed-v2');
+    const [a, b] = [v2.embedSync(['Booked the Lisbon hotel.'])[0]!, e.embedSync(['Booked the Lisbon hotel.'])[0]!];
+    expect(Math.abs(dot(a, a) - 1)).toBeLessThan(1e-4);
+    expect(dot(a, b)).toBeGreaterThan(0.5); // v3 is v2 retrofitted: close, not equal
+    expect(dot(a, b)).toBeLessThan(1 - 1e-6);
+  });
+
+  it('v3 (retrofitted to WordNet) puts synonyms closer than v2 did, and unrelated words no closer', () => {
+    const v2 = createStaticEmbedder({ dir: join(defaultModelsDir(), 'static-embed', 'v2') });
+    const sim = (m: typeof e, x: string, y: string) => dot(m.embedSync([x])[0]!, m.embedSync([y])[0]!);
+    for (const [x, y] of [['large', 'big'], ['commence', 'begin'], ['quick', 'fast']] as const) expect(sim(e, x, y)).toBeGreaterThan(sim(v2, x, y) + 0.1);
+    expect(sim(e, 'physician', 'banana')).toBeLessThan(sim(v2, 'physician', 'banana') + 0.05);
   });
 
   it('embedSync(texts) gives the vectors embed(texts) resolves to', async () => {

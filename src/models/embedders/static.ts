@@ -16,12 +16,16 @@ import { StaticUnits, useLiteVocabulary } from './static-units.ts';
 
 /** Artifact name of the static embedder under data/models. */
 export const STATIC_ARTIFACT = 'static-embed';
-/** The artifact version this code loads by default (it names the stored vectors: `static-embed-v2`). */
-export const STATIC_VERSION = 'v2';
+/**
+ * The artifact version this code loads by default (it names the stored vectors: `static-embed-v3`). v3 is v2 (the
+ * USE-lite distillation) plus 8,000 common words, retrofitted to WordNet synonyms (`npm run train --
+ * static-retrofit`); v2 loads the same way (`dir`).
+ */
+export const STATIC_VERSION = 'v3';
 
 /** Options of {@link createStaticEmbedder}. */
 export interface StaticEmbedderOptions {
-  /** Artifact directory (holding card.json and model.safetensors). @default data/models/static-embed/v2 */
+  /** Artifact directory (holding card.json and model.safetensors). @default data/models/static-embed/v3 */
   dir?: string;
   /** Characters of a text used (the head of a long turn carries its topic; bounds the cost). @default 4000 */
   maxChars?: number;
@@ -70,7 +74,7 @@ function loadTable(dir: string, dim: number): Loaded {
 }
 
 /**
- * The static embedder (`id` `static-embed-<version>`, `dim` from the artifact's card, 256 for v2). The card is read
+ * The static embedder (`id` `static-embed-<version>`, `dim` from the artifact's card, 256 for v2 and v3). The card is read
  * at once (a missing artifact fails here, at start); the table (a few MB) is loaded on the first embed, once per process.
  */
 export function createStaticEmbedder(opts: StaticEmbedderOptions = {}): StaticEmbedder {
