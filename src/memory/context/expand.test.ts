@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Turn } from '../../core/types.ts';
 import { TurnCache } from './analysis.ts';
 import { buildContext, createContextCaches } from './engine.ts';
-import { DEFAULT_NEIGHBOURS, neighbourTerms, type WordVectors } from './expand.ts';
+import { DEFAULT_NEIGHBOURS, EXACT_CANDIDATES, neighbourTerms, type WordVectors } from './expand.ts';
 import { resolveContextOptions } from './options.ts';
 import { mkTurn } from './testing/turns.ts';
 import { terms } from './text.ts';
@@ -51,6 +51,38 @@ describe('memory/context/expand neighbourTerms', () => {
     const out = neighbourTerms('what vehicle', session, more, embed, DEFAULT_NEIGHBOURS, new Set());
     expect(calls.filter((w) => w !== 'vehicle').sort()).toEqual(['bought', 'scooter']);
     expect([...out.keys()]).toEqual(terms('scooter'));
+  });
+
+  it('on a vocabulary far larger than the exact pass, finds the same neighbours as a full scan, also after it grows', () => {
+    // 2,000 random unit words in 256-d; "target" has planted neighbours at cosine ~0.9 / 0.75 / 0.6 and one at 0.4.
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    const unit = (v: Float32Array) => {
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    const base = unit(Float32Array.from({ length: 256 }, rand));
+    const near = (c: number) => {
+      const noise = unit(Float32Array.from({ length: 256 }, rand));
+      return unit(base.map((x, i) => c * x + Math.sqrt(1 - c * c) * noise[i]!));
+    };
+    const space = new Map<string, Float32Array>([['target', base], ['closest', near(0.9)], ['closer', near(0.75)], ['close', near(0.6)], ['far', near(0.4)]]);
+    const letters = (i: number) => [...i.toString(26)].map((d) => String.fromCharCode(97 + parseInt(d, 26))).join('');
+    const filler = Array.from({ length: 2000 }, (_, i) => `zz${letters(i)}`);
+    for (const w of filler) space.set(w, unit(Float32Array.from({ length: 256 }, rand)));
+    const embed: WordVectors = (ws) => ws.map((w) => space.get(w) ?? unit(Float32Array.from({ length: 256 }, rand)));
+    expect(filler.length).toBeGreaterThan(10 * EXACT_CANDIDATES);
+    const session = new TurnCache().session({ tenant: 't', session: 's' });
+    const turns = filler.map((w, i) => turn(i + 1, w));
+    turns.push(turn(3000, 'far close'));
+    const params = { ...DEFAULT_NEIGHBOURS, terms: 3, minSimilarity: 0.5 };
+    expect([...neighbourTerms('target', session, turns, embed, params, new Set()).keys()]).toEqual(terms('close'));
+    // The vocabulary grows: the cached best is merged with the new words only.
+    const more = [...turns, turn(3001, 'closest closer')];
+    expect([...neighbourTerms('target', session, more, embed, params, new Set()).keys()].sort()).toEqual([...terms('closest closer close')].sort());
+    // A fresh session with everything at once agrees.
+    const fresh = new TurnCache().session({ tenant: 't', session: 'f' });
+    expect([...neighbourTerms('target', fresh, more, embed, params, new Set()).keys()].sort()).toEqual([...terms('closest closer close')].sort());
   });
 });
 

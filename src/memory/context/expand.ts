@@ -6,8 +6,9 @@
  * expansion term can match a turn. Needs a synchronous word embedder (the static default embeds a word in
  * microseconds); the session's word vectors are kept in its cache entry and grow with the session (each new word
  * embedded once, kept as int8), and each query word's neighbours are cached until the vocabulary grows. Cost per
- * request: one int8 dot product per session word for each query word not seen before (≤ {@link MAX_QUERY_WORDS}):
- * ~0.6 ms CPU per query word on a 4,000-word session (`node bench/internal/context-cost.ts`, loaded machine).
+ * request, for each query word not seen before (≤ {@link MAX_QUERY_WORDS}): a sign-code distance to every session
+ * word (popcounts over `dim / 32` words), then an exact int8 dot product with the {@link EXACT_CANDIDATES} closest;
+ * a query word seen before scans only the words added since.
  */
 import type { SessionEntries } from './analysis.ts';
 import { isStopword, terms, words } from './text.ts';
@@ -42,6 +43,9 @@ export interface SessionVocabulary {
   vectors: Int8Array;
   /** Per word: the factor that turns its int8 dot product with a quantised query back into a cosine. */
   scales: Float32Array;
+  /** Per word: the signs of its components as bits (`codeWords` 32-bit words each), the scan's cheap first pass. */
+  codes: Uint32Array;
+  codeWords: number;
   dim: number;
   /** Neighbours per query word, valid while `words.length` is `size`. */
   neighbours: Map<string, { size: number; found: [string, number][] }>;
@@ -54,7 +58,17 @@ export function contentWords(text: string): string[] {
 
 /** The session's vocabulary with the words of `turns` added (new words embedded once). */
 function vocabulary(session: SessionEntries, turns: readonly { seq: number; words: readonly string[] }[], embed: WordVectors): SessionVocabulary {
-  const empty: SessionVocabulary = { seqs: new Set(), words: [], index: new Set(), vectors: new Int8Array(0), scales: new Float32Array(0), dim: 0, neighbours: new Map() };
+  const empty: SessionVocabulary = {
+    seqs: new Set(),
+    words: [],
+    index: new Set(),
+    vectors: new Int8Array(0),
+    scales: new Float32Array(0),
+    codes: new Uint32Array(0),
+    codeWords: 0,
+    dim: 0,
+    neighbours: new Map(),
+  };
   const v = (session.vocabulary ??= empty);
   const fresh: string[] = [];
   for (const t of turns) {
@@ -68,17 +82,28 @@ function vocabulary(session: SessionEntries, turns: readonly { seq: number; word
   }
   if (fresh.length === 0) return v;
   const vecs = embed(fresh);
-  if (v.dim === 0) v.dim = vecs[0]?.length ?? 0;
+  if (v.dim === 0) {
+    v.dim = vecs[0]?.length ?? 0;
+    v.codeWords = Math.ceil(v.dim / 32);
+  }
   const rows = v.words.length + fresh.length;
   if (rows * v.dim > v.vectors.length) {
     const grown = new Int8Array(Math.max(rows * v.dim, 2 * v.vectors.length));
     grown.set(v.vectors.subarray(0, v.words.length * v.dim));
     v.vectors = grown;
-    const scales = new Float32Array(grown.length / Math.max(1, v.dim));
+    const capacity = grown.length / Math.max(1, v.dim);
+    const scales = new Float32Array(capacity);
     scales.set(v.scales.subarray(0, v.words.length));
     v.scales = scales;
+    const codes = new Uint32Array(capacity * v.codeWords);
+    codes.set(v.codes.subarray(0, v.words.length * v.codeWords));
+    v.codes = codes;
   }
-  vecs.forEach((x, k) => (v.scales[v.words.length + k] = quantise(x, v.vectors, (v.words.length + k) * v.dim, v.dim)));
+  vecs.forEach((x, k) => {
+    const row = v.words.length + k;
+    v.scales[row] = quantise(x, v.vectors, row * v.dim, v.dim);
+    signCode(x, v.dim, v.codes, row * v.codeWords);
+  });
   v.words.push(...fresh);
   return v;
 }
@@ -93,31 +118,101 @@ function quantise(x: Float32Array, out: Int8Array, off: number, dim: number): nu
   return m / 127;
 }
 
+/** The signs of `x`'s first `dim` components as bits into `out` at `off` (bit set = negative). */
+function signCode(x: Float32Array, dim: number, out: Uint32Array, off: number): void {
+  for (let d = 0; d < dim; d += 32) {
+    let bits = 0;
+    for (let b = 0; b < 32 && d + b < dim; b++) if ((x[d + b] ?? 0) < 0) bits |= 1 << b;
+    out[off + d / 32] = bits >>> 0;
+  }
+}
+
+/** Set bits of a 32-bit word. */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/**
+ * Rows scanned exactly per query word: the ones whose sign codes differ least from the query's. Two unit vectors
+ * at cosine ≥ 0.5 disagree in sign on about a third of their components or fewer, so a neighbour worth taking sits
+ * far inside the first 64 of a few thousand words (`ctx-ablation` recall was the same with the full scan).
+ */
+export const EXACT_CANDIDATES = 64;
+
+/** Cosine of row `i` with the quantised query `q` (scale `qs`). */
+function rowCosine(v: SessionVocabulary, i: number, q: Int8Array, qs: number): number {
+  const { dim, vectors } = v;
+  const off = i * dim;
+  const tail = dim - (dim % 4);
+  // Four accumulators: this is the exact pass's whole cost.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let d = 0; d < tail; d += 4) {
+    s0 += q[d]! * vectors[off + d]!;
+    s1 += q[d + 1]! * vectors[off + d + 1]!;
+    s2 += q[d + 2]! * vectors[off + d + 2]!;
+    s3 += q[d + 3]! * vectors[off + d + 3]!;
+  }
+  let t = s0 + s1 + s2 + s3;
+  for (let d = tail; d < dim; d++) t += q[d]! * vectors[off + d]!;
+  return t * qs * v.scales[i]!;
+}
+
+/**
+ * Rows `from`..end of the vocabulary worth an exact score: all of them when there are few, else the
+ * {@link EXACT_CANDIDATES} with the smallest sign-code distance to the query (a histogram of the distances finds the
+ * cut, so the pass is linear with no sort).
+ */
+function candidates(v: SessionVocabulary, from: number, code: Uint32Array): number[] {
+  const n = v.words.length;
+  const out: number[] = [];
+  if (n - from <= EXACT_CANDIDATES) {
+    for (let i = from; i < n; i++) out.push(i);
+    return out;
+  }
+  const cw = v.codeWords;
+  const dist = new Uint16Array(n - from);
+  const histogram = new Uint32Array(cw * 32 + 1);
+  for (let i = from; i < n; i++) {
+    let h = 0;
+    for (let k = 0, off = i * cw; k < cw; k++) h += popcount((v.codes[off + k]! ^ code[k]!) >>> 0);
+    dist[i - from] = h;
+    histogram[h]!++;
+  }
+  let cut = 0;
+  for (let seen = 0; cut < histogram.length && seen + histogram[cut]! < EXACT_CANDIDATES; cut++) seen += histogram[cut]!;
+  // Rows closer than the cut all go in; rows at the cut fill up to EXACT_CANDIDATES in order.
+  let room = EXACT_CANDIDATES;
+  for (let i = 0; i < dist.length; i++) if (dist[i]! < cut) room--;
+  for (let i = 0; i < dist.length; i++) {
+    const h = dist[i]!;
+    if (h < cut || (h === cut && room-- > 0)) out.push(i + from);
+  }
+  return out;
+}
+
+/**
+ * The session's `params.terms` words nearest to `word` (cosine ≥ `params.minSimilarity`, not the word or its stem).
+ * Cached per query word; when the vocabulary has grown since, only the new words are scanned and merged with the
+ * cached best (the best of a union is the best of the parts' best).
+ */
 function nearest(v: SessionVocabulary, word: string, vector: Float32Array, params: NeighbourParams): [string, number][] {
   const hit = v.neighbours.get(word);
   if (hit !== undefined && hit.size === v.words.length) return hit.found;
-  const own = terms(word)[0];
-  const found: [string, number][] = [];
-  const { dim, vectors, scales } = v;
+  const { dim } = v;
   if (vector.length !== dim) return [];
+  const own = terms(word)[0];
+  const found: [string, number][] = hit === undefined ? [] : [...hit.found];
   const q = new Int8Array(dim);
   const qs = quantise(vector, q, 0, dim);
-  const tail = dim - (dim % 4);
-  for (let i = 0, off = 0; i < v.words.length; i++, off += dim) {
-    // Four accumulators: the scan over the session's words is the expansion's whole cost.
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let d = 0; d < tail; d += 4) {
-      s0 += q[d]! * vectors[off + d]!;
-      s1 += q[d + 1]! * vectors[off + d + 1]!;
-      s2 += q[d + 2]! * vectors[off + d + 2]!;
-      s3 += q[d + 3]! * vectors[off + d + 3]!;
-    }
-    let t = s0 + s1 + s2 + s3;
-    for (let d = tail; d < dim; d++) t += q[d]! * vectors[off + d]!;
-    const s = t * qs * scales[i]!;
+  const code = new Uint32Array(v.codeWords);
+  signCode(vector, dim, code, 0);
+  for (const i of candidates(v, hit?.size ?? 0, code)) {
+    const s = rowCosine(v, i, q, qs);
     if (s < params.minSimilarity) continue;
     const w = v.words[i]!;
     if (w === word || terms(w)[0] === own) continue;
