@@ -121,7 +121,8 @@ export interface SessionEntries {
 
 /**
  * Per-turn entries grouped by session, least recently used sessions evicted first once more than `maxTurns`
- * entries are held (default 20,000 turns: roughly 40 MB).
+ * entries are held (default 20,000 turns: roughly 40 MB, and up to about as much again for the sessions'
+ * neighbour-expansion vocabularies: ~7 new words per chat turn × 256 int8 + 32 sign bytes each, in buffers that double).
  */
 export class TurnCache {
   readonly maxTurns: number;
