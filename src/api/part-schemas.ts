@@ -26,7 +26,7 @@ export const BlobRefSchema = Type.Object(
 const media = {
   mime: Type.String({ examples: ['image/png'], description: 'Media type; may be left out when blob gives it' }),
   data: Opt(Type.String({ contentEncoding: 'base64', description: 'Inline bytes, base64; or give url or blob' })),
-  url: Opt(Str('http(s), s3, gs or data URL; or give data or blob')),
+  url: Opt(Str('http(s), s3, gs, data, openai-file or anthropic-file URL; or give data or blob')),
   blob: Opt(BlobRefSchema),
   name: Opt(Str('A file name')),
 };

@@ -932,7 +932,7 @@ export type AudioPart = {
   mime: string;
   /** Inline bytes, base64; or give url or blob */
   data?: string;
-  /** http(s), s3, gs or data URL; or give data or blob */
+  /** http(s), s3, gs, data, openai-file or anthropic-file URL; or give data or blob */
   url?: string;
   blob?: BlobRef;
   /** A file name */
@@ -1006,7 +1006,7 @@ export type DocumentPart = {
   mime: string;
   /** Inline bytes, base64; or give url or blob */
   data?: string;
-  /** http(s), s3, gs or data URL; or give data or blob */
+  /** http(s), s3, gs, data, openai-file or anthropic-file URL; or give data or blob */
   url?: string;
   blob?: BlobRef;
   /** A file name */
@@ -1048,7 +1048,7 @@ export type FilePart = {
   mime: string;
   /** Inline bytes, base64; or give url or blob */
   data?: string;
-  /** http(s), s3, gs or data URL; or give data or blob */
+  /** http(s), s3, gs, data, openai-file or anthropic-file URL; or give data or blob */
   url?: string;
   blob?: BlobRef;
   /** A file name */
@@ -1062,7 +1062,7 @@ export type ImagePart = {
   mime: string;
   /** Inline bytes, base64; or give url or blob */
   data?: string;
-  /** http(s), s3, gs or data URL; or give data or blob */
+  /** http(s), s3, gs, data, openai-file or anthropic-file URL; or give data or blob */
   url?: string;
   blob?: BlobRef;
   /** A file name */
@@ -1307,7 +1307,7 @@ export type VideoPart = {
   mime: string;
   /** Inline bytes, base64; or give url or blob */
   data?: string;
-  /** http(s), s3, gs or data URL; or give data or blob */
+  /** http(s), s3, gs, data, openai-file or anthropic-file URL; or give data or blob */
   url?: string;
   blob?: BlobRef;
   /** A file name */

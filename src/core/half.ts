@@ -7,7 +7,7 @@
  *
  * The bulk f16 functions use the platform's `Float16Array` when it exists (Node ≥ 24) and the portable bit-level
  * code otherwise; both give the same bits for every non-NaN input (tests compare them on all 65536 f16 patterns).
- * Every function here returns a new array; none keeps or shares its input.
+ * Every function here returns a new array and keeps nothing of its input, except `f16Values`, a view over it.
  */
 
 /** The subset of the ES2025 `Float16Array` constructor we use (the TS lib we target does not declare it). */
@@ -25,6 +25,15 @@ const NativeFloat16Array: Float16ArrayCtor | undefined = (globalThis as { Float1
 
 /** True when the runtime has a native `Float16Array`, which the bulk f16 functions then use. */
 export const HAS_NATIVE_F16: boolean = NativeFloat16Array !== undefined;
+
+/**
+ * The values of f16 bits read in place (a native `Float16Array` over the same memory, no copy), or undefined when the
+ * runtime has none: element reads then cost no 256 KiB lookup table.
+ */
+export function f16Values(bits: Uint16Array): ArrayLike<number> | undefined {
+  if (NativeFloat16Array === undefined) return undefined;
+  return new NativeFloat16Array(bits.buffer, bits.byteOffset, bits.length) as unknown as ArrayLike<number>;
+}
 
 /**
  * f32 bits (a u32) → f16 bits (a u16), rounding to nearest, ties to even.

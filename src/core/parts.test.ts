@@ -54,7 +54,7 @@ describe('checkPart()', () => {
     [{ type: 'image', mime: 'image/png', url: 'https://x/y', blob: { sha256: 'a'.repeat(64), size: 1, mime: 'image/png' } }, '', /has url and blob/],
     [{ type: 'image', url: 'https://x/y', mime: 'image/png', detail: 'ultra' }, '/detail', /detail must be one of auto, low, high/],
     [{ type: 'image', url: 'https://x/y', mime: 'image/png', width: 0 }, '/width', /width must be an integer ≥ 1/],
-    [{ type: 'audio', url: 'ftp://x/y', mime: 'audio/wav' }, '/url', /url must be an http\(s\), s3, gs or data URL/],
+    [{ type: 'audio', url: 'ftp://x/y', mime: 'audio/wav' }, '/url', /url must be an http\(s\), s3, gs, data, openai-file or anthropic-file URL/],
     [{ type: 'video', mime: 'video/mp4', blob: { sha256: 'XYZ', size: 1, mime: 'video/mp4' } }, '/blob/sha256', /blob\.sha256 must be 64 lowercase hex/],
     [{ type: 'video', mime: 'video/mp4', blob: { sha256: 'a'.repeat(64), size: -1, mime: 'video/mp4' } }, '/blob/size', /blob\.size must be an integer ≥ 0/],
     [{ type: 'document', url: 's3://b/k', mime: 'application/pdf', pages: 1.5 }, '/pages', /pages must be an integer/],

@@ -6,7 +6,7 @@
  * The model id is part of the name: a new model starts empty and is backfilled, never mixed with the old one.
  * Writes are read-modify-write of a chunk; the single {@link EmbedQueue} consumer serialises them.
  */
-import { f16ToF32, f16ToF32Portable, f32ToF16 } from '../core/half.ts';
+import { f16ToF32, f16ToF32Portable, f16Values, f32ToF16 } from '../core/half.ts';
 import { isSiraError } from '../core/errors.ts';
 import { tensorFromTypedArray, tensorView } from '../core/tensor-view.ts';
 import type { Store } from '../storage/store.ts';
@@ -55,7 +55,8 @@ export class EmbeddingStore {
 
   /**
    * The dot product of `query` (length `dim`) with the stored vector of each of these seqs, computed on the stored f16
-   * rows without decoding them (one table lookup per component); seqs not embedded yet are absent.
+   * rows without decoding them (a native Float16Array view, or one table lookup per component where the runtime has
+   * none); seqs not embedded yet are absent.
    */
   async similarities(tenant: string, session: string, seqs: readonly number[], query: Float32Array): Promise<Map<number, number>> {
     const table = f16Table();
@@ -66,6 +67,17 @@ export class EmbeddingStore {
         const t = await this.#store.getTensor(tenant, session, name);
         if (t === undefined || t.dtype !== 'f16' || t.shape[1] !== dim) return;
         const bits = tensorView(t as typeof t & { dtype: 'f16' });
+        const values = f16Values(bits);
+        if (values !== undefined) {
+          for (const s of list) {
+            const o = (s % EMB_CHUNK_ROWS) * dim;
+            let sum = 0;
+            for (let j = 0; j < dim; j++) sum += query[j]! * values[o + j]!;
+            // A zero sum is (almost always) a row not embedded yet: only then are its bits looked at.
+            if (sum !== 0 || bits.subarray(o, o + dim).some((b) => (b & 0x7fff) !== 0)) out.set(s, sum);
+          }
+          return;
+        }
         for (const s of list) {
           const o = (s % EMB_CHUNK_ROWS) * dim;
           let nonzero = 0;
