@@ -69,26 +69,38 @@ export function bm25Scores(docs: readonly Bm25Doc[], queryTerms: readonly string
   return bm25Weighted(docs, new Map(queryTerms.map((t) => [t, 1])), params);
 }
 
-/** BM25 with a weight per query term (a term's IDF is multiplied by its weight). */
+/**
+ * BM25 with a weight per query term (a term's IDF is multiplied by its weight). One scan of the docs per term finds
+ * both its document frequency and its hits, so each (doc, term) pair costs one map lookup; each doc's sum adds the
+ * terms in `termWeights` order, as a per-doc loop would.
+ */
 export function bm25Weighted(docs: readonly Bm25Doc[], termWeights: ReadonlyMap<string, number>, params: Bm25Params = DEFAULT_BM25): Float64Array {
   const scores = new Float64Array(docs.length);
   if (docs.length === 0 || termWeights.size === 0) return scores;
-  const weights = idf(docs, termWeights.keys());
-  for (const [t, w] of termWeights) weights.set(t, weights.get(t)! * w);
+  const n = docs.length;
   let total = 0;
   for (const d of docs) total += d.length;
-  const avg = total / docs.length || 1;
+  const avg = total / n || 1;
   const { k1, b } = params;
-  for (let i = 0; i < docs.length; i++) {
-    const d = docs[i]!;
-    const norm = k1 * (1 - b + (b * d.length) / avg);
-    let s = 0;
-    for (const [q, w] of weights) {
-      if (w === 0) continue;
-      const f = d.tf.get(q);
-      if (f !== undefined) s += (w * f * (k1 + 1)) / (f + norm);
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) norms[i] = k1 * (1 - b + (b * docs[i]!.length) / avg);
+  const hitDoc = new Int32Array(n);
+  const hitTf = new Float64Array(n);
+  for (const [t, weight] of termWeights) {
+    let hits = 0;
+    for (let i = 0; i < n; i++) {
+      const f = docs[i]!.tf.get(t);
+      if (f === undefined) continue;
+      hitDoc[hits] = i;
+      hitTf[hits++] = f;
     }
-    scores[i] = s;
+    const w = Math.log(1 + (n - hits + 0.5) / (hits + 0.5)) * weight;
+    if (w === 0) continue;
+    for (let h = 0; h < hits; h++) {
+      const f = hitTf[h]!;
+      const i = hitDoc[h]!;
+      scores[i]! += (w * f * (k1 + 1)) / (f + norms[i]!);
+    }
   }
   return scores;
 }
