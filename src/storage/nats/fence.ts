@@ -169,7 +169,7 @@ export function firstAck(send: () => Promise<unknown>, fence: LeaderFence, resen
 
 /**
  * Feed fences from the connection: leader-elected advisories of their streams (`KV_<bucket>` → fence), and
- * disconnects and reconnects (every fence). Ends with the connection.
+ * disconnects, reconnects and cluster membership updates (every fence). Ends with the connection.
  */
 export function watchLeaders(nc: NatsConnection, fences: ReadonlyMap<string, LeaderFence>): Subscription {
   const prefix = '$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.';
@@ -181,7 +181,10 @@ export function watchLeaders(nc: NatsConnection, fences: ReadonlyMap<string, Lea
   void (async () => {
     try {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'staleConnection') for (const f of fences.values()) f.elected();
+        // `update`: the server's list of cluster peers changed (a node died or came back): an election may follow,
+        // and this instance may make no request that times out before the new leader answers it from behind
+        // (its advisory is sent asynchronously and can come after the first replies).
+        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'staleConnection' || s.type === 'update') for (const f of fences.values()) f.elected();
       }
     } catch {
       // The status stream ends (or fails) only with the connection; a closed store reads nothing more.
