@@ -6,7 +6,7 @@ export const NATS_FAULT_FILES = ['test/storage/faults.nats.test.ts', 'test/stora
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // The NATS fault runs are npm test's second pass (vitest.nats-faults.config.ts), not beside these files.
+    // The NATS fault runs go alone, serially (npm run test:nats-faults, vitest.nats-faults.config.ts), not beside these files.
     exclude: [...NATS_FAULT_FILES],
     // 2-core machines: run files in a couple of forks; real LMDB/Redis/HTTP are used, no sleeps on timing.
     pool: 'forks',

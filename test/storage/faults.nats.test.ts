@@ -7,7 +7,7 @@
  *
  * One test per fault, each injected only once the cluster reports itself whole (test/helpers/nats-faults.ts);
  * each test's own bound is generous (3 min against ~10 s alone), the waits inside it end sooner and say which
- * phase stalled. Runs in `npm test`'s second, serial pass (vitest.nats-faults.config.ts), not beside the suite.
+ * phase stalled. Runs alone, serially (`npm run test:nats-faults`, vitest.nats-faults.config.ts), not beside the suite.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
