@@ -90,9 +90,13 @@ it('a heads leader SIGKILLed midway: 0 acknowledged writes lost, every subscribe
     prefix: `k${randomBytes(3).toString('hex')}-`,
     chaosAfterMs: 300,
     chaos: async () => {
+      // Only into a whole cluster (every node healthy, no election or catch-up running); the restart resolves
+      // once the cluster is whole again.
+      await cluster.settle();
       const leader = await cluster.leaderOf(`KV_${natsBucketPrefix}_heads`);
       await cluster.kill(leader);
-      await cluster.restart(leader);
+      const healed = await cluster.restart(leader);
+      console.info(`healed in ${healed.ms} ms: ${JSON.stringify(healed.states)}`);
     },
     settleTimeoutMs: 40_000,
   });

@@ -4,9 +4,16 @@
  * 2.9.x; `SIRA_NATS_SERVER` overrides the path) on free loopback ports, each node with its own store directory
  * under one temporary directory, removed by `stop()`. Every wait is bounded, so a broken setup fails instead of
  * hanging. Also {@link requireStandaloneNats}: the single server CI runs (a failing check fails the test).
+ *
+ * Readiness is what the nodes report, not a sleep: each node serves nats-server's monitoring `/healthz`, which
+ * answers ok only once the node is current with the meta leader and with every stream it replicates (a leader
+ * known, its log caught up). {@link NatsClusterHandle.settle} waits for that on all three nodes; a fault test
+ * calls it before each fault, so a kill never lands while a previous election or catch-up is still running (a
+ * Raft group whose third peer is still recovering has no spare vote: killing its leader then leaves one current
+ * peer, and the election waits for the recovering one).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +24,36 @@ import { connect } from '@nats-io/transport-node';
 export const STANDALONE_NATS_URL = process.env.SIRA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 const BINARY = process.env.SIRA_NATS_SERVER ?? 'nats-server';
+/** Where `stop()` copies the nodes' logs (one folder per cluster); unset: the logs go with the cluster. */
+const LOG_DIR = process.env.SIRA_NATS_LOG_DIR;
 
 /** One node. */
 export interface NatsNode {
   name: string;
   port: number;
   clusterPort: number;
+  /** nats-server's monitoring port (`/healthz`, `/jsz`). */
+  httpPort: number;
+}
+
+/** What {@link NatsClusterHandle.settle} saw. */
+export interface SettleReport {
+  /** Ms until every node reported healthy. */
+  ms: number;
+  /** The distinct states seen on the way (each node's `/healthz` error, `ok` when healthy), in order. */
+  states: string[];
+}
+
+/** Bounds of {@link NatsClusterHandle.settle}. */
+export interface SettleOptions {
+  /**
+   * Give up when the nodes' reported states stay the same this long (no progress). Longer than one Raft round of
+   * nats-server's fixed timers (lost quorum after 10 s, then a 4-9 s election timeout), plus a split vote: a
+   * loaded machine saw a stream leaderless for ~40 s. @default 45000
+   */
+  stallMs?: number;
+  /** Give up after this long in any case. @default 90000 */
+  maxMs?: number;
 }
 
 /** A running cluster. */
@@ -34,8 +65,19 @@ export interface NatsClusterHandle {
   stop(): Promise<void>;
   /** SIGKILL the node (a crash: no shutdown); resolves once it exited. */
   kill(name: string): Promise<void>;
-  /** Start a killed node again on its store directory; resolves once it answers JetStream requests. */
-  restart(name: string): Promise<void>;
+  /**
+   * Start a killed node again on its store directory; resolves once the whole cluster has settled again (the
+   * node caught up on the meta group and every stream: {@link settle}).
+   */
+  restart(name: string): Promise<SettleReport>;
+  /**
+   * Wait until every node's `/healthz` is ok: a meta leader and a leader for every stream, each replica caught up.
+   * The deadline follows what the nodes report: it fails after `stallMs` without any node's state changing (an
+   * election or a catch-up that makes no progress), or after `maxMs`. Throws with the last states seen.
+   */
+  settle(options?: SettleOptions): Promise<SettleReport>;
+  /** One node's `/healthz`: `ok`, nats-server's error, or `unreachable: …` (down or stopped). */
+  health(name: string): Promise<string>;
   /** SIGSTOP / SIGCONT the node: a stalled node (it neither answers nor takes part in Raft until resumed). */
   pause(name: string): void;
   resume(name: string): void;
@@ -103,16 +145,21 @@ async function placeable(url: string): Promise<boolean> {
 /** Start a 3-node JetStream cluster (a few seconds: until an R3 stream can be placed). */
 export async function startNatsCluster(): Promise<NatsClusterHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'sira-nats-cluster-'));
-  const ports = await freePorts(6);
-  const nodes: NatsNode[] = [0, 1, 2].map((i) => ({ name: `n${i + 1}`, port: ports[i]!, clusterPort: ports[i + 3]! }));
+  const ports = await freePorts(9);
+  const nodes: NatsNode[] = [0, 1, 2].map((i) => ({ name: `n${i + 1}`, port: ports[i]!, clusterPort: ports[i + 3]!, httpPort: ports[i + 6]! }));
   const procs = new Map<string, ChildProcess>();
   const routes = nodes.map((n) => `nats-route://127.0.0.1:${n.clusterPort}`).join(', ');
   for (const n of nodes) {
     const conf = [
       `server_name: ${n.name}`,
       `listen: 127.0.0.1:${n.port}`,
+      `http: 127.0.0.1:${n.httpPort}`,
       `jetstream { store_dir: "${join(dir, n.name)}", max_memory_store: 64MB, max_file_store: 2GB }`,
       `cluster { name: sira-test, listen: 127.0.0.1:${n.clusterPort}, routes: [${routes}] }`,
+      // Each node logs to its own file (elections, catch-ups, stalls): kept when SIRA_NATS_LOG_DIR is set.
+      `log_file: "${join(dir, `${n.name}.log`)}"`,
+      'logtime: true',
+      ...(process.env.SIRA_NATS_DEBUG === '1' ? ['debug: true'] : []),
     ].join('\n');
     await writeFile(join(dir, `${n.name}.conf`), conf);
   }
@@ -133,12 +180,19 @@ export async function startNatsCluster(): Promise<NatsClusterHandle> {
       p.kill('SIGKILL');
     }
     await Promise.all([...procs.values()].map((p) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r)))));
+    if (LOG_DIR !== undefined) {
+      const to = join(LOG_DIR, `${new Date().toISOString().replace(/[:.]/g, '-')}-${nodes[0]!.port}`);
+      await mkdir(to, { recursive: true });
+      for (const n of nodes) await cp(join(dir, `${n.name}.log`), join(to, `${n.name}.log`)).catch(() => undefined); // a node that never started has no log
+    }
     await rm(dir, { recursive: true, force: true });
   };
+  const settle = (options: SettleOptions = {}) => settleNodes(nodes, options);
   for (const n of nodes) start(n);
   try {
     await until(`JetStream on ${url} (binary ${BINARY})`, 30_000, () => jetStreamUp(url));
     await until(`all 3 JetStream peers on ${url}`, 30_000, () => placeable(url));
+    await settle();
   } catch (err) {
     await stop();
     throw err;
@@ -158,8 +212,13 @@ export async function startNatsCluster(): Promise<NatsClusterHandle> {
     restart: async (name) => {
       const n = node(name);
       start(n);
-      await until(`${name} back`, 30_000, () => jetStreamUp(`nats://127.0.0.1:${n.port}`));
+      // The process itself: it answers its monitoring port within a second or two (a bound on starting, not on
+      // Raft); the rest is the cluster settling, which has its own progress-based deadline.
+      await until(`${name} started`, 15_000, async () => !(await healthOf(n)).startsWith('unreachable'));
+      return settle();
     },
+    settle,
+    health: (name) => healthOf(node(name)),
     pause: (name) => void procs.get(name)?.kill('SIGSTOP'),
     resume: (name) => void procs.get(name)?.kill('SIGCONT'),
     leaderOf: async (stream) => {
@@ -177,6 +236,43 @@ export async function startNatsCluster(): Promise<NatsClusterHandle> {
       return leader;
     },
   };
+}
+
+/** A node's `/healthz` (see {@link NatsClusterHandle.health}). */
+async function healthOf(n: NatsNode): Promise<string> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${n.httpPort}/healthz`, { signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { status?: string; error?: string };
+    return body.status === 'ok' ? 'ok' : (body.error ?? body.status ?? `HTTP ${res.status}`);
+  } catch (err) {
+    return `unreachable: ${(err as Error).message}`;
+  }
+}
+
+/** {@link NatsClusterHandle.settle} over `nodes`. */
+async function settleNodes(nodes: NatsNode[], o: SettleOptions): Promise<SettleReport> {
+  const stallMs = o.stallMs ?? 45_000;
+  const maxMs = o.maxMs ?? 90_000;
+  const start = performance.now();
+  const states: string[] = [];
+  let last = '';
+  let changedAt = start;
+  for (;;) {
+    const each = await Promise.all(nodes.map(async (n) => `${n.name}: ${await healthOf(n)}`));
+    const now = performance.now();
+    const state = each.join('; ');
+    if (state !== last) {
+      last = state;
+      changedAt = now;
+      if (states.length < 20) states.push(state);
+    }
+    if (each.every((e) => e.endsWith(': ok'))) return { ms: Math.round(now - start), states };
+    if (now - changedAt > stallMs || now - start > maxMs) {
+      const why = now - changedAt > stallMs ? `no progress for ${stallMs} ms` : `not settled in ${maxMs} ms`;
+      throw new Error(`NATS cluster: ${why}; last states: ${state}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Throws with a clear message unless a JetStream server answers at `url`. */

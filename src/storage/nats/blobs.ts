@@ -101,7 +101,7 @@ export async function casPublish(
     try {
       // Never decided against a leader that may lag (after a suspected leader change: ./fence.ts); a resend
       // waits for the barrier too, which is answered as soon as a new leader has caught up.
-      await b.fence.ready();
+      await b.fence.ready(deadline);
       ack = await js.publish(subject, data, { headers: h, msgID, expect: { lastSubjectSequence: rev }, timeout: timing.attemptMs });
     } catch (err) {
       // A wrong last sequence after a resend may be our own first copy having landed: only a first try knows.
@@ -136,7 +136,7 @@ async function ownedAt(b: Bucket, subject: string, nonce: string, rev: number, s
   let m: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>> = null;
   try {
     // Null when there is no message there any more (replaced); resent while the stream is between leaders.
-    m = await retrying(() => b.fence.read(() => b.jsm.streams.getMessage(`KV_${b.name}`, seq === undefined ? { last_by_subj: subject } : { seq })), undefined, b.fence);
+    m = await retrying((deadline) => b.fence.read(() => b.jsm.streams.getMessage(`KV_${b.name}`, seq === undefined ? { last_by_subj: subject } : { seq }), deadline), undefined, b.fence);
   } catch {
     // Still no answer: the outcome stays unknown, reported below with the rest.
   }
@@ -147,13 +147,13 @@ async function ownedAt(b: Bucket, subject: string, nonce: string, rev: number, s
 
 /**
  * Run an idempotent request again after a timeout (no stream leader yet), for at most `totalMs`; each timeout
- * makes `fence` suspect a leader change.
+ * makes `fence` suspect a leader change. `fn` gets the deadline (epoch ms) to bound its own waits by (a barrier).
  */
-export async function retrying<T>(fn: () => Promise<T>, totalMs = DEFAULT_CAS_TIMING.totalMs, fence?: LeaderFence): Promise<T> {
+export async function retrying<T>(fn: (deadline: number) => Promise<T>, totalMs = DEFAULT_CAS_TIMING.totalMs, fence?: LeaderFence): Promise<T> {
   const deadline = Date.now() + totalMs;
   for (;;) {
     try {
-      return await fn();
+      return await fn(deadline);
     } catch (err) {
       if (!isRetryable(err) || Date.now() > deadline) throw err;
       fence?.suspect();
@@ -169,11 +169,11 @@ export async function retrying<T>(fn: () => Promise<T>, totalMs = DEFAULT_CAS_TI
  */
 export function resilient(kv: KV, fence: LeaderFence): KV {
   const own: Partial<KV> = {
-    get: (k, opts) => retrying(() => fence.read(() => kv.get(k, opts)), undefined, fence),
+    get: (k, opts) => retrying((deadline) => fence.read(() => kv.get(k, opts), deadline), undefined, fence),
     put: (k, data, opts) =>
       retrying(
-        async () => {
-          await fence.ready();
+        async (deadline) => {
+          await fence.ready(deadline);
           return kv.put(k, data, opts);
         },
         undefined,

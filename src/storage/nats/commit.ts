@@ -5,11 +5,20 @@
  * compare-and-set the head; afterwards roll the new pending commit forward and remove garbage in the background.
  */
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { siraError } from '../../core/errors.ts';
 import { casPublish, CHUNK_BYTES, deleteBlob, isWrongLastSequence, purgeKeys, type Bucket } from './blobs.ts';
 import { eventHeader, isLive, referencedBlobs, writeId, type Head } from './head.ts';
 import { GenKeys, headKey } from './keys.ts';
 import { headOf } from './scan.ts';
 import type { SessionData } from './session-data.ts';
+
+/**
+ * Ms a commit may keep losing its compare-and-set before it fails (SIRA_ERR_STORE_FAILED). Rivals alone lose a
+ * writer a few rounds; endless losses mean its reads are stale: on nats-server 2.9 a SIGSTOPped stream leader that
+ * resumes answers reads as leader for a while (no read lease), so the head read was old and every write on it lost
+ * (4 CAS writers lost for ~110 s in a fault run; the call hung that long).
+ */
+const MAX_LOSING_MS = 15_000;
 
 /** Longest event line carried in a wake-up header; a longer one sends only the id. */
 const MAX_EVENT_HEADER = 4096;
@@ -139,6 +148,7 @@ export class HeadCommitter {
     // The first attempt may start from the head this process last wrote (no read): the compare-and-set checks it.
     // A decision not to write (a refusal, not found) is only taken on a head read just now.
     let cached = this.#lastWritten.get(key);
+    const giveUpAt = Date.now() + MAX_LOSING_MS;
     try {
       for (;;) {
         const fromCache = cached !== undefined;
@@ -162,8 +172,13 @@ export class HeadCommitter {
           rev = await this.#o.run(() => this.#publish(key, next, cur.rev, cur.head));
         } catch (err) {
           this.#lastWritten.delete(key);
-          if (isWrongLastSequence((err as { cause?: unknown }).cause ?? err)) continue;
-          throw err;
+          if (!isWrongLastSequence((err as { cause?: unknown }).cause ?? err)) throw err;
+          if (Date.now() > giveUpAt) {
+            // The next read goes behind a barrier (./fence.ts): whatever made them stale, a fresh start.
+            this.#o.heads.fence.suspect();
+            throw siraError('SIRA_ERR_STORE_FAILED', `nats: the head of ${key} moved under every write for ${MAX_LOSING_MS} ms (stale reads?)`, { cause: err });
+          }
+          continue;
         }
         committed = next;
         if (this.#lastWritten.size >= 10_000) this.#lastWritten.clear();

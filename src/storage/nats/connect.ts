@@ -51,6 +51,10 @@ export async function connectNats(target: NatsTarget, name = 'sira-session'): Pr
       // the client gives up on it and reconnects elsewhere, instead of waiting the default 2 minutes × 2.
       pingInterval: 2000,
       maxPingOut: 2,
+      // A (re)connect waits this long for a server's handshake. A stalled node still accepts TCP connections (the
+      // kernel does), so with nats.js's default of 20 s a reconnect that picked it sat out 20 s before trying the
+      // next node (@nats-io/nats-core 3.x `dial`); a live server answers in milliseconds.
+      timeout: 2000,
       // Seeds that refuse at start (a node being restarted) are skipped rather than failing the open.
       ignoreClusterUpdates: false,
       ...(target.user === undefined ? {} : { user: target.user, pass: target.pass }),

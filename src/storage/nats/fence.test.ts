@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { firstAck, LeaderFence } from './fence.ts';
+import { FenceTimeout, firstAck, LeaderFence } from './fence.ts';
 
 /** A fence whose barriers are counted and resolve when the test says so. */
 function fence() {
@@ -60,6 +60,20 @@ it('a suspicion during a barrier needs another barrier', async () => {
   expect(barriers()).toBe(2);
   release();
   await ready;
+  expect(f.due).toBe(false);
+});
+
+it('ready(deadline) and read(fn, deadline) stop waiting at the deadline with a timeout; the barrier goes on for the next caller', async () => {
+  const { f, barriers, release } = fence();
+  f.suspect();
+  await expect(f.ready(Date.now() + 30)).rejects.toBeInstanceOf(FenceTimeout);
+  let calls = 0;
+  await expect(f.read(async () => ++calls, Date.now() + 10)).rejects.toThrow(/timeout/);
+  expect(calls).toBe(0); // never answered from a stream that may lag
+  expect(barriers()).toBe(1); // the same barrier, not one per caller
+  const later = f.read(async () => ++calls);
+  release();
+  expect(await later).toBe(1);
   expect(f.due).toBe(false);
 });
 

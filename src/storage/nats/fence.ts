@@ -13,11 +13,35 @@
  * applied it, and applies its log in order, so by then it has applied everything committed before: reads behind
  * the barrier see every acknowledged write. A read during which a suspicion arrived is done again behind one.
  * Without suspicion a read costs nothing more (one integer compare).
+ *
+ * A caller may give a deadline (epoch ms): it then stops waiting for the barrier at that time with a
+ * {@link FenceTimeout} (the barrier itself keeps going, for the next caller). Without it a request's retry bound
+ * and the barrier's own bound added up: on a stream left leaderless for 40 s under load, one append waited on a
+ * head get, two data puts and a head CAS in turn, each up to 15 s of barrier plus 15 s of resends.
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 
 /** The key of the barrier message in each bucket (readers skip it: not a head, doc or data key). */
 export const FENCE_KEY = '_sira_fence';
+
+/** A barrier still unanswered at the caller's deadline (a timeout: the request may be tried again, or fail). */
+export class FenceTimeout extends Error {
+  override readonly name = 'TimeoutError';
+  constructor() {
+    super('nats: timeout: no stream leader acknowledged a barrier before the deadline');
+  }
+}
+
+/** `p`, unless `deadline` (epoch ms) comes first: then a {@link FenceTimeout} (p goes on unwatched by this caller). */
+function beforeDeadline<T>(p: Promise<T>, deadline: number): Promise<T> {
+  if (deadline === Number.POSITIVE_INFINITY) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new FenceTimeout()), Math.max(0, deadline - Date.now()));
+    timer.unref();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /** Barriers and suspicions of one stream. */
 export class LeaderFence {
@@ -65,11 +89,11 @@ export class LeaderFence {
     return this.#election.promise;
   }
 
-  /** Wait until no barrier is due (running one when needed; concurrent callers share it). */
-  async ready(): Promise<void> {
+  /** Wait until no barrier is due (running one when needed; concurrent callers share it), at most until `deadline`. */
+  async ready(deadline = Number.POSITIVE_INFINITY): Promise<void> {
     while (this.#fencedAt < this.#epoch) {
       this.#running ??= this.#run();
-      await this.#running;
+      await beforeDeadline(this.#running, deadline);
     }
   }
 
@@ -87,13 +111,17 @@ export class LeaderFence {
     }
   }
 
-  /** Run a read so that its answer is fresh: behind a barrier when one is due, again when a suspicion came meanwhile. */
-  async read<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Run a read so that its answer is fresh: behind a barrier when one is due, again when a suspicion came
+   * meanwhile; throws {@link FenceTimeout} when no fresh answer came by `deadline` (epoch ms).
+   */
+  async read<T>(fn: () => Promise<T>, deadline = Number.POSITIVE_INFINITY): Promise<T> {
     for (;;) {
-      await this.ready();
+      await this.ready(deadline);
       const at = this.#epoch;
       const out = await fn();
       if (this.#epoch === at) return out;
+      if (Date.now() > deadline) throw new FenceTimeout();
     }
   }
 }
@@ -141,7 +169,7 @@ export function firstAck(send: () => Promise<unknown>, fence: LeaderFence, resen
 
 /**
  * Feed fences from the connection: leader-elected advisories of their streams (`KV_<bucket>` → fence), and
- * disconnects and reconnects (every fence). Ends with the connection.
+ * disconnects, reconnects and cluster membership updates (every fence). Ends with the connection.
  */
 export function watchLeaders(nc: NatsConnection, fences: ReadonlyMap<string, LeaderFence>): Subscription {
   const prefix = '$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.';
@@ -153,7 +181,10 @@ export function watchLeaders(nc: NatsConnection, fences: ReadonlyMap<string, Lea
   void (async () => {
     try {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'staleConnection') for (const f of fences.values()) f.elected();
+        // `update`: the server's list of cluster peers changed (a node died or came back): an election may follow,
+        // and this instance may make no request that times out before the new leader answers it from behind
+        // (its advisory is sent asynchronously and can come after the first replies).
+        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'staleConnection' || s.type === 'update') for (const f of fences.values()) f.elected();
       }
     } catch {
       // The status stream ends (or fails) only with the connection; a closed store reads nothing more.
