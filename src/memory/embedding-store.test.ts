@@ -30,9 +30,9 @@ describe('EmbeddingStore chunks that grow with the rows written', () => {
   });
   const shape = async (name: string) => (await store.getTensor('t', 's', name))?.shape;
 
-  it('stores a chunk as [highest row + 1, dim], grows it row by row and never shrinks it', async () => {
+  it('stores a chunk as [highest row + 1 rounded up to a power of two ≥ 4, dim], grows it and never shrinks it', async () => {
     await emb.write('t', 's', [{ seq: 1, vector: unit(1) }]);
-    expect(await shape(embeddingTensorName('m/1', 1))).toEqual([2, DIM]);
+    expect(await shape(embeddingTensorName('m/1', 1))).toEqual([4, DIM]);
     await emb.write('t', 's', [{ seq: 2, vector: unit(2) }, { seq: 3, vector: unit(3) }]);
     expect(await shape('_emb/m_1/0')).toEqual([4, DIM]);
     // An earlier row rewritten (a backfill) leaves the chunk as long as it was.
@@ -40,10 +40,13 @@ describe('EmbeddingStore chunks that grow with the rows written', () => {
     expect(await shape('_emb/m_1/0')).toEqual([4, DIM]);
     // Two chunks in one write: seq 70 is row 6 of chunk 1.
     await emb.write('t', 's', [{ seq: 4, vector: unit(4) }, { seq: 70, vector: unit(70) }]);
-    expect(await shape('_emb/m_1/0')).toEqual([5, DIM]);
-    expect(await shape('_emb/m_1/1')).toEqual([7, DIM]);
+    expect(await shape('_emb/m_1/0')).toEqual([8, DIM]);
+    expect(await shape('_emb/m_1/1')).toEqual([8, DIM]);
+    await emb.write('t', 's', [{ seq: 33, vector: unit(33) }]);
+    expect(await shape('_emb/m_1/0')).toEqual([64, DIM]);
     const got = await emb.read('t', 's', [0, 1, 2, 3, 4, 5, 64, 69, 70, 71, 200]);
     expect([...got.keys()].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 70]);
+    expect((await emb.read('t', 's', [33, 34])).size).toBe(1);
     expect([...got.get(3)!]).toEqual([...unit(3)]);
     expect([...got.get(70)!]).toEqual([...unit(70)]);
     const sims = await emb.similarities('t', 's', [1, 2, 5, 70, 71], unit(2));
@@ -65,7 +68,7 @@ describe('EmbeddingStore chunks that grow with the rows written', () => {
     expect((await emb.read('t', 's', [1])).size).toBe(0);
     expect((await emb.similarities('t', 's', [1], unit(0))).size).toBe(0);
     await emb.write('t', 's', [{ seq: 1, vector: unit(0) }]);
-    expect(await shape('_emb/m_1/0')).toEqual([2, DIM]);
+    expect(await shape('_emb/m_1/0')).toEqual([4, DIM]);
     expect((await emb.read('t', 's', [0, 1])).size).toBe(1);
   });
 

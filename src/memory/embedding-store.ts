@@ -2,9 +2,9 @@
  * @module memory/embedding-store
  * Turn embeddings kept through the Store contract as ordinary session tensors, so they are deleted, expired,
  * encrypted and replicated with the session: one f16 tensor `_emb/<model>/<chunk>` per 64 seqs (row = seq mod 64).
- * A chunk holds rows 0 … n−1 only, shape [n, dim] with n = its highest row written + 1 (at most 64), so it grows with
- * the session instead of being written at 64 rows from the first turn: a session's newest chunk, rewritten on every
- * append, costs what its turns hold. Rows past n, and rows of zeros, are "not embedded yet" (stored vectors are unit
+ * A chunk holds rows 0 … n−1 only, shape [n, dim] with n = its highest row written + 1 rounded up to a power of two
+ * (4 … 64, {@link chunkRows}), so it grows with the session instead of being written at 64 rows from the first turn:
+ * a session's newest chunk, rewritten on every append, costs about what its turns hold. Rows past n, and rows of zeros, are "not embedded yet" (stored vectors are unit
  * length, so never zero); chunks written full ([64, dim]) read the same. The model id is part of the name: a new
  * model starts empty and is backfilled, never mixed with the old one. Writes are read-modify-write of a chunk; one
  * writer at a time (the inline writer or the {@link EmbedQueue} consumer) serialises them.
@@ -53,8 +53,9 @@ export class EmbeddingStore {
     const dim = this.dim;
     const prev = await this.#store.getTensor(tenant, session, name);
     const prevBits = prev !== undefined && this.#usable(prev) ? tensorView(prev as typeof prev & { dtype: 'f16' }) : undefined;
-    let n = prevBits === undefined ? 0 : prevBits.length / dim;
-    for (const r of list) n = Math.max(n, (r.seq % EMB_CHUNK_ROWS) + 1);
+    let high = 0;
+    for (const r of list) high = Math.max(high, (r.seq % EMB_CHUNK_ROWS) + 1);
+    const n = Math.max(prevBits === undefined ? 0 : prevBits.length / dim, chunkRows(high));
     // One copy of the stored rows (the view is the store's buffer), the new rows converted straight into place.
     const bits = new Uint16Array(n * dim);
     if (prevBits !== undefined) bits.set(prevBits);
@@ -132,6 +133,17 @@ export class EmbeddingStore {
     );
     return out;
   }
+}
+
+/**
+ * Rows stored for a chunk whose highest row written is `high` − 1: the next power of two from 4 up to 64, so a chunk's
+ * size changes 5 times at most and between those the store rewrites a value of the same size (LMDB then reuses its
+ * pages instead of freeing and allocating them on every append).
+ */
+export function chunkRows(high: number): number {
+  let n = 4;
+  while (n < high && n < EMB_CHUNK_ROWS) n *= 2;
+  return n;
 }
 
 let table: Float32Array | undefined;
