@@ -208,8 +208,7 @@ export class Enrichment {
       if (g === undefined) bySession.set(k, (g = { tenant: j.tenant, session: j.session, rows: [] }));
       g.rows.push({ seq: j.seq, vector: vecs[i]! });
     });
-    // Sessions concurrently: on LMDB their chunk commits are queued together and share one.
-    await Promise.all([...bySession.values()].map((g) => this.vectors.write(g.tenant, g.session, g.rows)));
+    for (const g of bySession.values()) await this.vectors.write(g.tenant, g.session, g.rows);
   }
 }
 
