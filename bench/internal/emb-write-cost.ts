@@ -3,7 +3,8 @@
  * Main-thread CPU of one turn-embedding write (one new row per call, the inline writer's case) through a sealed
  * LMDB store opened by the library, for sessions at T turns: the old full-chunk write ([64, dim] from the first
  * turn, kept here as the reference) against {@link EmbeddingStore.write} (chunks of [r, dim]), one write awaited at a
- * time or 50 sessions' writes issued together (`batched`: what the inline writer's window coalesces), interleaved rounds.
+ * time or 50 sessions' writes issued together (`batched`: one commit for many writes; cheaper here, but the service's
+ * writer does not do it: behind live appends it cost more, see the comment on EmbeddingStore.write), interleaved rounds.
  * CPU time (not wall time), so it stays meaningful on a loaded machine. Usage: node bench/internal/emb-write-cost.ts [S] [T] [rounds]
  */
 import { mkdtempSync } from 'node:fs';
