@@ -49,7 +49,8 @@ describe('EmbeddingStore chunks that grow with the rows written', () => {
     expect((await emb.read('t', 's', [33, 34])).size).toBe(1);
     expect([...got.get(3)!]).toEqual([...unit(3)]);
     expect([...got.get(70)!]).toEqual([...unit(70)]);
-    const sims = await emb.similarities('t', 's', [1, 2, 5, 70, 71], unit(2));
+    // 75 is past chunk 1's 8 rows, 200 in a chunk never written: both absent.
+    const sims = await emb.similarities('t', 's', [1, 2, 5, 70, 71, 75, 200], unit(2));
     expect(Object.fromEntries(sims)).toEqual({ 1: 0, 2: 1, 70: 1 });
   });
 

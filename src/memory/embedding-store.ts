@@ -92,6 +92,7 @@ export class EmbeddingStore {
         if (values !== undefined) {
           for (const s of list) {
             const o = (s % EMB_CHUNK_ROWS) * dim;
+            if (o >= bits.length) continue; // a row past the chunk's rows: not embedded yet
             let sum = 0;
             for (let j = 0; j < dim; j++) sum += query[j]! * values[o + j]!;
             // A zero sum is (almost always) a row not embedded yet: only then are its bits looked at.
