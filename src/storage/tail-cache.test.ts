@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Part, Turn } from '../core/types.ts';
-import { encodeTurn } from './codec/turn.ts';
+import { decodeTurn, encodeTurn, inflateTurnRecord } from './codec/turn.ts';
 import { TailCache, tailVersion } from './tail-cache.ts';
 
 const turn = (seq: number, text = `turn number ${seq} of the conversation`, parts?: Part[]): Turn => ({
@@ -23,6 +23,21 @@ const append = (c: TailCache, key: string, ts: Turn[]) =>
   c.appended(key, tailVersion(1, ts[0]!.seq - 1), tailVersion(1, ts.at(-1)!.seq), ts[0]!.seq, recs(ts));
 
 describe('TailCache', () => {
+  it('keeps zstd records decompressed (once, on the way in) and reads them back the same', () => {
+    const long = turn(1, 'a long turn that zstd will compress, '.repeat(20));
+    const stored = rec(long);
+    expect(stored[1]! & 1).toBe(1); // the store's record is compressed
+    const inflated = inflateTurnRecord(stored);
+    expect(inflated[1]! & 1).toBe(0);
+    expect(inflated.byteLength).toBeGreaterThan(stored.byteLength);
+    expect(decodeTurn(inflated, 1)).toEqual(decodeTurn(stored, 1));
+    const plain = rec(turn(2, 'hi'));
+    expect(inflateTurnRecord(plain)).toBe(plain); // not compressed: the same bytes
+    const c = new TailCache();
+    c.appended('k', tailVersion(1, 0), tailVersion(1, 1), 1, [stored]);
+    expect(c.range('k', tailVersion(1, 1), 1, 1)).toEqual([long]);
+    expect(c.bytes).toBeGreaterThanOrEqual(inflated.byteLength);
+  });
   it('range() serves appended turns only at the matching version', () => {
     const c = new TailCache();
     c.appended('k', tailVersion(1, 0), tailVersion(1, 3), 1, recs(turns(1, 3)));

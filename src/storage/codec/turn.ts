@@ -123,6 +123,28 @@ export function encodedTurnTextBytes(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
 }
 
+/**
+ * The same record with its body stored uncompressed (flag 0 and the dictionary id cleared): what a cache that decodes
+ * a record on every read keeps, so the frame is decompressed once. A record that is not compressed, or whose frame
+ * does not decompress, comes back as it is (decoding it then reports the damage as {@link decodeTurn} does).
+ */
+export function inflateTurnRecord(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteLength < HEADER || !DECODES.has(bytes[0]!) || ((bytes[1] ?? 0) & FLAG_ZSTD) === 0) return bytes;
+  let body: Uint8Array;
+  try {
+    body = decompressorFor(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(2, true)).decompress(bytes.subarray(HEADER));
+  } catch {
+    return bytes; // left for decodeTurn to refuse with SIRA_ERR_CODEC_CORRUPT when it is read
+  }
+  const out = new Uint8Array(HEADER + body.byteLength);
+  out.set(bytes.subarray(0, HEADER));
+  out[1] = (bytes[1] ?? 0) & ~FLAG_ZSTD;
+  out[2] = 0;
+  out[3] = 0;
+  out.set(body, HEADER);
+  return out;
+}
+
 /** Decode a stored turn; `seq` comes from the key. Throws SIRA_ERR_CODEC_CORRUPT on a damaged record. */
 export function decodeTurn(bytes: Uint8Array, seq: number): Turn {
   if (bytes.byteLength < HEADER || !DECODES.has(bytes[0]!)) {
