@@ -88,8 +88,12 @@ export function encodeTurn(turn: NewTurn, createdAt: number, compressMinBytes: n
   dv.setUint16(2, dictId, true);
   dv.setUint32(4, turnTextBytes(turn.parts), true);
   out.set(payload, HEADER);
+  if (payload !== body) uncompressedBodies.set(out, body);
   return out;
 }
+
+/** The body each compressed record of {@link encodeTurn} was made from, so inflating a fresh record costs no decompression. */
+const uncompressedBodies = new WeakMap<Uint8Array, Uint8Array>();
 
 /** The uncompressed msgpack body of a turn (what dictionaries are trained on). */
 export function encodeTurnBody(turn: NewTurn, createdAt: number): Uint8Array {
@@ -125,16 +129,19 @@ export function encodedTurnTextBytes(bytes: Uint8Array): number {
 
 /**
  * The same record with its body stored uncompressed (flag 0 and the dictionary id cleared): what a cache that decodes
- * a record on every read keeps, so the frame is decompressed once. A record that is not compressed, or whose frame
+ * a record on every read keeps, so the frame is decompressed once (not at all for a record {@link encodeTurn} just
+ * made: it remembers the body it compressed). A record that is not compressed, or whose frame
  * does not decompress, comes back as it is (decoding it then reports the damage as {@link decodeTurn} does).
  */
 export function inflateTurnRecord(bytes: Uint8Array): Uint8Array {
   if (bytes.byteLength < HEADER || !DECODES.has(bytes[0]!) || ((bytes[1] ?? 0) & FLAG_ZSTD) === 0) return bytes;
-  let body: Uint8Array;
-  try {
-    body = decompressorFor(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(2, true)).decompress(bytes.subarray(HEADER));
-  } catch {
-    return bytes; // left for decodeTurn to refuse with SIRA_ERR_CODEC_CORRUPT when it is read
+  let body = uncompressedBodies.get(bytes);
+  if (body === undefined) {
+    try {
+      body = decompressorFor(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(2, true)).decompress(bytes.subarray(HEADER));
+    } catch {
+      return bytes; // left for decodeTurn to refuse with SIRA_ERR_CODEC_CORRUPT when it is read
+    }
   }
   const out = new Uint8Array(HEADER + body.byteLength);
   out.set(bytes.subarray(0, HEADER));
