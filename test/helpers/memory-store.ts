@@ -24,6 +24,7 @@ import type {
   Turn,
   TurnRange,
 } from '../../src/core/types.ts';
+import { newSession } from '../../src/storage/session-records.ts';
 import { decodeCursor, encodeCursor } from '../../src/storage/cursor.ts';
 import { eraseUserByParts } from '../../src/storage/erase.ts';
 import { checkDocKey, compareDocIds, docConflict, docCursor, docPageStart } from '../../src/storage/docs.ts';
@@ -124,20 +125,9 @@ export class MemoryStore implements Store {
     const now = this.#clock();
     const id = input.id ?? newId('s_', now);
     if (this.#live(tenant, id) !== undefined) throw siraError('SIRA_ERR_SESSION_EXISTS');
-    const ttl = input.ttl_seconds ?? null;
-    const session: Session = {
-      id,
-      tenant,
-      user_id: input.user_id ?? null,
-      agent_id: input.agent_id ?? null,
-      metadata: clone(input.metadata ?? {}),
-      created_at: now,
-      updated_at: now,
-      expires_at: ttl === null ? null : now + ttl * 1000,
-      ttl_seconds: ttl,
-      turn_count: 0,
-      state_version: 0,
-    };
+    // The record the real backends build (storage/session-records), with its metadata copied.
+    const made = newSession(tenant, id, input, now);
+    const session: Session = { ...made, metadata: clone(made.metadata) };
     this.#sessions(tenant).set(id, { session, turns: [], state: { version: 0, value: {}, updated_at: now }, tensors: new Map(), events: [], lastEvent: 0 });
     this.#event(this.#sessions(tenant).get(id)!, 'session.created');
     return clone(session);
