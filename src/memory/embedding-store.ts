@@ -80,7 +80,6 @@ export class EmbeddingStore {
    * none); seqs not embedded yet are absent.
    */
   async similarities(tenant: string, session: string, seqs: readonly number[], query: Float32Array): Promise<Map<number, number>> {
-    const table = f16Table();
     const dim = this.dim;
     const out = new Map<number, number>();
     await Promise.all(
@@ -100,6 +99,7 @@ export class EmbeddingStore {
           }
           return;
         }
+        const table = f16Table(); // only where the runtime has no Float16Array
         for (const s of list) {
           const o = (s % EMB_CHUNK_ROWS) * dim;
           if (o >= bits.length) continue;

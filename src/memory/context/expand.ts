@@ -56,9 +56,9 @@ export function contentWords(text: string): string[] {
   return words(text).filter((w) => w.length >= 3 && /^\p{L}+$/u.test(w) && !isStopword(w));
 }
 
-/** The session's vocabulary with the words of `turns` added (new words embedded once). */
-function vocabulary(session: SessionEntries, turns: readonly { seq: number; words: readonly string[] }[], embed: WordVectors): SessionVocabulary {
-  const empty: SessionVocabulary = {
+/** A session's vocabulary before its first word (built on its first expanding request only). */
+function emptyVocabulary(): SessionVocabulary {
+  return {
     seqs: new Set(),
     words: [],
     index: new Set(),
@@ -69,7 +69,11 @@ function vocabulary(session: SessionEntries, turns: readonly { seq: number; word
     dim: 0,
     neighbours: new Map(),
   };
-  const v = (session.vocabulary ??= empty);
+}
+
+/** The session's vocabulary with the words of `turns` added (new words embedded once). */
+function vocabulary(session: SessionEntries, turns: readonly { seq: number; words: readonly string[] }[], embed: WordVectors): SessionVocabulary {
+  const v = (session.vocabulary ??= emptyVocabulary());
   const fresh: string[] = [];
   for (const t of turns) {
     if (v.seqs.has(t.seq)) continue;

@@ -36,7 +36,7 @@ describe('models/embedders/onnx on WebGPU (lavapipe)', () => {
     // Different texts still give different vectors on the GPU path (not a constant output).
     expect(out.webgpu[0]).not.toEqual(out.webgpu[1]);
   });
-  (have ? it : it.skip)('without a Vulkan driver the webgpu provider fails loudly instead of silently using the CPU', () => {
+  (have ? it : it.skip)(`without a Vulkan driver the webgpu provider fails loudly instead of silently using the CPU${have ? '' : ' (skipped: run scripts/lavapipe.sh first)'}`, () => {
     const dir = makeTinyBert(join(root, 'tiny-bert-2'), 16);
     const env = { ...process.env, VK_DRIVER_FILES: join(root, 'no-such-icd.json'), LD_LIBRARY_PATH: lib };
     const r = run(env, dir, texts);
